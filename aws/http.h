@@ -1,0 +1,64 @@
+/* certsweep — HTTP transport: libcurl multi-socket driven by a libuv loop.
+ *
+ * After curl's docs/examples/multi-uv.c: one uv_timer_t for the multi handle,
+ * one uv_poll_t per socket; finished transfers are collected with
+ * curl_multi_info_read after every socket event and timer firing.  Many
+ * requests in flight, keep-alive reuse per host, HTTP/2 where offered, TLS
+ * verification always on.  No thread per request and no blocking call.
+ */
+#ifndef AWS_HTTP_H
+#define AWS_HTTP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "aws/buf.h"
+#include "aws/headers.h"
+
+#define AWS_HTTP_DEFAULT_MAX_RESPONSE (16u * 1024 * 1024)
+#define AWS_HTTP_DEFAULT_TIMEOUT_MS   30000L
+
+typedef struct aws_http aws_http;
+
+typedef struct aws_http_opts {
+    const char *ca_bundle;        /* NULL: system default */
+    long connect_timeout_ms;      /* 0: 10000 */
+    long max_connections;         /* total open connections; 0: 64 */
+    long max_host_connections;    /* 0: 8 */
+    int  debug;                   /* log each request line (never headers/bodies) */
+} aws_http_opts;
+
+typedef struct aws_http_request {
+    const char *method;           /* "GET", "POST", "PUT", ... */
+    const char *url;              /* full URL, path and query already encoded */
+    const aws_headers *headers;   /* may be NULL; copied before aws_http_send returns */
+    const void *body;             /* copied before aws_http_send returns */
+    size_t body_len;
+    long timeout_ms;              /* whole transfer; 0: AWS_HTTP_DEFAULT_TIMEOUT_MS */
+    size_t max_response;          /* body cap; 0: AWS_HTTP_DEFAULT_MAX_RESPONSE */
+} aws_http_request;
+
+typedef struct aws_http_response {
+    long status;                  /* 0 when no HTTP response was received */
+    aws_headers headers;          /* response headers of the final response */
+    aws_buf body;
+    char error[256];              /* transport error text, "" when none */
+} aws_http_response;
+
+/* err == 0: an HTTP response was received (any status).  Otherwise a
+ * transport error: AWS_ETIMEDOUT, AWS_ECONN, AWS_ETLS, AWS_ETOOBIG, AWS_EHTTP,
+ * AWS_ECANCELED.  resp is valid only during the callback. */
+typedef void (*aws_http_cb)(int err, const aws_http_response *resp, void *ud);
+
+int  aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out);
+/* Starts a request.  Returns 0 (cb will be called exactly once, never from
+ * inside aws_http_send) or a negative error (cb is never called). */
+int  aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void *ud);
+/* Number of transfers in flight. */
+size_t aws_http_in_flight(const aws_http *h);
+/* Cancels transfers in flight (their callbacks run with AWS_ECANCELED),
+ * closes all handles; memory is released from close callbacks, so the caller
+ * runs the loop once more before uv_loop_close().  Accepts NULL. */
+void aws_http_free(aws_http *h);
+
+#endif

@@ -1,0 +1,100 @@
+/* certsweep — configuration.
+ *
+ * Every option is one row of a table (section, key, type, default, range,
+ * help) in options.c; loading, validation, `check-config`, the --help text
+ * of the options and the example config all come from that table.  The
+ * loaded values land in this plain struct, which the rest of the program
+ * reads.  Unknown sections and keys are errors.  Lists are comma-separated.
+ */
+#ifndef CONFIG_CONFIG_H
+#define CONFIG_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct config_list {
+    char **v;
+    size_t n;
+} config_list;
+
+/* Tiered day thresholds: a certificate within `critical` days is CRITICAL,
+ * within `high` HIGH, within `medium` MEDIUM.  0 disables a tier. */
+typedef struct config_tiers {
+    int medium, high, critical;
+} config_tiers;
+
+typedef struct config {
+    /* [aws] */
+    char *profile;                 /* NULL: AWS_PROFILE or "default" */
+    char *region;                  /* region for STS/Organizations calls; NULL: AWS_REGION/AWS_DEFAULT_REGION/profile/us-east-1 */
+    char *ca_bundle;
+    char *endpoint_url;            /* overrides every service endpoint (e.g. a local emulator) */
+    int   fips;
+    int   max_attempts;            /* 8 */
+    int   retry_budget;            /* 500 */
+    int   timeout_seconds;         /* per request, 30 */
+
+    /* [scan] */
+    config_list accounts;          /* empty: from Organizations */
+    config_list organizational_units;
+    config_list include_accounts;
+    config_list exclude_accounts;
+    config_list exclude_ous;
+    config_list regions;           /* ["all"] by default */
+    char *role_name;               /* "CertSweepAudit" */
+    char *role_session_name;       /* "certsweep" */
+    char *external_id;             /* NULL: none; never logged */
+    int   role_duration_seconds;   /* 3600 */
+    int   assume_role_in_caller_account; /* 0 */
+    config_list collectors;        /* acm,apigateway,apigatewayv2,iam */
+    int   concurrency;             /* calls in flight, 32 */
+    int   cloudwatch_cross_check;  /* 0 */
+    char *fail_on;                 /* "high" (a severity, or "none") */
+    char *format;                  /* "table" */
+
+    /* [rules] */
+    config_tiers expiring;             /* 45,30,7 */
+    config_tiers expiring_managed;     /* 30,14,7: certificates ACM renews by itself */
+    config_tiers client_certificate;   /* 45,30,7 */
+    config_tiers iam_server_certificate; /* 45,30,7 */
+    int   pending_validation_max_days; /* 3 */
+    int   renewal_pending_days;        /* 30 */
+    int   domain_upload_max_days;      /* 395 */
+    int   stage_without_client_certificate; /* 0: off */
+    config_list disabled_rules;
+
+    /* [securityhub] */
+    int   securityhub_enabled;     /* 1 */
+    char *securityhub_region;      /* home region; NULL: [aws] region */
+    char *securityhub_mode;        /* "member" | "central" */
+
+    /* [state] */
+    char *state_dir;               /* "/var/lib/certsweep", or $XDG_STATE_HOME/certsweep for non-root */
+} config;
+
+/* Fills defaults (no I/O). */
+void config_init(config *c);
+void config_finish(config *c);
+
+/* Loads an INI file over the current values.  Every problem is written to
+ * errs as "file:line: problem" (one line each) and counted; returns 0 when
+ * none, AWS_EINVAL when some, AWS_ENOTFOUND/AWS_EIO when the file cannot be
+ * read (message written too). */
+int config_load_file(config *c, const char *path, FILE *errs);
+/* Same, from memory (tests). `name` is used in messages. */
+int config_load_string(config *c, const char *name, const char *text, FILE *errs);
+/* Cross-field validation after loading and flags. */
+int config_validate(const config *c, FILE *errs);
+
+/* Sets one option from "section.key" = value (used for flags); same
+ * validation as the file. */
+int config_set(config *c, const char *dotted_key, const char *value, FILE *errs);
+
+/* Writes an example config with every option, its default and help. */
+void config_write_example(FILE *out);
+/* Parses a comma list into l (replacing it). */
+int config_list_parse(config_list *l, const char *value);
+void config_list_free(config_list *l);
+int config_list_contains(const config_list *l, const char *s);
+
+#endif

@@ -1,0 +1,176 @@
+#include "scanner/finding.h"
+#include "aws/error.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const sev_names[] = {
+    "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL",
+};
+
+const char *scanner_severity_name(scanner_severity s)
+{
+    if ((unsigned)s > SCANNER_SEV_CRITICAL)
+        return "UNKNOWN";
+    return sev_names[s];
+}
+
+int scanner_severity_parse(const char *s, scanner_severity *out)
+{
+    for (int i = 0; i <= SCANNER_SEV_CRITICAL; i++) {
+        if (strcasecmp(s, sev_names[i]) == 0) {
+            *out = (scanner_severity)i;
+            return 0;
+        }
+    }
+    if (strcasecmp(s, "info") == 0) {
+        *out = SCANNER_SEV_INFORMATIONAL;
+        return 0;
+    }
+    return AWS_EINVAL;
+}
+
+void scanner_findings_init(scanner_findings *f)
+{
+    memset(f, 0, sizeof(*f));
+}
+
+static void finding_free(scanner_finding *fd)
+{
+    free(fd->account_id);
+    free(fd->region);
+    free(fd->resource_type);
+    free(fd->resource_arn);
+    free(fd->resource_id);
+    free(fd->domain);
+    free(fd->title);
+    free(fd->details);
+    free(fd->details_json);
+    free(fd->console_url);
+}
+
+void scanner_findings_finish(scanner_findings *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        finding_free(&f->v[i]);
+    free(f->v);
+    for (size_t i = 0; i < f->n_gaps; i++) {
+        scanner_gap *g = &f->gaps[i];
+        free(g->account_id);
+        free(g->region);
+        free(g->operation);
+        free(g->error_code);
+        free(g->message);
+    }
+    free(f->gaps);
+    scanner_findings_init(f);
+}
+
+int scanner_findings_add(scanner_findings *f, scanner_finding *fd)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 32;
+        scanner_finding *v = realloc(f->v, cap * sizeof(*v));
+        if (!v) {
+            finding_free(fd);
+            return AWS_ENOMEM;
+        }
+        f->v = v;
+        f->cap = cap;
+    }
+    f->v[f->n++] = *fd;
+    return 0;
+}
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+int scanner_findings_add_gap(scanner_findings *f, const char *account,
+                             const char *region, const char *operation,
+                             const char *code, const char *message)
+{
+    if (f->n_gaps == f->cap_gaps) {
+        size_t cap = f->cap_gaps ? f->cap_gaps * 2 : 8;
+        scanner_gap *v = realloc(f->gaps, cap * sizeof(*v));
+        if (!v)
+            return AWS_ENOMEM;
+        f->gaps = v;
+        f->cap_gaps = cap;
+    }
+    scanner_gap *g = &f->gaps[f->n_gaps];
+    g->account_id = dup_or_empty(account);
+    g->region = dup_or_empty(region);
+    g->operation = dup_or_empty(operation);
+    g->error_code = dup_or_empty(code);
+    g->message = dup_or_empty(message);
+    if (!g->account_id || !g->region || !g->operation || !g->error_code ||
+        !g->message) {
+        free(g->account_id);
+        free(g->region);
+        free(g->operation);
+        free(g->error_code);
+        free(g->message);
+        return AWS_ENOMEM;
+    }
+    f->n_gaps++;
+    return 0;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const scanner_finding *a = pa, *b = pb;
+    if (a->severity != b->severity)
+        return a->severity > b->severity ? -1 : 1;
+    /* Findings with an expiry date come before those without; sooner first. */
+    if ((a->not_after != 0) != (b->not_after != 0))
+        return a->not_after != 0 ? -1 : 1;
+    if (a->not_after != b->not_after)
+        return a->not_after < b->not_after ? -1 : 1;
+    int c;
+    if ((c = cmp_str(a->account_id, b->account_id)) ||
+        (c = cmp_str(a->region, b->region)) ||
+        (c = cmp_str(a->resource_arn, b->resource_arn)) ||
+        (c = cmp_str(a->rule, b->rule)))
+        return c;
+    return 0;
+}
+
+void scanner_findings_sort(scanner_findings *f)
+{
+    if (f->n > 1)
+        qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
+}
+
+void scanner_finding_id(const char *account, const char *region,
+                        const char *resource, const char *rule, char out[65])
+{
+    const char *parts[4] = { account, region, resource, rule };
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (int i = 0; ok && i < 4; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        ok = EVP_DigestUpdate(ctx, p, strlen(p)) &&
+             (i == 3 || EVP_DigestUpdate(ctx, "|", 1));
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        unsigned char b = ok ? md[i] : 0;
+        out[2 * i] = hex[b >> 4];
+        out[2 * i + 1] = hex[b & 15];
+    }
+    out[64] = '\0';
+}

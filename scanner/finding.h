@@ -1,0 +1,74 @@
+/* certsweep — findings and coverage gaps: the only things sinks read.
+ *
+ * A finding is a plain struct; its id is a stable hash of (account, region,
+ * resource, rule) so that re-runs update in place (Security Hub, tickets).
+ */
+#ifndef SCANNER_FINDING_H
+#define SCANNER_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanner/record.h"
+
+typedef enum scanner_severity {
+    SCANNER_SEV_INFORMATIONAL = 0,
+    SCANNER_SEV_LOW,
+    SCANNER_SEV_MEDIUM,
+    SCANNER_SEV_HIGH,
+    SCANNER_SEV_CRITICAL,
+} scanner_severity;
+
+const char *scanner_severity_name(scanner_severity s);      /* "CRITICAL", ... */
+/* Case-insensitive; returns 0 or AWS_EINVAL. "none" is not a severity. */
+int scanner_severity_parse(const char *s, scanner_severity *out);
+
+typedef struct scanner_finding {
+    char id[65];                    /* hex SHA-256 of account|region|resource|rule */
+    const char *rule;               /* static rule id, e.g. "expiring" */
+    scanner_severity severity;
+    char *account_id;
+    char *region;
+    scanner_source source;
+    char *resource_type;            /* "AwsCertificateManagerCertificate", ... */
+    char *resource_arn;
+    char *resource_id;              /* short id / domain */
+    char *domain;
+    int64_t not_after;              /* 0 when not applicable */
+    int64_t days_to_expiry;         /* floor((not_after - as_of) / 86400); meaningful when not_after != 0 */
+    char *title;                    /* one line */
+    char *details;                  /* human text, may be multi-line */
+    char *details_json;             /* JSON object with structured details (string) */
+    const char *remediation;        /* static text */
+    char *console_url;              /* link to the resource in the console */
+} scanner_finding;
+
+typedef struct scanner_gap {
+    char *account_id;
+    char *region;                   /* "global" or "*" for account-wide */
+    char *operation;                /* "AssumeRole", "ListCertificates", ... */
+    char *error_code;               /* AWS error code, or "Timeout", ... */
+    char *message;
+} scanner_gap;
+
+typedef struct scanner_findings {
+    scanner_finding *v;
+    size_t n, cap;
+    scanner_gap *gaps;
+    size_t n_gaps, cap_gaps;
+} scanner_findings;
+
+void scanner_findings_init(scanner_findings *f);
+void scanner_findings_finish(scanner_findings *f);
+/* Takes ownership of the strings in *fd (the struct is copied). */
+int  scanner_findings_add(scanner_findings *f, scanner_finding *fd);
+int  scanner_findings_add_gap(scanner_findings *f, const char *account,
+                              const char *region, const char *operation,
+                              const char *code, const char *message);
+/* Worst first, then soonest expiry, then account, region, resource. */
+void scanner_findings_sort(scanner_findings *f);
+/* Computes the stable id. */
+void scanner_finding_id(const char *account, const char *region,
+                        const char *resource, const char *rule, char out[65]);
+
+#endif

@@ -1,0 +1,167 @@
+#include "scanner/record.h"
+#include "aws/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+scanner_record *scanner_record_new(scanner_source src, const char *account_id,
+                                   const char *region)
+{
+    scanner_record *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->source = src;
+    if (scanner_str_set(&r->account_id, account_id) ||
+        scanner_str_set(&r->region, region)) {
+        scanner_record_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void scanner_record_free(scanner_record *r)
+{
+    if (!r)
+        return;
+    char **fields[] = {
+        &r->account_id, &r->region, &r->arn, &r->id, &r->domain, &r->status,
+        &r->type, &r->key_algorithm, &r->renewal_eligibility,
+        &r->renewal_status, &r->renewal_reason, &r->failure_reason,
+        &r->ct_logging, &r->certificate_arn, &r->client_certificate_id,
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        free(*fields[i]);
+    free_list(r->in_use_by, r->n_in_use_by);
+    free_list(r->tags, r->n_tags);
+    for (size_t i = 0; i < r->n_validations; i++) {
+        free(r->validations[i].domain);
+        free(r->validations[i].status);
+        free(r->validations[i].method);
+    }
+    free(r->validations);
+    free(r);
+}
+
+int scanner_str_set(char **field, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return AWS_ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int push(char ***v, size_t *n, char *s)
+{
+    if (!s)
+        return AWS_ENOMEM;
+    char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+    if (!nv) {
+        free(s);
+        return AWS_ENOMEM;
+    }
+    nv[(*n)++] = s;
+    *v = nv;
+    return 0;
+}
+
+int scanner_record_add_in_use(scanner_record *r, const char *arn)
+{
+    return push(&r->in_use_by, &r->n_in_use_by, strdup(arn ? arn : ""));
+}
+
+int scanner_record_add_tag(scanner_record *r, const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value ? value : "") + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s=%s", key, value ? value : "");
+    return push(&r->tags, &r->n_tags, s);
+}
+
+int scanner_record_add_validation(scanner_record *r, const char *domain,
+                                  const char *status, const char *method)
+{
+    scanner_domain_validation *nv =
+        realloc(r->validations, (r->n_validations + 1) * sizeof(*nv));
+    if (!nv)
+        return AWS_ENOMEM;
+    r->validations = nv;
+    scanner_domain_validation *v = &nv[r->n_validations];
+    memset(v, 0, sizeof(*v));
+    if (scanner_str_set(&v->domain, domain) ||
+        scanner_str_set(&v->status, status) ||
+        scanner_str_set(&v->method, method)) {
+        free(v->domain);
+        free(v->status);
+        free(v->method);
+        return AWS_ENOMEM;
+    }
+    r->n_validations++;
+    return 0;
+}
+
+const char *scanner_source_name(scanner_source s)
+{
+    switch (s) {
+    case SCANNER_SRC_ACM:               return "acm";
+    case SCANNER_SRC_APIGW_CLIENT_CERT: return "apigateway-client-certificate";
+    case SCANNER_SRC_APIGW_DOMAIN:      return "apigateway-domain-name";
+    case SCANNER_SRC_APIGWV2_DOMAIN:    return "apigatewayv2-domain-name";
+    case SCANNER_SRC_IAM_SERVER_CERT:   return "iam-server-certificate";
+    case SCANNER_SRC_APIGW_STAGE:       return "apigateway-stage";
+    }
+    return "unknown";
+}
+
+const char *scanner_source_resource_type(scanner_source s)
+{
+    switch (s) {
+    case SCANNER_SRC_ACM:               return "AwsCertificateManagerCertificate";
+    case SCANNER_SRC_APIGW_CLIENT_CERT: return "Other";
+    case SCANNER_SRC_APIGW_DOMAIN:      return "Other";
+    case SCANNER_SRC_APIGWV2_DOMAIN:    return "Other";
+    case SCANNER_SRC_IAM_SERVER_CERT:   return "Other";
+    case SCANNER_SRC_APIGW_STAGE:       return "AwsApiGatewayStage";
+    }
+    return "Other";
+}
+
+void scanner_record_set_init(scanner_record_set *s)
+{
+    s->v = NULL;
+    s->n = s->cap = 0;
+}
+
+int scanner_record_set_add(scanner_record_set *s, scanner_record *r)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        scanner_record **v = realloc(s->v, cap * sizeof(*v));
+        if (!v) {
+            scanner_record_free(r);
+            return AWS_ENOMEM;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = r;
+    return 0;
+}
+
+void scanner_record_set_finish(scanner_record_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        scanner_record_free(s->v[i]);
+    free(s->v);
+    scanner_record_set_init(s);
+}

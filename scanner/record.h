@@ -1,0 +1,91 @@
+/* certsweep — the normalised certificate record.
+ *
+ * Every collector (ACM, API Gateway client certificates and custom domain
+ * names, IAM server certificates) produces these; rules read only these.
+ * All strings are owned by the record (NULL when unknown).  Times are unix
+ * seconds, 0 when unknown.
+ */
+#ifndef SCANNER_RECORD_H
+#define SCANNER_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum scanner_source {
+    SCANNER_SRC_ACM = 0,            /* AWS::CertificateManager::Certificate */
+    SCANNER_SRC_APIGW_CLIENT_CERT,  /* API Gateway v1 client certificate */
+    SCANNER_SRC_APIGW_DOMAIN,       /* API Gateway v1 custom domain name */
+    SCANNER_SRC_APIGWV2_DOMAIN,     /* API Gateway v2 custom domain name */
+    SCANNER_SRC_IAM_SERVER_CERT,    /* IAM server certificate (global) */
+    SCANNER_SRC_APIGW_STAGE,        /* a REST API stage (for stage-client-certificate) */
+} scanner_source;
+
+typedef struct scanner_domain_validation {
+    char *domain;
+    char *status;                   /* PENDING_VALIDATION | SUCCESS | FAILED */
+    char *method;                   /* DNS | EMAIL | HTTP */
+} scanner_domain_validation;
+
+typedef struct scanner_record {
+    scanner_source source;
+    char *account_id;
+    char *region;                   /* "global" for IAM */
+    char *arn;                      /* ARN, or a synthesised one (client certs, stages) */
+    char *id;                       /* short id: client certificate id, domain name, IAM name, restApiId/stage */
+    char *domain;                   /* primary domain name (ACM DomainName, custom domain) */
+
+    int64_t not_before;
+    int64_t not_after;
+    int64_t created_at;             /* ACM CreatedAt, client cert createdDate */
+    int64_t imported_at;            /* ACM ImportedAt */
+    int64_t issued_at;              /* ACM IssuedAt */
+    int64_t uploaded_at;            /* API GW domain certificateUploadDate, IAM UploadDate */
+
+    char *status;                   /* ACM Status, domain status, ... */
+    char *type;                     /* ACM Type: AMAZON_ISSUED | IMPORTED | PRIVATE */
+    char *key_algorithm;            /* RSA_1024, RSA_2048, EC_prime256v1, ... */
+    char *renewal_eligibility;      /* ELIGIBLE | INELIGIBLE */
+    char *renewal_status;           /* RenewalSummary.RenewalStatus */
+    char *renewal_reason;           /* RenewalSummary.RenewalStatusReason */
+    char *failure_reason;           /* ACM FailureReason */
+    char *ct_logging;               /* CertificateTransparencyLoggingPreference: ENABLED | DISABLED */
+
+    char **in_use_by;               /* ARNs of resources using it */
+    size_t n_in_use_by;
+
+    scanner_domain_validation *validations;
+    size_t n_validations;
+
+    /* Links between records of the same account and region. */
+    char *certificate_arn;          /* domain: the ACM certificate it serves (regional or edge) */
+    char *client_certificate_id;    /* stage: clientCertificateId ("" = none) */
+
+    char **tags;                    /* "key=value" pairs */
+    size_t n_tags;
+} scanner_record;
+
+scanner_record *scanner_record_new(scanner_source src, const char *account_id,
+                                   const char *region);
+void scanner_record_free(scanner_record *r);                /* accepts NULL */
+/* Sets *field to a copy of value (NULL allowed); returns 0 or AWS_ENOMEM. */
+int  scanner_str_set(char **field, const char *value);
+int  scanner_record_add_in_use(scanner_record *r, const char *arn);
+int  scanner_record_add_validation(scanner_record *r, const char *domain,
+                                   const char *status, const char *method);
+int  scanner_record_add_tag(scanner_record *r, const char *key, const char *value);
+const char *scanner_source_name(scanner_source s);          /* "acm", "apigateway-client-certificate", ... */
+/* ASFF / CloudFormation resource type: "AwsCertificateManagerCertificate", ... */
+const char *scanner_source_resource_type(scanner_source s);
+
+/* The records of one account and region, judged together (rules join
+ * custom domains to ACM certificates and stages to client certificates). */
+typedef struct scanner_record_set {
+    scanner_record **v;
+    size_t n, cap;
+} scanner_record_set;
+
+void scanner_record_set_init(scanner_record_set *s);
+int  scanner_record_set_add(scanner_record_set *s, scanner_record *r); /* takes ownership */
+void scanner_record_set_finish(scanner_record_set *s);      /* frees the records */
+
+#endif

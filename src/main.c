@@ -1,0 +1,56 @@
+#include "certsweep_config.h"
+#include "src/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *help;
+} commands[] = {
+    { "scan",         cli_scan,         "scan the organization for certificate risks" },
+    { "whoami",       cli_whoami,       "show the identity the credential chain resolves to" },
+    { "check-config", cli_check_config, "validate a configuration file" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: certsweep [--version] [--help] <command> [options]\n"
+        "\n"
+        "Finds TLS certificate risks across an AWS Organization.\n"
+        "\n"
+        "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
+    fprintf(f,
+        "\n"
+        "Run 'certsweep <command> --help' for the options of a command.\n"
+        "\n"
+        "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or\n"
+        "config error, 3 partial coverage, 4 could not run.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("certsweep %s\n", CERTSWEEP_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "certsweep: unknown command '%s'; run 'certsweep --help' for the list\n", cmd);
+    return CLI_EXIT_USAGE;
+}

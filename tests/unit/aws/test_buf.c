@@ -1,0 +1,104 @@
+/* Unit tests: aws/buf.c, aws/headers.c, aws/creds.c */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "aws/buf.h"
+#include "aws/creds.h"
+#include "aws/error.h"
+#include "aws/headers.h"
+
+static void buf_caps_and_keeps_content(void **state)
+{
+    (void)state;
+    aws_buf b;
+    aws_buf_init(&b, 8);
+    assert_int_equal(aws_buf_puts(&b, "abcd"), 0);
+    assert_int_equal(aws_buf_printf(&b, "%d", 123), 0);
+    assert_string_equal(b.data, "abcd123");
+    /* Over the cap: an error, and the buffer is unchanged (no truncation). */
+    assert_int_equal(aws_buf_puts(&b, "xy"), AWS_ETOOBIG);
+    assert_int_equal(aws_buf_printf(&b, "%s", "xy"), AWS_ETOOBIG);
+    assert_string_equal(b.data, "abcd123");
+    assert_int_equal(aws_buf_putc(&b, '!'), 0);
+    assert_int_equal(b.len, 8);
+    aws_buf_finish(&b);
+}
+
+static void buf_urlencode(void **state)
+{
+    (void)state;
+    aws_buf b;
+    aws_buf_init(&b, 1024);
+    const char *s = "a b/c~d*e=f&";
+    assert_int_equal(aws_buf_urlencode(&b, s, strlen(s), 0), 0);
+    assert_string_equal(b.data, "a%20b%2Fc~d%2Ae%3Df%26");
+    aws_buf_reset(&b);
+    assert_int_equal(aws_buf_urlencode(&b, s, strlen(s), 1), 0);
+    assert_string_equal(b.data, "a%20b/c~d%2Ae%3Df%26");
+    char *t = aws_buf_take(&b);
+    assert_string_equal(t, "a%20b/c~d%2Ae%3Df%26");
+    assert_null(b.data);
+    free(t);
+}
+
+static void headers_case_insensitive(void **state)
+{
+    (void)state;
+    aws_headers h;
+    aws_headers_init(&h);
+    assert_int_equal(aws_headers_add(&h, "Content-Type", "a"), 0);
+    assert_int_equal(aws_headers_add(&h, "X-One", "1"), 0);
+    assert_string_equal(aws_headers_get(&h, "content-type"), "a");
+    assert_int_equal(aws_headers_set(&h, "CONTENT-TYPE", "b"), 0);
+    assert_string_equal(aws_headers_get(&h, "Content-Type"), "b");
+    assert_int_equal(h.n, 2);
+    aws_headers_remove(&h, "x-one");
+    assert_null(aws_headers_get(&h, "X-One"));
+    assert_int_equal(h.n, 1);
+    aws_headers_finish(&h);
+}
+
+static int got_err;
+static aws_creds *got;
+static void on_creds(int err, aws_creds *c, const char *msg, void *ud)
+{
+    (void)msg;
+    (*(int *)ud)++;
+    got_err = err;
+    got = c;
+}
+
+static void creds_refcount_and_static_provider(void **state)
+{
+    (void)state;
+    assert_null(aws_creds_new("", "x", NULL, 0, "env"));
+    aws_creds *c = aws_creds_new("AKID", "SECRET", "TOKEN", 100, "env");
+    assert_non_null(c);
+    assert_true(aws_creds_expiring(c, 50, 60));
+    assert_false(aws_creds_expiring(c, 30, 60));
+    aws_creds_provider *p = aws_creds_provider_static_new(c);
+    aws_creds_unref(c);             /* provider keeps its own ref */
+    int calls = 0;
+    assert_int_equal(aws_creds_provider_get(p, on_creds, &calls), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(got_err, 0);
+    assert_string_equal(got->access_key_id, "AKID");
+    assert_string_equal(got->session_token, "TOKEN");
+    aws_creds_provider_unref(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_caps_and_keeps_content),
+        cmocka_unit_test(buf_urlencode),
+        cmocka_unit_test(headers_case_insensitive),
+        cmocka_unit_test(creds_refcount_and_static_provider),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
