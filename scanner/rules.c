@@ -1,0 +1,1222 @@
+/* certsweep — the certificate rules.
+ *
+ * Decisions about ACM certificate states (AWS: Status):
+ *  - ISSUED and INACTIVE are the "live" states: only they are judged by
+ *    `expiring`, `not-renewable`, `weak-key` and `transparency-logging-
+ *    disabled`.
+ *  - EXPIRED, and ISSUED/INACTIVE (or unknown status) with NotAfter <= as_of,
+ *    are `expired` (CRITICAL) — ACM can lag behind the clock.
+ *  - REVOKED certificates are skipped by every rule: revocation is a
+ *    deliberate act and ACM refuses to attach a revoked certificate, so
+ *    neither "expired" nor "expiring" would tell the owner anything new.
+ *  - PENDING_VALIDATION, VALIDATION_TIMED_OUT and FAILED are requests that
+ *    never became certificates: only `validation-incomplete` (and
+ *    `transparency-logging-disabled` for pending ones) look at them.
+ *
+ * "Within N days" compares whole days left, floor((NotAfter - as_of)/86400),
+ * with N: a certificate that shows "expires in 7 days" is always in the
+ * 7-day tier.  A tier of 0 is off.
+ *
+ * Which certificates ACM renews by itself (the managed tiers apply): type
+ * AMAZON_ISSUED or PRIVATE, RenewalEligibility ELIGIBLE, in use by at least
+ * one resource, and a renewal that has not FAILED.  ACM also renews
+ * certificates that were exported but are not in use; the in-use record
+ * cannot show that, so such certificates get the (earlier) full tiers —
+ * the safe side.
+ */
+#include "scanner/rules.h"
+
+#include "aws/buf.h"
+#include "aws/error.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define TITLE_MAX    4096
+#define DETAILS_MAX  (256 * 1024)
+#define LIST_MAX     50     /* items listed in human details; JSON has all */
+#define DAY          86400
+
+enum {
+    R_EXPIRED,
+    R_EXPIRING,
+    R_VALIDATION,
+    R_RENEWAL_FAILING,
+    R_NOT_RENEWABLE,
+    R_CLIENT_CERT,
+    R_DOMAIN_CERT,
+    R_IAM,
+    R_STAGE,
+    R_WEAK_KEY,
+    R_CT,
+    R_COUNT
+};
+
+static const scanner_rule rules[R_COUNT] = {
+    [R_EXPIRED] = {
+        "expired", SCANNER_SEV_CRITICAL, "ACM certificate expired",
+        "The ACM certificate's NotAfter date has passed (or ACM reports it "
+        "EXPIRED). Anything still serving it fails TLS handshakes.",
+        "Replace the certificate now: request a new ACM certificate (or import "
+        "a renewed one over this ARN with ImportCertificate), attach it to every "
+        "resource listed in InUseBy, then delete the expired certificate.",
+    },
+    [R_EXPIRING] = {
+        "expiring", SCANNER_SEV_CRITICAL, "ACM certificate expiring",
+        "The ACM certificate expires within the [rules] expiring tiers "
+        "(default 45/30/7 days). Certificates ACM renews by itself (Amazon-"
+        "issued or private, renewal-eligible, in use, renewal not failed) use "
+        "the shorter [rules] expiring_managed tiers (default 30/14/7), because "
+        "ACM starts renewing 60 days before expiry.",
+        "For an imported certificate, obtain a renewed certificate from its CA "
+        "and re-import it over the same ARN (aws acm import-certificate "
+        "--certificate-arn ...), which keeps every association. For an Amazon-"
+        "issued certificate that is still not renewed this close to expiry, "
+        "check its domain validation records (CNAMEs) and RenewalSummary, or "
+        "request a replacement and swap it in.",
+    },
+    [R_VALIDATION] = {
+        "validation-incomplete", SCANNER_SEV_MEDIUM,
+        "ACM certificate validation incomplete",
+        "The certificate request has been PENDING_VALIDATION for longer than "
+        "[rules] pending_validation_max_days, or it ended in "
+        "VALIDATION_TIMED_OUT or FAILED, so it was never issued.",
+        "For DNS validation, create the CNAME records shown for each domain "
+        "(aws acm describe-certificate) in the zone that serves the domain; for "
+        "email validation, have a domain contact approve the mail. A timed-out "
+        "or failed request cannot be resumed: delete it and request a new "
+        "certificate after fixing the cause (see FailureReason, e.g. CAA "
+        "records).",
+    },
+    [R_RENEWAL_FAILING] = {
+        "renewal-failing", SCANNER_SEV_HIGH, "ACM managed renewal failing",
+        "ACM's managed renewal of the certificate FAILED, or it is still "
+        "PENDING_VALIDATION while the certificate expires within [rules] "
+        "renewal_pending_days.",
+        "Look at RenewalSummary.DomainValidationOptions: restore the DNS "
+        "validation CNAME of every domain that is not SUCCESS (or approve the "
+        "validation email). ACM retries by itself once validation succeeds; if "
+        "the certificate expires first, request a replacement and swap it in.",
+    },
+    [R_NOT_RENEWABLE] = {
+        "not-renewable", SCANNER_SEV_MEDIUM, "ACM certificate will not be renewed",
+        "An Amazon-issued (or private) certificate that ACM will not renew by "
+        "itself, because it is not in use by any AWS resource or its "
+        "RenewalEligibility is INELIGIBLE, expires within the first tier of "
+        "[rules] expiring. LOW when not in use, MEDIUM when in use.",
+        "If the certificate is needed, attach it to the resource that should "
+        "serve it (ACM then renews it) or request a new one; if it is not "
+        "needed, delete it so it stops raising findings.",
+    },
+    [R_CLIENT_CERT] = {
+        "client-certificate-rotation", SCANNER_SEV_CRITICAL,
+        "API Gateway client certificate needs rotation",
+        "An API Gateway client certificate (used by API Gateway to authenticate "
+        "to backends) has expired or expires within the [rules] "
+        "client_certificate tiers. API Gateway client certificates are valid "
+        "for 365 days and are never renewed automatically.",
+        "Generate a new client certificate (aws apigateway "
+        "generate-client-certificate), make the backend trust it alongside the "
+        "old one, switch every stage listed to the new certificate id "
+        "(update-stage, /clientCertificateId), redeploy, then delete the old "
+        "certificate.",
+    },
+    [R_DOMAIN_CERT] = {
+        "domain-certificate", SCANNER_SEV_HIGH,
+        "API Gateway custom domain certificate problem",
+        "An API Gateway custom domain name (REST or HTTP/WebSocket) serves a "
+        "certificate that is not ISSUED, or serves a certificate uploaded to API "
+        "Gateway longer ago than [rules] domain_upload_max_days (395) — longer "
+        "than any public certificate is valid.",
+        "Issue or import a valid certificate in ACM (in us-east-1 for edge-"
+        "optimized domains, in the API's region for regional ones) and point "
+        "the custom domain at it (aws apigateway update-domain-name or aws "
+        "apigatewayv2 update-domain-name). Uploaded certificate bodies are "
+        "deprecated: move them to ACM.",
+    },
+    [R_IAM] = {
+        "iam-server-certificate", SCANNER_SEV_CRITICAL,
+        "IAM server certificate expiring",
+        "An IAM server certificate (used by ELB and CloudFront before ACM "
+        "existed) has expired or expires within the [rules] "
+        "iam_server_certificate tiers. IAM never renews these.",
+        "Move the workload to an ACM certificate (preferred) or upload a "
+        "renewed certificate (aws iam upload-server-certificate), switch the "
+        "load balancer or distribution to it, then delete the old one (aws iam "
+        "delete-server-certificate).",
+    },
+    [R_STAGE] = {
+        "stage-client-certificate", SCANNER_SEV_HIGH,
+        "API Gateway stage client certificate problem",
+        "A REST API stage names a client certificate that does not exist in its "
+        "account and region (HIGH). With [rules] "
+        "stage_without_client_certificate on, a stage without any client "
+        "certificate is reported too (LOW): its backend cannot verify that "
+        "calls come from API Gateway.",
+        "Generate a client certificate, configure the backend to require it, "
+        "and set it on the stage (aws apigateway update-stage --patch-"
+        "operations op=replace,path=/clientCertificateId,value=<id>), then "
+        "redeploy.",
+    },
+    [R_WEAK_KEY] = {
+        "weak-key", SCANNER_SEV_LOW, "Certificate uses a weak key",
+        "The certificate uses a 1024-bit RSA key, below the 2048-bit minimum "
+        "that browsers and CAs require.",
+        "Replace the certificate with one using RSA 2048 or an ECDSA key "
+        "(request or import a new certificate and swap it in).",
+    },
+    [R_CT] = {
+        "transparency-logging-disabled", SCANNER_SEV_LOW,
+        "Certificate transparency logging disabled",
+        "The Amazon-issued certificate opts out of certificate transparency "
+        "logging; browsers such as Chrome and Safari reject publicly trusted "
+        "certificates that are not logged.",
+        "Turn logging back on (aws acm update-certificate-options "
+        "--options CertificateTransparencyLoggingPreference=ENABLED); it "
+        "applies from the next issue or renewal, so request a new certificate "
+        "if it must be trusted now.",
+    },
+};
+
+const scanner_rule *scanner_rule_find(const char *id)
+{
+    if (!id)
+        return NULL;
+    for (size_t i = 0; i < R_COUNT; i++)
+        if (strcmp(rules[i].id, id) == 0)
+            return &rules[i];
+    return NULL;
+}
+
+size_t scanner_rule_count(void)
+{
+    return R_COUNT;
+}
+
+const scanner_rule *scanner_rule_at(size_t i)
+{
+    return i < R_COUNT ? &rules[i] : NULL;
+}
+
+int scanner_rule_enabled(const config *cfg, const char *id)
+{
+    if (!cfg || !id)
+        return 1;
+    for (size_t i = 0; i < cfg->disabled_rules.n; i++)
+        if (cfg->disabled_rules.v[i] && strcmp(cfg->disabled_rules.v[i], id) == 0)
+            return 0;
+    return 1;
+}
+
+int64_t scanner_days_until(int64_t not_after, int64_t as_of)
+{
+    int64_t d = not_after - as_of;
+    int64_t q = d / DAY;
+    if (d % DAY != 0 && d < 0)
+        q--;
+    return q;
+}
+
+int scanner_tier_severity(const config_tiers *t, int64_t days,
+                          scanner_severity *out)
+{
+    if (t->critical > 0 && days <= t->critical)
+        *out = SCANNER_SEV_CRITICAL;
+    else if (t->high > 0 && days <= t->high)
+        *out = SCANNER_SEV_HIGH;
+    else if (t->medium > 0 && days <= t->medium)
+        *out = SCANNER_SEV_MEDIUM;
+    else
+        return 0;
+    return 1;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static int ieq(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+static void fmt_time(int64_t t, int with_time, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    size_t len = 0;
+    if (gmtime_r(&tt, &tm))
+        len = with_time ? strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)
+                        : strftime(buf, n, "%Y-%m-%d", &tm);
+    if (len == 0)
+        snprintf(buf, n, "?");
+}
+
+static void fmt_date(int64_t t, char *buf, size_t n)
+{
+    fmt_time(t, 0, buf, n);
+}
+
+static void fmt_iso(int64_t t, char *buf, size_t n)
+{
+    fmt_time(t, 1, buf, n);
+}
+
+static int tier_window(const config_tiers *t)
+{
+    int w = t->medium;
+    if (t->high > w)
+        w = t->high;
+    if (t->critical > w)
+        w = t->critical;
+    return w;
+}
+
+static const char *record_label(scanner_source s)
+{
+    switch (s) {
+    case SCANNER_SRC_ACM:               return "ACM certificate";
+    case SCANNER_SRC_APIGW_CLIENT_CERT: return "API Gateway client certificate";
+    case SCANNER_SRC_APIGW_DOMAIN:      return "API Gateway custom domain";
+    case SCANNER_SRC_APIGWV2_DOMAIN:    return "API Gateway v2 custom domain";
+    case SCANNER_SRC_IAM_SERVER_CERT:   return "IAM server certificate";
+    case SCANNER_SRC_APIGW_STAGE:       return "API Gateway stage";
+    }
+    return "resource";
+}
+
+static const char *record_name(const scanner_record *r)
+{
+    int by_domain = r->source == SCANNER_SRC_ACM ||
+                    r->source == SCANNER_SRC_APIGW_DOMAIN ||
+                    r->source == SCANNER_SRC_APIGWV2_DOMAIN;
+    if (by_domain && r->domain && *r->domain)
+        return r->domain;
+    if (r->id && *r->id)
+        return r->id;
+    if (r->domain && *r->domain)
+        return r->domain;
+    if (r->arn && *r->arn)
+        return r->arn;
+    return "(unnamed)";
+}
+
+/* ACM Status values in which the certificate exists and can be served. */
+static int acm_live(const scanner_record *r)
+{
+    return eq(r->status, "ISSUED") || eq(r->status, "INACTIVE");
+}
+
+static int acm_dead(const scanner_record *r)
+{
+    return eq(r->status, "REVOKED") || eq(r->status, "FAILED") ||
+           eq(r->status, "VALIDATION_TIMED_OUT") || eq(r->status, "EXPIRED");
+}
+
+static int acm_amazon(const scanner_record *r)
+{
+    return eq(r->type, "AMAZON_ISSUED") || eq(r->type, "PRIVATE");
+}
+
+/* ACM renews it by itself (see the comment at the top). */
+static int acm_renews_itself(const scanner_record *r)
+{
+    return acm_amazon(r) && eq(r->renewal_eligibility, "ELIGIBLE") &&
+           r->n_in_use_by > 0 && !eq(r->renewal_status, "FAILED");
+}
+
+/* ---- finding drafts ----------------------------------------------------- */
+
+typedef struct judge {
+    const scanner_record_set *set;
+    const config *cfg;
+    int64_t as_of;
+    scanner_findings *out;
+} judge;
+
+typedef struct draft {
+    const scanner_record *r;
+    const scanner_rule *rule;
+    scanner_severity sev;
+    int64_t not_after;
+    aws_buf title;
+    aws_buf details;
+    json_object *json;
+} draft;
+
+static void jstr(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static void jtime(json_object *o, const char *k, int64_t t)
+{
+    char buf[32];
+    if (t == 0) {
+        json_object_object_add(o, k, NULL);
+        return;
+    }
+    fmt_iso(t, buf, sizeof(buf));
+    json_object_object_add(o, k, json_object_new_string(buf));
+}
+
+static json_object *jlist(char *const *v, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_object_array_add(a, json_object_new_string(nz(v[i])));
+    return a;
+}
+
+/* The structured facts of a record, same keys for every rule. */
+static json_object *record_json(const scanner_record *r, int64_t as_of)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    jstr(o, "source", scanner_source_name(r->source));
+    switch (r->source) {
+    case SCANNER_SRC_ACM: {
+        jstr(o, "type", r->type);
+        jstr(o, "status", r->status);
+        jstr(o, "renewal_eligibility", r->renewal_eligibility);
+        jstr(o, "renewal_status", r->renewal_status);
+        jstr(o, "renewal_status_reason", r->renewal_reason);
+        jstr(o, "failure_reason", r->failure_reason);
+        jstr(o, "key_algorithm", r->key_algorithm);
+        jstr(o, "transparency_logging", r->ct_logging);
+        jtime(o, "created_at", r->created_at);
+        jtime(o, "not_before", r->not_before);
+        jtime(o, "not_after", r->not_after);
+        json_object_object_add(o, "in_use_by", jlist(r->in_use_by, r->n_in_use_by));
+        json_object *va = json_object_new_array();
+        for (size_t i = 0; va && i < r->n_validations; i++) {
+            json_object *v = json_object_new_object();
+            if (!v)
+                break;
+            jstr(v, "domain", r->validations[i].domain);
+            jstr(v, "status", r->validations[i].status);
+            jstr(v, "method", r->validations[i].method);
+            json_object_array_add(va, v);
+        }
+        json_object_object_add(o, "validations", va);
+        break;
+    }
+    case SCANNER_SRC_APIGW_CLIENT_CERT:
+        jstr(o, "client_certificate_id", r->id);
+        jtime(o, "created_at", r->created_at);
+        jtime(o, "not_after", r->not_after);
+        break;
+    case SCANNER_SRC_APIGW_DOMAIN:
+    case SCANNER_SRC_APIGWV2_DOMAIN:
+        jstr(o, "domain", r->domain ? r->domain : r->id);
+        jstr(o, "status", r->status);
+        jstr(o, "certificate_arn", r->certificate_arn);
+        jtime(o, "uploaded_at", r->uploaded_at);
+        if (r->uploaded_at)
+            json_object_object_add(o, "uploaded_days_ago",
+                json_object_new_int64(scanner_days_until(as_of, r->uploaded_at)));
+        else
+            json_object_object_add(o, "uploaded_days_ago", NULL);
+        jtime(o, "not_after", r->not_after);
+        break;
+    case SCANNER_SRC_IAM_SERVER_CERT:
+        jstr(o, "name", r->id);
+        jtime(o, "uploaded_at", r->uploaded_at);
+        jtime(o, "not_after", r->not_after);
+        break;
+    case SCANNER_SRC_APIGW_STAGE:
+        jstr(o, "stage", r->id);
+        jstr(o, "client_certificate_id",
+             r->client_certificate_id && *r->client_certificate_id
+                 ? r->client_certificate_id : NULL);
+        break;
+    }
+    return o;
+}
+
+static int draft_begin(draft *d, const judge *j, const scanner_record *r,
+                       int rule, scanner_severity sev)
+{
+    memset(d, 0, sizeof(*d));
+    d->r = r;
+    d->rule = &rules[rule];
+    d->sev = sev;
+    d->not_after = r->not_after;
+    aws_buf_init(&d->title, TITLE_MAX);
+    aws_buf_init(&d->details, DETAILS_MAX);
+    d->json = record_json(r, j->as_of);
+    return d->json ? 0 : AWS_ENOMEM;
+}
+
+static void draft_discard(draft *d)
+{
+    aws_buf_finish(&d->title);
+    aws_buf_finish(&d->details);
+    json_object_put(d->json);
+    d->json = NULL;
+}
+
+static void finding_release(scanner_finding *fd)
+{
+    free(fd->account_id);
+    free(fd->region);
+    free(fd->resource_type);
+    free(fd->resource_arn);
+    free(fd->resource_id);
+    free(fd->domain);
+    free(fd->title);
+    free(fd->details);
+    free(fd->details_json);
+    free(fd->console_url);
+}
+
+static char *dup_opt(const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    char *c = strdup(s);
+    if (!c)
+        *oom = 1;
+    return c;
+}
+
+/* Turns the draft into a finding in j->out; the draft is consumed. */
+static int draft_emit(judge *j, draft *d)
+{
+    const scanner_record *r = d->r;
+    scanner_finding fd;
+    int oom = 0;
+    memset(&fd, 0, sizeof(fd));
+
+    const char *resource = r->arn && *r->arn ? r->arn : r->id;
+    scanner_finding_id(r->account_id, r->region, resource, d->rule->id, fd.id);
+    fd.rule = d->rule->id;
+    fd.severity = d->sev;
+    fd.source = r->source;
+    fd.account_id = dup_opt(nz(r->account_id), &oom);
+    fd.region = dup_opt(nz(r->region), &oom);
+    fd.resource_type = dup_opt(scanner_source_resource_type(r->source), &oom);
+    fd.resource_arn = dup_opt(resource, &oom);
+    fd.resource_id = dup_opt(r->id ? r->id : r->domain, &oom);
+    fd.domain = dup_opt(r->domain, &oom);
+    fd.not_after = d->not_after;
+    fd.days_to_expiry = d->not_after ? scanner_days_until(d->not_after, j->as_of) : 0;
+    fd.title = aws_buf_take(&d->title);
+    fd.details = aws_buf_take(&d->details);
+    const char *js = json_object_to_json_string_ext(d->json,
+        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    fd.details_json = dup_opt(js ? js : NULL, &oom);
+    if (!js)
+        oom = 1;
+    fd.remediation = d->rule->remediation;
+    fd.console_url = scanner_console_url(r);
+    draft_discard(d);
+    if (oom || !fd.title || !fd.details || !fd.console_url) {
+        finding_release(&fd);
+        return AWS_ENOMEM;
+    }
+    return scanner_findings_add(j->out, &fd);
+}
+
+/* "expires in 12 days (2026-12-05)" / "expired 3 days ago (2026-12-05)". */
+static int put_when(aws_buf *b, int64_t not_after, int64_t as_of)
+{
+    char date[32];
+    if (not_after == 0)
+        return aws_buf_puts(b, "has expired");
+    fmt_date(not_after, date, sizeof(date));
+    if (not_after <= as_of) {
+        int64_t ago = (as_of - not_after) / DAY;
+        if (ago == 0)
+            return aws_buf_printf(b, "expired less than a day ago (%s)", date);
+        return aws_buf_printf(b, "expired %lld day%s ago (%s)", (long long)ago,
+                              ago == 1 ? "" : "s", date);
+    }
+    int64_t days = scanner_days_until(not_after, as_of);
+    if (days == 0)
+        return aws_buf_printf(b, "expires in less than a day (%s)", date);
+    return aws_buf_printf(b, "expires in %lld day%s (%s)", (long long)days,
+                          days == 1 ? "" : "s", date);
+}
+
+static int put_subject(aws_buf *b, const scanner_record *r)
+{
+    return aws_buf_printf(b, "%s %s ", record_label(r->source), record_name(r));
+}
+
+static int put_line(aws_buf *b, const char *key, const char *value)
+{
+    if (!value || !*value)
+        return 0;
+    return aws_buf_printf(b, "%s: %s\n", key, value);
+}
+
+static int put_time_line(aws_buf *b, const char *key, int64_t t)
+{
+    char iso[32];
+    if (!t)
+        return 0;
+    fmt_iso(t, iso, sizeof(iso));
+    return aws_buf_printf(b, "%s: %s\n", key, iso);
+}
+
+static int put_list(aws_buf *b, const char *key, char *const *v, size_t n,
+                    const char *none)
+{
+    int rc;
+    if (n == 0)
+        return none ? aws_buf_printf(b, "%s: %s\n", key, none) : 0;
+    if ((rc = aws_buf_printf(b, "%s (%zu):\n", key, n)))
+        return rc;
+    for (size_t i = 0; i < n && i < LIST_MAX; i++)
+        if ((rc = aws_buf_printf(b, "  %s\n", nz(v[i]))))
+            return rc;
+    if (n > LIST_MAX)
+        return aws_buf_printf(b, "  ... and %zu more\n", n - LIST_MAX);
+    return 0;
+}
+
+/* Human facts shared by the ACM rules. */
+static int put_acm_facts(aws_buf *b, const scanner_record *r)
+{
+    int rc;
+    if ((rc = put_line(b, "ARN", r->arn)) ||
+        (rc = put_line(b, "Type", r->type)) ||
+        (rc = put_line(b, "Status", r->status)) ||
+        (rc = put_time_line(b, "Not after", r->not_after)) ||
+        (rc = put_line(b, "Renewal eligibility", r->renewal_eligibility)) ||
+        (rc = put_line(b, "Renewal status", r->renewal_status)) ||
+        (rc = put_line(b, "Renewal status reason", r->renewal_reason)) ||
+        (rc = put_line(b, "Failure reason", r->failure_reason)) ||
+        (rc = put_list(b, "In use by", r->in_use_by, r->n_in_use_by,
+                       "nothing")))
+        return rc;
+    return 0;
+}
+
+static int put_validations(aws_buf *b, const scanner_record *r)
+{
+    int rc;
+    if (r->n_validations == 0)
+        return 0;
+    if ((rc = aws_buf_printf(b, "Domain validation (%zu):\n", r->n_validations)))
+        return rc;
+    for (size_t i = 0; i < r->n_validations && i < LIST_MAX; i++) {
+        const scanner_domain_validation *v = &r->validations[i];
+        rc = aws_buf_printf(b, "  %s: %s%s%s%s\n", nz(v->domain),
+                            v->status ? v->status : "UNKNOWN",
+                            v->method ? " (" : "", nz(v->method),
+                            v->method ? ")" : "");
+        if (rc)
+            return rc;
+    }
+    if (r->n_validations > LIST_MAX)
+        return aws_buf_printf(b, "  ... and %zu more\n", r->n_validations - LIST_MAX);
+    return 0;
+}
+
+static void put_tiers_json(json_object *o, const char *key, const config_tiers *t)
+{
+    json_object *tj = json_object_new_object();
+    if (tj) {
+        json_object_object_add(tj, "medium", json_object_new_int(t->medium));
+        json_object_object_add(tj, "high", json_object_new_int(t->high));
+        json_object_object_add(tj, "critical", json_object_new_int(t->critical));
+    }
+    json_object_object_add(o, key, tj);
+}
+
+/* ---- ACM ---------------------------------------------------------------- */
+
+static int rule_expired(judge *j, const scanner_record *r)
+{
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_EXPIRED, SCANNER_SEV_CRITICAL)))
+        goto fail;
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = put_when(&d.title, r->not_after, j->as_of)) ||
+        (rc = put_acm_facts(&d.details, r)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int rule_expiring(judge *j, const scanner_record *r, int64_t days)
+{
+    int managed = acm_renews_itself(r);
+    const config_tiers *t = managed ? &j->cfg->expiring_managed : &j->cfg->expiring;
+    scanner_severity sev;
+    if (!scanner_tier_severity(t, days, &sev))
+        return 0;
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_EXPIRING, sev)))
+        goto fail;
+    json_object_object_add(d.json, "managed_renewal", json_object_new_boolean(managed));
+    put_tiers_json(d.json, "thresholds", t);
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = put_when(&d.title, r->not_after, j->as_of)) ||
+        (rc = put_acm_facts(&d.details, r)) ||
+        (rc = aws_buf_printf(&d.details,
+            "%s, so the %s thresholds apply (%d/%d/%d days for MEDIUM/HIGH/CRITICAL).\n",
+            managed ? "ACM renews this certificate by itself"
+                    : eq(r->type, "IMPORTED")
+                          ? "ACM never renews imported certificates"
+                          : "ACM will not renew this certificate by itself",
+            managed ? "[rules] expiring_managed" : "[rules] expiring",
+            t->medium, t->high, t->critical)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int rule_validation(judge *j, const scanner_record *r)
+{
+    int64_t pending_days = -1;
+    if (eq(r->status, "PENDING_VALIDATION")) {
+        if (r->created_at == 0)
+            return 0;   /* age unknown: cannot tell "stuck" from "new" */
+        if (j->as_of - r->created_at <=
+            (int64_t)j->cfg->pending_validation_max_days * DAY)
+            return 0;
+        pending_days = (j->as_of - r->created_at) / DAY;
+    } else if (!eq(r->status, "VALIDATION_TIMED_OUT") && !eq(r->status, "FAILED")) {
+        return 0;
+    }
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_VALIDATION, SCANNER_SEV_MEDIUM)))
+        goto fail;
+    if ((rc = put_subject(&d.title, r)))
+        goto fail;
+    if (pending_days >= 0)
+        rc = aws_buf_printf(&d.title, "has been pending validation for %lld days",
+                            (long long)pending_days);
+    else if (eq(r->status, "FAILED"))
+        rc = aws_buf_printf(&d.title, "request failed%s%s%s",
+                            r->failure_reason ? " (" : "", nz(r->failure_reason),
+                            r->failure_reason ? ")" : "");
+    else
+        rc = aws_buf_puts(&d.title, "validation timed out");
+    if (rc || (rc = put_acm_facts(&d.details, r)) ||
+        (rc = put_time_line(&d.details, "Requested", r->created_at)) ||
+        (rc = put_validations(&d.details, r)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int rule_renewal_failing(judge *j, const scanner_record *r)
+{
+    int failed = eq(r->renewal_status, "FAILED");
+    if (!failed) {
+        if (!eq(r->renewal_status, "PENDING_VALIDATION") || r->not_after == 0)
+            return 0;
+        if (scanner_days_until(r->not_after, j->as_of) > j->cfg->renewal_pending_days)
+            return 0;
+    }
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_RENEWAL_FAILING, SCANNER_SEV_HIGH)))
+        goto fail;
+    if ((rc = put_subject(&d.title, r)))
+        goto fail;
+    if (failed)
+        rc = aws_buf_printf(&d.title, "renewal failed%s%s%s", r->renewal_reason ? " (" : "",
+                            nz(r->renewal_reason), r->renewal_reason ? ")" : "");
+    else
+        rc = aws_buf_puts(&d.title, "renewal is pending validation");
+    if (rc)
+        goto fail;
+    if (r->not_after &&
+        ((rc = aws_buf_puts(&d.title, "; ")) ||
+         (rc = put_when(&d.title, r->not_after, j->as_of))))
+        goto fail;
+    if ((rc = put_acm_facts(&d.details, r)) || (rc = put_validations(&d.details, r)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int rule_not_renewable(judge *j, const scanner_record *r, int64_t days)
+{
+    if (!acm_amazon(r) || acm_renews_itself(r) || eq(r->renewal_status, "FAILED"))
+        return 0;
+    int window = j->cfg->expiring.medium > 0 ? j->cfg->expiring.medium
+                                             : tier_window(&j->cfg->expiring);
+    if (window <= 0 || days > window)
+        return 0;
+    int in_use = r->n_in_use_by > 0;
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_NOT_RENEWABLE,
+                          in_use ? SCANNER_SEV_MEDIUM : SCANNER_SEV_LOW)))
+        goto fail;
+    const char *why = !in_use ? "it is not in use by any AWS resource"
+                              : "its renewal eligibility is INELIGIBLE";
+    if (!in_use && eq(r->renewal_eligibility, "INELIGIBLE"))
+        why = "it is not in use and its renewal eligibility is INELIGIBLE";
+    jstr(d.json, "reason", !in_use ? "not-in-use" : "ineligible");
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = aws_buf_puts(&d.title, "will not be renewed by ACM and ")) ||
+        (rc = put_when(&d.title, r->not_after, j->as_of)) ||
+        (rc = aws_buf_printf(&d.details, "ACM will not renew it because %s%s.\n", why,
+                             in_use ? "" : " (unless it was exported)")) ||
+        (rc = put_acm_facts(&d.details, r)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int rule_weak_key(judge *j, const scanner_record *r)
+{
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_WEAK_KEY, SCANNER_SEV_LOW)))
+        goto fail;
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = aws_buf_puts(&d.title, "uses a 1024-bit RSA key")) ||
+        (rc = put_line(&d.details, "ARN", r->arn)) ||
+        (rc = put_line(&d.details, "Key algorithm", r->key_algorithm)) ||
+        (rc = put_time_line(&d.details, "Not after", r->not_after)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int rule_ct(judge *j, const scanner_record *r)
+{
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_CT, SCANNER_SEV_LOW)))
+        goto fail;
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = aws_buf_puts(&d.title, "has certificate transparency logging disabled")) ||
+        (rc = put_acm_facts(&d.details, r)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+static int weak_key(const scanner_record *r)
+{
+    return ieq(r->key_algorithm, "RSA_1024") || ieq(r->key_algorithm, "RSA-1024") ||
+           ieq(r->key_algorithm, "RSA1024");
+}
+
+static int judge_acm(judge *j, const scanner_record *r)
+{
+    int rc = 0;
+    if (eq(r->status, "REVOKED"))
+        return 0;
+    int has_expired = eq(r->status, "EXPIRED") ||
+        (r->not_after != 0 && r->not_after <= j->as_of &&
+         (acm_live(r) || r->status == NULL));
+    if (has_expired) {
+        if (scanner_rule_enabled(j->cfg, "expired") && (rc = rule_expired(j, r)))
+            return rc;
+    } else if (acm_live(r) && r->not_after != 0) {
+        int64_t days = scanner_days_until(r->not_after, j->as_of);
+        if (scanner_rule_enabled(j->cfg, "expiring") && (rc = rule_expiring(j, r, days)))
+            return rc;
+        if (scanner_rule_enabled(j->cfg, "not-renewable") &&
+            (rc = rule_not_renewable(j, r, days)))
+            return rc;
+    }
+    if (scanner_rule_enabled(j->cfg, "validation-incomplete") &&
+        (rc = rule_validation(j, r)))
+        return rc;
+    if (scanner_rule_enabled(j->cfg, "renewal-failing") &&
+        (rc = rule_renewal_failing(j, r)))
+        return rc;
+    /* Key and CT findings only for certificates that are or will be served. */
+    if (has_expired || acm_dead(r))
+        return 0;
+    if (weak_key(r) && scanner_rule_enabled(j->cfg, "weak-key") &&
+        (rc = rule_weak_key(j, r)))
+        return rc;
+    if (eq(r->type, "AMAZON_ISSUED") && ieq(r->ct_logging, "DISABLED") &&
+        scanner_rule_enabled(j->cfg, "transparency-logging-disabled") &&
+        (rc = rule_ct(j, r)))
+        return rc;
+    return 0;
+}
+
+/* ---- API Gateway client certificates and stages ------------------------- */
+
+static int rule_client_cert(judge *j, const scanner_record *r)
+{
+    if (r->not_after == 0)
+        return 0;
+    int64_t days = scanner_days_until(r->not_after, j->as_of);
+    scanner_severity sev = SCANNER_SEV_CRITICAL;
+    if (r->not_after > j->as_of &&
+        !scanner_tier_severity(&j->cfg->client_certificate, days, &sev))
+        return 0;
+
+    draft d;
+    int rc;
+    json_object *stages = NULL;
+    if ((rc = draft_begin(&d, j, r, R_CLIENT_CERT, sev)))
+        goto fail;
+    stages = json_object_new_array();
+    if (!stages) {
+        rc = AWS_ENOMEM;
+        goto fail;
+    }
+    size_t n_stages = 0;
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = put_when(&d.title, r->not_after, j->as_of)) ||
+        (rc = put_line(&d.details, "Client certificate id", r->id)) ||
+        (rc = put_time_line(&d.details, "Created", r->created_at)) ||
+        (rc = put_time_line(&d.details, "Not after", r->not_after)))
+        goto fail;
+    for (size_t i = 0; i < j->set->n; i++) {
+        const scanner_record *s = j->set->v[i];
+        if (s->source != SCANNER_SRC_APIGW_STAGE || !r->id ||
+            !eq(s->client_certificate_id, r->id))
+            continue;
+        json_object_array_add(stages, json_object_new_string(nz(s->id)));
+        if (n_stages == 0 && (rc = aws_buf_puts(&d.details, "Used by stages:\n")))
+            goto fail;
+        if (n_stages < LIST_MAX && (rc = aws_buf_printf(&d.details, "  %s\n", nz(s->id))))
+            goto fail;
+        n_stages++;
+    }
+    if (n_stages > LIST_MAX &&
+        (rc = aws_buf_printf(&d.details, "  ... and %zu more\n", n_stages - LIST_MAX)))
+        goto fail;
+    if (n_stages == 0 && (rc = aws_buf_puts(&d.details, "Used by stages: none\n")))
+        goto fail;
+    json_object_object_add(d.json, "stages", stages);
+    stages = NULL;
+    if (sev != SCANNER_SEV_CRITICAL || r->not_after > j->as_of)
+        put_tiers_json(d.json, "thresholds", &j->cfg->client_certificate);
+    return draft_emit(j, &d);
+fail:
+    json_object_put(stages);
+    draft_discard(&d);
+    return rc;
+}
+
+static const scanner_record *find_client_cert(const judge *j, const char *id)
+{
+    for (size_t i = 0; i < j->set->n; i++) {
+        const scanner_record *c = j->set->v[i];
+        if (c->source == SCANNER_SRC_APIGW_CLIENT_CERT && eq(c->id, id))
+            return c;
+    }
+    return NULL;
+}
+
+static int rule_stage(judge *j, const scanner_record *r)
+{
+    const char *cc = r->client_certificate_id;
+    int none = !cc || !*cc;
+    if (none && !j->cfg->stage_without_client_certificate)
+        return 0;
+    if (!none && find_client_cert(j, cc))
+        return 0;
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_STAGE, none ? SCANNER_SEV_LOW : SCANNER_SEV_HIGH)))
+        goto fail;
+    d.not_after = 0;
+    jstr(d.json, "problem", none ? "no-client-certificate" : "missing-client-certificate");
+    if ((rc = put_subject(&d.title, r)))
+        goto fail;
+    if (none)
+        rc = aws_buf_puts(&d.title, "has no client certificate");
+    else
+        rc = aws_buf_printf(&d.title, "uses client certificate %s, which does not exist", cc);
+    if (rc || (rc = put_line(&d.details, "Stage", r->id)) ||
+        (rc = put_line(&d.details, "ARN", r->arn)) ||
+        (rc = put_line(&d.details, "Client certificate id", none ? "(none)" : cc)))
+        goto fail;
+    if (!none && (rc = aws_buf_puts(&d.details,
+            "No client certificate with this id exists in the stage's account and "
+            "region; API Gateway cannot present it to the backend.\n")))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+/* ---- API Gateway custom domains ----------------------------------------- */
+
+static int domain_status_ok(const char *s)
+{
+    return !s || eq(s, "ISSUED") || eq(s, "AVAILABLE") || eq(s, "UPDATING") ||
+           eq(s, "PENDING");
+}
+
+static int rule_domain(judge *j, const scanner_record *r)
+{
+    const scanner_record *acm = NULL;
+    if (r->certificate_arn && *r->certificate_arn) {
+        for (size_t i = 0; i < j->set->n; i++) {
+            const scanner_record *c = j->set->v[i];
+            if (c->source == SCANNER_SRC_ACM && eq(c->arn, r->certificate_arn)) {
+                acm = c;
+                break;
+            }
+        }
+    }
+    const char *status = acm ? acm->status : r->status;
+    int bad_status = acm ? !eq(status, "ISSUED") : !domain_status_ok(status);
+    int64_t age = r->uploaded_at ? scanner_days_until(j->as_of, r->uploaded_at) : 0;
+    int too_old = r->uploaded_at != 0 && j->cfg->domain_upload_max_days > 0 &&
+                  age > j->cfg->domain_upload_max_days;
+    if (!bad_status && !too_old)
+        return 0;
+
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_DOMAIN_CERT,
+                          bad_status ? SCANNER_SEV_HIGH : SCANNER_SEV_MEDIUM)))
+        goto fail;
+    if (acm)
+        d.not_after = acm->not_after;
+    jstr(d.json, "certificate_status", status);
+    jstr(d.json, "certificate_status_from", acm ? "acm" : "domain");
+    json_object *pj = json_object_new_array();
+    if (pj && bad_status)
+        json_object_array_add(pj, json_object_new_string("certificate-not-issued"));
+    if (pj && too_old)
+        json_object_array_add(pj, json_object_new_string("uploaded-certificate-too-old"));
+    json_object_object_add(d.json, "problems", pj);
+
+    if ((rc = put_subject(&d.title, r)))
+        goto fail;
+    if (bad_status &&
+        (rc = aws_buf_printf(&d.title, "serves a certificate that is %s",
+                             status ? status : "not issued")))
+        goto fail;
+    if (too_old &&
+        (rc = aws_buf_printf(&d.title, "%sserves a certificate uploaded %lld days ago",
+                             bad_status ? "; " : "", (long long)age)))
+        goto fail;
+    if ((rc = put_line(&d.details, "Domain", r->domain ? r->domain : r->id)) ||
+        (rc = put_line(&d.details, "Certificate ARN", r->certificate_arn)) ||
+        (rc = put_line(&d.details, "Certificate status", status)) ||
+        (rc = put_line(&d.details, "Status from",
+                       acm ? "the ACM certificate" : "the domain name (no ACM record in this region)")))
+        goto fail;
+    if (acm && ((rc = put_time_line(&d.details, "Certificate not after", acm->not_after)) ||
+                (rc = put_line(&d.details, "Certificate failure reason", acm->failure_reason))))
+        goto fail;
+    if (too_old &&
+        (rc = aws_buf_printf(&d.details,
+            "Certificate uploaded %lld days ago, more than [rules] domain_upload_max_days (%d).\n",
+            (long long)age, j->cfg->domain_upload_max_days)))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+/* ---- IAM server certificates -------------------------------------------- */
+
+static int rule_iam(judge *j, const scanner_record *r)
+{
+    if (r->not_after == 0)
+        return 0;
+    int64_t days = scanner_days_until(r->not_after, j->as_of);
+    scanner_severity sev = SCANNER_SEV_CRITICAL;
+    if (r->not_after > j->as_of &&
+        !scanner_tier_severity(&j->cfg->iam_server_certificate, days, &sev))
+        return 0;
+    draft d;
+    int rc;
+    if ((rc = draft_begin(&d, j, r, R_IAM, sev)))
+        goto fail;
+    put_tiers_json(d.json, "thresholds", &j->cfg->iam_server_certificate);
+    if ((rc = put_subject(&d.title, r)) ||
+        (rc = put_when(&d.title, r->not_after, j->as_of)) ||
+        (rc = put_line(&d.details, "ARN", r->arn)) ||
+        (rc = put_time_line(&d.details, "Uploaded", r->uploaded_at)) ||
+        (rc = put_time_line(&d.details, "Not after", r->not_after)) ||
+        (rc = aws_buf_printf(&d.details,
+            "Inspect: aws iam get-server-certificate --server-certificate-name %s\n",
+            record_name(r))))
+        goto fail;
+    return draft_emit(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+static int judge_one(judge *j, const scanner_record *r)
+{
+    int rc = 0;
+    switch (r->source) {
+    case SCANNER_SRC_ACM:
+        return judge_acm(j, r);
+    case SCANNER_SRC_APIGW_CLIENT_CERT:
+        if (scanner_rule_enabled(j->cfg, "client-certificate-rotation"))
+            rc = rule_client_cert(j, r);
+        break;
+    case SCANNER_SRC_APIGW_DOMAIN:
+    case SCANNER_SRC_APIGWV2_DOMAIN:
+        if (scanner_rule_enabled(j->cfg, "domain-certificate"))
+            rc = rule_domain(j, r);
+        break;
+    case SCANNER_SRC_IAM_SERVER_CERT:
+        if (scanner_rule_enabled(j->cfg, "iam-server-certificate") &&
+            (rc = rule_iam(j, r)))
+            return rc;
+        if (r->not_after > j->as_of && weak_key(r) &&
+            scanner_rule_enabled(j->cfg, "weak-key"))
+            rc = rule_weak_key(j, r);
+        break;
+    case SCANNER_SRC_APIGW_STAGE:
+        if (scanner_rule_enabled(j->cfg, "stage-client-certificate"))
+            rc = rule_stage(j, r);
+        break;
+    }
+    return rc;
+}
+
+int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
+                        int64_t as_of, scanner_findings *out)
+{
+    if (!set || !cfg || !out)
+        return AWS_EINVAL;
+    judge j = { set, cfg, as_of, out };
+    for (size_t i = 0; i < set->n; i++) {
+        int rc;
+        if (set->v[i] && (rc = judge_one(&j, set->v[i])))
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- console links ------------------------------------------------------ */
+
+static const char *console_host(const scanner_record *r)
+{
+    const char *region = r->region;
+    if (region && strncmp(region, "cn-", 3) == 0)
+        return "console.amazonaws.cn";
+    if (region && strncmp(region, "us-gov-", 7) == 0)
+        return "console.amazonaws-us-gov.com";
+    if (r->arn && strncmp(r->arn, "arn:aws-cn:", 11) == 0)
+        return "console.amazonaws.cn";
+    if (r->arn && strncmp(r->arn, "arn:aws-us-gov:", 15) == 0)
+        return "console.amazonaws-us-gov.com";
+    return "console.aws.amazon.com";
+}
+
+static int put_enc(aws_buf *b, const char *s)
+{
+    s = nz(s);
+    return aws_buf_urlencode(b, s, strlen(s), 0);
+}
+
+char *scanner_console_url(const scanner_record *r)
+{
+    aws_buf b;
+    int rc = 0;
+    const char *host = console_host(r);
+    int regional = r->region && *r->region && strcmp(r->region, "global") != 0;
+    aws_buf_init(&b, 8192);
+
+    if (r->source == SCANNER_SRC_IAM_SERVER_CERT) {
+        /* IAM server certificates have no console page. */
+        if (strcmp(host, "console.amazonaws.cn") == 0)
+            rc = aws_buf_puts(&b, "https://docs.amazonaws.cn/en_us/IAM/latest/UserGuide/"
+                                  "id_credentials_server-certs.html");
+        else
+            rc = aws_buf_puts(&b, "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+                                  "id_credentials_server-certs.html");
+        goto done;
+    }
+    if (regional)
+        rc = aws_buf_printf(&b, "https://%s.%s", r->region, host);
+    else
+        rc = aws_buf_printf(&b, "https://%s", host);
+    if (rc)
+        goto done;
+
+    switch (r->source) {
+    case SCANNER_SRC_ACM: {
+        const char *slash = r->arn ? strstr(r->arn, ":certificate/") : NULL;
+        if ((rc = aws_buf_puts(&b, "/acm/home?region=")) ||
+            (rc = put_enc(&b, r->region)))
+            break;
+        if (slash) {
+            if (!(rc = aws_buf_puts(&b, "#/certificates/")))
+                rc = put_enc(&b, slash + strlen(":certificate/"));
+        } else {
+            rc = aws_buf_puts(&b, "#/certificates/list");
+        }
+        break;
+    }
+    case SCANNER_SRC_APIGW_CLIENT_CERT:
+        if (!(rc = aws_buf_puts(&b, "/apigateway/main/client-certificates?region=")))
+            rc = put_enc(&b, r->region);
+        break;
+    case SCANNER_SRC_APIGW_DOMAIN:
+    case SCANNER_SRC_APIGWV2_DOMAIN:
+        if ((rc = aws_buf_puts(&b, "/apigateway/main/publish/domain-names?domain=")) ||
+            (rc = put_enc(&b, r->domain ? r->domain : r->id)) ||
+            (rc = aws_buf_puts(&b, "&region=")))
+            break;
+        rc = put_enc(&b, r->region);
+        break;
+    case SCANNER_SRC_APIGW_STAGE: {
+        /* id is "restApiId/stageName" */
+        const char *id = nz(r->id);
+        const char *sl = strchr(id, '/');
+        size_t api_len = sl ? (size_t)(sl - id) : strlen(id);
+        if ((rc = aws_buf_puts(&b, "/apigateway/main/apis/")) ||
+            (rc = aws_buf_urlencode(&b, id, api_len, 0)) ||
+            (rc = aws_buf_puts(&b, "/stages?api=")) ||
+            (rc = aws_buf_urlencode(&b, id, api_len, 0)) ||
+            (rc = aws_buf_puts(&b, "&region=")))
+            break;
+        rc = put_enc(&b, r->region);
+        break;
+    }
+    case SCANNER_SRC_IAM_SERVER_CERT:
+        break;
+    }
+done:
+    if (rc) {
+        aws_buf_finish(&b);
+        return NULL;
+    }
+    return aws_buf_take(&b);
+}

@@ -1,0 +1,59 @@
+/* certsweep — the certificate rules (the "judge").
+ *
+ * Pure code: reads the scanner_record set of one account and region plus
+ * the [rules] thresholds of a config, and appends scanner_finding values.
+ * No I/O, no clock (the caller passes as_of), so every rule is testable
+ * offline.
+ *
+ * Rule ids are stable: they appear in finding ids, Security Hub, tickets
+ * and [rules] disabled_rules.
+ */
+#ifndef SCANNER_RULES_H
+#define SCANNER_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "scanner/finding.h"
+#include "scanner/record.h"
+
+typedef struct scanner_rule {
+    const char *id;                 /* "expiring", ... */
+    scanner_severity severity;      /* default (tiered rules: the worst tier) */
+    const char *title;              /* short name */
+    const char *description;        /* what it checks, one paragraph */
+    const char *remediation;        /* what to do (static; findings point here) */
+} scanner_rule;
+
+/* The rule table: NULL when id is unknown. */
+const scanner_rule *scanner_rule_find(const char *id);
+size_t scanner_rule_count(void);
+const scanner_rule *scanner_rule_at(size_t i);   /* NULL past the end */
+
+/* 1 unless cfg lists the rule in [rules] disabled_rules (cfg may be NULL). */
+int scanner_rule_enabled(const config *cfg, const char *id);
+
+/* floor((not_after - as_of) / 86400): 0 during the last day, -1 during the
+ * first day after expiry. */
+int64_t scanner_days_until(int64_t not_after, int64_t as_of);
+
+/* The severity of a tiered threshold for `days` left: CRITICAL when
+ * days <= t->critical, else HIGH when days <= t->high, else MEDIUM when
+ * days <= t->medium (a tier of 0 or less is off).  Returns 1 and sets *out
+ * when a tier matches, 0 when none does. */
+int scanner_tier_severity(const config_tiers *t, int64_t days,
+                          scanner_severity *out);
+
+/* Judges all records of one account+region together (custom domains are
+ * joined to ACM certificates, stages to client certificates) as of unix
+ * time as_of, appending findings to out.  Returns 0 or AWS_ENOMEM. */
+int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
+                        int64_t as_of, scanner_findings *out);
+
+/* The console link for a record ("" never; NULL only on ENOMEM).  Caller
+ * frees.  Partition follows the region: cn-* and us-gov-* use their own
+ * console hosts. */
+char *scanner_console_url(const scanner_record *r);
+
+#endif
