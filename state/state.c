@@ -1,0 +1,362 @@
+#include "state/state.h"
+#include "aws/error.h"
+#include "aws/log.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct state_db {
+    sqlite3 *db;
+    int in_tx;
+    char path[1024];
+};
+
+/* The schema, one step per entry, applied in order.  Never edit a step that
+ * has shipped: add a new one.  notify's tickets and outbox tables will be
+ * further entries. */
+static const char *const migrations[] = {
+    /* 1: Security Hub imports and runs. */
+    "CREATE TABLE shub_findings ("
+    "  id TEXT PRIMARY KEY,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL DEFAULT 0,"
+    "  record_state TEXT NOT NULL"
+    ");"
+    "CREATE INDEX shub_findings_account_region ON shub_findings(account, region);"
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  started INTEGER NOT NULL,"
+    "  finished INTEGER,"
+    "  counts TEXT"
+    ");",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int state_schema_latest(void)
+{
+    return N_MIGRATIONS;
+}
+
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return AWS_ETIMEDOUT;
+    case SQLITE_NOMEM:
+        return AWS_ENOMEM;
+    case SQLITE_TOOBIG:
+        return AWS_ETOOBIG;
+    default:
+        return AWS_EIO;
+    }
+}
+
+static int fail(state_db *s, int rc, const char *what)
+{
+    int err = map_rc(rc);
+    aws_log_error("state: %s: %s: %s", s->path, what,
+                  err == AWS_ETIMEDOUT ? "locked by another certsweep (busy timeout)"
+                                       : sqlite3_errmsg(s->db));
+    return err;
+}
+
+static int exec(state_db *s, const char *sql, const char *what)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, what);
+}
+
+int state_schema_version(state_db *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int state_begin(state_db *s)
+{
+    if (s->in_tx)
+        return AWS_EINVAL;
+    int rc = exec(s, "BEGIN IMMEDIATE", "begin");
+    if (rc == 0)
+        s->in_tx = 1;
+    return rc;
+}
+
+int state_commit(state_db *s)
+{
+    if (!s->in_tx)
+        return AWS_EINVAL;
+    int rc = exec(s, "COMMIT", "commit");
+    if (rc == 0)
+        s->in_tx = 0;
+    return rc;
+}
+
+void state_rollback(state_db *s)
+{
+    if (!s || !s->in_tx)
+        return;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = 0;
+}
+
+static int migrate(state_db *s)
+{
+    int rc = state_begin(s);
+    if (rc)
+        return rc;
+    /* Read the version inside the write lock: another process may have
+     * migrated while we waited. */
+    int v = state_schema_version(s);
+    if (v < 0) {
+        rc = fail(s, SQLITE_ERROR, "read schema version");
+        goto out;
+    }
+    if (v > N_MIGRATIONS) {
+        aws_log_error("state: %s: schema version %d is newer than this certsweep "
+                      "knows (%d); refusing to touch it", s->path, v, N_MIGRATIONS);
+        rc = AWS_EINVAL;
+        goto out;
+    }
+    for (int i = v; i < N_MIGRATIONS; i++) {
+        char what[48], pragma[48];
+        snprintf(what, sizeof(what), "migration %d", i + 1);
+        if ((rc = exec(s, migrations[i], what)))
+            goto out;
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
+        if ((rc = exec(s, pragma, what)))
+            goto out;
+    }
+    return state_commit(s);
+out:
+    state_rollback(s);
+    return rc;
+}
+
+int state_open_file(const char *path, const state_opts *opts, state_db **out)
+{
+    *out = NULL;
+    state_db *s = calloc(1, sizeof(*s));
+    if (!s)
+        return AWS_ENOMEM;
+    snprintf(s->path, sizeof(s->path), "%s", path);
+    int rc = sqlite3_open_v2(path, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        int err = s->db ? fail(s, rc, "open") : AWS_ENOMEM;
+        state_close(s);
+        return err;
+    }
+    int busy = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
+                                                 : STATE_DEFAULT_BUSY_MS;
+    sqlite3_busy_timeout(s->db, busy);
+    sqlite3_extended_result_codes(s->db, 1);
+    if ((rc = exec(s, "PRAGMA foreign_keys = ON", "configure")) ||
+        (rc = migrate(s))) {
+        state_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int state_open(const char *dir, const state_opts *opts, state_db **out)
+{
+    *out = NULL;
+    if (!dir || !*dir)
+        return AWS_EINVAL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        aws_log_error("state: cannot create %s: %s", dir, strerror(errno));
+        return AWS_EIO;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        aws_log_error("state: %s is not a directory", dir);
+        return AWS_EIO;
+    }
+    char path[1024];
+    int n = snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE_NAME);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return AWS_EINVAL;
+    mode_t old = umask(077);
+    int rc = state_open_file(path, opts, out);
+    umask(old);
+    return rc;
+}
+
+void state_close(state_db *s)
+{
+    if (!s)
+        return;
+    state_rollback(s);
+    if (s->db)
+        sqlite3_close(s->db);
+    free(s);
+}
+
+struct sqlite3 *state_sqlite(state_db *s)
+{
+    return s->db;
+}
+
+/* ---- Security Hub imports ------------------------------------------------ */
+
+int state_shub_upsert(state_db *s, const state_shub_row *r)
+{
+    static const char sql[] =
+        "INSERT INTO shub_findings(id, account, region, rule, created_at,"
+        " updated_at, last_seen, record_state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+        " ON CONFLICT(id) DO UPDATE SET"
+        "  account = excluded.account, region = excluded.region,"
+        "  rule = excluded.rule,"
+        "  created_at = CASE WHEN shub_findings.created_at = 0 THEN excluded.created_at"
+        "    WHEN excluded.created_at = 0 THEN shub_findings.created_at"
+        "    ELSE MIN(shub_findings.created_at, excluded.created_at) END,"
+        "  updated_at = excluded.updated_at,"
+        "  last_seen = CASE WHEN excluded.last_seen = 0 THEN shub_findings.last_seen"
+        "    ELSE excluded.last_seen END,"
+        "  record_state = excluded.record_state";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "prepare upsert");
+    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->created_at);
+    sqlite3_bind_int64(st, 6, r->updated_at);
+    sqlite3_bind_int64(st, 7, r->last_seen);
+    sqlite3_bind_text(st, 8, r->record_state[0] ? r->record_state : "ACTIVE", -1,
+                      SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(s, rc, "upsert Security Hub finding");
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static void read_row(sqlite3_stmt *st, state_shub_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    copy_col(r->id, sizeof(r->id), st, 0);
+    copy_col(r->account, sizeof(r->account), st, 1);
+    copy_col(r->region, sizeof(r->region), st, 2);
+    copy_col(r->rule, sizeof(r->rule), st, 3);
+    r->created_at = sqlite3_column_int64(st, 4);
+    r->updated_at = sqlite3_column_int64(st, 5);
+    r->last_seen = sqlite3_column_int64(st, 6);
+    copy_col(r->record_state, sizeof(r->record_state), st, 7);
+}
+
+#define ROW_COLS "id, account, region, rule, created_at, updated_at, last_seen, record_state"
+
+int state_shub_get(state_db *s, const char *id, state_shub_row *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+        "SELECT " ROW_COLS " FROM shub_findings WHERE id = ?1", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "prepare get");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int err;
+    if (rc == SQLITE_ROW) {
+        read_row(st, out);
+        err = 0;
+    } else if (rc == SQLITE_DONE) {
+        err = AWS_ENOTFOUND;
+    } else {
+        err = fail(s, rc, "read Security Hub finding");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+int state_shub_each(state_db *s, const char *account, const char *region,
+                    const char *record_state,
+                    int (*cb)(const state_shub_row *row, void *ud), void *ud)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+        "SELECT " ROW_COLS " FROM shub_findings"
+        " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR region = ?2)"
+        "   AND (?3 IS NULL OR record_state = ?3) ORDER BY id", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "prepare list");
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, record_state, -1, SQLITE_STATIC);
+    int err = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        state_shub_row row;
+        read_row(st, &row);
+        if ((err = cb(&row, ud)))
+            break;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = fail(s, rc, "list Security Hub findings");
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* ---- runs ---------------------------------------------------------------- */
+
+int state_run_begin(state_db *s, int64_t started, int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO runs(started) VALUES (?1)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "prepare run");
+    sqlite3_bind_int64(st, 1, started);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(s, rc, "record run");
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int state_run_finish(state_db *s, int64_t id, int64_t finished,
+                     const char *counts_json)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+        "UPDATE runs SET finished = ?2, counts = ?3 WHERE id = ?1", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, rc, "prepare run");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, finished);
+    sqlite3_bind_text(st, 3, counts_json, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(s, rc, "finish run");
+    return sqlite3_changes(s->db) == 1 ? 0 : AWS_ENOTFOUND;
+}

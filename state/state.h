@@ -1,0 +1,85 @@
+/* certsweep — local state: one SQLite file in the state directory.
+ *
+ * Shared by the scanner (what was imported into Security Hub, runs) and,
+ * later, notify (tickets, outbox).  The schema is a list of migrations
+ * applied in order inside one transaction each; PRAGMA user_version holds
+ * the number applied.  A room that needs a table adds a migration to the
+ * list in state.c and its own functions next to the ones below; nothing in
+ * this interface changes.
+ *
+ * One writer at a time: every connection has a busy timeout and every
+ * change runs inside BEGIN IMMEDIATE, so a second writer waits and then
+ * fails with AWS_ETIMEDOUT instead of corrupting anything.
+ */
+#ifndef STATE_STATE_H
+#define STATE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct state_db state_db;
+struct sqlite3;
+
+#define STATE_FILE_NAME "certsweep.db"
+#define STATE_DEFAULT_BUSY_MS 5000
+
+typedef struct state_opts {
+    int busy_timeout_ms;            /* 0: STATE_DEFAULT_BUSY_MS */
+} state_opts;
+
+/* Opens (creating when needed) dir/certsweep.db; dir is created with mode
+ * 0700 when missing.  Applies pending migrations.  opts may be NULL.
+ * Returns 0, AWS_EIO (with a log line naming the path), AWS_ETIMEDOUT
+ * (locked by another writer) or AWS_ENOMEM. */
+int  state_open(const char *dir, const state_opts *opts, state_db **out);
+/* Same with an explicit file path (tests; ":memory:" works). */
+int  state_open_file(const char *path, const state_opts *opts, state_db **out);
+void state_close(state_db *db);                 /* accepts NULL */
+
+/* Number of migrations applied (PRAGMA user_version) and the number this
+ * build knows. */
+int  state_schema_version(state_db *db);
+int  state_schema_latest(void);
+
+/* Write transactions (BEGIN IMMEDIATE).  Nested begins are errors. */
+int  state_begin(state_db *db);
+int  state_commit(state_db *db);
+void state_rollback(state_db *db);
+
+/* The raw handle, for rooms that add their own statements. */
+struct sqlite3 *state_sqlite(state_db *db);
+
+/* ---- Security Hub imports ------------------------------------------------ */
+
+typedef struct state_shub_row {
+    char id[160];                   /* ASFF Id, "certsweep/<finding id>" */
+    char account[16];               /* the certificate's account */
+    char region[32];                /* the certificate's region */
+    char rule[64];
+    int64_t created_at;             /* first import; kept by upserts */
+    int64_t updated_at;             /* last import */
+    int64_t last_seen;              /* last scan that produced the finding */
+    char record_state[16];          /* "ACTIVE" | "ARCHIVED" */
+} state_shub_row;
+
+/* Inserts or updates by id.  created_at of an existing row is kept (the
+ * smaller non-zero value wins); last_seen is kept when the new value is 0.
+ * Not transactional by itself: wrap many upserts in state_begin/commit. */
+int  state_shub_upsert(state_db *db, const state_shub_row *row);
+/* 0 and *out filled, AWS_ENOTFOUND, or another error. */
+int  state_shub_get(state_db *db, const char *id, state_shub_row *out);
+/* Calls cb for each row (ordered by id) whose fields match the non-NULL
+ * filters; a non-zero return from cb stops and is returned. */
+int  state_shub_each(state_db *db, const char *account, const char *region,
+                     const char *record_state,
+                     int (*cb)(const state_shub_row *row, void *ud), void *ud);
+
+/* ---- runs ---------------------------------------------------------------- */
+
+/* Records a run start; *id is its row id. */
+int  state_run_begin(state_db *db, int64_t started, int64_t *id);
+/* counts_json: a JSON object with the run's counts (copied as text). */
+int  state_run_finish(state_db *db, int64_t id, int64_t finished,
+                      const char *counts_json);
+
+#endif

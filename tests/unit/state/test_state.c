@@ -1,0 +1,274 @@
+/* Unit tests of state/: migrations, upsert semantics, listing, runs and
+ * the one-writer lock. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aws/error.h"
+#include "aws/log.h"
+#include "state/state.h"
+
+static char tmpdir[256];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/certsweep-state-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static void row(state_shub_row *r, const char *id, const char *acct,
+                const char *region, int64_t created, int64_t updated,
+                int64_t seen, const char *rs)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    snprintf(r->account, sizeof(r->account), "%s", acct);
+    snprintf(r->region, sizeof(r->region), "%s", region);
+    snprintf(r->rule, sizeof(r->rule), "expiring");
+    r->created_at = created;
+    r->updated_at = updated;
+    r->last_seen = seen;
+    snprintf(r->record_state, sizeof(r->record_state), "%s", rs);
+}
+
+static void test_open_creates_dir_0700_and_migrates(void **st)
+{
+    (void)st;
+    char dir[300];
+    snprintf(dir, sizeof(dir), "%s/sub", tmpdir);
+    state_db *db = NULL;
+    assert_int_equal(state_open(dir, NULL, &db), 0);
+    assert_non_null(db);
+    struct stat sb;
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_true(state_schema_latest() >= 1);
+    assert_int_equal(state_schema_version(db), state_schema_latest());
+    state_close(db);
+
+    /* Re-opening applies nothing more and keeps the data. */
+    assert_int_equal(state_open(dir, NULL, &db), 0);
+    assert_int_equal(state_schema_version(db), state_schema_latest());
+    state_close(db);
+    state_close(NULL);
+}
+
+static void test_newer_schema_refused(void **st)
+{
+    (void)st;
+    char path[300];
+    snprintf(path, sizeof(path), "%s/new.db", tmpdir);
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 999", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    state_db *db = NULL;
+    FILE *devnull = fopen("/dev/null", "w");
+    aws_log_set_stream(devnull);
+    assert_int_equal(state_open_file(path, NULL, &db), AWS_EINVAL);
+    aws_log_set_stream(stderr);
+    fclose(devnull);
+    assert_null(db);
+}
+
+static void test_partial_schema_migrates_from_its_version(void **st)
+{
+    (void)st;
+    /* A database at version 0 with an unrelated table gets migration 1. */
+    char path[300];
+    snprintf(path, sizeof(path), "%s/old.db", tmpdir);
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "CREATE TABLE other(x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(path, NULL, &db), 0);
+    assert_int_equal(state_schema_version(db), state_schema_latest());
+    state_shub_row r;
+    row(&r, "certsweep/a", "111111111111", "us-east-1", 100, 100, 100, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    state_close(db);
+}
+
+static void test_upsert_keeps_created_at(void **st)
+{
+    (void)st;
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    state_shub_row r, got;
+    row(&r, "certsweep/x", "111111111111", "eu-west-1", 1000, 1000, 1000, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    row(&r, "certsweep/x", "111111111111", "eu-west-1", 5000, 5000, 0, "ARCHIVED");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    assert_int_equal(state_shub_get(db, "certsweep/x", &got), 0);
+    assert_int_equal(got.created_at, 1000);        /* first import kept */
+    assert_int_equal(got.updated_at, 5000);
+    assert_int_equal(got.last_seen, 1000);         /* 0 keeps the old value */
+    assert_string_equal(got.record_state, "ARCHIVED");
+    assert_string_equal(got.account, "111111111111");
+    assert_string_equal(got.region, "eu-west-1");
+    assert_string_equal(got.rule, "expiring");
+
+    /* An unknown created_at (0) never overwrites a known one, and a row
+     * first written with 0 takes the first real value. */
+    row(&r, "certsweep/x", "111111111111", "eu-west-1", 0, 6000, 6000, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    assert_int_equal(state_shub_get(db, "certsweep/x", &got), 0);
+    assert_int_equal(got.created_at, 1000);
+    assert_int_equal(got.last_seen, 6000);
+    row(&r, "certsweep/y", "111111111111", "eu-west-1", 0, 1, 1, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    row(&r, "certsweep/y", "111111111111", "eu-west-1", 700, 2, 2, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    assert_int_equal(state_shub_get(db, "certsweep/y", &got), 0);
+    assert_int_equal(got.created_at, 700);
+
+    assert_int_equal(state_shub_get(db, "certsweep/none", &got), AWS_ENOTFOUND);
+    state_close(db);
+}
+
+typedef struct collect {
+    char ids[8][160];
+    int n;
+    int stop_at;
+} collect;
+
+static int collect_cb(const state_shub_row *r, void *ud)
+{
+    collect *c = ud;
+    if (c->n == c->stop_at)
+        return 7;
+    snprintf(c->ids[c->n++], sizeof(c->ids[0]), "%s", r->id);
+    return 0;
+}
+
+static void test_each_filters(void **st)
+{
+    (void)st;
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    state_shub_row r;
+    assert_int_equal(state_begin(db), 0);
+    assert_int_equal(state_begin(db), AWS_EINVAL);   /* no nesting */
+    row(&r, "c", "111111111111", "us-east-1", 1, 1, 1, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    row(&r, "a", "111111111111", "eu-west-1", 1, 1, 1, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    row(&r, "b", "222222222222", "us-east-1", 1, 1, 1, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    row(&r, "d", "111111111111", "us-east-1", 1, 1, 1, "ARCHIVED");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    assert_int_equal(state_commit(db), 0);
+
+    collect c = { .stop_at = -1 };
+    assert_int_equal(state_shub_each(db, NULL, NULL, NULL, collect_cb, &c), 0);
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.ids[0], "a");
+    assert_string_equal(c.ids[3], "d");
+
+    memset(&c, 0, sizeof(c));
+    c.stop_at = -1;
+    assert_int_equal(state_shub_each(db, "111111111111", "us-east-1", "ACTIVE",
+                                     collect_cb, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ids[0], "c");
+
+    memset(&c, 0, sizeof(c));
+    c.stop_at = 1;
+    assert_int_equal(state_shub_each(db, NULL, NULL, NULL, collect_cb, &c), 7);
+    assert_int_equal(c.n, 1);
+
+    /* A rolled-back transaction leaves nothing behind. */
+    assert_int_equal(state_begin(db), 0);
+    row(&r, "e", "111111111111", "us-east-1", 1, 1, 1, "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    state_rollback(db);
+    assert_int_equal(state_shub_get(db, "e", &r), AWS_ENOTFOUND);
+    state_close(db);
+}
+
+static void test_runs(void **st)
+{
+    (void)st;
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    int64_t id1 = 0, id2 = 0;
+    assert_int_equal(state_run_begin(db, 100, &id1), 0);
+    assert_int_equal(state_run_begin(db, 200, &id2), 0);
+    assert_true(id2 > id1);
+    assert_int_equal(state_run_finish(db, id1, 150, "{\"findings\":3}"), 0);
+    assert_int_equal(state_run_finish(db, 9999, 150, "{}"), AWS_ENOTFOUND);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(state_sqlite(db),
+        "SELECT started, finished, counts FROM runs WHERE id = ?1", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, id1);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(q, 0), 100);
+    assert_int_equal(sqlite3_column_int64(q, 1), 150);
+    assert_string_equal((const char *)sqlite3_column_text(q, 2), "{\"findings\":3}");
+    sqlite3_finalize(q);
+    state_close(db);
+}
+
+static void test_one_writer_at_a_time(void **st)
+{
+    (void)st;
+    state_db *a = NULL, *b = NULL;
+    state_opts quick = { .busy_timeout_ms = 100 };
+    assert_int_equal(state_open(tmpdir, &quick, &a), 0);
+    assert_int_equal(state_open(tmpdir, &quick, &b), 0);
+
+    assert_int_equal(state_begin(a), 0);
+    FILE *devnull = fopen("/dev/null", "w");
+    aws_log_set_stream(devnull);
+    /* The second writer waits its busy timeout, then gives up. */
+    assert_int_equal(state_begin(b), AWS_ETIMEDOUT);
+    aws_log_set_stream(stderr);
+    fclose(devnull);
+    state_shub_row r;
+    row(&r, "certsweep/lock", "111111111111", "us-east-1", 1, 1, 1, "ACTIVE");
+    assert_int_equal(state_shub_upsert(a, &r), 0);
+    assert_int_equal(state_commit(a), 0);
+
+    /* Once the first commits, the second can write and sees the row. */
+    assert_int_equal(state_begin(b), 0);
+    state_shub_row got;
+    assert_int_equal(state_shub_get(b, "certsweep/lock", &got), 0);
+    assert_int_equal(state_commit(b), 0);
+    state_close(a);
+    state_close(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_dir_0700_and_migrates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_schema_migrates_from_its_version, setup, teardown),
+        cmocka_unit_test(test_upsert_keeps_created_at),
+        cmocka_unit_test(test_each_filters),
+        cmocka_unit_test(test_runs),
+        cmocka_unit_test_setup_teardown(test_one_writer_at_a_time, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
