@@ -85,6 +85,8 @@ int config_load_file(config *c, const char *path, FILE *errs);
 int config_load_string(config *c, const char *name, const char *text, FILE *errs);
 /* Cross-field validation after loading and flags. */
 int config_validate(const config *c, FILE *errs);
+/* Same, with messages prefixed "name: " (e.g. the file checked). */
+int config_validate_as(const config *c, const char *name, FILE *errs);
 
 /* Sets one option from "section.key" = value (used for flags); same
  * validation as the file. */
@@ -92,6 +94,13 @@ int config_set(config *c, const char *dotted_key, const char *value, FILE *errs)
 
 /* Writes an example config with every option, its default and help. */
 void config_write_example(FILE *out);
+/* Writes every option as "section.key (type; default: ...)" and its help,
+ * for a command's --help. */
+void config_write_help(FILE *out);
+/* The config file to read when none is given: $CERTSWEEP_CONFIG, else
+ * /etc/certsweep/certsweep.conf if it exists, else NULL (built-in
+ * defaults). */
+const char *config_default_path(void);
 /* Parses a comma list into l (replacing it). */
 int config_list_parse(config_list *l, const char *value);
 void config_list_free(config_list *l);

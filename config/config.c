@@ -1,0 +1,554 @@
+/* certsweep — loading, validating and describing the configuration.
+ *
+ * INI files are split by libinih.  The line number of each key is not taken
+ * from inih's handler (whether the library passes it is a build option of
+ * the library that its installed header does not reveal): inih reads the
+ * text through our own reader, which numbers the physical lines, checks
+ * the line syntax (sections, "key = value", continuation lines) the same
+ * way inih will, and hands inih only lines it can parse.  inih calls the
+ * handler for a line before reading the next one, so the reader's current
+ * line is the handler's line.
+ */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aws/error.h"
+#include "config/options.h"
+
+#define DASH "\xe2\x80\x94"
+#define CONFIG_MAX_FILE (1024 * 1024)
+#define CONFIG_SYSTEM_PATH "/etc/certsweep/certsweep.conf"
+
+/* ---- init / finish ---- */
+
+void config_init(config *c)
+{
+    memset(c, 0, sizeof(*c));
+    struct cfg_where w = { stderr, "certsweep: built-in default", 0, 0, 0 };
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (o->def || (o->flags & OPT_COMPUTED))
+            (void)option_set(c, o, o->def ? o->def : "", 0, &w);
+    }
+}
+
+void config_finish(config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < config_options_count; i++)
+        option_clear(c, &config_options[i]);
+}
+
+/* ---- suggestions ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t best = diag + cost;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static int close_enough(const char *known, size_t d)
+{
+    size_t n = strlen(known);
+    size_t limit = n / 3 > 2 ? n / 3 : 2;
+    return d <= limit;
+}
+
+/* The known key of `section` closest to `key`, or NULL. */
+static const struct option_def *closest_key(const char *section, const char *key)
+{
+    const struct option_def *best = NULL;
+    size_t bd = 99;
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (strcmp(o->section, section) != 0)
+            continue;
+        size_t d = edit_distance(key, o->key);
+        if (d < bd && close_enough(o->key, d)) {
+            bd = d;
+            best = o;
+        }
+    }
+    return best;
+}
+
+/* The first option named `key` in any section, or NULL. */
+static const struct option_def *key_anywhere(const char *key)
+{
+    for (size_t i = 0; i < config_options_count; i++)
+        if (strcmp(config_options[i].key, key) == 0)
+            return &config_options[i];
+    return NULL;
+}
+
+static void sections_text(char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < config_options_count; i++) {
+        const char *s = config_options[i].section;
+        if (i > 0 && strcmp(config_options[i - 1].section, s) == 0)
+            continue;
+        int n = snprintf(out + used, cap - used, "%s[%s]", used ? ", " : "", s);
+        if (n < 0 || (size_t)n >= cap - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+static const char *closest_section(const char *section)
+{
+    const char *best = NULL;
+    size_t bd = 99;
+    for (size_t i = 0; i < config_options_count; i++) {
+        const char *s = config_options[i].section;
+        size_t d = edit_distance(section, s);
+        if (d < bd && close_enough(s, d)) {
+            bd = d;
+            best = s;
+        }
+    }
+    return best;
+}
+
+/* ---- the loader ---- */
+
+enum line_kind { LINE_OTHER, LINE_KEY, LINE_CONT };
+
+struct loader {
+    config *c;
+    struct cfg_where w;
+    const char *text;
+    size_t len, pos;
+    int next_line;            /* number of the next physical line */
+    enum line_kind kind;      /* of the line inih is processing */
+    int have_key;             /* inih's prev_name is set */
+    int in_section;           /* a [section] line has been seen */
+    int section_known;        /* ... and it is one of ours */
+    const struct option_def *last_opt;  /* option of the last key line, if valid */
+    int *first_line;          /* per option: line it was first set on, 0 */
+};
+
+/* inih's find_chars_or_comment with inline ';' comments: the first of
+ * `chars`, or a ';' preceded by whitespace, or the end. */
+static const char *find_chars_or_comment(const char *s, const char *chars)
+{
+    int was_space = 0;
+    while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char)*s);
+        s++;
+    }
+    return s;
+}
+
+/* Checks one physical line (NUL-terminated, no newline) the way inih will
+ * read it; returns 0 to pass it on, -1 to hand inih an empty line. */
+static int classify(struct loader *L, const char *line, int lineno)
+{
+    const char *start = line;
+    if (lineno == 1 && (unsigned char)start[0] == 0xEF &&
+        (unsigned char)start[1] == 0xBB && (unsigned char)start[2] == 0xBF)
+        start += 3;
+    while (isspace((unsigned char)*start))
+        start++;
+    L->kind = LINE_OTHER;
+    if (!*start || *start == ';' || *start == '#')
+        return 0;
+    if (L->have_key && start > line) {
+        L->kind = LINE_CONT;
+        return 0;
+    }
+    if (*start == '[') {
+        const char *end = find_chars_or_comment(start + 1, "]");
+        if (*end != ']') {
+            cfg_report(&L->w, "section header without ']' " DASH " write it as [section]");
+            return -1;
+        }
+        char name[64];
+        size_t n = (size_t)(end - (start + 1));
+        L->in_section = 1;
+        L->have_key = 0;
+        L->last_opt = NULL;
+        if (n >= sizeof(name)) {
+            L->section_known = 0;
+            cfg_report(&L->w, "unknown section (name too long) " DASH " known sections are listed by 'certsweep check-config --print-example'");
+            return 0;
+        }
+        memcpy(name, start + 1, n);
+        name[n] = '\0';
+        L->section_known = option_section_known(name);
+        if (!L->section_known) {
+            char all[128];
+            sections_text(all, sizeof(all));
+            const char *near = closest_section(name);
+            if (near)
+                cfg_report(&L->w, "unknown section [%s] " DASH " did you mean [%s]?", name, near);
+            else
+                cfg_report(&L->w, "unknown section [%s] " DASH " known sections: %s", name, all);
+        }
+        return 0;
+    }
+    const char *end = find_chars_or_comment(start, "=:");
+    if (*end != '=' && *end != ':') {
+        cfg_report(&L->w, "expected 'key = value', a [section] or a comment " DASH " comment the line out with #");
+        return -1;
+    }
+    if (end == start) {
+        cfg_report(&L->w, "missing key before '%c' " DASH " write 'key = value'", *end);
+        return -1;
+    }
+    L->kind = LINE_KEY;
+    L->have_key = 1;
+    L->last_opt = NULL;
+    return 0;
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+    struct loader *L = stream;
+    if (L->pos >= L->len || num < 3)
+        return NULL;
+    const char *p = L->text + L->pos;
+    const char *nl = memchr(p, '\n', L->len - L->pos);
+    size_t n = nl ? (size_t)(nl - p) : L->len - L->pos;
+    L->pos += n + (nl ? 1 : 0);
+    int lineno = L->next_line++;
+    L->w.line = lineno;
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    if (n + 2 > (size_t)num) {
+        /* inih builds differ on long lines (split or grown buffer). */
+        cfg_report(&L->w, "line longer than %d characters " DASH " split a long list over indented continuation lines",
+                   num - 2);
+        L->kind = LINE_OTHER;
+        memcpy(str, "\n", 2);
+        return str;
+    }
+    memcpy(str, p, n);
+    str[n] = '\0';
+    if (classify(L, str, lineno) < 0) {
+        L->kind = LINE_OTHER;
+        memcpy(str, "\n", 2);
+        return str;
+    }
+    str[n] = '\n';
+    str[n + 1] = '\0';
+    return str;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct loader *L = user;
+    if (!name || !value)          /* new-section or no-value callbacks of some builds */
+        return 1;
+    if (L->kind == LINE_CONT) {
+        if (L->last_opt)
+            (void)option_set(L->c, L->last_opt, value, 1, &L->w);
+        return 1;
+    }
+    if (!L->in_section) {
+        const struct option_def *o = key_anywhere(name);
+        if (o)
+            cfg_report(&L->w, "key '%s' is outside any section " DASH " put it under [%s]", name, o->section);
+        else
+            cfg_report(&L->w, "key '%s' is outside any section " DASH " put it under a [section]", name);
+        return 1;
+    }
+    if (!L->section_known)
+        return 1;                 /* reported at the section line */
+    const struct option_def *o = option_find(section, name);
+    if (!o) {
+        const struct option_def *near = closest_key(section, name);
+        const struct option_def *other = key_anywhere(name);
+        if (near)
+            cfg_report(&L->w, "unknown key '%s' in [%s] " DASH " did you mean '%s'?", name, section, near->key);
+        else if (other)
+            cfg_report(&L->w, "unknown key '%s' in [%s] " DASH " it belongs in [%s]", name, section, other->section);
+        else
+            cfg_report(&L->w, "unknown key '%s' in [%s] " DASH " 'certsweep check-config --print-example' lists the known keys",
+                       name, section);
+        return 1;
+    }
+    size_t idx = (size_t)(o - config_options);
+    if (L->first_line[idx]) {
+        cfg_report(&L->w, "duplicate key [%s] %s (first set on line %d) " DASH " keep only one",
+                   o->section, o->key, L->first_line[idx]);
+        return 1;
+    }
+    L->first_line[idx] = L->w.line;
+    if (option_set(L->c, o, value, 0, &L->w) == 0)
+        L->last_opt = o;
+    return 1;
+}
+
+int config_load_string(config *c, const char *name, const char *text, FILE *errs)
+{
+    struct loader L;
+    memset(&L, 0, sizeof(L));
+    L.c = c;
+    L.w.errs = errs;
+    L.w.name = name ? name : "config";
+    L.text = text ? text : "";
+    L.len = strlen(L.text);
+    L.next_line = 1;
+    L.first_line = calloc(config_options_count, sizeof(int));
+    if (!L.first_line)
+        return AWS_ENOMEM;
+    int r = ini_parse_stream(reader, &L, handler, &L);
+    free(L.first_line);
+    if (r == -2)
+        return AWS_ENOMEM;
+    if (r != 0 && L.w.errors == 0) {
+        /* Cannot happen: every line inih sees was checked. */
+        L.w.line = r > 0 ? r : 0;
+        cfg_report(&L.w, "cannot parse this line " DASH " check its syntax");
+    }
+    return L.w.errors ? AWS_EINVAL : 0;
+}
+
+int config_load_file(config *c, const char *path, FILE *errs)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        if (errs)
+            fprintf(errs, "%s: cannot open: %s " DASH " check the path and its permissions\n",
+                    path, strerror(e));
+        return e == ENOENT ? AWS_ENOTFOUND : AWS_EIO;
+    }
+    char *buf = malloc(CONFIG_MAX_FILE + 1);
+    int rc = 0;
+    if (!buf) {
+        fclose(f);
+        return AWS_ENOMEM;
+    }
+    size_t n = fread(buf, 1, CONFIG_MAX_FILE + 1, f);
+    if (ferror(f)) {
+        if (errs)
+            fprintf(errs, "%s: cannot read " DASH " check that it is a regular file\n", path);
+        rc = AWS_EIO;
+    } else if (n > CONFIG_MAX_FILE) {
+        if (errs)
+            fprintf(errs, "%s: larger than %d bytes " DASH " this is not a certsweep configuration\n",
+                    path, CONFIG_MAX_FILE);
+        rc = AWS_EINVAL;
+    } else if (memchr(buf, '\0', n)) {
+        if (errs)
+            fprintf(errs, "%s: contains NUL bytes " DASH " this is not a text file\n", path);
+        rc = AWS_EINVAL;
+    } else {
+        buf[n] = '\0';
+        rc = config_load_string(c, path, buf, errs);
+    }
+    fclose(f);
+    free(buf);
+    return rc;
+}
+
+/* ---- validation across options ---- */
+
+int config_validate_as(const config *c, const char *name, FILE *errs)
+{
+    struct cfg_where w = { errs, name ? name : "config", 0, 0, 0 };
+    if (c->accounts.n && c->organizational_units.n)
+        cfg_report(&w, "[scan] accounts and [scan] organizational_units are both set " DASH " keep one of them");
+    if (c->accounts.n && c->exclude_ous.n)
+        cfg_report(&w, "[scan] exclude_ous needs the organization's accounts, but [scan] accounts lists them " DASH " remove exclude_ous or accounts");
+    for (size_t i = 0; i < c->include_accounts.n; i++)
+        if (config_list_contains(&c->exclude_accounts, c->include_accounts.v[i]))
+            cfg_report(&w, "account %s is both in [scan] include_accounts and exclude_accounts " DASH " remove it from one",
+                       c->include_accounts.v[i]);
+    if (c->regions.n == 0)
+        cfg_report(&w, "[scan] regions is empty " DASH " write all or a list of regions");
+    else if (c->regions.n > 1 && config_list_contains(&c->regions, "all"))
+        cfg_report(&w, "[scan] regions mixes 'all' with region names " DASH " write either all or a list of regions");
+    if (c->collectors.n == 0)
+        cfg_report(&w, "[scan] collectors is empty " DASH " name at least one certificate source");
+    /* Enumerations, for values set outside the loader. */
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (o->type != OPT_ENUM)
+            continue;
+        const char *v = *(char *const *)((const char *)c + o->offset);
+        int ok = 0;
+        for (size_t j = 0; v && o->choices[j]; j++)
+            if (strcmp(o->choices[j], v) == 0)
+                ok = 1;
+        if (!ok)
+            cfg_report(&w, "[%s] %s is not set to an allowed value " DASH " see 'certsweep check-config --print-example'",
+                       o->section, o->key);
+    }
+    if (!c->state_dir || c->state_dir[0] != '/')
+        cfg_report(&w, "[state] dir is not an absolute path " DASH " set [state] dir, or HOME/XDG_STATE_HOME");
+    if (c->role_name && !c->role_name[0])
+        cfg_report(&w, "[scan] role_name is empty " DASH " name the role to assume");
+    return w.errors ? AWS_EINVAL : 0;
+}
+
+int config_validate(const config *c, FILE *errs)
+{
+    return config_validate_as(c, "config", errs);
+}
+
+/* ---- flags ---- */
+
+int config_set(config *c, const char *dotted_key, const char *value, FILE *errs)
+{
+    struct cfg_where w = { errs, NULL, 0, 1, 0 };
+    const char *dot = dotted_key ? strchr(dotted_key, '.') : NULL;
+    char section[64];
+    if (!dot || (size_t)(dot - dotted_key) >= sizeof(section)) {
+        cfg_report(&w, "'%s' is not an option name " DASH " write section.key, e.g. scan.regions",
+                   dotted_key ? dotted_key : "");
+        return AWS_EINVAL;
+    }
+    memcpy(section, dotted_key, (size_t)(dot - dotted_key));
+    section[dot - dotted_key] = '\0';
+    const char *key = dot + 1;
+    const struct option_def *o = option_find(section, key);
+    if (!o) {
+        const struct option_def *near = option_section_known(section) ? closest_key(section, key) : NULL;
+        if (near)
+            cfg_report(&w, "unknown option %s " DASH " did you mean %s.%s?", dotted_key, near->section, near->key);
+        else
+            cfg_report(&w, "unknown option %s " DASH " 'certsweep check-config --print-example' lists the options", dotted_key);
+        return AWS_EINVAL;
+    }
+    return option_set(c, o, value ? value : "", 0, &w);
+}
+
+/* ---- descriptions ---- */
+
+static void type_text(const struct option_def *o, char *out, size_t cap)
+{
+    size_t used = 0;
+    switch (o->type) {
+    case OPT_STRING:
+        snprintf(out, cap, "%s", o->check == CHK_PATH ? "path" : o->check == CHK_URL ? "URL" :
+                                 o->check == CHK_REGION ? "region" : "string");
+        return;
+    case OPT_BOOL:
+        snprintf(out, cap, "boolean");
+        return;
+    case OPT_INT:
+        snprintf(out, cap, "integer, %ld..%ld", o->min, o->max);
+        return;
+    case OPT_TIERS:
+        snprintf(out, cap, "days medium,high,critical, each %ld..%ld", o->min, o->max);
+        return;
+    case OPT_LIST:
+        if (o->check == CHK_CHOICE)
+            used = (size_t)snprintf(out, cap, "list of: ");
+        else {
+            snprintf(out, cap, "list of %s", o->check == CHK_ACCOUNT ? "account ids" :
+                     o->check == CHK_OU ? "OU or root ids" : o->check == CHK_RULE_ID ? "rule ids" : "regions");
+            return;
+        }
+        break;
+    case OPT_ENUM:
+        used = (size_t)snprintf(out, cap, "one of: ");
+        break;
+    }
+    for (size_t i = 0; o->choices[i] && used < cap; i++) {
+        int n = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", o->choices[i]);
+        if (n < 0)
+            return;
+        used += (size_t)n;
+    }
+}
+
+/* Writes `text` as comment lines "# ..." no wider than 78 columns. */
+static void write_wrapped(FILE *out, const char *prefix, const char *text)
+{
+    const size_t width = 78 - strlen(prefix);
+    while (*text) {
+        size_t n = strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = strcspn(text, " ");
+        }
+        fprintf(out, "%s%.*s\n", prefix, (int)n, text);
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+void config_write_example(FILE *out)
+{
+    fputs("# certsweep configuration.\n"
+          "#\n"
+          "# Every option is listed with its built-in default, commented out with ';'.\n"
+          "# Remove the ';' to change a value.  Lists are comma-separated; a long list\n"
+          "# may continue on indented lines.  Values may be quoted.\n"
+          "# Check a file with: certsweep check-config --config FILE\n", out);
+    const char *section = "";
+    char type[160];
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (strcmp(o->section, section) != 0) {
+            section = o->section;
+            fprintf(out, "\n[%s]\n", section);
+        }
+        type_text(o, type, sizeof(type));
+        fputc('\n', out);
+        write_wrapped(out, "# ", o->help);
+        fprintf(out, "# (%s)\n", type);
+        fprintf(out, ";%s =%s%s\n", o->key, o->def && *o->def ? " " : "", o->def ? o->def : "");
+    }
+}
+
+void config_write_help(FILE *out)
+{
+    char type[160], name[64];
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        type_text(o, type, sizeof(type));
+        snprintf(name, sizeof(name), "%s.%s", o->section, o->key);
+        fprintf(out, "  %s (%s; default: %s)\n", name, type,
+                o->def && *o->def ? o->def : "unset");
+        write_wrapped(out, "      ", o->help);
+    }
+}
+
+const char *config_default_path(void)
+{
+    const char *env = getenv("CERTSWEEP_CONFIG");
+    if (env && *env)
+        return env;
+    struct stat st;
+    if (stat(CONFIG_SYSTEM_PATH, &st) == 0)
+        return CONFIG_SYSTEM_PATH;
+    return NULL;
+}

@@ -1,0 +1,742 @@
+/* certsweep — the option table and the parsing of one option value. */
+#include "config/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aws/error.h"
+
+#define FIELD(f) offsetof(struct config, f)
+
+static const char *const collector_choices[] = {
+    "acm", "apigateway", "apigatewayv2", "iam", NULL };
+static const char *const severity_choices[] = {
+    "critical", "high", "medium", "low", "informational", "none", NULL };
+static const char *const format_choices[] = {
+    "table", "json", "csv", "asff", NULL };
+static const char *const mode_choices[] = { "member", "central", NULL };
+
+/* section, key, type, check, flags, field, default, min, max, choices, help */
+const struct option_def config_options[] = {
+    /* [aws] */
+    { "aws", "profile", OPT_STRING, CHK_NONE, 0, FIELD(profile), NULL, 0, 0, NULL,
+      "Named profile of the scanning identity. Unset: AWS_PROFILE, then \"default\"." },
+    { "aws", "region", OPT_STRING, CHK_REGION, 0, FIELD(region), NULL, 0, 0, NULL,
+      "Region for STS and Organizations calls. Unset: AWS_REGION, AWS_DEFAULT_REGION, the profile, then us-east-1." },
+    { "aws", "ca_bundle", OPT_STRING, CHK_PATH, 0, FIELD(ca_bundle), NULL, 0, 0, NULL,
+      "PEM file of CA certificates to trust instead of the system store." },
+    { "aws", "endpoint_url", OPT_STRING, CHK_URL, 0, FIELD(endpoint_url), NULL, 0, 0, NULL,
+      "Send every AWS request to this URL (a local emulator, a VPC endpoint)." },
+    { "aws", "fips", OPT_BOOL, CHK_NONE, 0, FIELD(fips), "false", 0, 0, NULL,
+      "Use FIPS endpoints." },
+    { "aws", "max_attempts", OPT_INT, CHK_NONE, 0, FIELD(max_attempts), "8", 1, 20, NULL,
+      "Attempts per request, the first one included." },
+    { "aws", "retry_budget", OPT_INT, CHK_NONE, 0, FIELD(retry_budget), "500", 0, 100000, NULL,
+      "Retries allowed in one run across all requests; 0 disables retries." },
+    { "aws", "timeout_seconds", OPT_INT, CHK_NONE, 0, FIELD(timeout_seconds), "30", 1, 3600, NULL,
+      "Timeout of one request, in seconds." },
+
+    /* [scan] */
+    { "scan", "accounts", OPT_LIST, CHK_ACCOUNT, 0, FIELD(accounts), "", 0, 0, NULL,
+      "Account ids to scan. Empty: every active account of the organization." },
+    { "scan", "organizational_units", OPT_LIST, CHK_OU, 0, FIELD(organizational_units), "", 0, 0, NULL,
+      "Scan only the accounts under these OUs (ou-xxxx-xxxxxxxx, or a root r-xxxx). Not together with accounts." },
+    { "scan", "include_accounts", OPT_LIST, CHK_ACCOUNT, 0, FIELD(include_accounts), "", 0, 0, NULL,
+      "Of the discovered accounts, scan only these." },
+    { "scan", "exclude_accounts", OPT_LIST, CHK_ACCOUNT, 0, FIELD(exclude_accounts), "", 0, 0, NULL,
+      "Never scan these accounts." },
+    { "scan", "exclude_ous", OPT_LIST, CHK_OU, 0, FIELD(exclude_ous), "", 0, 0, NULL,
+      "Never scan the accounts under these OUs." },
+    { "scan", "regions", OPT_LIST, CHK_REGION_OR_ALL, OPT_NONEMPTY, FIELD(regions), "all", 0, 0, NULL,
+      "Regions to scan: all (every region enabled in each account) or a list of names." },
+    { "scan", "role_name", OPT_STRING, CHK_ROLE_NAME, OPT_NONEMPTY, FIELD(role_name), "CertSweepAudit", 0, 0, NULL,
+      "Role assumed in every scanned account." },
+    { "scan", "role_session_name", OPT_STRING, CHK_SESSION_NAME, OPT_NONEMPTY, FIELD(role_session_name), "certsweep", 0, 0, NULL,
+      "Session name of the assumed roles (shows in CloudTrail)." },
+    { "scan", "external_id", OPT_STRING, CHK_EXTERNAL_ID, OPT_SECRET, FIELD(external_id), NULL, 0, 0, NULL,
+      "External id required by the role's trust policy. Treated as a secret: never printed." },
+    { "scan", "role_duration_seconds", OPT_INT, CHK_NONE, 0, FIELD(role_duration_seconds), "3600", 900, 43200, NULL,
+      "Lifetime of the assumed-role credentials, in seconds." },
+    { "scan", "assume_role_in_caller_account", OPT_BOOL, CHK_NONE, 0, FIELD(assume_role_in_caller_account), "false", 0, 0, NULL,
+      "Assume the role in the caller's own account too, instead of using the caller's credentials there." },
+    { "scan", "collectors", OPT_LIST, CHK_CHOICE, OPT_NONEMPTY, FIELD(collectors), "acm,apigateway,apigatewayv2,iam", 0, 0, collector_choices,
+      "Certificate sources to read." },
+    { "scan", "concurrency", OPT_INT, CHK_NONE, 0, FIELD(concurrency), "32", 1, 1024, NULL,
+      "AWS calls in flight at once." },
+    { "scan", "cloudwatch_cross_check", OPT_BOOL, CHK_NONE, 0, FIELD(cloudwatch_cross_check), "false", 0, 0, NULL,
+      "Compare ACM's DaysToExpiry CloudWatch metric with the computed expiry." },
+    { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, severity_choices,
+      "Exit with status 1 when a finding has this severity or a worse one; none never does." },
+    { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,
+      "Report format on standard output." },
+
+    /* [rules] */
+    { "rules", "expiring", OPT_TIERS, CHK_NONE, 0, FIELD(expiring), "45,30,7", 0, 3650, NULL,
+      "Days before expiry (medium,high,critical) for imported and private certificates. 0 turns a tier off." },
+    { "rules", "expiring_managed", OPT_TIERS, CHK_NONE, 0, FIELD(expiring_managed), "30,14,7", 0, 3650, NULL,
+      "The same for certificates ACM renews by itself." },
+    { "rules", "client_certificate", OPT_TIERS, CHK_NONE, 0, FIELD(client_certificate), "45,30,7", 0, 3650, NULL,
+      "The same for API Gateway client certificates." },
+    { "rules", "iam_server_certificate", OPT_TIERS, CHK_NONE, 0, FIELD(iam_server_certificate), "45,30,7", 0, 3650, NULL,
+      "The same for IAM server certificates." },
+    { "rules", "pending_validation_max_days", OPT_INT, CHK_NONE, 0, FIELD(pending_validation_max_days), "3", 0, 365, NULL,
+      "Report a certificate still pending validation after this many days." },
+    { "rules", "renewal_pending_days", OPT_INT, CHK_NONE, 0, FIELD(renewal_pending_days), "30", 0, 365, NULL,
+      "Report a managed renewal still pending this many days before expiry." },
+    { "rules", "domain_upload_max_days", OPT_INT, CHK_NONE, 0, FIELD(domain_upload_max_days), "395", 0, 3650, NULL,
+      "Report an uploaded certificate valid longer than this many days." },
+    { "rules", "stage_without_client_certificate", OPT_BOOL, CHK_NONE, 0, FIELD(stage_without_client_certificate), "false", 0, 0, NULL,
+      "Report API Gateway stages that send no client certificate to the backend." },
+    { "rules", "disabled_rules", OPT_LIST, CHK_RULE_ID, 0, FIELD(disabled_rules), "", 0, 0, NULL,
+      "Rule ids not to run." },
+
+    /* [securityhub] */
+    { "securityhub", "enabled", OPT_BOOL, CHK_NONE, 0, FIELD(securityhub_enabled), "true", 0, 0, NULL,
+      "Import findings into AWS Security Hub." },
+    { "securityhub", "region", OPT_STRING, CHK_REGION, 0, FIELD(securityhub_region), NULL, 0, 0, NULL,
+      "Home region of Security Hub. Unset: the [aws] region." },
+    { "securityhub", "mode", OPT_ENUM, CHK_NONE, 0, FIELD(securityhub_mode), "member", 0, 0, mode_choices,
+      "member: import each finding in its own account; central: import everything from the delegated administrator account." },
+
+    /* [state] */
+    { "state", "dir", OPT_STRING, CHK_PATH, OPT_COMPUTED, FIELD(state_dir), NULL, 0, 0, NULL,
+      "Directory of the state database. Unset: /var/lib/certsweep as root, else $XDG_STATE_HOME/certsweep or ~/.local/state/certsweep." },
+};
+
+const size_t config_options_count = sizeof(config_options) / sizeof(config_options[0]);
+
+void cfg_report(struct cfg_where *w, const char *fmt, ...)
+{
+    w->errors++;
+    if (!w->errs)
+        return;
+    if (w->name && w->line > 0)
+        fprintf(w->errs, "%s:%d: ", w->name, w->line);
+    else if (w->name)
+        fprintf(w->errs, "%s: ", w->name);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(w->errs, fmt, ap);
+    va_end(ap);
+    fputc('\n', w->errs);
+}
+
+const struct option_def *option_find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < config_options_count; i++)
+        if (strcmp(config_options[i].section, section) == 0 &&
+            strcmp(config_options[i].key, key) == 0)
+            return &config_options[i];
+    return NULL;
+}
+
+int option_section_known(const char *section)
+{
+    for (size_t i = 0; i < config_options_count; i++)
+        if (strcmp(config_options[i].section, section) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- value checks ---- */
+
+static int all_of(const char *s, size_t min, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+            return 0;
+    return 1;
+}
+
+static int lower_alnum_run(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* aa-word[-word...]-N: us-east-1, us-gov-west-1, ap-southeast-3,
+ * us-isob-east-1. */
+int option_is_region(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 6 || n > 32 || !islower((unsigned char)s[0]) ||
+        !islower((unsigned char)s[1]) || s[2] != '-')
+        return 0;
+    const char *last = strrchr(s, '-');
+    if (last == s + 2 || !last[1])
+        return 0;
+    for (const char *p = last + 1; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return 0;
+    /* middle: lowercase words separated by single dashes */
+    const char *p = s + 3;
+    int words = 0;
+    while (p < last) {
+        const char *e = p;
+        while (e < last && *e != '-')
+            e++;
+        if (e == p)
+            return 0;
+        for (const char *q = p; q < e; q++)
+            if (!islower((unsigned char)*q))
+                return 0;
+        words++;
+        p = e + 1;
+    }
+    return words >= 1;
+}
+
+int option_is_account(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!isdigit((unsigned char)s[n]))
+            return 0;
+    return n == 12;
+}
+
+/* ou-<root part 4-32>-<8-32>, r-<4-32>; lowercase letters and digits. */
+int option_is_ou(const char *s)
+{
+    if (strncmp(s, "r-", 2) == 0) {
+        size_t n = strlen(s + 2);
+        return n >= 4 && n <= 32 && lower_alnum_run(s + 2, n);
+    }
+    if (strncmp(s, "ou-", 3) != 0)
+        return 0;
+    const char *a = s + 3;
+    const char *dash = strchr(a, '-');
+    if (!dash)
+        return 0;
+    size_t n1 = (size_t)(dash - a), n2 = strlen(dash + 1);
+    return n1 >= 4 && n1 <= 32 && n2 >= 8 && n2 <= 32 &&
+           lower_alnum_run(a, n1) && lower_alnum_run(dash + 1, n2);
+}
+
+static int is_url(const char *s)
+{
+    const char *rest = NULL;
+    if (strncmp(s, "https://", 8) == 0)
+        rest = s + 8;
+    else if (strncmp(s, "http://", 7) == 0)
+        rest = s + 7;
+    if (!rest || !*rest || *rest == '/')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+static const char *choice_match(const char *const *choices, const char *v)
+{
+    for (size_t i = 0; choices[i]; i++)
+        if (strcasecmp(choices[i], v) == 0)
+            return choices[i];
+    return NULL;
+}
+
+static void choices_text(const char *const *choices, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; choices[i]; i++) {
+        int n = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", choices[i]);
+        if (n < 0 || (size_t)n >= cap - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+static const char *label(const struct option_def *o, const struct cfg_where *w,
+                         char *buf, size_t cap)
+{
+    if (w->dotted)
+        snprintf(buf, cap, "%s.%s", o->section, o->key);
+    else
+        snprintf(buf, cap, "[%s] %s", o->section, o->key);
+    return buf;
+}
+
+/* One string (or list item) against o->check; reports and returns 0 when
+ * it does not pass.  `v` is never echoed for secrets. */
+static int check_value(const struct option_def *o, const char *v, struct cfg_where *w)
+{
+    char lb[96], ch[128];
+    label(o, w, lb, sizeof(lb));
+    switch (o->check) {
+    case CHK_NONE:
+        return 1;
+    case CHK_REGION:
+        if (option_is_region(v))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a region name \xe2\x80\x94 write a name like us-east-1", lb, v);
+        return 0;
+    case CHK_REGION_OR_ALL:
+        if (strcmp(v, "all") == 0 || option_is_region(v))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a region name \xe2\x80\x94 write all, or names like us-east-1, eu-west-2", lb, v);
+        return 0;
+    case CHK_ACCOUNT:
+        if (option_is_account(v))
+            return 1;
+        cfg_report(w, "%s: '%s' is not an account id \xe2\x80\x94 an account id is 12 digits, e.g. 123456789012", lb, v);
+        return 0;
+    case CHK_OU:
+        if (option_is_ou(v))
+            return 1;
+        cfg_report(w, "%s: '%s' is not an organizational unit id \xe2\x80\x94 write ou-xxxx-xxxxxxxx, or a root id r-xxxx", lb, v);
+        return 0;
+    case CHK_CHOICE:
+        if (choice_match(o->choices, v))
+            return 1;
+        choices_text(o->choices, ch, sizeof(ch));
+        cfg_report(w, "%s: '%s' is not allowed \xe2\x80\x94 use some of: %s", lb, v, ch);
+        return 0;
+    case CHK_URL:
+        if (is_url(v))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a URL \xe2\x80\x94 write http://host[:port] or https://host[:port]", lb, v);
+        return 0;
+    case CHK_PATH:
+        if (v[0] == '/')
+            return 1;
+        cfg_report(w, "%s: '%s' is not an absolute path \xe2\x80\x94 write a path starting with /", lb, v);
+        return 0;
+    case CHK_ROLE_NAME:
+        if (all_of(v, 1, 64, "+=,.@_-"))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a role name \xe2\x80\x94 use 1 to 64 letters, digits and +=,.@_-", lb, v);
+        return 0;
+    case CHK_SESSION_NAME:
+        if (all_of(v, 2, 64, "+=,.@_-"))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a session name \xe2\x80\x94 use 2 to 64 letters, digits and +=,.@_-", lb, v);
+        return 0;
+    case CHK_EXTERNAL_ID:
+        if (all_of(v, 2, 1224, "+=,.@:/_-"))
+            return 1;
+        cfg_report(w, "%s is invalid \xe2\x80\x94 use 2 to 1224 letters, digits and +=,.@:/_-", lb);
+        return 0;
+    case CHK_RULE_ID:
+        if (all_of(v, 1, 64, "_.-"))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a rule id \xe2\x80\x94 rule ids are made of letters, digits and _.-", lb, v);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- text helpers ---- */
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Removes one pair of matching surrounding quotes.  Returns 0, or -1 for an
+ * unbalanced quote. */
+static int unquote(char **ps)
+{
+    char *s = *ps;
+    size_t n = strlen(s);
+    if (n == 0 || (s[0] != '"' && s[0] != '\''))
+        return (n > 0 && (s[n - 1] == '"' || s[n - 1] == '\'')) ? -1 : 0;
+    if (n < 2 || s[n - 1] != s[0])
+        return -1;
+    s[n - 1] = '\0';
+    *ps = s + 1;
+    return 0;
+}
+
+static void wipe(char *s)
+{
+    if (s)
+        explicit_bzero(s, strlen(s));
+}
+
+/* ---- lists ---- */
+
+void config_list_free(config_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+int config_list_contains(const config_list *l, const char *s)
+{
+    if (!l || !s)
+        return 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+static int list_push(config_list *l, const char *s)
+{
+    char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v)
+        return AWS_ENOMEM;
+    l->v = v;
+    if (!(v[l->n] = strdup(s)))
+        return AWS_ENOMEM;
+    l->n++;
+    return 0;
+}
+
+/* Splits a comma list: items are trimmed and may be quoted; "" is the empty
+ * list; a trailing comma is allowed (a list continued on the next line);
+ * an empty item elsewhere or an unbalanced quote is AWS_EINVAL. */
+int config_list_parse(config_list *l, const char *value)
+{
+    config_list out = { NULL, 0 };
+    char *copy = strdup(value ? value : "");
+    int rc = 0;
+    if (!copy)
+        return AWS_ENOMEM;
+    char *p = trim(copy);
+    if (*p) {
+        size_t n = strlen(p);
+        if (p[n - 1] == ',')
+            p[n - 1] = '\0';
+        for (;;) {
+            char *comma = strchr(p, ',');
+            if (comma)
+                *comma = '\0';
+            char *item = trim(p);
+            if (unquote(&item) < 0 || !*item) {
+                rc = AWS_EINVAL;
+                goto done;
+            }
+            if ((rc = list_push(&out, item)) < 0)
+                goto done;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    config_list_free(l);
+    *l = out;
+    out.v = NULL;
+    out.n = 0;
+done:
+    config_list_free(&out);
+    free(copy);
+    return rc;
+}
+
+/* ---- one option ---- */
+
+static void *field(config *c, const struct option_def *o)
+{
+    return (char *)c + o->offset;
+}
+
+void option_clear(config *c, const struct option_def *o)
+{
+    void *f = field(c, o);
+    switch (o->type) {
+    case OPT_STRING:
+    case OPT_ENUM: {
+        char **s = f;
+        if (o->flags & OPT_SECRET)
+            wipe(*s);
+        free(*s);
+        *s = NULL;
+        break;
+    }
+    case OPT_LIST:
+        config_list_free(f);
+        break;
+    case OPT_BOOL:
+    case OPT_INT:
+        *(int *)f = 0;
+        break;
+    case OPT_TIERS:
+        memset(f, 0, sizeof(config_tiers));
+        break;
+    }
+}
+
+char *option_default_state_dir(void)
+{
+    if (geteuid() == 0)
+        return strdup("/var/lib/certsweep");
+    const char *xdg = getenv("XDG_STATE_HOME");
+    char buf[4096];
+    if (xdg && xdg[0] == '/') {
+        if (snprintf(buf, sizeof(buf), "%s/certsweep", xdg) < (int)sizeof(buf))
+            return strdup(buf);
+        return NULL;
+    }
+    const char *home = getenv("HOME");
+    struct passwd pw, *res = NULL;
+    char pwbuf[4096];
+    if (!home || home[0] != '/') {
+        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res ||
+            !pw.pw_dir || pw.pw_dir[0] != '/')
+            return NULL;
+        home = pw.pw_dir;
+    }
+    if (snprintf(buf, sizeof(buf), "%s/.local/state/certsweep", home) < (int)sizeof(buf))
+        return strdup(buf);
+    return NULL;
+}
+
+static int parse_long(const char *s, long *out)
+{
+    if (!*s || isspace((unsigned char)*s))
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno == ERANGE)
+        return -2;
+    if (errno != 0 || end == s || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_int(config *c, const struct option_def *o, const char *v,
+                   struct cfg_where *w, const char *lb)
+{
+    long n = 0;
+    int r = parse_long(v, &n);
+    if (r == -1) {
+        cfg_report(w, "%s: '%s' is not a whole number \xe2\x80\x94 write an integer from %ld to %ld",
+                   lb, v, o->min, o->max);
+        return AWS_EINVAL;
+    }
+    if (r == -2 || n < o->min || n > o->max) {
+        cfg_report(w, "%s: %s is out of range \xe2\x80\x94 use a value from %ld to %ld",
+                   lb, v, o->min, o->max);
+        return AWS_EINVAL;
+    }
+    *(int *)field(c, o) = (int)n;
+    return 0;
+}
+
+static int set_bool(config *c, const struct option_def *o, const char *v,
+                    struct cfg_where *w, const char *lb)
+{
+    static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+    static const char *const no[] = { "false", "no", "off", "0", NULL };
+    if (choice_match(yes, v))
+        *(int *)field(c, o) = 1;
+    else if (choice_match(no, v))
+        *(int *)field(c, o) = 0;
+    else {
+        cfg_report(w, "%s: '%s' is not a boolean \xe2\x80\x94 use true/false, yes/no, on/off or 1/0", lb, v);
+        return AWS_EINVAL;
+    }
+    return 0;
+}
+
+static int set_tiers(config *c, const struct option_def *o, const char *v,
+                     struct cfg_where *w, const char *lb)
+{
+    config_list parts = { NULL, 0 };
+    long t[3] = { 0, 0, 0 };
+    int rc = config_list_parse(&parts, v);
+    if (rc == AWS_ENOMEM)
+        return rc;
+    if (rc < 0 || parts.n != 3 || v[strlen(v) - 1] == ',') {
+        cfg_report(w, "%s: '%s' is not three day counts \xe2\x80\x94 write medium,high,critical, e.g. 45,30,7", lb, v);
+        rc = AWS_EINVAL;
+        goto done;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        int r = parse_long(parts.v[i], &t[i]);
+        if (r == -1) {
+            cfg_report(w, "%s: '%s' is not a whole number \xe2\x80\x94 write medium,high,critical day counts, e.g. 45,30,7",
+                       lb, parts.v[i]);
+            rc = AWS_EINVAL;
+            goto done;
+        }
+        if (r == -2 || t[i] < o->min || t[i] > o->max) {
+            cfg_report(w, "%s: %s is out of range \xe2\x80\x94 each tier is from %ld to %ld days (0 turns it off)",
+                       lb, parts.v[i], o->min, o->max);
+            rc = AWS_EINVAL;
+            goto done;
+        }
+    }
+    /* Among the tiers that are on: medium >= high >= critical. */
+    static const char *const names[] = { "medium", "high", "critical" };
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = i + 1; j < 3; j++)
+            if (t[i] > 0 && t[j] > 0 && t[i] < t[j]) {
+                cfg_report(w, "%s: %s (%ld days) is less than %s (%ld days) \xe2\x80\x94 order the tiers medium >= high >= critical, e.g. 45,30,7",
+                           lb, names[i], t[i], names[j], t[j]);
+                rc = AWS_EINVAL;
+                goto done;
+            }
+    config_tiers *ft = field(c, o);
+    ft->medium = (int)t[0];
+    ft->high = (int)t[1];
+    ft->critical = (int)t[2];
+done:
+    config_list_free(&parts);
+    return rc;
+}
+
+static int set_list(config *c, const struct option_def *o, const char *v, int append,
+                    struct cfg_where *w, const char *lb)
+{
+    config_list add = { NULL, 0 }, merged = { NULL, 0 };
+    config_list *cur = field(c, o);
+    int rc = config_list_parse(&add, v);
+    if (rc == AWS_ENOMEM)
+        return rc;
+    if (rc < 0) {
+        cfg_report(w, "%s: empty item or unbalanced quote in '%s' \xe2\x80\x94 separate items with single commas", lb, v);
+        return AWS_EINVAL;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < add.n; i++)
+        if (!check_value(o, add.v[i], w))
+            bad = 1;
+    if (bad) {
+        rc = AWS_EINVAL;
+        goto done;
+    }
+    /* The new list: the current one (when continuing) plus the new items. */
+    if (append)
+        for (size_t i = 0; i < cur->n; i++)
+            if ((rc = list_push(&merged, cur->v[i])) < 0)
+                goto done;
+    for (size_t i = 0; i < add.n; i++) {
+        const char *item = add.v[i];
+        if (o->check == CHK_CHOICE)
+            item = choice_match(o->choices, item);
+        if (config_list_contains(&merged, item)) {
+            cfg_report(w, "%s: '%s' is listed twice \xe2\x80\x94 list each item once", lb, item);
+            rc = AWS_EINVAL;
+            goto done;
+        }
+        if ((rc = list_push(&merged, item)) < 0)
+            goto done;
+    }
+    if ((o->flags & OPT_NONEMPTY) && merged.n == 0) {
+        cfg_report(w, "%s: must not be empty \xe2\x80\x94 write at least one item (default: %s)", lb, o->def);
+        rc = AWS_EINVAL;
+        goto done;
+    }
+    if (o->check == CHK_REGION_OR_ALL && merged.n > 1 && config_list_contains(&merged, "all")) {
+        cfg_report(w, "%s: 'all' is mixed with region names \xe2\x80\x94 write either all or a list of regions", lb);
+        rc = AWS_EINVAL;
+        goto done;
+    }
+    config_list_free(cur);
+    *cur = merged;
+    merged.v = NULL;
+    merged.n = 0;
+done:
+    config_list_free(&merged);
+    config_list_free(&add);
+    return rc;
+}
+
+static int set_string(config *c, const struct option_def *o, const char *v,
+                      struct cfg_where *w, const char *lb)
+{
+    char *nv = NULL;
+    if (o->type == OPT_ENUM) {
+        const char *m = choice_match(o->choices, v);
+        if (!m) {
+            char ch[128];
+            choices_text(o->choices, ch, sizeof(ch));
+            cfg_report(w, "%s: '%s' is not allowed \xe2\x80\x94 use one of: %s", lb, v, ch);
+            return AWS_EINVAL;
+        }
+        if (!(nv = strdup(m)))
+            return AWS_ENOMEM;
+    } else if (!*v) {
+        if (o->flags & OPT_NONEMPTY) {
+            cfg_report(w, "%s: must not be empty \xe2\x80\x94 write a value (default: %s)", lb, o->def);
+            return AWS_EINVAL;
+        }
+        if ((o->flags & OPT_COMPUTED) && !(nv = option_default_state_dir()))
+            return AWS_ENOMEM;
+    } else {
+        if (!check_value(o, v, w))
+            return AWS_EINVAL;
+        if (!(nv = strdup(v)))
+            return AWS_ENOMEM;
+    }
+    option_clear(c, o);
+    *(char **)field(c, o) = nv;
+    return 0;
+}
+
+int option_set(config *c, const struct option_def *o, const char *value,
+               int append, struct cfg_where *w)
+{
+    char lb[96];
+    label(o, w, lb, sizeof(lb));
+    if (append && o->type != OPT_LIST) {
+        cfg_report(w, "%s: an indented line continues the value, but only lists may span lines \xe2\x80\x94 remove the indentation%s",
+                   lb, strchr(value, '=') ? " if this line is a new key" : " or join the lines");
+        return AWS_EINVAL;
+    }
+    char *copy = strdup(value ? value : "");
+    int rc;
+    if (!copy)
+        return AWS_ENOMEM;
+    char *v = trim(copy);
+    if (o->type != OPT_LIST && unquote(&v) < 0) {
+        if (o->flags & OPT_SECRET)
+            cfg_report(w, "%s is invalid: unbalanced quote \xe2\x80\x94 close the quote", lb);
+        else
+            cfg_report(w, "%s: unbalanced quote in '%s' \xe2\x80\x94 close the quote", lb, v);
+        rc = AWS_EINVAL;
+        goto done;
+    }
+    switch (o->type) {
+    case OPT_STRING:
+    case OPT_ENUM:
+        rc = set_string(c, o, v, w, lb);
+        break;
+    case OPT_BOOL:
+        rc = set_bool(c, o, v, w, lb);
+        break;
+    case OPT_INT:
+        rc = set_int(c, o, v, w, lb);
+        break;
+    case OPT_TIERS:
+        rc = set_tiers(c, o, v, w, lb);
+        break;
+    case OPT_LIST:
+        rc = set_list(c, o, v, append, w, lb);
+        break;
+    default:
+        rc = AWS_EINVAL;
+    }
+done:
+    if (o->flags & OPT_SECRET)
+        wipe(copy);
+    free(copy);
+    return rc;
+}
