@@ -1,0 +1,594 @@
+/* certsweep — report writers (table, json, csv). */
+#include "scanner/report.h"
+
+#include "aws/buf.h"
+#include "aws/error.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LINE_MAX_BYTES (64 * 1024)
+#define CELL_MAX_BYTES 2048         /* display cells are cut before measuring */
+#define GAP_MSG_COLS   160
+
+void scanner_stats_init(scanner_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+}
+
+void scanner_stats_tally(scanner_stats *st, const scanner_findings *f)
+{
+    memset(st->findings, 0, sizeof(st->findings));
+    for (size_t i = 0; i < f->n; i++)
+        if ((unsigned)f->v[i].severity <= SCANNER_SEV_CRITICAL)
+            st->findings[f->v[i].severity]++;
+    st->gaps = f->n_gaps;
+}
+
+int scanner_report_format_known(const char *format)
+{
+    return format && (strcmp(format, "table") == 0 || strcmp(format, "json") == 0 ||
+                      strcmp(format, "csv") == 0);
+}
+
+/* ---- shared ------------------------------------------------------------- */
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+static void fmt_time(int64_t t, int with_time, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    size_t len = 0;
+    if (gmtime_r(&tt, &tm))
+        len = with_time ? strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)
+                        : strftime(buf, n, "%Y-%m-%d", &tm);
+    if (len == 0)
+        snprintf(buf, n, "?");
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(nz(a), nz(b));
+}
+
+/* Same order as scanner_findings_sort: worst first, soonest expiry first. */
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const scanner_finding *a = *(const scanner_finding *const *)pa;
+    const scanner_finding *b = *(const scanner_finding *const *)pb;
+    if (a->severity != b->severity)
+        return a->severity > b->severity ? -1 : 1;
+    if ((a->not_after != 0) != (b->not_after != 0))
+        return a->not_after != 0 ? -1 : 1;
+    if (a->not_after != b->not_after)
+        return a->not_after < b->not_after ? -1 : 1;
+    int c;
+    if ((c = cmp_str(a->account_id, b->account_id)) ||
+        (c = cmp_str(a->region, b->region)) ||
+        (c = cmp_str(a->resource_arn, b->resource_arn)) ||
+        (c = cmp_str(a->rule, b->rule)))
+        return c;
+    return 0;
+}
+
+/* Pointers to the findings in report order (caller frees; NULL on ENOMEM
+ * unless there are no findings). */
+static const scanner_finding **sorted(const scanner_findings *f)
+{
+    if (f->n == 0)
+        return NULL;
+    const scanner_finding **v = malloc(f->n * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        v[i] = &f->v[i];
+    qsort(v, f->n, sizeof(*v), cmp_finding);
+    return v;
+}
+
+static void count(const scanner_findings *f, uint64_t by_sev[SCANNER_SEV_CRITICAL + 1])
+{
+    memset(by_sev, 0, (SCANNER_SEV_CRITICAL + 1) * sizeof(by_sev[0]));
+    for (size_t i = 0; i < f->n; i++)
+        if ((unsigned)f->v[i].severity <= SCANNER_SEV_CRITICAL)
+            by_sev[f->v[i].severity]++;
+}
+
+static const char *resource_label(const scanner_finding *fd)
+{
+    if (fd->domain && *fd->domain)
+        return fd->domain;
+    if (fd->resource_id && *fd->resource_id)
+        return fd->resource_id;
+    return nz(fd->resource_arn);
+}
+
+/* ---- json --------------------------------------------------------------- */
+
+static json_object *jstr(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jtime(int64_t t)
+{
+    char buf[32];
+    if (t == 0)
+        return NULL;
+    fmt_time(t, 1, buf, sizeof(buf));
+    return json_object_new_string(buf);
+}
+
+static json_object *finding_json(const scanner_finding *fd)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object *details = fd->details_json ? json_tokener_parse(fd->details_json) : NULL;
+    if (details && !json_object_is_type(details, json_type_object)) {
+        json_object_put(details);
+        details = NULL;
+    }
+    if (!details)
+        details = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(fd->id));
+    json_object_object_add(o, "rule", jstr(fd->rule));
+    json_object_object_add(o, "severity", json_object_new_string(scanner_severity_name(fd->severity)));
+    json_object_object_add(o, "account_id", jstr(fd->account_id));
+    json_object_object_add(o, "region", jstr(fd->region));
+    json_object_object_add(o, "resource_type", jstr(fd->resource_type));
+    json_object_object_add(o, "resource_arn", jstr(fd->resource_arn));
+    json_object_object_add(o, "resource_id", jstr(fd->resource_id));
+    json_object_object_add(o, "domain", jstr(fd->domain));
+    json_object_object_add(o, "not_after", jtime(fd->not_after));
+    json_object_object_add(o, "days_to_expiry",
+                           fd->not_after ? json_object_new_int64(fd->days_to_expiry) : NULL);
+    json_object_object_add(o, "title", jstr(fd->title));
+    json_object_object_add(o, "details", details);
+    json_object_object_add(o, "details_text", jstr(fd->details));
+    json_object_object_add(o, "remediation", jstr(fd->remediation));
+    json_object_object_add(o, "console_url", jstr(fd->console_url));
+    return o;
+}
+
+static json_object *gap_json(const scanner_gap *g)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "account_id", jstr(g->account_id));
+    json_object_object_add(o, "region", jstr(g->region));
+    json_object_object_add(o, "operation", jstr(g->operation));
+    json_object_object_add(o, "error_code", jstr(g->error_code));
+    json_object_object_add(o, "message", jstr(g->message));
+    return o;
+}
+
+static json_object *ju64(uint64_t v)
+{
+    return json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+static json_object *stats_json(const scanner_findings *f, const scanner_stats *st)
+{
+    scanner_stats zero;
+    uint64_t by_sev[SCANNER_SEV_CRITICAL + 1];
+    if (!st) {
+        scanner_stats_init(&zero);
+        st = &zero;
+    }
+    count(f, by_sev);
+    json_object *o = json_object_new_object();
+    json_object *fs = json_object_new_object();
+    if (!o || !fs) {
+        json_object_put(o);
+        json_object_put(fs);
+        return NULL;
+    }
+    json_object_object_add(o, "accounts", ju64(st->accounts));
+    json_object_object_add(o, "regions", ju64(st->regions));
+    json_object_object_add(o, "account_regions", ju64(st->account_regions));
+    json_object_object_add(o, "certificates", ju64(st->certificates));
+    json_object_object_add(o, "api_calls", ju64(st->api_calls));
+    json_object_object_add(o, "retries", ju64(st->retries));
+    json_object_object_add(o, "throttled", ju64(st->throttled));
+    for (int s = SCANNER_SEV_CRITICAL; s >= SCANNER_SEV_INFORMATIONAL; s--)
+        json_object_object_add(fs, scanner_severity_name((scanner_severity)s),
+                               ju64(by_sev[s]));
+    json_object_object_add(fs, "total", ju64(f->n));
+    json_object_object_add(o, "findings", fs);
+    json_object_object_add(o, "coverage_gaps", ju64(f->n_gaps));
+    json_object_object_add(o, "wall_ms", json_object_new_int64(st->wall_ms));
+    return o;
+}
+
+static int write_json(FILE *out, const scanner_findings *f, const scanner_stats *st,
+                      int64_t as_of)
+{
+    int rc = AWS_ENOMEM;
+    const scanner_finding **v = sorted(f);
+    json_object *doc = json_object_new_object();
+    json_object *fa = json_object_new_array();
+    json_object *ga = json_object_new_array();
+    if ((f->n && !v) || !doc || !fa || !ga)
+        goto done;
+    for (size_t i = 0; i < f->n; i++) {
+        json_object *o = finding_json(v[i]);
+        if (!o || json_object_array_add(fa, o)) {
+            json_object_put(o);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < f->n_gaps; i++) {
+        json_object *o = gap_json(&f->gaps[i]);
+        if (!o || json_object_array_add(ga, o)) {
+            json_object_put(o);
+            goto done;
+        }
+    }
+    json_object *stats = stats_json(f, st);
+    if (!stats)
+        goto done;
+    json_object_object_add(doc, "schema", json_object_new_string("certsweep.scan/1"));
+    json_object_object_add(doc, "as_of", jtime(as_of));
+    json_object_object_add(doc, "findings", fa);
+    json_object_object_add(doc, "coverage_gaps", ga);
+    json_object_object_add(doc, "stats", stats);
+    fa = ga = NULL;
+    const char *s = json_object_to_json_string_ext(doc,
+        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!s)
+        goto done;
+    fputs(s, out);
+    fputc('\n', out);
+    rc = 0;
+done:
+    json_object_put(fa);
+    json_object_put(ga);
+    json_object_put(doc);
+    free(v);
+    return rc;
+}
+
+/* ---- csv ---------------------------------------------------------------- */
+
+static void csv_field(FILE *out, const char *s, int last)
+{
+    s = nz(s);
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', out);
+        for (const char *p = s; *p; p++) {
+            if (*p == '"')
+                fputc('"', out);
+            fputc(*p, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputs(last ? "\r\n" : ",", out);
+}
+
+static int write_csv(FILE *out, const scanner_findings *f)
+{
+    static const char *const header[] = {
+        "id", "severity", "rule", "account_id", "region", "resource_type",
+        "resource_arn", "resource_id", "domain", "not_after", "days_to_expiry",
+        "title", "details", "remediation", "console_url",
+    };
+    const size_t nh = sizeof(header) / sizeof(header[0]);
+    const scanner_finding **v = sorted(f);
+    if (f->n && !v)
+        return AWS_ENOMEM;
+    for (size_t i = 0; i < nh; i++)
+        csv_field(out, header[i], i + 1 == nh);
+    for (size_t i = 0; i < f->n; i++) {
+        const scanner_finding *fd = v[i];
+        char date[32] = "", days[32] = "";
+        if (fd->not_after) {
+            fmt_time(fd->not_after, 1, date, sizeof(date));
+            snprintf(days, sizeof(days), "%lld", (long long)fd->days_to_expiry);
+        }
+        csv_field(out, fd->id, 0);
+        csv_field(out, scanner_severity_name(fd->severity), 0);
+        csv_field(out, fd->rule, 0);
+        csv_field(out, fd->account_id, 0);
+        csv_field(out, fd->region, 0);
+        csv_field(out, fd->resource_type, 0);
+        csv_field(out, fd->resource_arn, 0);
+        csv_field(out, fd->resource_id, 0);
+        csv_field(out, fd->domain, 0);
+        csv_field(out, date, 0);
+        csv_field(out, days, 0);
+        csv_field(out, fd->title, 0);
+        csv_field(out, fd->details, 0);
+        csv_field(out, fd->remediation, 0);
+        csv_field(out, fd->console_url, 1);
+    }
+    free(v);
+    return 0;
+}
+
+/* ---- table -------------------------------------------------------------- */
+
+enum { C_SEV, C_DAYS, C_ACCOUNT, C_REGION, C_RULE, C_RESOURCE, C_EXPIRES, C_N };
+
+static const struct {
+    const char *name;
+    size_t max;         /* widest a column grows */
+    int right;          /* right-aligned */
+    int middle;         /* truncate in the middle (keeps both ends) */
+} cols[C_N] = {
+    [C_SEV]      = { "SEVERITY", 13, 0, 0 },
+    [C_DAYS]     = { "DAYS", 7, 1, 0 },
+    [C_ACCOUNT]  = { "ACCOUNT", 12, 0, 0 },
+    [C_REGION]   = { "REGION", 16, 0, 0 },
+    [C_RULE]     = { "RULE", 29, 0, 0 },
+    [C_RESOURCE] = { "RESOURCE", 44, 0, 1 },
+    [C_EXPIRES]  = { "EXPIRES", 10, 0, 0 },
+};
+
+static int is_cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+/* Copies s for display: control characters (including ESC, so remote data
+ * cannot drive the terminal) become '?', and at most CELL_MAX_BYTES bytes
+ * are kept, cut on a character boundary. */
+static void sanitize(const char *s, char *out, size_t n)
+{
+    size_t o = 0;
+    s = nz(s);
+    for (; *s && o + 1 < n; s++) {
+        unsigned char c = (unsigned char)*s;
+        out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (*s && o > 0) {
+        /* Cut short: drop an incomplete multi-byte character at the end. */
+        size_t k = o - 1;
+        while (k > 0 && is_cont((unsigned char)out[k]))
+            k--;
+        unsigned char lead = (unsigned char)out[k];
+        size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (o - k < need)
+            o = k;
+    }
+    out[o] = '\0';
+}
+
+/* Columns a string takes (code points; the table does not try to know
+ * about double-width characters). */
+static size_t width_of(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (!is_cont((unsigned char)*s))
+            w++;
+    return w;
+}
+
+/* Byte offset of code point number cp. */
+static size_t offset_of(const char *s, size_t cp)
+{
+    size_t i = 0, seen = 0;
+    for (; s[i]; i++) {
+        if (!is_cont((unsigned char)s[i])) {
+            if (seen == cp)
+                return i;
+            seen++;
+        }
+    }
+    return i;
+}
+
+/* Appends s fitted to exactly `width` columns ("…" marks a cut). */
+static int put_cell(aws_buf *b, const char *raw, size_t width, int right, int middle,
+                    const char *pre, const char *post)
+{
+    char s[CELL_MAX_BYTES];
+    char t[CELL_MAX_BYTES + 8];
+    const char *disp = s;
+    int rc;
+    sanitize(raw, s, sizeof(s));
+    size_t w = width_of(s);
+    if (w > width) {
+        size_t keep = width > 0 ? width - 1 : 0;   /* the ellipsis takes one */
+        size_t head = middle ? (keep + 1) / 2 : keep;
+        size_t tail = keep - head;
+        size_t hb = offset_of(s, head);
+        size_t tb = offset_of(s, w - tail);
+        if (width == 0)
+            t[0] = '\0';
+        else
+            snprintf(t, sizeof(t), "%.*s\xe2\x80\xa6%s", (int)hb, s, s + tb);
+        disp = t;
+        w = width;
+    }
+    size_t pad = width - w;
+    if (right)
+        for (size_t i = 0; i < pad; i++)
+            if ((rc = aws_buf_putc(b, ' ')))
+                return rc;
+    if ((pre && (rc = aws_buf_puts(b, pre))) || (rc = aws_buf_puts(b, disp)) ||
+        (post && (rc = aws_buf_puts(b, post))))
+        return rc;
+    if (!right)
+        for (size_t i = 0; i < pad; i++)
+            if ((rc = aws_buf_putc(b, ' ')))
+                return rc;
+    return 0;
+}
+
+static const char *sev_color(scanner_severity s)
+{
+    switch (s) {
+    case SCANNER_SEV_CRITICAL:      return "\033[1;31m";
+    case SCANNER_SEV_HIGH:          return "\033[31m";
+    case SCANNER_SEV_MEDIUM:        return "\033[33m";
+    case SCANNER_SEV_LOW:           return "\033[36m";
+    case SCANNER_SEV_INFORMATIONAL: return "\033[2m";
+    }
+    return NULL;
+}
+
+static void row_cells(const scanner_finding *fd, char cells[C_N][CELL_MAX_BYTES])
+{
+    snprintf(cells[C_SEV], CELL_MAX_BYTES, "%s", scanner_severity_name(fd->severity));
+    if (fd->not_after) {
+        snprintf(cells[C_DAYS], CELL_MAX_BYTES, "%lld", (long long)fd->days_to_expiry);
+        fmt_time(fd->not_after, 0, cells[C_EXPIRES], CELL_MAX_BYTES);
+    } else {
+        snprintf(cells[C_DAYS], CELL_MAX_BYTES, "-");
+        snprintf(cells[C_EXPIRES], CELL_MAX_BYTES, "-");
+    }
+    sanitize(fd->account_id, cells[C_ACCOUNT], CELL_MAX_BYTES);
+    sanitize(fd->region, cells[C_REGION], CELL_MAX_BYTES);
+    sanitize(fd->rule, cells[C_RULE], CELL_MAX_BYTES);
+    sanitize(resource_label(fd), cells[C_RESOURCE], CELL_MAX_BYTES);
+}
+
+static int emit_line(FILE *out, aws_buf *b)
+{
+    /* no trailing blanks */
+    while (b->len > 0 && b->data[b->len - 1] == ' ')
+        b->data[--b->len] = '\0';
+    if (b->len)
+        fwrite(b->data, 1, b->len, out);
+    fputc('\n', out);
+    aws_buf_reset(b);
+    return 0;
+}
+
+static int write_table(FILE *out, const scanner_findings *f, const scanner_stats *st,
+                       int64_t as_of, int color)
+{
+    int rc = 0;
+    aws_buf b;
+    size_t width[C_N];
+    char (*cells)[C_N][CELL_MAX_BYTES] = NULL;
+    const scanner_finding **v = sorted(f);
+    aws_buf_init(&b, LINE_MAX_BYTES);
+    if (f->n && !v)
+        return AWS_ENOMEM;
+    if (f->n && !(cells = malloc(sizeof(*cells)))) {
+        free(v);
+        return AWS_ENOMEM;
+    }
+
+    if (f->n) {
+        for (int c = 0; c < C_N; c++)
+            width[c] = strlen(cols[c].name);
+        for (size_t i = 0; i < f->n; i++) {
+            row_cells(v[i], *cells);
+            for (int c = 0; c < C_N; c++) {
+                size_t w = width_of((*cells)[c]);
+                if (w > cols[c].max)
+                    w = cols[c].max;
+                if (w > width[c])
+                    width[c] = w;
+            }
+        }
+        for (int c = 0; c < C_N && !rc; c++)
+            rc = put_cell(&b, cols[c].name, width[c], cols[c].right, 0, NULL,
+                          c + 1 < C_N ? "  " : NULL);
+        if (rc)
+            goto done;
+        emit_line(out, &b);
+        for (size_t i = 0; i < f->n; i++) {
+            row_cells(v[i], *cells);
+            for (int c = 0; c < C_N && !rc; c++) {
+                const char *pre = NULL, *post = NULL;
+                if (c == C_SEV && color) {
+                    pre = sev_color(v[i]->severity);
+                    post = "\033[0m";
+                }
+                rc = put_cell(&b, (*cells)[c], width[c], cols[c].right, cols[c].middle,
+                              pre, post);
+                if (!rc && c + 1 < C_N)
+                    rc = aws_buf_puts(&b, "  ");
+            }
+            if (rc)
+                goto done;
+            emit_line(out, &b);
+        }
+        fputc('\n', out);
+    }
+
+    /* Summary. */
+    uint64_t by_sev[SCANNER_SEV_CRITICAL + 1];
+    count(f, by_sev);
+    char asof[32];
+    fmt_time(as_of, 1, asof, sizeof(asof));
+    if (f->n == 0)
+        fprintf(out, "No findings as of %s.\n", asof);
+    else
+        fprintf(out, "%zu finding%s as of %s: %llu critical, %llu high, %llu medium, "
+                "%llu low, %llu informational\n", f->n, f->n == 1 ? "" : "s", asof,
+                (unsigned long long)by_sev[SCANNER_SEV_CRITICAL],
+                (unsigned long long)by_sev[SCANNER_SEV_HIGH],
+                (unsigned long long)by_sev[SCANNER_SEV_MEDIUM],
+                (unsigned long long)by_sev[SCANNER_SEV_LOW],
+                (unsigned long long)by_sev[SCANNER_SEV_INFORMATIONAL]);
+    if (st)
+        fprintf(out, "Scanned %llu account%s, %llu region%s (%llu account-regions), "
+                "%llu certificate%s; %llu API calls, %llu retries, %llu throttled; "
+                "%lld.%03lld s\n",
+                (unsigned long long)st->accounts, st->accounts == 1 ? "" : "s",
+                (unsigned long long)st->regions, st->regions == 1 ? "" : "s",
+                (unsigned long long)st->account_regions,
+                (unsigned long long)st->certificates, st->certificates == 1 ? "" : "s",
+                (unsigned long long)st->api_calls, (unsigned long long)st->retries,
+                (unsigned long long)st->throttled,
+                (long long)(st->wall_ms / 1000), (long long)(st->wall_ms % 1000));
+
+    /* Coverage gaps: what was not scanned. */
+    if (f->n_gaps) {
+        fprintf(out, "\nCoverage gaps (%zu): these were not scanned, findings may be missing\n",
+                f->n_gaps);
+        for (size_t i = 0; i < f->n_gaps && !rc; i++) {
+            const scanner_gap *g = &f->gaps[i];
+            char acct[CELL_MAX_BYTES], reg[CELL_MAX_BYTES], op[CELL_MAX_BYTES],
+                 code[CELL_MAX_BYTES];
+            sanitize(g->account_id, acct, sizeof(acct));
+            sanitize(g->region, reg, sizeof(reg));
+            sanitize(g->operation, op, sizeof(op));
+            sanitize(g->error_code, code, sizeof(code));
+            if ((rc = aws_buf_printf(&b, "  %s/%s/%s: %s: ", acct, reg, op, code)))
+                break;
+            size_t msgw = width_of(g->message ? g->message : "");
+            rc = put_cell(&b, g->message, msgw < GAP_MSG_COLS ? msgw : GAP_MSG_COLS, 0, 0,
+                          NULL, NULL);
+            if (!rc)
+                emit_line(out, &b);
+        }
+    }
+done:
+    aws_buf_finish(&b);
+    free(cells);
+    free(v);
+    return rc;
+}
+
+int scanner_report_write(FILE *out, const char *format, const scanner_findings *f,
+                         const scanner_stats *st, int64_t as_of, int color)
+{
+    int rc;
+    if (!out || !f || !scanner_report_format_known(format))
+        return AWS_EINVAL;
+    if (strcmp(format, "json") == 0)
+        rc = write_json(out, f, st, as_of);
+    else if (strcmp(format, "csv") == 0)
+        rc = write_csv(out, f);
+    else
+        rc = write_table(out, f, st, as_of, color);
+    if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+        rc = AWS_EIO;
+    return rc;
+}

@@ -1,0 +1,50 @@
+/* certsweep — report writers: table (people), json and csv (programs).
+ *
+ * Pure formatting of a scanner_findings (findings + coverage gaps) and the
+ * run statistics; no AWS knowledge, no clock (the caller passes as_of).
+ * Findings are written worst first (the scanner_findings_sort order)
+ * without modifying the caller's array.
+ */
+#ifndef SCANNER_REPORT_H
+#define SCANNER_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scanner/finding.h"
+
+typedef struct scanner_stats {
+    uint64_t accounts;
+    uint64_t regions;
+    uint64_t account_regions;       /* (account, region) targets scanned */
+    uint64_t api_calls;
+    uint64_t retries;
+    uint64_t throttled;
+    uint64_t certificates;          /* records judged */
+    uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
+    uint64_t gaps;
+    int64_t  wall_ms;
+} scanner_stats;
+
+void scanner_stats_init(scanner_stats *st);
+/* Sets st->findings[] and st->gaps from f. */
+void scanner_stats_tally(scanner_stats *st, const scanner_findings *f);
+
+/* 1 when format is one scanner_report_write knows: "table", "json", "csv". */
+int scanner_report_format_known(const char *format);
+
+/* Writes the report.  st may be NULL (counters then 0); the finding and gap
+ * counts are always recounted from f.  color adds ANSI colours to the table
+ * (ignored by json/csv).  Returns 0, AWS_EINVAL (unknown format), AWS_ENOMEM
+ * or AWS_EIO (write error on out).
+ *
+ *  json:  {"schema":"certsweep.scan/1","as_of":..,"findings":[..],
+ *          "coverage_gaps":[..],"stats":{..}}, pretty printed, stable keys.
+ *  table: fixed-width rows worst first, a summary line, then coverage gaps.
+ *  csv:   RFC 4180 (CRLF line ends, header row); one row per finding.
+ *         Coverage gaps are not rows: use json to get them. */
+int scanner_report_write(FILE *out, const char *format, const scanner_findings *f,
+                         const scanner_stats *st, int64_t as_of, int color);
+
+#endif
