@@ -514,6 +514,8 @@ static int draft_emit(judge *j, draft *d)
     fd.domain = dup_opt(r->domain, &oom);
     fd.not_after = d->not_after;
     fd.days_to_expiry = d->not_after ? scanner_days_until(d->not_after, j->as_of) : 0;
+    while (d->details.len > 0 && d->details.data[d->details.len - 1] == '\n')
+        d->details.data[--d->details.len] = '\0';
     fd.title = aws_buf_take(&d->title);
     fd.details = aws_buf_take(&d->details);
     const char *js = json_object_to_json_string_ext(d->json,

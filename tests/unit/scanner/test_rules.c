@@ -106,6 +106,8 @@ static void judge_one(scanner_record *r, const config *c, char *buf, size_t n,
         assert_non_null(scanner_rule_find(fd->rule));
         assert_ptr_equal(fd->remediation, scanner_rule_find(fd->rule)->remediation);
         assert_true(strlen(fd->title) > 0);
+        assert_true(strlen(fd->details) > 0);
+        assert_int_not_equal(fd->details[strlen(fd->details) - 1], '\n');
         json_object *j = json_tokener_parse(fd->details_json);
         assert_non_null(j);
         assert_true(json_object_is_type(j, json_type_object));
@@ -438,7 +440,7 @@ static void validation_details(void **state)
     assert_string_equal(got, "validation-incomplete:MEDIUM");
     assert_string_equal(f.v[0].title,
                         "ACM certificate example.com has been pending validation for 5 days");
-    assert_non_null(strstr(f.v[0].details, "  www.example.com: PENDING_VALIDATION (DNS)\n"));
+    assert_non_null(strstr(f.v[0].details, "  www.example.com: PENDING_VALIDATION (DNS)"));
     assert_non_null(strstr(f.v[0].details, "  example.com: SUCCESS (DNS)\n"));
     json_object *j = json_tokener_parse(f.v[0].details_json), *v, *e, *s;
     assert_true(json_object_object_get_ex(j, "validations", &v));
@@ -538,7 +540,7 @@ static void client_certs_and_stages(void **state)
     assert_string_equal(fd->resource_type, "Other");
     assert_string_equal(fd->title,
                         "API Gateway client certificate cc1 expires in 20 days (2026-12-13)");
-    assert_non_null(strstr(fd->details, "Used by stages:\n  api1/prod\n  api1/dev\n"));
+    assert_non_null(strstr(fd->details, "Used by stages:\n  api1/prod\n  api1/dev"));
     assert_string_equal(fd->console_url,
         "https://us-east-1.console.aws.amazon.com/apigateway/main/client-certificates?region=us-east-1");
     json_object *j = json_tokener_parse(fd->details_json), *v;
@@ -553,7 +555,7 @@ static void client_certs_and_stages(void **state)
     assert_non_null(fd);
     assert_int_equal(fd->severity, SCANNER_SEV_CRITICAL);
     assert_int_equal(fd->days_to_expiry, -1);
-    assert_non_null(strstr(fd->details, "Used by stages: none\n"));
+    assert_non_null(strstr(fd->details, "Used by stages: none"));
     fd = find(&f, "client-certificate-rotation", "cc4");                 /* 45 days */
     assert_non_null(fd);
     assert_int_equal(fd->severity, SCANNER_SEV_MEDIUM);

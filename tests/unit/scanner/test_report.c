@@ -1,0 +1,530 @@
+/* Unit tests: scanner/report.c (table, json, csv writers). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/error.h"
+#include "config/config.h"
+#include "scanner/finding.h"
+#include "scanner/record.h"
+#include "scanner/report.h"
+#include "scanner/rules.h"
+
+#define AS_OF ((int64_t)1795430728)     /* 2026-11-23T10:45:28Z */
+#define DAY   ((int64_t)86400)
+
+static char *dup(const char *s)
+{
+    char *c = s ? strdup(s) : NULL;
+    if (s)
+        assert_non_null(c);
+    return c;
+}
+
+static void add(scanner_findings *f, const char *rule, scanner_severity sev,
+                const char *account, const char *region, const char *arn,
+                const char *resource_id, const char *domain, int64_t not_after,
+                const char *title, const char *details, const char *details_json)
+{
+    scanner_finding fd;
+    memset(&fd, 0, sizeof(fd));
+    scanner_finding_id(account, region, arn, rule, fd.id);
+    fd.rule = scanner_rule_find(rule)->id;
+    fd.severity = sev;
+    fd.account_id = dup(account);
+    fd.region = dup(region);
+    fd.source = SCANNER_SRC_ACM;
+    fd.resource_type = dup("AwsCertificateManagerCertificate");
+    fd.resource_arn = dup(arn);
+    fd.resource_id = dup(resource_id);
+    fd.domain = dup(domain);
+    fd.not_after = not_after;
+    fd.days_to_expiry = not_after ? scanner_days_until(not_after, AS_OF) : 0;
+    fd.title = dup(title);
+    fd.details = dup(details);
+    fd.details_json = dup(details_json);
+    fd.remediation = scanner_rule_find(rule)->remediation;
+    fd.console_url = dup("https://us-east-1.console.aws.amazon.com/acm/home?region=us-east-1");
+    assert_int_equal(scanner_findings_add(f, &fd), 0);
+}
+
+/* Three findings, deliberately not in report order, and one gap. */
+static void sample(scanner_findings *f)
+{
+    scanner_findings_init(f);
+    add(f, "weak-key", SCANNER_SEV_LOW, "222222222222", "eu-west-1",
+        "arn:aws:acm:eu-west-1:222222222222:certificate/weak", "weak", "weak.example.org",
+        AS_OF + 100 * DAY, "ACM certificate weak.example.org uses a 1024-bit RSA key",
+        "Key algorithm: RSA_1024\n", "{\"key_algorithm\":\"RSA_1024\"}");
+    add(f, "expiring", SCANNER_SEV_HIGH, "111111111111", "us-east-1",
+        "arn:aws:acm:us-east-1:111111111111:certificate/soon", "soon", "shop.example.com",
+        AS_OF + 12 * DAY, "ACM certificate shop.example.com expires in 12 days (2026-12-05)",
+        "Type: IMPORTED\nIn use by: nothing\n",
+        "{\"type\":\"IMPORTED\",\"in_use_by\":[\"arn:a\",\"arn:b\"]}");
+    add(f, "stage-client-certificate", SCANNER_SEV_CRITICAL, "111111111111", "us-east-1",
+        "arn:aws:apigateway:us-east-1::/restapis/api1/stages/prod", "api1/prod", NULL, 0,
+        "Stage api1/prod, \"quoted\", with comma", "line one\nline \"two\", end",
+        "not json");
+    assert_int_equal(scanner_findings_add_gap(f, "333333333333", "ap-south-1", "AssumeRole",
+                                              "AccessDenied", "not authorized to assume"), 0);
+}
+
+static char *render(const char *format, const scanner_findings *f, const scanner_stats *st,
+                    int color, int expect_rc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(scanner_report_write(m, format, f, st, AS_OF, color), expect_rc);
+    fclose(m);
+    return buf;
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, key, &v))
+        fail_msg("missing key %s", key);
+    return v;
+}
+
+static void assert_keys(json_object *o, const char *const *keys, size_t n)
+{
+    size_t i = 0;
+    json_object_object_foreach(o, k, val) {
+        (void)val;
+        assert_true(i < n);
+        assert_string_equal(k, keys[i]);
+        i++;
+    }
+    assert_int_equal(i, n);
+}
+
+static void json_document(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    scanner_stats st;
+    sample(&f);
+    scanner_stats_init(&st);
+    st.accounts = 3;
+    st.regions = 2;
+    st.account_regions = 6;
+    st.api_calls = 42;
+    st.retries = 4;
+    st.throttled = 1;
+    st.certificates = 17;
+    st.wall_ms = 1234;
+    char *out = render("json", &f, &st, 1, 0);
+    assert_null(strchr(out, '\033'));          /* color is ignored */
+    json_object *doc = json_tokener_parse(out);
+    assert_non_null(doc);
+    static const char *const top[] = { "schema", "as_of", "findings", "coverage_gaps", "stats" };
+    assert_keys(doc, top, 5);
+    assert_string_equal(json_object_get_string(get(doc, "schema")), "certsweep.scan/1");
+    assert_string_equal(json_object_get_string(get(doc, "as_of")), "2026-11-23T10:45:28Z");
+
+    json_object *fa = get(doc, "findings");
+    assert_int_equal(json_object_array_length(fa), 3);
+    /* Worst first; the caller's array keeps its order. */
+    json_object *f0 = json_object_array_get_idx(fa, 0);
+    json_object *f1 = json_object_array_get_idx(fa, 1);
+    json_object *f2 = json_object_array_get_idx(fa, 2);
+    assert_string_equal(json_object_get_string(get(f0, "severity")), "CRITICAL");
+    assert_string_equal(json_object_get_string(get(f1, "severity")), "HIGH");
+    assert_string_equal(json_object_get_string(get(f2, "severity")), "LOW");
+    assert_string_equal(f.v[0].rule, "weak-key");
+
+    static const char *const keys[] = {
+        "id", "rule", "severity", "account_id", "region", "resource_type", "resource_arn",
+        "resource_id", "domain", "not_after", "days_to_expiry", "title", "details",
+        "details_text", "remediation", "console_url",
+    };
+    assert_keys(f1, keys, sizeof(keys) / sizeof(keys[0]));
+    const scanner_finding *src = &f.v[1];
+    assert_string_equal(json_object_get_string(get(f1, "id")), src->id);
+    assert_int_equal(strlen(src->id), 64);
+    assert_string_equal(json_object_get_string(get(f1, "rule")), "expiring");
+    assert_string_equal(json_object_get_string(get(f1, "account_id")), "111111111111");
+    assert_string_equal(json_object_get_string(get(f1, "region")), "us-east-1");
+    assert_string_equal(json_object_get_string(get(f1, "resource_type")),
+                        "AwsCertificateManagerCertificate");
+    assert_string_equal(json_object_get_string(get(f1, "resource_arn")),
+                        "arn:aws:acm:us-east-1:111111111111:certificate/soon");
+    assert_string_equal(json_object_get_string(get(f1, "resource_id")), "soon");
+    assert_string_equal(json_object_get_string(get(f1, "domain")), "shop.example.com");
+    assert_string_equal(json_object_get_string(get(f1, "not_after")), "2026-12-05T10:45:28Z");
+    assert_true(json_object_is_type(get(f1, "days_to_expiry"), json_type_int));
+    assert_int_equal(json_object_get_int64(get(f1, "days_to_expiry")), 12);
+    assert_string_equal(json_object_get_string(get(f1, "title")), src->title);
+    json_object *d = get(f1, "details");
+    assert_true(json_object_is_type(d, json_type_object));
+    assert_string_equal(json_object_get_string(get(d, "type")), "IMPORTED");
+    assert_int_equal(json_object_array_length(get(d, "in_use_by")), 2);
+    assert_string_equal(json_object_get_string(get(f1, "details_text")), src->details);
+    assert_string_equal(json_object_get_string(get(f1, "remediation")),
+                        scanner_rule_find("expiring")->remediation);
+    assert_string_equal(json_object_get_string(get(f1, "console_url")), src->console_url);
+
+    /* No expiry: nulls; details_json that is not JSON: an empty object. */
+    assert_true(json_object_is_type(get(f0, "not_after"), json_type_null));
+    assert_true(json_object_is_type(get(f0, "days_to_expiry"), json_type_null));
+    assert_true(json_object_is_type(get(f0, "domain"), json_type_null));
+    assert_true(json_object_is_type(get(f0, "details"), json_type_object));
+    assert_int_equal(json_object_object_length(get(f0, "details")), 0);
+    assert_string_equal(json_object_get_string(get(f0, "title")),
+                        "Stage api1/prod, \"quoted\", with comma");
+
+    json_object *ga = get(doc, "coverage_gaps");
+    assert_int_equal(json_object_array_length(ga), 1);
+    json_object *g = json_object_array_get_idx(ga, 0);
+    static const char *const gkeys[] = { "account_id", "region", "operation", "error_code",
+                                         "message" };
+    assert_keys(g, gkeys, 5);
+    assert_string_equal(json_object_get_string(get(g, "account_id")), "333333333333");
+    assert_string_equal(json_object_get_string(get(g, "region")), "ap-south-1");
+    assert_string_equal(json_object_get_string(get(g, "operation")), "AssumeRole");
+    assert_string_equal(json_object_get_string(get(g, "error_code")), "AccessDenied");
+    assert_string_equal(json_object_get_string(get(g, "message")), "not authorized to assume");
+
+    json_object *s = get(doc, "stats");
+    assert_int_equal(json_object_get_int64(get(s, "accounts")), 3);
+    assert_int_equal(json_object_get_int64(get(s, "regions")), 2);
+    assert_int_equal(json_object_get_int64(get(s, "account_regions")), 6);
+    assert_int_equal(json_object_get_int64(get(s, "certificates")), 17);
+    assert_int_equal(json_object_get_int64(get(s, "api_calls")), 42);
+    assert_int_equal(json_object_get_int64(get(s, "retries")), 4);
+    assert_int_equal(json_object_get_int64(get(s, "throttled")), 1);
+    assert_int_equal(json_object_get_int64(get(s, "coverage_gaps")), 1);
+    assert_int_equal(json_object_get_int64(get(s, "wall_ms")), 1234);
+    json_object *byf = get(s, "findings");
+    static const char *const skeys[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW",
+                                         "INFORMATIONAL", "total" };
+    assert_keys(byf, skeys, 6);
+    assert_int_equal(json_object_get_int64(get(byf, "CRITICAL")), 1);
+    assert_int_equal(json_object_get_int64(get(byf, "HIGH")), 1);
+    assert_int_equal(json_object_get_int64(get(byf, "MEDIUM")), 0);
+    assert_int_equal(json_object_get_int64(get(byf, "LOW")), 1);
+    assert_int_equal(json_object_get_int64(get(byf, "total")), 3);
+
+    /* Pretty printed, one document, newline-terminated. */
+    assert_non_null(strstr(out, "\n  \"schema\": \"certsweep.scan/1\""));
+    assert_int_equal(out[strlen(out) - 1], '\n');
+    json_object_put(doc);
+    free(out);
+
+    /* Stable: the same input renders byte for byte the same. */
+    char *a = render("json", &f, &st, 0, 0), *b = render("json", &f, &st, 0, 0);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    scanner_findings_finish(&f);
+}
+
+static void json_empty(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    scanner_findings_init(&f);
+    char *out = render("json", &f, NULL, 0, 0);
+    json_object *doc = json_tokener_parse(out);
+    assert_non_null(doc);
+    assert_int_equal(json_object_array_length(get(doc, "findings")), 0);
+    assert_int_equal(json_object_array_length(get(doc, "coverage_gaps")), 0);
+    assert_int_equal(json_object_get_int64(get(get(get(doc, "stats"), "findings"), "total")), 0);
+    assert_int_equal(json_object_get_int64(get(get(doc, "stats"), "accounts")), 0);
+    json_object_put(doc);
+    free(out);
+}
+
+/* A small RFC 4180 reader: returns the fields of the record at *p. */
+static size_t csv_record(const char **p, char fields[][512], size_t max)
+{
+    size_t n = 0;
+    const char *s = *p;
+    for (;;) {
+        char *o = fields[n];
+        size_t len = 0;
+        if (*s == '"') {
+            s++;
+            for (;;) {
+                assert_true(*s != '\0');
+                if (*s == '"' && s[1] == '"') {
+                    o[len++] = '"';
+                    s += 2;
+                } else if (*s == '"') {
+                    s++;
+                    break;
+                } else {
+                    o[len++] = *s++;
+                }
+                assert_true(len < 511);
+            }
+        } else {
+            while (*s && *s != ',' && *s != '\r' && *s != '\n') {
+                assert_true(*s != '"');     /* quotes only inside quoted fields */
+                o[len++] = *s++;
+                assert_true(len < 511);
+            }
+        }
+        o[len] = '\0';
+        n++;
+        if (*s == ',') {
+            s++;
+            assert_true(n < max);
+            continue;
+        }
+        assert_true(s[0] == '\r' && s[1] == '\n');   /* CRLF record ends */
+        *p = s + 2;
+        return n;
+    }
+}
+
+static void csv_quoting(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    sample(&f);
+    char *out = render("csv", &f, NULL, 1, 0);
+    assert_null(strchr(out, '\033'));
+    const char *header = "id,severity,rule,account_id,region,resource_type,resource_arn,"
+                         "resource_id,domain,not_after,days_to_expiry,title,details,"
+                         "remediation,console_url\r\n";
+    assert_memory_equal(out, header, strlen(header));
+
+    static char fields[32][512];
+    const char *p = out;
+    assert_int_equal(csv_record(&p, fields, 32), 15);
+    /* Worst first: the CRITICAL stage finding with the awkward text. */
+    assert_int_equal(csv_record(&p, fields, 32), 15);
+    assert_string_equal(fields[1], "CRITICAL");
+    assert_string_equal(fields[2], "stage-client-certificate");
+    assert_string_equal(fields[8], "");         /* no domain */
+    assert_string_equal(fields[9], "");         /* no expiry */
+    assert_string_equal(fields[10], "");
+    assert_string_equal(fields[11], "Stage api1/prod, \"quoted\", with comma");
+    assert_string_equal(fields[12], "line one\nline \"two\", end");
+    assert_non_null(strstr(out, ",\"Stage api1/prod, \"\"quoted\"\", with comma\","));
+    assert_non_null(strstr(out, ",\"line one\nline \"\"two\"\", end\","));
+    assert_int_equal(csv_record(&p, fields, 32), 15);
+    assert_string_equal(fields[0], f.v[1].id);
+    assert_string_equal(fields[1], "HIGH");
+    assert_string_equal(fields[3], "111111111111");
+    assert_string_equal(fields[8], "shop.example.com");
+    assert_string_equal(fields[9], "2026-12-05T10:45:28Z");
+    assert_string_equal(fields[10], "12");
+    assert_int_equal(csv_record(&p, fields, 32), 15);
+    assert_string_equal(fields[1], "LOW");
+    assert_string_equal(fields[10], "100");
+    assert_string_equal(p, "");                  /* nothing after the last record */
+    free(out);
+    scanner_findings_finish(&f);
+}
+
+/* The line of `out` that contains needle (start offset), or -1. */
+static long line_with(const char *out, const char *needle)
+{
+    const char *hit = strstr(out, needle);
+    if (!hit)
+        return -1;
+    while (hit > out && hit[-1] != '\n')
+        hit--;
+    return hit - out;
+}
+
+static void table_rows_in_order(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    scanner_stats st;
+    sample(&f);
+    scanner_stats_init(&st);
+    st.accounts = 3;
+    st.regions = 2;
+    st.account_regions = 6;
+    st.certificates = 17;
+    st.api_calls = 42;
+    st.wall_ms = 1234;
+    char *out = render("table", &f, &st, 0, 0);
+    assert_null(strchr(out, '\033'));
+
+    long hdr = line_with(out, "SEVERITY");
+    long crit = line_with(out, "CRITICAL  ");
+    long high = line_with(out, "HIGH  ");
+    long low = line_with(out, "LOW  ");
+    long summary = line_with(out, "3 findings as of 2026-11-23T10:45:28Z: 1 critical, 1 high, "
+                                  "0 medium, 1 low, 0 informational\n");
+    long gaps = line_with(out, "Coverage gaps (1)");
+    long gap = line_with(out, "  333333333333/ap-south-1/AssumeRole: AccessDenied: "
+                              "not authorized to assume\n");
+    assert_int_equal(hdr, 0);
+    assert_true(crit > hdr && high > crit && low > high && summary > low);
+    assert_true(gaps > summary && gap > gaps);
+    assert_non_null(strstr(out, "Scanned 3 accounts, 2 regions (6 account-regions), "
+                                "17 certificates; 42 API calls, 0 retries, 0 throttled; 1.234 s\n"));
+
+    /* Columns line up: RULE starts at the same column on every row. */
+    const char *h = out + hdr;
+    long rule_col = strstr(h, "RULE") - h;
+    assert_int_equal(strncmp(out + crit + rule_col, "stage-client-certificate", 24), 0);
+    assert_int_equal(strncmp(out + high + rule_col, "expiring", 8), 0);
+    assert_int_equal(strncmp(out + low + rule_col, "weak-key", 8), 0);
+    long res_col = strstr(h, "RESOURCE") - h;
+    assert_int_equal(strncmp(out + crit + res_col, "api1/prod", 9), 0);   /* short id */
+    assert_int_equal(strncmp(out + high + res_col, "shop.example.com", 16), 0);
+    /* Days and expiry date; "-" when none. */
+    assert_non_null(strstr(out + high, "   12  111111111111"));
+    assert_non_null(strstr(out + high, "2026-12-05\n"));
+    assert_true(strstr(out + crit, "-\n") < out + high);
+    free(out);
+
+    /* Colour only when asked. */
+    out = render("table", &f, &st, 1, 0);
+    assert_non_null(strstr(out, "\033[1;31mCRITICAL\033[0m"));
+    assert_non_null(strstr(out, "\033[31mHIGH\033[0m"));
+    free(out);
+    scanner_findings_finish(&f);
+}
+
+static void table_truncates_and_sanitizes(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    scanner_findings_init(&f);
+    char longdom[128];
+    memset(longdom, 'a', 60);
+    memcpy(longdom + 60, ".tail.example.com", 18);        /* 77 chars */
+    add(&f, "expiring", SCANNER_SEV_MEDIUM, "111111111111", "us-east-1",
+        "arn:aws:acm:us-east-1:111111111111:certificate/long", "long", longdom,
+        AS_OF + 40 * DAY, "t", "d", "{}");
+    add(&f, "expiring", SCANNER_SEV_MEDIUM, "111111111111", "us-east-1",
+        "arn:aws:acm:us-east-1:111111111111:certificate/esc", "esc", "evil\033[2Jname",
+        AS_OF + 41 * DAY, "t", "d", "{}");
+    assert_int_equal(scanner_findings_add_gap(&f, "1", "r", "op", "code", "multi\nline"), 0);
+    char *out = render("table", &f, NULL, 0, 0);
+    /* Middle ellipsis keeps both ends of the long domain, in 44 columns. */
+    const char *e = strstr(out, "\xe2\x80\xa6");
+    assert_non_null(e);
+    assert_int_equal(strncmp(e - 21, "aaaaaaaaaaaaaaaaaaaaa", 21), 0);
+    assert_int_equal(strncmp(e + 3, "aaaa.tail.example.com  ", 23), 0);
+    assert_true(e[-22] == 'a' && e[-23] == ' ');       /* 22 head + … + 21 tail */
+    assert_null(strstr(out, longdom));
+    /* Remote text cannot send escape sequences or break lines. */
+    assert_null(strchr(out, '\033'));
+    assert_non_null(strstr(out, "evil?[2Jname"));
+    assert_non_null(strstr(out, "multi?line\n"));
+    free(out);
+    scanner_findings_finish(&f);
+}
+
+static void table_empty(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    scanner_findings_init(&f);
+    char *out = render("table", &f, NULL, 0, 0);
+    assert_string_equal(out, "No findings as of 2026-11-23T10:45:28Z.\n");
+    free(out);
+    assert_int_equal(scanner_findings_add_gap(&f, "111111111111", "*", "ListRegions",
+                                              "Timeout", "no answer"), 0);
+    out = render("table", &f, NULL, 0, 0);
+    assert_string_equal(out, "No findings as of 2026-11-23T10:45:28Z.\n\n"
+                             "Coverage gaps (1): these were not scanned, findings may be missing\n"
+                             "  111111111111/*/ListRegions: Timeout: no answer\n");
+    free(out);
+    scanner_findings_finish(&f);
+}
+
+static void formats_and_errors(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    sample(&f);
+    assert_int_equal(scanner_report_format_known("table"), 1);
+    assert_int_equal(scanner_report_format_known("json"), 1);
+    assert_int_equal(scanner_report_format_known("csv"), 1);
+    assert_int_equal(scanner_report_format_known("xml"), 0);
+    assert_int_equal(scanner_report_format_known(NULL), 0);
+    char *out = render("yaml", &f, NULL, 0, AWS_EINVAL);
+    assert_string_equal(out, "");
+    free(out);
+    assert_int_equal(scanner_report_write(stdout, "json", NULL, NULL, AS_OF, 0), AWS_EINVAL);
+
+    /* A stream that cannot be written is an error, not silence. */
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        assert_int_equal(scanner_report_write(full, "json", &f, NULL, AS_OF, 0), AWS_EIO);
+        fclose(full);
+    }
+
+    scanner_stats st;
+    scanner_stats_init(&st);
+    scanner_stats_tally(&st, &f);
+    assert_int_equal(st.findings[SCANNER_SEV_CRITICAL], 1);
+    assert_int_equal(st.findings[SCANNER_SEV_HIGH], 1);
+    assert_int_equal(st.findings[SCANNER_SEV_MEDIUM], 0);
+    assert_int_equal(st.findings[SCANNER_SEV_LOW], 1);
+    assert_int_equal(st.gaps, 1);
+    scanner_findings_finish(&f);
+}
+
+/* From records through the judge to a JSON report. */
+static void judge_then_json(void **state)
+{
+    (void)state;
+    config c;
+    memset(&c, 0, sizeof(c));
+    c.expiring = (config_tiers){ 45, 30, 7 };
+    c.expiring_managed = (config_tiers){ 30, 14, 7 };
+    c.client_certificate = c.iam_server_certificate = c.expiring;
+    c.pending_validation_max_days = 3;
+    c.renewal_pending_days = 30;
+    c.domain_upload_max_days = 395;
+    scanner_record_set set;
+    scanner_record_set_init(&set);
+    scanner_record *r = scanner_record_new(SCANNER_SRC_ACM, "111111111111", "us-east-1");
+    assert_int_equal(scanner_str_set(&r->arn,
+        "arn:aws:acm:us-east-1:111111111111:certificate/abc"), 0);
+    assert_int_equal(scanner_str_set(&r->domain, "example.com"), 0);
+    assert_int_equal(scanner_str_set(&r->status, "ISSUED"), 0);
+    assert_int_equal(scanner_str_set(&r->type, "IMPORTED"), 0);
+    r->not_after = AS_OF - 1;
+    assert_int_equal(scanner_record_set_add(&set, r), 0);
+    scanner_findings f;
+    scanner_findings_init(&f);
+    assert_int_equal(scanner_rules_judge(&set, &c, AS_OF, &f), 0);
+    char *out = render("json", &f, NULL, 0, 0);
+    json_object *doc = json_tokener_parse(out);
+    json_object *f0 = json_object_array_get_idx(get(doc, "findings"), 0);
+    assert_string_equal(json_object_get_string(get(f0, "rule")), "expired");
+    assert_int_equal(json_object_get_int64(get(f0, "days_to_expiry")), -1);
+    assert_string_equal(json_object_get_string(get(get(f0, "details"), "type")), "IMPORTED");
+    assert_string_equal(json_object_get_string(get(f0, "console_url")),
+        "https://us-east-1.console.aws.amazon.com/acm/home?region=us-east-1#/certificates/abc");
+    json_object_put(doc);
+    free(out);
+    scanner_findings_finish(&f);
+    scanner_record_set_finish(&set);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(json_document),
+        cmocka_unit_test(json_empty),
+        cmocka_unit_test(csv_quoting),
+        cmocka_unit_test(table_rows_in_order),
+        cmocka_unit_test(table_truncates_and_sanitizes),
+        cmocka_unit_test(table_empty),
+        cmocka_unit_test(formats_and_errors),
+        cmocka_unit_test(judge_then_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
