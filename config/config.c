@@ -1,18 +1,23 @@
 /* certsweep — loading, validating and describing the configuration.
  *
  * INI files are split by libinih.  The line number of each key is not taken
- * from inih's handler (whether the library passes it is a build option of
- * the library that its installed header does not reveal): inih reads the
- * text through our own reader, which numbers the physical lines, checks
- * the line syntax (sections, "key = value", continuation lines) the same
- * way inih will, and hands inih only lines it can parse.  inih calls the
- * handler for a line before reading the next one, so the reader's current
- * line is the handler's line.
+ * from inih's handler: whether the library passes one is a build option of
+ * the library that its installed header does not reveal (Debian's libinih1
+ * 55 passes it, yet its ini.h says INI_HANDLER_LINENO 0).  Instead inih
+ * reads the text through our own reader, which numbers the physical lines,
+ * checks the line syntax (sections, "key = value", continuation lines) the
+ * same way inih will, and hands inih only lines it can parse.  inih calls
+ * the handler for a line before reading the next one, so the reader's
+ * current line is the handler's line.  The handler is declared with the
+ * lineno parameter to match the packaged library's calls; its value is
+ * never used, so a library built without it is equally fine.
  */
 #include "config/config.h"
 
 #include <ctype.h>
 #include <errno.h>
+/* Before ini.h: the handler type the packaged library calls. */
+#define INI_HANDLER_LINENO 1
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,9 +269,11 @@ static char *reader(char *str, int num, void *stream)
     return str;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static int handler(void *user, const char *section, const char *name, const char *value,
+                   int lineno_unused)
 {
     struct loader *L = user;
+    (void)lineno_unused;
     if (!name || !value)          /* new-section or no-value callbacks of some builds */
         return 1;
     if (L->kind == LINE_CONT) {
