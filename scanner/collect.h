@@ -1,0 +1,170 @@
+/* certsweep — collectors: ACM, API Gateway v1 and v2, IAM server
+ * certificates.
+ *
+ * Two halves.  The parse functions take one response body and produce
+ * scanner_record values (no I/O, unit-tested offline with real-shaped and
+ * malformed bodies).  The collector functions issue the calls for one
+ * target (account + region) through aws_client_call, follow every page,
+ * and hand each body to a parse function.
+ *
+ * Parse functions never drop data silently: an item that cannot be read is
+ * skipped, the others are kept, and the function returns AWS_EPARSE with
+ * `err` saying which item and why (the caller turns that into a coverage
+ * gap naming account, region and operation).  A body that is not a JSON
+ * object / XML document at all also gives AWS_EPARSE.
+ */
+#ifndef SCANNER_COLLECT_H
+#define SCANNER_COLLECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/client.h"
+#include "scanner/finding.h"
+#include "scanner/record.h"
+
+/* Cap on a response body handed to the parsers (bytes). */
+#define SCANNER_MAX_BODY (8u * 1024 * 1024)
+
+/* A list of strings owned by the list (ARNs, ids, account ids). */
+typedef struct scanner_strv {
+    char **v;
+    size_t n, cap;
+} scanner_strv;
+
+void scanner_strv_init(scanner_strv *l);
+int  scanner_strv_add(scanner_strv *l, const char *s);      /* copies */
+int  scanner_strv_contains(const scanner_strv *l, const char *s);
+void scanner_strv_finish(scanner_strv *l);
+
+/* ---- parse helpers shared by collectors and discovery ------------------- */
+
+/* Parses a JSON object body (depth-capped).  Returns NULL and writes a
+ * one-line reason to err when the body is not a JSON object. */
+struct json_object *scanner_json_parse(const char *body, size_t len,
+                                       char *err, size_t errlen);
+/* A timestamp member as AWS JSON sends it: epoch seconds as a number or
+ * string, or an ISO 8601 string.  Returns 0 when absent or null (out = 0),
+ * 1 when read, AWS_EPARSE when present but unreadable. */
+int scanner_json_time(struct json_object *obj, const char *key, int64_t *out);
+/* A string member: NULL when absent, null or not a string. */
+const char *scanner_json_str(struct json_object *obj, const char *key);
+/* An XML timestamp text (ISO 8601).  Same return convention. */
+int scanner_xml_time(const char *text, int64_t *out);
+
+/* The partition of an ARN ("aws" when unreadable). */
+const char *scanner_arn_partition(const char *arn, char *buf, size_t n);
+
+/* ---- ACM (JSON 1.1, target prefix CertificateManager) ------------------- */
+
+/* The ListCertificates request body: every key type of the ACM model in
+ * Includes.keyTypes, every status in CertificateStatuses, MaxItems 1000,
+ * NextToken when next_token is not NULL.  Caller frees. */
+char *scanner_acm_list_body(const char *next_token);
+/* ListCertificates -> certificate ARNs (appended) and *next (NULL when the
+ * last page; caller frees). */
+int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
+                           char **next, char *err, size_t errlen);
+/* DescribeCertificate -> one record (*out, caller frees). */
+int scanner_acm_parse_describe(const char *body, size_t len,
+                               const char *account, const char *region,
+                               scanner_record **out, char *err, size_t errlen);
+
+/* ---- API Gateway v1 (rest-json) ----------------------------------------- */
+
+/* GET /clientcertificates -> SCANNER_SRC_APIGW_CLIENT_CERT records. */
+int scanner_apigw_parse_client_certs(const char *body, size_t len,
+                                     const char *account, const char *region,
+                                     scanner_record_set *out, char **position,
+                                     char *err, size_t errlen);
+/* GET /restapis -> REST API ids. */
+int scanner_apigw_parse_rest_apis(const char *body, size_t len,
+                                  scanner_strv *ids, char **position,
+                                  char *err, size_t errlen);
+/* GET /restapis/{id}/stages -> SCANNER_SRC_APIGW_STAGE records. */
+int scanner_apigw_parse_stages(const char *body, size_t len,
+                               const char *account, const char *region,
+                               const char *rest_api_id,
+                               scanner_record_set *out, char *err, size_t errlen);
+/* GET /domainnames -> SCANNER_SRC_APIGW_DOMAIN records. */
+int scanner_apigw_parse_domains(const char *body, size_t len,
+                                const char *account, const char *region,
+                                scanner_record_set *out, char **position,
+                                char *err, size_t errlen);
+
+/* ---- API Gateway v2 (rest-json) ----------------------------------------- */
+
+/* GET /v2/domainnames -> SCANNER_SRC_APIGWV2_DOMAIN records (one per
+ * DomainNameConfigurations entry). */
+int scanner_apigwv2_parse_domains(const char *body, size_t len,
+                                  const char *account, const char *region,
+                                  scanner_record_set *out, char **next,
+                                  char *err, size_t errlen);
+
+/* ---- IAM (query, XML) ---------------------------------------------------- */
+
+/* ListServerCertificates -> SCANNER_SRC_IAM_SERVER_CERT records (region
+ * "global"); *marker set when IsTruncated. */
+int scanner_iam_parse_server_certs(const char *body, size_t len,
+                                   const char *account,
+                                   scanner_record_set *out, char **marker,
+                                   char *err, size_t errlen);
+
+/* ---- collectors (I/O) ---------------------------------------------------- */
+
+typedef struct scanner_target scanner_target;
+
+/* Called once when every call of a target has finished. */
+typedef void (*scanner_target_done_cb)(scanner_target *t);
+
+/* One unit of scan work: the records of one account and region.  The
+ * caller fills the first block, holds the target, starts collectors and
+ * releases it; `done` runs when the last call of the last collector has
+ * finished (from release itself when nothing was started). */
+struct scanner_target {
+    aws_client *client;
+    aws_creds_provider *creds;      /* borrowed; outlives the target */
+    const char *account_id;         /* borrowed */
+    char region[32];                /* "global" for IAM */
+    char call_region[32];           /* region the calls go to (IAM: home region) */
+    char partition[16];
+    scanner_findings *gaps;         /* coverage gaps are added here */
+    scanner_target_done_cb done;
+    void *ud;
+
+    scanner_record_set set;         /* filled by the collectors */
+    int pending;                    /* calls in flight */
+    int started;                    /* collectors still starting (holds done) */
+    uint64_t api_calls;
+    uint64_t parse_errors;
+};
+
+void scanner_target_init(scanner_target *t);
+void scanner_target_finish(scanner_target *t);   /* frees the records */
+
+/* Starting: hold the target while starting several collectors so that
+ * `done` cannot fire in between; release runs `done` at once when nothing
+ * is pending any more. */
+void scanner_target_hold(scanner_target *t);
+void scanner_target_release(scanner_target *t);
+
+/* Records a coverage gap for this target. */
+void scanner_target_gap(scanner_target *t, const char *op, const char *code,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Each starts the calls of one collector; failures to start become gaps. */
+void scanner_collect_acm(scanner_target *t);
+void scanner_collect_apigw(scanner_target *t);
+void scanner_collect_apigwv2(scanner_target *t);
+void scanner_collect_iam(scanner_target *t);
+
+/* Internal to the collectors: one call whose completion is counted on t.
+ * handler runs for every answer; for err != 0 the gap has already been
+ * recorded when it runs.  Returns 0, or a negative error (gap recorded,
+ * handler never runs). */
+typedef void (*scanner_call_handler)(scanner_target *t, const aws_result *r,
+                                     void *ud);
+int scanner_target_call(scanner_target *t, const aws_call *call,
+                        scanner_call_handler handler, void *ud);
+
+#endif

@@ -1,0 +1,348 @@
+/* certsweep — ACM collector: ListCertificates (every key type, every
+ * status, all pages) then DescribeCertificate for each certificate. */
+#include "scanner/collect.h"
+
+#include "aws/error.h"
+#include "aws/log.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* From botocore's acm model (KeyAlgorithm and CertificateStatus enums).
+ * Without Includes.keyTypes ACM lists only RSA_1024 and RSA_2048. */
+static const char *const key_types[] = {
+    "RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096",
+    "EC_prime256v1", "EC_secp384r1", "EC_secp521r1",
+};
+static const char *const statuses[] = {
+    "PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED",
+    "VALIDATION_TIMED_OUT", "REVOKED", "FAILED",
+};
+
+char *scanner_acm_list_body(const char *next_token)
+{
+    struct json_object *o = json_object_new_object();
+    struct json_object *inc = json_object_new_object();
+    struct json_object *kt = json_object_new_array();
+    struct json_object *st = json_object_new_array();
+    char *out = NULL;
+    if (!o || !inc || !kt || !st)
+        goto done;
+    for (size_t i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++)
+        json_object_array_add(kt, json_object_new_string(key_types[i]));
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+        json_object_array_add(st, json_object_new_string(statuses[i]));
+    json_object_object_add(inc, "keyTypes", kt);
+    kt = NULL;
+    json_object_object_add(o, "Includes", inc);
+    inc = NULL;
+    json_object_object_add(o, "CertificateStatuses", st);
+    st = NULL;
+    json_object_object_add(o, "MaxItems", json_object_new_int(1000));
+    if (next_token)
+        json_object_object_add(o, "NextToken", json_object_new_string(next_token));
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (s)
+        out = strdup(s);
+done:
+    json_object_put(kt);
+    json_object_put(st);
+    json_object_put(inc);
+    json_object_put(o);
+    return out;
+}
+
+int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
+                           char **next, char *err, size_t errlen)
+{
+    *next = NULL;
+    struct json_object *o = scanner_json_parse(body, len, err, errlen);
+    if (!o)
+        return AWS_EPARSE;
+    int rc = 0;
+    size_t bad = 0;
+    struct json_object *list;
+    if (!json_object_object_get_ex(o, "CertificateSummaryList", &list) || !list) {
+        list = NULL;   /* an empty account may omit it */
+    } else if (!json_object_is_type(list, json_type_array)) {
+        snprintf(err, errlen, "CertificateSummaryList is not a list");
+        rc = AWS_EPARSE;
+        goto out;
+    }
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+        struct json_object *it = json_object_array_get_idx(list, i);
+        const char *arn = scanner_json_str(it, "CertificateArn");
+        if (!arn || !*arn) {
+            if (!bad++)
+                snprintf(err, errlen, "CertificateSummaryList[%zu] has no CertificateArn", i);
+            continue;
+        }
+        if ((rc = scanner_strv_add(arns, arn)) != 0)
+            goto out;
+    }
+    const char *nt = scanner_json_str(o, "NextToken");
+    if (nt && *nt && !(*next = strdup(nt))) {
+        rc = AWS_ENOMEM;
+        goto out;
+    }
+    if (bad) {
+        if (bad > 1) {
+            size_t l = strlen(err);
+            snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
+        }
+        rc = AWS_EPARSE;
+    }
+out:
+    json_object_put(o);
+    return rc;
+}
+
+/* Copies a string member into *field when present. */
+static int set_str(char **field, struct json_object *obj, const char *key)
+{
+    const char *s = scanner_json_str(obj, key);
+    return s ? scanner_str_set(field, s) : 0;
+}
+
+static int set_time(int64_t *field, struct json_object *obj, const char *key,
+                    const char **bad_key)
+{
+    int r = scanner_json_time(obj, key, field);
+    if (r < 0 && !*bad_key)
+        *bad_key = key;
+    return 0;
+}
+
+int scanner_acm_parse_describe(const char *body, size_t len,
+                               const char *account, const char *region,
+                               scanner_record **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct json_object *o = scanner_json_parse(body, len, err, errlen);
+    if (!o)
+        return AWS_EPARSE;
+    int rc = 0;
+    scanner_record *r = NULL;
+    struct json_object *c;
+    if (!json_object_object_get_ex(o, "Certificate", &c) ||
+        !json_object_is_type(c, json_type_object)) {
+        snprintf(err, errlen, "response has no Certificate object");
+        rc = AWS_EPARSE;
+        goto out;
+    }
+    const char *arn = scanner_json_str(c, "CertificateArn");
+    if (!arn || !*arn) {
+        snprintf(err, errlen, "Certificate has no CertificateArn");
+        rc = AWS_EPARSE;
+        goto out;
+    }
+    if (!(r = scanner_record_new(SCANNER_SRC_ACM, account, region))) {
+        rc = AWS_ENOMEM;
+        goto out;
+    }
+    if (scanner_str_set(&r->arn, arn) || scanner_str_set(&r->id, arn) ||
+        set_str(&r->domain, c, "DomainName") ||
+        set_str(&r->status, c, "Status") ||
+        set_str(&r->type, c, "Type") ||
+        set_str(&r->key_algorithm, c, "KeyAlgorithm") ||
+        set_str(&r->renewal_eligibility, c, "RenewalEligibility") ||
+        set_str(&r->failure_reason, c, "FailureReason")) {
+        rc = AWS_ENOMEM;
+        goto out;
+    }
+    /* The short id is the certificate's UUID (the part after '/'). */
+    const char *slash = strrchr(arn, '/');
+    if (slash && slash[1] && scanner_str_set(&r->id, slash + 1)) {
+        rc = AWS_ENOMEM;
+        goto out;
+    }
+    const char *bad_time = NULL;
+    set_time(&r->not_before, c, "NotBefore", &bad_time);
+    set_time(&r->not_after, c, "NotAfter", &bad_time);
+    set_time(&r->created_at, c, "CreatedAt", &bad_time);
+    set_time(&r->imported_at, c, "ImportedAt", &bad_time);
+    set_time(&r->issued_at, c, "IssuedAt", &bad_time);
+    if (bad_time) {
+        snprintf(err, errlen, "%s: %s is not a timestamp", arn, bad_time);
+        rc = AWS_EPARSE;
+        goto out;
+    }
+
+    struct json_object *rs;
+    if (json_object_object_get_ex(c, "RenewalSummary", &rs) &&
+        json_object_is_type(rs, json_type_object)) {
+        if (set_str(&r->renewal_status, rs, "RenewalStatus") ||
+            set_str(&r->renewal_reason, rs, "RenewalStatusReason")) {
+            rc = AWS_ENOMEM;
+            goto out;
+        }
+    }
+    struct json_object *opt;
+    if (json_object_object_get_ex(c, "Options", &opt) &&
+        json_object_is_type(opt, json_type_object) &&
+        set_str(&r->ct_logging, opt, "CertificateTransparencyLoggingPreference")) {
+        rc = AWS_ENOMEM;
+        goto out;
+    }
+    struct json_object *iu;
+    if (json_object_object_get_ex(c, "InUseBy", &iu) && iu) {
+        if (!json_object_is_type(iu, json_type_array)) {
+            snprintf(err, errlen, "%s: InUseBy is not a list", arn);
+            rc = AWS_EPARSE;
+            goto out;
+        }
+        for (size_t i = 0; i < json_object_array_length(iu); i++) {
+            struct json_object *e = json_object_array_get_idx(iu, i);
+            if (!json_object_is_type(e, json_type_string)) {
+                snprintf(err, errlen, "%s: InUseBy[%zu] is not a string", arn, i);
+                rc = AWS_EPARSE;
+                goto out;
+            }
+            if ((rc = scanner_record_add_in_use(r, json_object_get_string(e))) != 0)
+                goto out;
+        }
+    }
+    struct json_object *dvo;
+    if (json_object_object_get_ex(c, "DomainValidationOptions", &dvo) && dvo) {
+        if (!json_object_is_type(dvo, json_type_array)) {
+            snprintf(err, errlen, "%s: DomainValidationOptions is not a list", arn);
+            rc = AWS_EPARSE;
+            goto out;
+        }
+        for (size_t i = 0; i < json_object_array_length(dvo); i++) {
+            struct json_object *e = json_object_array_get_idx(dvo, i);
+            const char *dn = scanner_json_str(e, "DomainName");
+            if (!dn) {
+                snprintf(err, errlen, "%s: DomainValidationOptions[%zu] has no DomainName", arn, i);
+                rc = AWS_EPARSE;
+                goto out;
+            }
+            if ((rc = scanner_record_add_validation(r, dn,
+                          scanner_json_str(e, "ValidationStatus"),
+                          scanner_json_str(e, "ValidationMethod"))) != 0)
+                goto out;
+        }
+    }
+    *out = r;
+    r = NULL;
+out:
+    scanner_record_free(r);
+    json_object_put(o);
+    return rc;
+}
+
+/* ---- I/O ----------------------------------------------------------------- */
+
+static void describe_one(scanner_target *t, const char *arn);
+
+static void on_describe(scanner_target *t, const aws_result *res, void *ud)
+{
+    char *arn = ud;
+    if (res->err == 0) {
+        char err[256] = "";
+        scanner_record *r = NULL;
+        int rc = scanner_acm_parse_describe(res->body, res->body_len, t->account_id,
+                                            t->region, &r, err, sizeof(err));
+        if (rc == 0) {
+            if (scanner_record_set_add(&t->set, r) != 0)
+                scanner_target_gap(t, "DescribeCertificate", "InternalError",
+                                   "%s: out of memory", arn);
+        } else {
+            t->parse_errors++;
+            scanner_target_gap(t, "DescribeCertificate", "ParseError", "%s: %s",
+                               arn, rc == AWS_EPARSE ? err : aws_strerror(rc));
+        }
+    }
+    free(arn);
+}
+
+static void describe_one(scanner_target *t, const char *arn)
+{
+    char *body = NULL, *ud = strdup(arn);
+    struct json_object *o = json_object_new_object();
+    if (!ud || !o) {
+        scanner_target_gap(t, "DescribeCertificate", "InternalError", "%s: out of memory", arn);
+        goto out;
+    }
+    json_object_object_add(o, "CertificateArn", json_object_new_string(arn));
+    body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (!body) {
+        scanner_target_gap(t, "DescribeCertificate", "InternalError", "%s: out of memory", arn);
+        goto out;
+    }
+    aws_call call = {
+        .service = AWS_SVC_ACM,
+        .region = t->call_region,
+        .rate_key = t->account_id,
+        .creds = t->creds,
+        .proto = AWS_PROTO_JSON,
+        .op = "DescribeCertificate",
+        .target = "CertificateManager.DescribeCertificate",
+        .json_version = "1.1",
+        .body = body,
+        .body_len = strlen(body),
+        .max_response = SCANNER_MAX_BODY,
+    };
+    if (scanner_target_call(t, &call, on_describe, ud) == 0)
+        ud = NULL;
+out:
+    free(ud);
+    free(body);
+    json_object_put(o);
+}
+
+static void list_page(scanner_target *t, const char *next);
+
+static void on_list(scanner_target *t, const aws_result *res, void *ud)
+{
+    (void)ud;
+    if (res->err != 0)
+        return;
+    scanner_strv arns;
+    scanner_strv_init(&arns);
+    char *next = NULL;
+    char err[256] = "";
+    int rc = scanner_acm_parse_list(res->body, res->body_len, &arns, &next, err, sizeof(err));
+    if (rc != 0) {
+        t->parse_errors++;
+        scanner_target_gap(t, "ListCertificates", "ParseError", "%s",
+                           rc == AWS_EPARSE ? err : aws_strerror(rc));
+    }
+    for (size_t i = 0; i < arns.n; i++)
+        describe_one(t, arns.v[i]);
+    if (next)
+        list_page(t, next);
+    free(next);
+    scanner_strv_finish(&arns);
+}
+
+static void list_page(scanner_target *t, const char *next)
+{
+    char *body = scanner_acm_list_body(next);
+    if (!body) {
+        scanner_target_gap(t, "ListCertificates", "InternalError", "out of memory");
+        return;
+    }
+    aws_call call = {
+        .service = AWS_SVC_ACM,
+        .region = t->call_region,
+        .rate_key = t->account_id,
+        .creds = t->creds,
+        .proto = AWS_PROTO_JSON,
+        .op = "ListCertificates",
+        .target = "CertificateManager.ListCertificates",
+        .json_version = "1.1",
+        .body = body,
+        .body_len = strlen(body),
+        .max_response = SCANNER_MAX_BODY,
+    };
+    scanner_target_call(t, &call, on_list, NULL);
+    free(body);
+}
+
+void scanner_collect_acm(scanner_target *t)
+{
+    list_page(t, NULL);
+}

@@ -1,0 +1,167 @@
+/* certsweep — API Gateway v2 collector: custom domain names (HTTP and
+ * WebSocket APIs).  rest-json; pages with nextToken. */
+#include "scanner/collect.h"
+
+#include "aws/buf.h"
+#include "aws/error.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One record per DomainNameConfigurations entry. */
+static int add_config(scanner_record_set *out, struct json_object *dom,
+                      struct json_object *cfg, const char *account,
+                      const char *region, const char *name, int64_t uploaded)
+{
+    scanner_record *r = scanner_record_new(SCANNER_SRC_APIGWV2_DOMAIN, account, region);
+    const char *arn_in = scanner_json_str(dom, "domainNameArn");
+    aws_buf arn;
+    aws_buf_init(&arn, 2048);
+    const char *part = strncmp(region, "cn-", 3) == 0 ? "aws-cn"
+                     : strncmp(region, "us-gov-", 7) == 0 ? "aws-us-gov" : "aws";
+    int rc = arn_in ? aws_buf_puts(&arn, arn_in)
+                    : aws_buf_printf(&arn, "arn:%s:apigateway:%s::/domainnames/%s", part, region, name);
+    if (!r || rc || !(r->arn = aws_buf_take(&arn)) ||
+        scanner_str_set(&r->id, name) || scanner_str_set(&r->domain, name) ||
+        scanner_str_set(&r->status, cfg ? scanner_json_str(cfg, "domainNameStatus") : NULL) ||
+        scanner_str_set(&r->certificate_arn, cfg ? scanner_json_str(cfg, "certificateArn") : NULL)) {
+        aws_buf_finish(&arn);
+        scanner_record_free(r);
+        return AWS_ENOMEM;
+    }
+    r->uploaded_at = uploaded;
+    return scanner_record_set_add(out, r);   /* frees r on failure */
+}
+
+int scanner_apigwv2_parse_domains(const char *body, size_t len,
+                                  const char *account, const char *region,
+                                  scanner_record_set *out, char **next,
+                                  char *err, size_t errlen)
+{
+    *next = NULL;
+    struct json_object *o = scanner_json_parse(body, len, err, errlen), *items = NULL;
+    if (!o)
+        return AWS_EPARSE;
+    int rc = 0;
+    size_t bad = 0;
+    if (json_object_object_get_ex(o, "items", &items) && items &&
+        !json_object_is_type(items, json_type_array)) {
+        snprintf(err, errlen, "items is not a list");
+        rc = AWS_EPARSE;
+        goto out;
+    }
+    for (size_t i = 0; items && i < json_object_array_length(items) && rc == 0; i++) {
+        struct json_object *it = json_object_array_get_idx(items, i), *cfgs = NULL;
+        const char *name = scanner_json_str(it, "domainName");
+        if (!name || !*name) {
+            if (!bad++)
+                snprintf(err, errlen, "items[%zu]: no domainName", i);
+            continue;
+        }
+        if (json_object_object_get_ex(it, "domainNameConfigurations", &cfgs) && cfgs &&
+            !json_object_is_type(cfgs, json_type_array)) {
+            if (!bad++)
+                snprintf(err, errlen, "%s: domainNameConfigurations is not a list", name);
+            continue;
+        }
+        size_t n = cfgs ? json_object_array_length(cfgs) : 0;
+        /* Check every entry first: a domain is kept or reported whole. */
+        int ok = 1;
+        for (size_t k = 0; k < n; k++) {
+            int64_t t;
+            struct json_object *c = json_object_array_get_idx(cfgs, k);
+            if (!json_object_is_type(c, json_type_object) ||
+                scanner_json_time(c, "certificateUploadDate", &t) < 0) {
+                if (!bad++)
+                    snprintf(err, errlen, "%s: domainNameConfigurations[%zu]: "
+                             "certificateUploadDate is not a timestamp", name, k);
+                ok = 0;
+                break;
+            }
+        }
+        if (!ok)
+            continue;
+        if (n == 0) {
+            rc = add_config(out, it, NULL, account, region, name, 0);
+            continue;
+        }
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            struct json_object *c = json_object_array_get_idx(cfgs, k);
+            int64_t uploaded = 0;
+            scanner_json_time(c, "certificateUploadDate", &uploaded);
+            rc = add_config(out, it, c, account, region, name, uploaded);
+        }
+    }
+    if (rc == 0) {
+        const char *nt = scanner_json_str(o, "nextToken");
+        if (nt && *nt && !(*next = strdup(nt)))
+            rc = AWS_ENOMEM;
+    }
+    if (rc == 0 && bad) {
+        if (bad > 1) {
+            size_t l = strlen(err);
+            snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
+        }
+        rc = AWS_EPARSE;
+    }
+out:
+    json_object_put(o);
+    return rc;
+}
+
+/* ---- I/O ----------------------------------------------------------------- */
+
+static void list_page(scanner_target *t, const char *next);
+
+static void on_page(scanner_target *t, const aws_result *res, void *ud)
+{
+    (void)ud;
+    if (res->err != 0)
+        return;
+    char err[256] = "";
+    char *next = NULL;
+    int rc = scanner_apigwv2_parse_domains(res->body, res->body_len, t->account_id,
+                                           t->region, &t->set, &next, err, sizeof(err));
+    if (rc != 0) {
+        t->parse_errors++;
+        scanner_target_gap(t, "GetDomainNamesV2", "ParseError", "%s",
+                           rc == AWS_EPARSE ? err : aws_strerror(rc));
+    }
+    if (next)
+        list_page(t, next);
+    free(next);
+}
+
+static void list_page(scanner_target *t, const char *next)
+{
+    aws_buf q;
+    aws_buf_init(&q, 4096);
+    if (aws_buf_puts(&q, "maxResults=500") ||
+        (next && (aws_buf_puts(&q, "&nextToken=") ||
+                  aws_buf_urlencode(&q, next, strlen(next), 0)))) {
+        scanner_target_gap(t, "GetDomainNamesV2", "InternalError", "paging token too long");
+        aws_buf_finish(&q);
+        return;
+    }
+    aws_call call = {
+        .service = AWS_SVC_APIGATEWAYV2,
+        .region = t->call_region,
+        .rate_key = t->account_id,
+        .creds = t->creds,
+        .proto = AWS_PROTO_REST_JSON,
+        .op = "GetDomainNamesV2",
+        .method = "GET",
+        .path = "/v2/domainnames",
+        .query = q.data,
+        .max_response = SCANNER_MAX_BODY,
+    };
+    scanner_target_call(t, &call, on_page, NULL);
+    aws_buf_finish(&q);
+}
+
+void scanner_collect_apigwv2(scanner_target *t)
+{
+    list_page(t, NULL);
+}

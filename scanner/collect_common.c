@@ -1,0 +1,262 @@
+/* certsweep — what the collectors share: string lists, JSON/XML field
+ * readers, and the counted calls of a scan target. */
+#include "scanner/collect.h"
+
+#include "aws/awstime.h"
+#include "aws/error.h"
+#include "aws/log.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- string lists ------------------------------------------------------- */
+
+void scanner_strv_init(scanner_strv *l)
+{
+    memset(l, 0, sizeof(*l));
+}
+
+int scanner_strv_add(scanner_strv *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return AWS_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *copy = strdup(s ? s : "");
+    if (!copy)
+        return AWS_ENOMEM;
+    l->v[l->n++] = copy;
+    return 0;
+}
+
+int scanner_strv_contains(const scanner_strv *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+void scanner_strv_finish(scanner_strv *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* ---- JSON / XML field readers -------------------------------------------- */
+
+#define JSON_MAX_DEPTH 32
+
+struct json_object *scanner_json_parse(const char *body, size_t len,
+                                       char *err, size_t errlen)
+{
+    if (!body || len == 0) {
+        snprintf(err, errlen, "empty response body");
+        return NULL;
+    }
+    if (len > SCANNER_MAX_BODY || len > (size_t)INT32_MAX) {
+        snprintf(err, errlen, "response body of %zu bytes is over the cap", len);
+        return NULL;
+    }
+    struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+    if (!tok) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    struct json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    if (!o || je != json_tokener_success) {
+        snprintf(err, errlen, "response is not valid JSON (%s)",
+                 je == json_tokener_continue ? "truncated" : json_tokener_error_desc(je));
+        json_object_put(o);
+        json_tokener_free(tok);
+        return NULL;
+    }
+    /* Anything but whitespace after the document is an error. */
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    for (size_t i = used; i < len; i++) {
+        if (body[i] != ' ' && body[i] != '\n' && body[i] != '\r' && body[i] != '\t') {
+            snprintf(err, errlen, "response has trailing data after the JSON document");
+            json_object_put(o);
+            return NULL;
+        }
+    }
+    if (!json_object_is_type(o, json_type_object)) {
+        snprintf(err, errlen, "response is JSON but not an object");
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+const char *scanner_json_str(struct json_object *obj, const char *key)
+{
+    struct json_object *v;
+    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+int scanner_json_time(struct json_object *obj, const char *key, int64_t *out)
+{
+    struct json_object *v;
+    *out = 0;
+    if (!obj || !json_object_object_get_ex(obj, key, &v) || !v)
+        return 0;
+    if (json_object_is_type(v, json_type_int)) {
+        errno = 0;
+        int64_t t = json_object_get_int64(v);
+        if (errno)
+            return AWS_EPARSE;
+        *out = t;
+        return 1;
+    }
+    if (json_object_is_type(v, json_type_double)) {
+        double d = json_object_get_double(v);
+        if (!isfinite(d) || d < -62135596800.0 || d > 253402300799.0)
+            return AWS_EPARSE;
+        *out = (int64_t)floor(d);
+        return 1;
+    }
+    if (json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        if (aws_time_parse(s, out) != 0) {
+            *out = 0;
+            return AWS_EPARSE;
+        }
+        return 1;
+    }
+    return AWS_EPARSE;
+}
+
+int scanner_xml_time(const char *text, int64_t *out)
+{
+    *out = 0;
+    if (!text || !*text)
+        return 0;
+    if (aws_time_parse(text, out) != 0) {
+        *out = 0;
+        return AWS_EPARSE;
+    }
+    return 1;
+}
+
+const char *scanner_arn_partition(const char *arn, char *buf, size_t n)
+{
+    snprintf(buf, n, "aws");
+    if (!arn || strncmp(arn, "arn:", 4) != 0)
+        return buf;
+    const char *p = arn + 4;
+    const char *e = strchr(p, ':');
+    if (!e || e == p || (size_t)(e - p) >= n)
+        return buf;
+    memcpy(buf, p, (size_t)(e - p));
+    buf[e - p] = '\0';
+    return buf;
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+void scanner_target_init(scanner_target *t)
+{
+    memset(t, 0, sizeof(*t));
+    scanner_record_set_init(&t->set);
+    snprintf(t->partition, sizeof(t->partition), "aws");
+}
+
+void scanner_target_finish(scanner_target *t)
+{
+    scanner_record_set_finish(&t->set);
+}
+
+static void maybe_done(scanner_target *t)
+{
+    if (t->pending == 0 && t->started == 0 && t->done)
+        t->done(t);
+}
+
+void scanner_target_hold(scanner_target *t)
+{
+    t->started++;
+}
+
+void scanner_target_release(scanner_target *t)
+{
+    t->started--;
+    maybe_done(t);
+}
+
+void scanner_target_gap(scanner_target *t, const char *op, const char *code,
+                        const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    aws_log_warn("%s/%s/%s: %s: %s", t->account_id, t->region, op, code, msg);
+    if (t->gaps)
+        scanner_findings_add_gap(t->gaps, t->account_id, t->region, op, code, msg);
+}
+
+struct call_ctx {
+    scanner_target *t;
+    scanner_call_handler handler;
+    void *ud;
+    char op[64];
+};
+
+static void on_call(const aws_result *r, void *ud)
+{
+    struct call_ctx *cc = ud;
+    scanner_target *t = cc->t;
+    if (r->err != 0) {
+        const char *code = (r->code && *r->code) ? r->code : aws_strerror(r->err);
+        const char *msg = (r->message && *r->message) ? r->message : aws_strerror(r->err);
+        scanner_target_gap(t, cc->op, code, "%s", msg);
+    }
+    if (cc->handler)
+        cc->handler(t, r, cc->ud);
+    free(cc);
+    t->pending--;
+    maybe_done(t);
+}
+
+int scanner_target_call(scanner_target *t, const aws_call *call,
+                        scanner_call_handler handler, void *ud)
+{
+    struct call_ctx *cc = calloc(1, sizeof(*cc));
+    if (!cc) {
+        scanner_target_gap(t, call->op, "InternalError", "out of memory");
+        return AWS_ENOMEM;
+    }
+    cc->t = t;
+    cc->handler = handler;
+    cc->ud = ud;
+    snprintf(cc->op, sizeof(cc->op), "%s", call->op ? call->op : "?");
+    t->pending++;
+    t->api_calls++;
+    int rc = aws_client_call(t->client, call, on_call, cc);
+    if (rc != 0) {
+        t->pending--;
+        t->api_calls--;
+        scanner_target_gap(t, cc->op, "InternalError", "could not start the call: %s",
+                           aws_strerror(rc));
+        free(cc);
+        return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,487 @@
+/* certsweep — discovery of accounts (AWS Organizations) and regions (EC2). */
+#include "scanner/discover.h"
+
+#include "aws/buf.h"
+#include "aws/error.h"
+#include "aws/log.h"
+#include "aws/proto.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- parsers ------------------------------------------------------------- */
+
+static int take_next(struct json_object *o, char **next)
+{
+    const char *nt = scanner_json_str(o, "NextToken");
+    if (nt && *nt && !(*next = strdup(nt)))
+        return AWS_ENOMEM;
+    return 0;
+}
+
+static int list_member(struct json_object *o, const char *key,
+                       struct json_object **list, char *err, size_t errlen)
+{
+    *list = NULL;
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v)
+        return 0;
+    if (!json_object_is_type(v, json_type_array)) {
+        snprintf(err, errlen, "%s is not a list", key);
+        return AWS_EPARSE;
+    }
+    *list = v;
+    return 0;
+}
+
+static int valid_account_id(const char *id)
+{
+    if (!id || strlen(id) != 12)
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *active,
+                               size_t *skipped, char **next, char *err, size_t errlen)
+{
+    *next = NULL;
+    struct json_object *o = scanner_json_parse(body, len, err, errlen), *list;
+    if (!o)
+        return AWS_EPARSE;
+    int rc = list_member(o, "Accounts", &list, err, errlen);
+    size_t bad = 0;
+    for (size_t i = 0; rc == 0 && list && i < json_object_array_length(list); i++) {
+        struct json_object *a = json_object_array_get_idx(list, i);
+        const char *id = scanner_json_str(a, "Id");
+        /* State replaces the deprecated Status; either says ACTIVE. */
+        const char *state = scanner_json_str(a, "State");
+        if (!state)
+            state = scanner_json_str(a, "Status");
+        if (!valid_account_id(id) || !state) {
+            if (!bad++)
+                snprintf(err, errlen, "Accounts[%zu]: no 12-digit Id or no State", i);
+            continue;
+        }
+        if (strcmp(state, "ACTIVE") != 0) {
+            aws_log_info("account %s is %s: not scanned", id, state);
+            if (skipped)
+                (*skipped)++;
+            continue;
+        }
+        rc = scanner_strv_add(active, id);
+    }
+    if (rc == 0)
+        rc = take_next(o, next);
+    if (rc == 0 && bad)
+        rc = AWS_EPARSE;
+    json_object_put(o);
+    return rc;
+}
+
+int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
+                               char **next, char *err, size_t errlen)
+{
+    *next = NULL;
+    struct json_object *o = scanner_json_parse(body, len, err, errlen), *list;
+    if (!o)
+        return AWS_EPARSE;
+    int rc = list_member(o, "Children", &list, err, errlen);
+    size_t bad = 0;
+    for (size_t i = 0; rc == 0 && list && i < json_object_array_length(list); i++) {
+        const char *id = scanner_json_str(json_object_array_get_idx(list, i), "Id");
+        if (!id || !*id) {
+            if (!bad++)
+                snprintf(err, errlen, "Children[%zu]: no Id", i);
+            continue;
+        }
+        rc = scanner_strv_add(ids, id);
+    }
+    if (rc == 0)
+        rc = take_next(o, next);
+    if (rc == 0 && bad)
+        rc = AWS_EPARSE;
+    json_object_put(o);
+    return rc;
+}
+
+char *scanner_org_body(const char *parent, const char *child_type, const char *next)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    if (parent)
+        json_object_object_add(o, "ParentId", json_object_new_string(parent));
+    if (parent && child_type)
+        json_object_object_add(o, "ChildType", json_object_new_string(child_type));
+    if (next)
+        json_object_object_add(o, "NextToken", json_object_new_string(next));
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *out = s ? strdup(s) : NULL;
+    json_object_put(o);
+    return out;
+}
+
+/* A region name as AWS spells them ("ap-southeast-5", "us-gov-west-1"):
+ * new regions appear, so only the shape is checked. */
+static int region_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 4 || n > 31 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *regions,
+                              char *err, size_t errlen)
+{
+    aws_xml_node *doc = NULL;
+    if (!body || len == 0 || len > SCANNER_MAX_BODY ||
+        aws_xml_parse(body, len, &doc) != 0 || !doc) {
+        snprintf(err, errlen, "response is not a valid XML document");
+        return AWS_EPARSE;
+    }
+    int rc = 0;
+    size_t bad = 0, i = 0;
+    const aws_xml_node *info = aws_xml_child(doc, "regionInfo");
+    if (strcmp(doc->name, "DescribeRegionsResponse") != 0 || !info) {
+        snprintf(err, errlen, "response is not a DescribeRegionsResponse with regionInfo");
+        rc = AWS_EPARSE;
+        goto out;
+    }
+    for (const aws_xml_node *it = info->children; it && rc == 0; it = it->next, i++) {
+        if (strcmp(it->name, "item") != 0)
+            continue;
+        const char *name = aws_xml_text(it, "regionName");
+        const char *opt = aws_xml_text(it, "optInStatus");
+        if (!name || !region_name_ok(name)) {
+            if (!bad++)
+                snprintf(err, errlen, "regionInfo item %zu: no valid regionName", i);
+            continue;
+        }
+        /* Older answers have no optInStatus: every region listed is on. */
+        if (opt && strcmp(opt, "opt-in-not-required") != 0 && strcmp(opt, "opted-in") != 0)
+            continue;
+        rc = scanner_strv_add(regions, name);
+    }
+    if (rc == 0 && bad)
+        rc = AWS_EPARSE;
+out:
+    aws_xml_free(doc);
+    return rc;
+}
+
+int scanner_org_error_falls_back(const char *code)
+{
+    return code && (strcmp(code, "AWSOrganizationsNotInUseException") == 0 ||
+                    strcmp(code, "AccessDenied") == 0 ||
+                    strcmp(code, "AccessDeniedException") == 0);
+}
+
+void scanner_accounts_filter(scanner_strv *accounts, const config *cfg,
+                             const scanner_strv *excluded)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < accounts->n; i++) {
+        char *id = accounts->v[i];
+        int drop = 0;
+        if (cfg && cfg->include_accounts.n && !config_list_contains(&cfg->include_accounts, id))
+            drop = 1;
+        if (cfg && config_list_contains(&cfg->exclude_accounts, id))
+            drop = 1;
+        if (excluded && scanner_strv_contains(excluded, id))
+            drop = 1;
+        for (size_t k = 0; !drop && k < w; k++)
+            if (strcmp(accounts->v[k], id) == 0)
+                drop = 1;
+        if (drop)
+            free(id);
+        else
+            accounts->v[w++] = id;
+    }
+    accounts->n = w;
+}
+
+/* ---- account discovery (I/O) --------------------------------------------- */
+
+typedef struct disc {
+    aws_client *client;
+    aws_creds_provider *creds;
+    char region[32];
+    const config *cfg;
+    scanner_discover_cb cb;
+    void *ud;
+    int pending;
+    scanner_discovery *res;
+    scanner_strv found;
+    scanner_strv excluded;
+    scanner_strv visited;           /* OUs already walked (cycles cannot happen, but be safe) */
+} disc;
+
+enum { K_LIST_ACCOUNTS, K_ACCOUNTS_FOR_PARENT, K_CHILDREN };
+
+typedef struct disc_call {
+    disc *d;
+    int kind;
+    int to_excluded;
+    char parent[128];
+} disc_call;
+
+static const char *const k_ops[] = { "ListAccounts", "ListAccountsForParent", "ListChildren" };
+
+static void disc_fail(disc *d, int err, const char *code, const char *msg)
+{
+    if (d->res->err)
+        return;                      /* the first failure is the one reported */
+    d->res->err = err ? err : AWS_EINVAL;
+    snprintf(d->res->code, sizeof(d->res->code), "%s", code ? code : "");
+    snprintf(d->res->message, sizeof(d->res->message), "%s", msg ? msg : "");
+}
+
+static void disc_finish(disc *d)
+{
+    scanner_discovery *r = d->res;
+    if (!r->err) {
+        scanner_accounts_filter(&d->found, d->cfg, &d->excluded);
+        r->accounts = d->found;
+        scanner_strv_init(&d->found);
+    }
+    scanner_strv_finish(&d->found);
+    scanner_strv_finish(&d->excluded);
+    scanner_strv_finish(&d->visited);
+    scanner_discover_cb cb = d->cb;
+    void *ud = d->ud;
+    aws_creds_provider_unref(d->creds);
+    free(d);
+    cb(r, ud);
+}
+
+static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
+                     const char *next);
+
+static void disc_walk(disc *d, const char *ou, int to_excluded)
+{
+    if (!to_excluded) {
+        if (config_list_contains(&d->cfg->exclude_ous, ou))
+            return;
+        if (scanner_strv_contains(&d->visited, ou))
+            return;
+        if (scanner_strv_add(&d->visited, ou)) {
+            disc_fail(d, AWS_ENOMEM, "InternalError", "out of memory");
+            return;
+        }
+    }
+    disc_send(d, K_ACCOUNTS_FOR_PARENT, ou, to_excluded, NULL);
+    disc_send(d, K_CHILDREN, ou, to_excluded, NULL);
+}
+
+static void on_disc(const aws_result *r, void *ud)
+{
+    disc_call *c = ud;
+    disc *d = c->d;
+    d->res->api_calls++;
+    if (r->err) {
+        disc_fail(d, r->err, *r->code ? r->code : aws_strerror(r->err),
+                  *r->message ? r->message : aws_strerror(r->err));
+    } else if (!d->res->err) {
+        char err[200] = "", *next = NULL;
+        int rc;
+        if (c->kind == K_CHILDREN) {
+            scanner_strv kids;
+            scanner_strv_init(&kids);
+            rc = scanner_org_parse_children(r->body, r->body_len, &kids, &next, err, sizeof(err));
+            for (size_t i = 0; rc == 0 && i < kids.n; i++)
+                disc_walk(d, kids.v[i], c->to_excluded);
+            scanner_strv_finish(&kids);
+        } else {
+            rc = scanner_org_parse_accounts(r->body, r->body_len,
+                                            c->to_excluded ? &d->excluded : &d->found,
+                                            NULL, &next, err, sizeof(err));
+        }
+        if (rc != 0) {
+            char msg[240];
+            snprintf(msg, sizeof(msg), "%s: %s", k_ops[c->kind],
+                     rc == AWS_EPARSE ? err : aws_strerror(rc));
+            disc_fail(d, rc, "ParseError", msg);
+        } else if (next) {
+            disc_send(d, c->kind, c->kind == K_LIST_ACCOUNTS ? NULL : c->parent,
+                      c->to_excluded, next);
+        }
+        free(next);
+    }
+    free(c);
+    if (--d->pending == 0)
+        disc_finish(d);
+}
+
+static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
+                     const char *next)
+{
+    disc_call *c = calloc(1, sizeof(*c));
+    char *body = scanner_org_body(parent, kind == K_CHILDREN ? "ORGANIZATIONAL_UNIT" : NULL, next);
+    static const char *const targets[] = {
+        "AWSOrganizationsV20161128.ListAccounts",
+        "AWSOrganizationsV20161128.ListAccountsForParent",
+        "AWSOrganizationsV20161128.ListChildren",
+    };
+    int rc = AWS_ENOMEM;
+    if (!c || !body)
+        goto fail;
+    c->d = d;
+    c->kind = kind;
+    c->to_excluded = to_excluded;
+    snprintf(c->parent, sizeof(c->parent), "%s", parent ? parent : "");
+    aws_call call = {
+        .service = AWS_SVC_ORGANIZATIONS,
+        .region = d->region,
+        .rate_key = "organizations",
+        .creds = d->creds,
+        .proto = AWS_PROTO_JSON,
+        .op = k_ops[kind],
+        .target = targets[kind],
+        .json_version = "1.1",
+        .body = body,
+        .body_len = strlen(body),
+        .max_response = SCANNER_MAX_BODY,
+    };
+    d->pending++;
+    rc = aws_client_call(d->client, &call, on_disc, c);
+    if (rc != 0) {
+        d->pending--;
+        goto fail;
+    }
+    free(body);
+    return 0;
+fail:
+    free(c);
+    free(body);
+    disc_fail(d, rc, "InternalError", aws_strerror(rc));
+    return rc;
+}
+
+int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
+                              const char *region, const config *cfg,
+                              scanner_discover_cb cb, void *ud)
+{
+    disc *d = calloc(1, sizeof(*d));
+    scanner_discovery *res = calloc(1, sizeof(*res));
+    if (!d || !res) {
+        free(d);
+        free(res);
+        return AWS_ENOMEM;
+    }
+    d->client = client;
+    d->creds = aws_creds_provider_ref(creds);
+    snprintf(d->region, sizeof(d->region), "%s", region);
+    d->cfg = cfg;
+    d->cb = cb;
+    d->ud = ud;
+    d->res = res;
+    scanner_strv_init(&d->found);
+    scanner_strv_init(&d->excluded);
+    scanner_strv_init(&d->visited);
+
+    d->pending++;                    /* hold while starting */
+    if (cfg->organizational_units.n == 0) {
+        disc_send(d, K_LIST_ACCOUNTS, NULL, 0, NULL);
+    } else {
+        for (size_t i = 0; i < cfg->organizational_units.n; i++)
+            disc_walk(d, cfg->organizational_units.v[i], 0);
+    }
+    for (size_t i = 0; i < cfg->exclude_ous.n; i++)
+        disc_walk(d, cfg->exclude_ous.v[i], 1);
+    d->pending--;
+    if (d->pending == 0) {
+        /* Nothing could be started: the callback never runs. */
+        int rc = res->err ? res->err : AWS_EINVAL;
+        scanner_strv_finish(&d->found);
+        scanner_strv_finish(&d->excluded);
+        scanner_strv_finish(&d->visited);
+        aws_creds_provider_unref(d->creds);
+        free(d);
+        scanner_discovery_free(res);
+        return rc;
+    }
+    return 0;
+}
+
+void scanner_discovery_free(scanner_discovery *d)
+{
+    if (!d)
+        return;
+    scanner_strv_finish(&d->accounts);
+    free(d);
+}
+
+/* ---- regions (I/O) -------------------------------------------------------- */
+
+typedef struct reg_call {
+    scanner_regions_cb cb;
+    void *ud;
+    char account[16];
+} reg_call;
+
+static void on_regions(const aws_result *r, void *ud)
+{
+    reg_call *c = ud;
+    scanner_strv regions;
+    scanner_strv_init(&regions);
+    if (r->err) {
+        c->cb(r->err, *r->code ? r->code : aws_strerror(r->err),
+              *r->message ? r->message : aws_strerror(r->err), &regions, c->ud);
+    } else {
+        char err[256] = "";
+        int rc = scanner_ec2_parse_regions(r->body, r->body_len, &regions, err, sizeof(err));
+        if (rc != 0) {
+            scanner_strv_finish(&regions);
+            c->cb(rc, "ParseError", rc == AWS_EPARSE ? err : aws_strerror(rc), &regions, c->ud);
+        } else {
+            c->cb(0, "", "", &regions, c->ud);
+        }
+    }
+    scanner_strv_finish(&regions);
+    free(c);
+}
+
+int scanner_discover_regions(aws_client *client, aws_creds_provider *creds,
+                             const char *account_id, const char *region,
+                             scanner_regions_cb cb, void *ud)
+{
+    reg_call *c = calloc(1, sizeof(*c));
+    aws_buf body;
+    aws_buf_init(&body, 1024);
+    int rc = AWS_ENOMEM;
+    if (!c || aws_query_add(&body, "Action", "DescribeRegions") ||
+        aws_query_add(&body, "Version", "2016-11-15") ||
+        aws_query_add(&body, "AllRegions", "true"))
+        goto out;
+    c->cb = cb;
+    c->ud = ud;
+    snprintf(c->account, sizeof(c->account), "%s", account_id);
+    aws_call call = {
+        .service = AWS_SVC_EC2,
+        .region = region,
+        .rate_key = account_id,
+        .creds = creds,
+        .proto = AWS_PROTO_EC2,
+        .op = "DescribeRegions",
+        .body = body.data,
+        .body_len = body.len,
+        .max_response = SCANNER_MAX_BODY,
+    };
+    rc = aws_client_call(client, &call, on_regions, c);
+    if (rc == 0)
+        c = NULL;
+out:
+    free(c);
+    aws_buf_finish(&body);
+    return rc;
+}

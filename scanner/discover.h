@@ -1,0 +1,77 @@
+/* certsweep — discovery: which accounts and which regions to scan.
+ *
+ * Accounts come from AWS Organizations (ListAccounts, or for chosen OUs
+ * ListAccountsForParent + ListChildren recursively), ACTIVE only, filtered
+ * by [scan] include_accounts / exclude_accounts / exclude_ous; or from an
+ * explicit list.  Regions come from EC2 DescribeRegions (AllRegions=true;
+ * enabled = opt-in-not-required or opted-in), or an explicit list.
+ *
+ * As in collect.h the parsers are separate from the I/O.
+ */
+#ifndef SCANNER_DISCOVER_H
+#define SCANNER_DISCOVER_H
+
+#include <stddef.h>
+
+#include "aws/client.h"
+#include "config/config.h"
+#include "scanner/collect.h"
+
+/* ---- parsers ------------------------------------------------------------- */
+
+/* ListAccounts / ListAccountsForParent -> ids of ACTIVE accounts appended
+ * to `active` (accounts in any other state are counted in *skipped when
+ * skipped is not NULL); *next set when more pages follow. */
+int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *active,
+                               size_t *skipped, char **next, char *err, size_t errlen);
+/* ListChildren -> child ids appended. */
+int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
+                               char **next, char *err, size_t errlen);
+/* Request body for ListAccounts (parent NULL), ListAccountsForParent
+ * (parent set, child_type NULL) or ListChildren (both set).  Caller frees. */
+char *scanner_org_body(const char *parent, const char *child_type, const char *next);
+/* EC2 DescribeRegions -> names of enabled regions appended. */
+int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *regions,
+                              char *err, size_t errlen);
+
+/* 1 when an Organizations error means "no organization to list, scan the
+ * caller's own account": AWSOrganizationsNotInUseException, AccessDenied,
+ * AccessDeniedException. */
+int scanner_org_error_falls_back(const char *code);
+
+/* Applies include_accounts / exclude_accounts to `accounts` in place and
+ * removes the ids in `excluded` (accounts under exclude_ous).  Keeps the
+ * order, removes duplicates. */
+void scanner_accounts_filter(scanner_strv *accounts, const config *cfg,
+                             const scanner_strv *excluded);
+
+/* ---- I/O ----------------------------------------------------------------- */
+
+typedef struct scanner_discovery {
+    int err;                        /* 0, or why the accounts could not be listed */
+    char code[64];                  /* AWS error code when err != 0 */
+    char message[256];
+    scanner_strv accounts;          /* the result (filtered) */
+    uint64_t api_calls;
+} scanner_discovery;
+
+typedef void (*scanner_discover_cb)(scanner_discovery *d, void *ud);
+
+/* Lists the organization's accounts per cfg (organizational_units,
+ * exclude_ous, include/exclude_accounts) with the caller's credentials.
+ * cb runs once (never from inside this call) with the result, which it
+ * owns from then on (free with scanner_discovery_free). */
+int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
+                              const char *region, const config *cfg,
+                              scanner_discover_cb cb, void *ud);
+void scanner_discovery_free(scanner_discovery *d);        /* accepts NULL */
+
+/* Enabled regions of one account.  cb gets err 0 and the regions, or err
+ * != 0 with the AWS code/message (regions empty). */
+typedef void (*scanner_regions_cb)(int err, const char *code, const char *message,
+                                   scanner_strv *regions, void *ud);
+int scanner_discover_regions(aws_client *client, aws_creds_provider *creds,
+                             const char *account_id, const char *region,
+                             scanner_regions_cb cb, void *ud);
+
+#endif

@@ -1,0 +1,496 @@
+/* certsweep — scan orchestration. */
+#include "scanner/scan.h"
+
+#include "aws/error.h"
+#include "aws/log.h"
+#include "scanner/collect.h"
+#include "scanner/discover.h"
+#include "scanner/rules.h"
+#include "sts/sts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct scan scan;
+typedef struct account account;
+
+typedef struct tgt {
+    scanner_target t;               /* first: callbacks get &t */
+    account *a;
+    struct tgt *next;
+} tgt;
+
+struct account {
+    scan *s;
+    char id[16];
+    aws_creds_provider *creds;
+    int own;                        /* the caller's own account, caller's creds */
+    size_t targets_left;
+    account *next;                  /* in the preparation queue */
+};
+
+struct scan {
+    const scanner_scan_opts *o;
+    scanner_findings *out;
+    char partition[16];
+    char caller_account[16];
+
+    int failed;                     /* could not run */
+    char err[512];
+    int identity_done;
+    int discovery_done;
+
+    account **accounts;
+    size_t n_accounts;
+    size_t next_account;            /* next to prepare */
+    size_t accounts_preparing;
+    size_t accounts_done;
+
+    tgt *queue_head, *queue_tail;   /* targets waiting */
+    size_t targets_active;
+    size_t targets_total, targets_done;
+    size_t max_targets, max_accounts;
+    int pumping;
+
+    scanner_strv regions_seen;
+    uint64_t certificates;
+    uint64_t extra_calls;           /* discovery, assume, regions */
+    int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
+};
+
+const char *scanner_sts_error_code(const char *msg, char *buf, size_t n)
+{
+    snprintf(buf, n, "AssumeRoleFailed");
+    if (!msg)
+        return buf;
+    /* "<Op> <arn>: <code>: <message>" or "<Op>: <code>: <message>" */
+    const char *p = strstr(msg, ": ");
+    if (!p)
+        return buf;
+    p += 2;
+    size_t len = strcspn(p, ": ");
+    if (len == 0 || p[len] != ':' || len >= n)
+        return buf;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return buf;
+    }
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+static void progress(scan *s)
+{
+    if (!s->o->progress)
+        return;
+    scanner_progress p = {
+        .accounts_done = s->accounts_done,
+        .accounts_total = s->n_accounts,
+        .targets_done = s->targets_done,
+        .targets_total = s->targets_total,
+        .findings = s->out->n,
+        .gaps = s->out->n_gaps,
+    };
+    s->o->progress(&p, s->o->progress_ud);
+}
+
+static void pump(scan *s);
+
+/* ---- accounts ----------------------------------------------------------- */
+
+static void account_finish(account *a)
+{
+    scan *s = a->s;
+    aws_creds_provider_unref(a->creds);
+    a->creds = NULL;
+    s->accounts_done++;
+    progress(s);
+}
+
+static void target_done(scanner_target *t)
+{
+    tgt *g = (tgt *)t;
+    account *a = g->a;
+    scan *s = a->s;
+    /* Judge and release at once: memory stays bounded by the targets in
+     * flight. */
+    for (size_t i = 0; i < t->set.n; i++)
+        if (t->set.v[i]->source != SCANNER_SRC_APIGW_STAGE)
+            s->certificates++;
+    if (scanner_rules_judge(&t->set, s->o->cfg, s->o->as_of, s->out) != 0)
+        scanner_findings_add_gap(s->out, a->id, t->region, "Judge", "InternalError",
+                                 "out of memory while judging");
+    aws_log_debug("%s/%s: %zu records, %llu calls", a->id, t->region, t->set.n,
+                  (unsigned long long)t->api_calls);
+    scanner_target_finish(t);
+    free(g);
+    s->targets_active--;
+    s->targets_done++;
+    if (--a->targets_left == 0)
+        account_finish(a);
+    progress(s);
+    pump(s);
+}
+
+static void start_target(scan *s, tgt *g)
+{
+    scanner_target *t = &g->t;
+    s->targets_active++;
+    scanner_target_hold(t);
+    if (strcmp(t->region, "global") == 0) {
+        scanner_collect_iam(t);
+    } else {
+        if (s->collect_acm)
+            scanner_collect_acm(t);
+        if (s->collect_apigw)
+            scanner_collect_apigw(t);
+        if (s->collect_apigwv2)
+            scanner_collect_apigwv2(t);
+    }
+    scanner_target_release(t);      /* may run target_done now */
+}
+
+static int queue_target(account *a, const char *region)
+{
+    scan *s = a->s;
+    tgt *g = calloc(1, sizeof(*g));
+    if (!g)
+        return AWS_ENOMEM;
+    scanner_target *t = &g->t;
+    scanner_target_init(t);
+    g->a = a;
+    t->client = s->o->client;
+    t->creds = a->creds;
+    t->account_id = a->id;
+    snprintf(t->region, sizeof(t->region), "%s", region);
+    snprintf(t->call_region, sizeof(t->call_region), "%s",
+             strcmp(region, "global") == 0 ? s->o->home_region : region);
+    snprintf(t->partition, sizeof(t->partition), "%s", s->partition);
+    t->gaps = s->out;
+    t->done = target_done;
+    t->ud = g;
+    if (strcmp(region, "global") != 0 && !scanner_strv_contains(&s->regions_seen, region))
+        scanner_strv_add(&s->regions_seen, region);
+    if (s->queue_tail)
+        s->queue_tail->next = g;
+    else
+        s->queue_head = g;
+    s->queue_tail = g;
+    a->targets_left++;
+    s->targets_total++;
+    return 0;
+}
+
+/* Queues the account's targets: one per region, plus IAM once ("global"). */
+static void account_targets(account *a, const scanner_strv *regions)
+{
+    scan *s = a->s;
+    int regional = s->collect_acm || s->collect_apigw || s->collect_apigwv2;
+    for (size_t i = 0; regional && regions && i < regions->n; i++)
+        if (queue_target(a, regions->v[i]) != 0)
+            scanner_findings_add_gap(s->out, a->id, regions->v[i], "Scan", "InternalError",
+                                     "out of memory");
+    if (s->collect_iam && queue_target(a, "global") != 0)
+        scanner_findings_add_gap(s->out, a->id, "global", "Scan", "InternalError",
+                                 "out of memory");
+    s->accounts_preparing--;
+    if (a->targets_left == 0)
+        account_finish(a);
+    progress(s);
+    pump(s);
+}
+
+static void on_regions(int err, const char *code, const char *message,
+                       scanner_strv *regions, void *ud)
+{
+    account *a = ud;
+    a->s->extra_calls++;
+    if (err) {
+        scanner_findings_add_gap(a->s->out, a->id, "*", "DescribeRegions", code, message);
+        aws_log_warn("%s/*/DescribeRegions: %s: %s", a->id, code, message);
+        account_targets(a, NULL);   /* IAM is global: still scanned */
+        return;
+    }
+    account_targets(a, regions);
+}
+
+static void account_regions(account *a)
+{
+    scan *s = a->s;
+    const config_list *cl = &s->o->cfg->regions;
+    int all = cl->n == 0 || (cl->n == 1 && strcmp(cl->v[0], "all") == 0);
+    int regional = s->collect_acm || s->collect_apigw || s->collect_apigwv2;
+    if (!all || !regional) {
+        scanner_strv list;
+        scanner_strv_init(&list);
+        for (size_t i = 0; i < cl->n && !all; i++)
+            scanner_strv_add(&list, cl->v[i]);
+        account_targets(a, &list);
+        scanner_strv_finish(&list);
+        return;
+    }
+    int rc = scanner_discover_regions(s->o->client, a->creds, a->id, s->o->home_region,
+                                      on_regions, a);
+    if (rc != 0) {
+        scanner_findings_add_gap(s->out, a->id, "*", "DescribeRegions", "InternalError",
+                                 aws_strerror(rc));
+        account_targets(a, NULL);
+    }
+}
+
+static void on_assumed(int err, aws_creds *creds, const char *msg, void *ud)
+{
+    (void)creds;
+    account *a = ud;
+    scan *s = a->s;
+    s->extra_calls++;
+    if (err) {
+        char code[64];
+        scanner_sts_error_code(msg, code, sizeof(code));
+        scanner_findings_add_gap(s->out, a->id, "*", "AssumeRole", code, msg ? msg : "");
+        aws_log_warn("%s: not scanned: %s", a->id, msg ? msg : aws_strerror(err));
+        s->accounts_preparing--;
+        account_finish(a);
+        pump(s);
+        return;
+    }
+    account_regions(a);
+}
+
+static void prepare_account(scan *s, account *a)
+{
+    const config *cfg = s->o->cfg;
+    s->accounts_preparing++;
+    a->own = strcmp(a->id, s->caller_account) == 0 && !cfg->assume_role_in_caller_account;
+    if (a->own) {
+        a->creds = aws_creds_provider_ref(s->o->caller);
+        account_regions(a);
+        return;
+    }
+    char arn[256];
+    snprintf(arn, sizeof(arn), "arn:%s:iam::%s:role/%s", s->partition, a->id,
+             cfg->role_name ? cfg->role_name : "CertSweepAudit");
+    char name[64];
+    snprintf(name, sizeof(name), "assume-role:%s", a->id);
+    sts_assume_opts ao = {
+        .role_arn = arn,
+        .session_name = cfg->role_session_name,
+        .external_id = cfg->external_id,
+        .duration_seconds = cfg->role_duration_seconds,
+        .region = s->o->home_region,
+        .name = name,
+        .rate_key = a->id,
+    };
+    int rc = sts_assume_role_provider_new(s->o->client, s->o->caller, &ao, &a->creds);
+    if (rc == 0) {
+        /* Assume once now (the provider caches and refreshes); every region
+         * of the account reuses it. */
+        rc = aws_creds_provider_get(a->creds, on_assumed, a);
+        if (rc == 0)
+            return;
+    }
+    scanner_findings_add_gap(s->out, a->id, "*", "AssumeRole", "InternalError", aws_strerror(rc));
+    s->accounts_preparing--;
+    account_finish(a);
+}
+
+/* Starts what can start: account preparations, then targets. */
+static void pump(scan *s)
+{
+    if (s->pumping)
+        return;
+    s->pumping = 1;
+    int again = 1;
+    while (again) {
+        again = 0;
+        while (s->discovery_done && s->next_account < s->n_accounts &&
+               s->accounts_preparing < s->max_accounts) {
+            prepare_account(s, s->accounts[s->next_account++]);
+            again = 1;
+        }
+        while (s->queue_head && s->targets_active < s->max_targets) {
+            tgt *g = s->queue_head;
+            s->queue_head = g->next;
+            if (!s->queue_head)
+                s->queue_tail = NULL;
+            g->next = NULL;
+            start_target(s, g);
+            again = 1;
+        }
+    }
+    s->pumping = 0;
+}
+
+static int finished(const scan *s)
+{
+    if (s->failed)
+        return 1;
+    return s->identity_done && s->discovery_done && s->accounts_done == s->n_accounts;
+}
+
+/* ---- discovery ----------------------------------------------------------- */
+
+static int set_accounts(scan *s, const scanner_strv *ids)
+{
+    s->accounts = calloc(ids->n ? ids->n : 1, sizeof(*s->accounts));
+    if (!s->accounts)
+        return AWS_ENOMEM;
+    for (size_t i = 0; i < ids->n; i++) {
+        account *a = calloc(1, sizeof(*a));
+        if (!a)
+            return AWS_ENOMEM;
+        a->s = s;
+        snprintf(a->id, sizeof(a->id), "%s", ids->v[i]);
+        s->accounts[s->n_accounts++] = a;
+    }
+    s->discovery_done = 1;
+    progress(s);
+    return 0;
+}
+
+static void caller_only(scan *s)
+{
+    scanner_strv one;
+    scanner_strv_init(&one);
+    scanner_strv_add(&one, s->caller_account);
+    if (set_accounts(s, &one) != 0) {
+        s->failed = 1;
+        snprintf(s->err, sizeof(s->err), "out of memory");
+    }
+    scanner_strv_finish(&one);
+}
+
+static void on_discovered(scanner_discovery *d, void *ud)
+{
+    scan *s = ud;
+    s->extra_calls += d->api_calls;
+    if (d->err) {
+        if (scanner_org_error_falls_back(d->code)) {
+            aws_log_warn("cannot list the organization's accounts (%s): scanning only the "
+                         "caller's account %s", d->code, s->caller_account);
+            caller_only(s);
+        } else {
+            s->failed = 1;
+            snprintf(s->err, sizeof(s->err), "could not list the organization's accounts: %s: %s",
+                     d->code, d->message);
+        }
+    } else {
+        if (d->accounts.n == 0)
+            aws_log_warn("the organization lists no active account to scan (after filters)");
+        if (set_accounts(s, &d->accounts) != 0) {
+            s->failed = 1;
+            snprintf(s->err, sizeof(s->err), "out of memory");
+        }
+    }
+    scanner_discovery_free(d);
+    pump(s);
+}
+
+static void start_discovery(scan *s)
+{
+    const config *cfg = s->o->cfg;
+    if (cfg->accounts.n) {
+        scanner_strv ids;
+        scanner_strv_init(&ids);
+        for (size_t i = 0; i < cfg->accounts.n; i++)
+            scanner_strv_add(&ids, cfg->accounts.v[i]);
+        scanner_accounts_filter(&ids, cfg, NULL);
+        if (set_accounts(s, &ids) != 0) {
+            s->failed = 1;
+            snprintf(s->err, sizeof(s->err), "out of memory");
+        }
+        scanner_strv_finish(&ids);
+        pump(s);
+        return;
+    }
+    int rc = scanner_discover_accounts(s->o->client, s->o->caller, s->o->home_region, cfg,
+                                       on_discovered, s);
+    if (rc != 0) {
+        s->failed = 1;
+        snprintf(s->err, sizeof(s->err), "could not start listing accounts: %s",
+                 aws_strerror(rc));
+    }
+}
+
+static void on_identity(int err, const sts_identity *id, const char *msg, void *ud)
+{
+    scan *s = ud;
+    s->extra_calls++;
+    s->identity_done = 1;
+    if (err) {
+        s->failed = 1;
+        snprintf(s->err, sizeof(s->err), "%s", msg ? msg : aws_strerror(err));
+        return;
+    }
+    snprintf(s->caller_account, sizeof(s->caller_account), "%s", id->account ? id->account : "");
+    scanner_arn_partition(id->arn, s->partition, sizeof(s->partition));
+    aws_log_info("scanning as %s (account %s)", id->arn ? id->arn : "?", s->caller_account);
+    start_discovery(s);
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+int scanner_scan_run(const scanner_scan_opts *o, scanner_findings *out,
+                     scanner_stats *st, char *err, size_t errlen)
+{
+    scan s;
+    memset(&s, 0, sizeof(s));
+    s.o = o;
+    s.out = out;
+    snprintf(s.partition, sizeof(s.partition), "aws");
+    scanner_strv_init(&s.regions_seen);
+    size_t conc = o->cfg->concurrency > 0 ? (size_t)o->cfg->concurrency : 32;
+    s.max_targets = o->max_targets ? o->max_targets : (conc < 4 ? 4 : conc);
+    s.max_accounts = o->max_accounts ? o->max_accounts : 8;
+    const config_list *cl = &o->cfg->collectors;
+    int all = cl->n == 0;
+    s.collect_acm = all || config_list_contains(cl, "acm");
+    s.collect_apigw = all || config_list_contains(cl, "apigateway");
+    s.collect_apigwv2 = all || config_list_contains(cl, "apigatewayv2");
+    s.collect_iam = all || config_list_contains(cl, "iam");
+
+    uint64_t t0 = uv_hrtime();
+    aws_client_stats cs0;
+    aws_client_get_stats(o->client, &cs0);
+
+    int rc = sts_get_caller_identity(o->client, o->caller, o->home_region, on_identity, &s);
+    if (rc != 0) {
+        snprintf(err, errlen, "could not start GetCallerIdentity: %s", aws_strerror(rc));
+        scanner_strv_finish(&s.regions_seen);
+        return rc;
+    }
+    while (!finished(&s))
+        uv_run(o->loop, UV_RUN_ONCE);
+
+    /* A failure (identity, discovery) is reported only once every call
+     * of that step has answered: nothing of ours is in flight here. */
+
+    if (st) {
+        aws_client_stats cs;
+        aws_client_get_stats(o->client, &cs);
+        st->accounts = s.n_accounts;
+        st->regions = s.regions_seen.n;
+        st->account_regions = s.targets_done;
+        st->api_calls = cs.calls - cs0.calls;
+        st->retries = cs.retries - cs0.retries;
+        st->throttled = cs.throttled - cs0.throttled;
+        st->certificates = s.certificates;
+        st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
+        scanner_stats_tally(st, out);
+    }
+    for (size_t i = 0; i < s.n_accounts; i++) {
+        aws_creds_provider_unref(s.accounts[i]->creds);
+        free(s.accounts[i]);
+    }
+    free(s.accounts);
+    scanner_strv_finish(&s.regions_seen);
+    if (s.failed) {
+        snprintf(err, errlen, "%s", s.err);
+        return AWS_EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,58 @@
+/* certsweep — the scan: discover -> assume -> collect -> judge.
+ *
+ * One libuv loop, one aws_client.  Accounts are prepared a few at a time
+ * (AssumeRole once per account through a caching provider, then its enabled
+ * regions); each (account, region) target runs its collectors concurrently,
+ * and as soon as a target completes its records are judged
+ * (scanner_rules_judge) and freed, so memory is bounded by the targets in
+ * flight while findings accumulate.  Every account / region / operation
+ * that fails becomes a coverage gap with the AWS error code; the scan goes
+ * on for the others.
+ */
+#ifndef SCANNER_SCAN_H
+#define SCANNER_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "aws/client.h"
+#include "config/config.h"
+#include "scanner/finding.h"
+#include "scanner/report.h"
+
+typedef struct scanner_progress {
+    size_t accounts_done, accounts_total;
+    size_t targets_done, targets_total;     /* account-regions, IAM's "global" included */
+    size_t findings;
+    size_t gaps;
+} scanner_progress;
+
+typedef struct scanner_scan_opts {
+    uv_loop_t *loop;
+    aws_client *client;
+    aws_creds_provider *caller;     /* the scanning identity's credentials */
+    const config *cfg;              /* accounts, regions, role, collectors, rules */
+    const char *home_region;        /* STS, Organizations, EC2 DescribeRegions, IAM */
+    int64_t as_of;                  /* judge as of this unix time */
+    size_t max_targets;             /* targets in flight; 0: from cfg->concurrency */
+    size_t max_accounts;            /* accounts being prepared at once; 0: 8 */
+    void (*progress)(const scanner_progress *p, void *ud);   /* may be NULL */
+    void *progress_ud;
+} scanner_scan_opts;
+
+/* Runs the whole scan on o->loop (returns when it is done).  Findings and
+ * gaps are appended to out; st (may be NULL) gets accounts, regions,
+ * account_regions, api_calls, retries, throttled, certificates, wall_ms.
+ * Returns 0 when the scan ran (gaps possible), or a negative error when it
+ * could not run at all (no credentials, the organization could not be
+ * listed), with a one-line reason in err. */
+int scanner_scan_run(const scanner_scan_opts *o, scanner_findings *out,
+                     scanner_stats *st, char *err, size_t errlen);
+
+/* The AWS error code inside an sts message "AssumeRole <arn>: <code>:
+ * <message>" (or "GetCallerIdentity: <code>: ..."); "AssumeRoleFailed" when
+ * none can be found.  Writes to buf. */
+const char *scanner_sts_error_code(const char *msg, char *buf, size_t n);
+
+#endif

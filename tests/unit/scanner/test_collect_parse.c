@@ -1,0 +1,563 @@
+/* Offline tests of the collectors' parse functions: real-shaped bodies
+ * (as AWS documents them and as moto sends them) and malformed ones. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "aws/error.h"
+#include "scanner/collect.h"
+
+#define B(s) (s), strlen(s)
+
+/* ---- ACM ------------------------------------------------------------------ */
+
+static void acm_list_body_names_every_key_type_and_status(void **state)
+{
+    (void)state;
+    char *b = scanner_acm_list_body(NULL);
+    assert_non_null(b);
+    const char *want[] = {
+        "\"keyTypes\"", "\"RSA_1024\"", "\"RSA_2048\"", "\"RSA_3072\"", "\"RSA_4096\"",
+        "\"EC_prime256v1\"", "\"EC_secp384r1\"", "\"EC_secp521r1\"",
+        "\"CertificateStatuses\"", "\"PENDING_VALIDATION\"", "\"ISSUED\"", "\"INACTIVE\"",
+        "\"EXPIRED\"", "\"VALIDATION_TIMED_OUT\"", "\"REVOKED\"", "\"FAILED\"",
+        "\"MaxItems\":1000",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        assert_non_null(strstr(b, want[i]));
+    assert_null(strstr(b, "NextToken"));
+    free(b);
+    b = scanner_acm_list_body("tok/+=1");
+    assert_non_null(strstr(b, "\"NextToken\":\"tok\\/+=1\""));
+    free(b);
+}
+
+static const char acm_list_page[] =
+    "{\"CertificateSummaryList\":[{\"CertificateArn\":"
+    "\"arn:aws:acm:us-east-1:111122223333:certificate/aaaa-1\",\"DomainName\":\"a.example.com\","
+    "\"KeyAlgorithm\":\"RSA_2048\",\"Status\":\"ISSUED\",\"NotAfter\":1.79E9,\"InUse\":true},"
+    "{\"CertificateArn\":\"arn:aws:acm:us-east-1:111122223333:certificate/bbbb-2\","
+    "\"DomainName\":\"b.example.com\"}],\"NextToken\":\"page2==\"}";
+
+static void acm_list_pages(void **state)
+{
+    (void)state;
+    scanner_strv arns;
+    scanner_strv_init(&arns);
+    char *next = NULL, err[256] = "";
+    assert_int_equal(scanner_acm_parse_list(B(acm_list_page), &arns, &next, err, sizeof(err)), 0);
+    assert_int_equal(arns.n, 2);
+    assert_string_equal(arns.v[1], "arn:aws:acm:us-east-1:111122223333:certificate/bbbb-2");
+    assert_string_equal(next, "page2==");
+    free(next);
+
+    /* Last page: NextToken absent or null. */
+    assert_int_equal(scanner_acm_parse_list(B("{\"CertificateSummaryList\":[],\"NextToken\":null}"),
+                                            &arns, &next, err, sizeof(err)), 0);
+    assert_null(next);
+    assert_int_equal(scanner_acm_parse_list(B("{}"), &arns, &next, err, sizeof(err)), 0);
+    assert_int_equal(arns.n, 2);
+    scanner_strv_finish(&arns);
+}
+
+static void acm_list_malformed(void **state)
+{
+    (void)state;
+    scanner_strv arns;
+    scanner_strv_init(&arns);
+    char *next = NULL, err[256] = "";
+    assert_int_equal(scanner_acm_parse_list(B("{\"CertificateSummaryList\":[{\"Certif"),
+                                            &arns, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "not valid JSON"));
+    assert_int_equal(scanner_acm_parse_list(B("<html>503</html>"), &arns, &next, err, sizeof(err)),
+                     AWS_EPARSE);
+    assert_int_equal(scanner_acm_parse_list(B("[1,2]"), &arns, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_acm_parse_list("", 0, &arns, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_acm_parse_list(B("{\"CertificateSummaryList\":{}}"),
+                                            &arns, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "not a list"));
+    assert_int_equal(arns.n, 0);
+    /* One unreadable item: the others are kept, the error names it. */
+    assert_int_equal(scanner_acm_parse_list(
+        B("{\"CertificateSummaryList\":[{\"DomainName\":\"x\"},"
+          "{\"CertificateArn\":\"arn:aws:acm:eu-west-1:1:certificate/c\"},{\"CertificateArn\":5}],"
+          "\"NextToken\":\"n\"}"), &arns, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(arns.n, 1);
+    assert_non_null(strstr(err, "CertificateSummaryList[0]"));
+    assert_non_null(strstr(err, "1 more"));
+    assert_string_equal(next, "n");   /* paging goes on */
+    free(next);
+    scanner_strv_finish(&arns);
+}
+
+/* Shaped like the DescribeCertificate example of the ACM API reference. */
+static const char acm_describe_amazon[] =
+    "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:111122223333:certificate/"
+    "12345678-1234-1234-1234-123456789012\",\"CreatedAt\":1446835267.0,\"DomainName\":"
+    "\"www.example.com\",\"DomainValidationOptions\":[{\"DomainName\":\"www.example.com\","
+    "\"ValidationDomain\":\"www.example.com\",\"ValidationStatus\":\"SUCCESS\","
+    "\"ValidationMethod\":\"DNS\"},{\"DomainName\":\"www.example.net\",\"ValidationStatus\":"
+    "\"PENDING_VALIDATION\",\"ValidationMethod\":\"EMAIL\",\"ValidationEmails\":[\"a@example.net\"]}],"
+    "\"InUseBy\":[\"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/x/1\"],"
+    "\"IssuedAt\":1446835815.0,\"Issuer\":\"Amazon\",\"KeyAlgorithm\":\"RSA_2048\","
+    "\"NotAfter\":1478433600.0,\"NotBefore\":1446768000.0,\"Serial\":\"0f:c3\","
+    "\"SignatureAlgorithm\":\"SHA256WITHRSA\",\"Status\":\"ISSUED\",\"Subject\":\"CN=www.example.com\","
+    "\"SubjectAlternativeNames\":[\"www.example.com\",\"www.example.net\"],\"Type\":\"AMAZON_ISSUED\","
+    "\"RenewalEligibility\":\"ELIGIBLE\",\"RenewalSummary\":{\"RenewalStatus\":\"PENDING_AUTO_RENEWAL\","
+    "\"RenewalStatusReason\":\"CAA_ERROR\",\"DomainValidationOptions\":[],\"UpdatedAt\":1446835815},"
+    "\"Options\":{\"CertificateTransparencyLoggingPreference\":\"DISABLED\"}}}";
+
+static void acm_describe_full(void **state)
+{
+    (void)state;
+    scanner_record *r = NULL;
+    char err[256] = "";
+    assert_int_equal(scanner_acm_parse_describe(B(acm_describe_amazon), "111122223333",
+                                                "us-east-1", &r, err, sizeof(err)), 0);
+    assert_non_null(r);
+    assert_int_equal(r->source, SCANNER_SRC_ACM);
+    assert_string_equal(r->account_id, "111122223333");
+    assert_string_equal(r->region, "us-east-1");
+    assert_string_equal(r->arn, "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                "12345678-1234-1234-1234-123456789012");
+    assert_string_equal(r->id, "12345678-1234-1234-1234-123456789012");
+    assert_string_equal(r->domain, "www.example.com");
+    assert_int_equal(r->not_before, 1446768000);
+    assert_int_equal(r->not_after, 1478433600);
+    assert_int_equal(r->created_at, 1446835267);
+    assert_int_equal(r->issued_at, 1446835815);
+    assert_int_equal(r->imported_at, 0);
+    assert_string_equal(r->status, "ISSUED");
+    assert_string_equal(r->type, "AMAZON_ISSUED");
+    assert_string_equal(r->key_algorithm, "RSA_2048");
+    assert_string_equal(r->renewal_eligibility, "ELIGIBLE");
+    assert_string_equal(r->renewal_status, "PENDING_AUTO_RENEWAL");
+    assert_string_equal(r->renewal_reason, "CAA_ERROR");
+    assert_string_equal(r->ct_logging, "DISABLED");
+    assert_null(r->failure_reason);
+    assert_int_equal(r->n_in_use_by, 1);
+    assert_string_equal(r->in_use_by[0],
+                        "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/x/1");
+    assert_int_equal(r->n_validations, 2);
+    assert_string_equal(r->validations[1].domain, "www.example.net");
+    assert_string_equal(r->validations[1].status, "PENDING_VALIDATION");
+    assert_string_equal(r->validations[1].method, "EMAIL");
+    scanner_record_free(r);
+}
+
+/* As moto 5 sends it for an imported EC certificate. */
+static const char acm_describe_imported[] =
+    "{\"Certificate\": {\"CertificateArn\": \"arn:aws:acm:eu-west-1:222233334444:certificate/"
+    "bca6ff5c-eb02\", \"DomainName\": \"ec.example.com\", \"InUseBy\": [], \"Issuer\": \"ec\", "
+    "\"KeyAlgorithm\": \"EC_prime256v1\", \"NotAfter\": 1795430728, \"NotBefore\": \"1763894728.5\", "
+    "\"Status\": \"ISSUED\", \"Type\": \"IMPORTED\", \"RenewalEligibility\": \"INELIGIBLE\", "
+    "\"Options\": {\"CertificateTransparencyLoggingPreference\": \"ENABLED\", \"Export\": "
+    "\"DISABLED\"}, \"DomainValidationOptions\": [], \"CreatedAt\": 1763894728.0, "
+    "\"ImportedAt\": \"2025-11-23T10:45:28Z\"}}";
+
+static void acm_describe_imported_times(void **state)
+{
+    (void)state;
+    scanner_record *r = NULL;
+    char err[256] = "";
+    assert_int_equal(scanner_acm_parse_describe(B(acm_describe_imported), "222233334444",
+                                                "eu-west-1", &r, err, sizeof(err)), 0);
+    assert_int_equal(r->not_after, 1795430728);
+    assert_int_equal(r->not_before, 1763894728);       /* epoch as a string, fraction dropped */
+    assert_int_equal(r->imported_at, 1763894728);
+    scanner_record_free(r);
+}
+
+static void acm_describe_pending_has_no_dates(void **state)
+{
+    (void)state;
+    scanner_record *r = NULL;
+    char err[256] = "";
+    assert_int_equal(scanner_acm_parse_describe(
+        B("{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/p\","
+          "\"Status\":\"PENDING_VALIDATION\",\"Type\":\"AMAZON_ISSUED\",\"NotAfter\":null,"
+          "\"CreatedAt\":1795424054.0}}"), "1", "us-east-1", &r, err, sizeof(err)), 0);
+    assert_int_equal(r->not_after, 0);
+    assert_int_equal(r->not_before, 0);
+    assert_int_equal(r->created_at, 1795424054);
+    assert_int_equal(r->n_validations, 0);
+    scanner_record_free(r);
+}
+
+static void acm_describe_malformed(void **state)
+{
+    (void)state;
+    static const struct { const char *body, *want; } cases[] = {
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\","
+          "\"NotAfter\":\"next tuesday\"}}", "NotAfter is not a timestamp" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\","
+          "\"NotBefore\":[1]}}", "NotBefore is not a timestamp" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\","
+          "\"NotAfter\":1e300}}", "NotAfter" },
+        { "{\"Certificate\":{\"DomainName\":\"x\"}}", "no CertificateArn" },
+        { "{\"Certificates\":{}}", "no Certificate object" },
+        { "{\"Certificate\":\"x\"}", "no Certificate object" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\","
+          "\"InUseBy\":\"arn:x\"}}", "InUseBy is not a list" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\","
+          "\"InUseBy\":[1]}}", "InUseBy[0]" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\","
+          "\"DomainValidationOptions\":[{\"ValidationStatus\":\"SUCCESS\"}]}}",
+          "DomainValidationOptions[0]" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\"}} junk",
+          "trailing data" },
+        { "{\"Certificate\":{\"CertificateArn\":\"arn:aws:acm:us-east-1:1:certificate/x\"", "truncated" },
+        { "\xff\xfe", "not valid JSON" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        scanner_record *r = (scanner_record *)1;
+        char err[256] = "";
+        assert_int_equal(scanner_acm_parse_describe(B(cases[i].body), "1", "us-east-1", &r,
+                                                    err, sizeof(err)), AWS_EPARSE);
+        assert_null(r);
+        if (!strstr(err, cases[i].want))
+            fail_msg("case %zu: error '%s' does not say '%s'", i, err, cases[i].want);
+    }
+}
+
+static void acm_describe_deep_nesting_is_an_error(void **state)
+{
+    (void)state;
+    char body[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(body, sizeof(body), "{\"Certificate\":");
+    for (int i = 0; i < 500; i++)
+        body[n++] = '[';
+    for (int i = 0; i < 500; i++)
+        body[n++] = ']';
+    body[n++] = '}';
+    body[n] = 0;
+    scanner_record *r = NULL;
+    char err[256] = "";
+    assert_int_equal(scanner_acm_parse_describe(body, n, "1", "us-east-1", &r, err, sizeof(err)),
+                     AWS_EPARSE);
+    assert_null(r);
+}
+
+/* ---- API Gateway v1 ------------------------------------------------------ */
+
+static void apigw_client_certs(void **state)
+{
+    (void)state;
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    char *pos = NULL, err[256] = "";
+    assert_int_equal(scanner_apigw_parse_client_certs(
+        B("{\"item\":[{\"clientCertificateId\":\"abc123\",\"description\":\"backend\","
+          "\"pemEncodedCertificate\":\"-----BEGIN CERTIFICATE-----\\nMII\\n-----END CERTIFICATE-----\","
+          "\"createdDate\":1763894728,\"expirationDate\":1795430728,\"tags\":{}},"
+          "{\"clientCertificateId\":\"def456\",\"createdDate\":\"2025-01-01T00:00:00Z\","
+          "\"expirationDate\":1.7677152E9}],\"position\":\"next+page\"}"),
+        "333344445555", "eu-central-1", &s, &pos, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 2);
+    scanner_record *r = s.v[0];
+    assert_int_equal(r->source, SCANNER_SRC_APIGW_CLIENT_CERT);
+    assert_string_equal(r->id, "abc123");
+    assert_string_equal(r->arn, "arn:aws:apigateway:eu-central-1::/clientcertificates/abc123");
+    assert_int_equal(r->created_at, 1763894728);
+    assert_int_equal(r->not_after, 1795430728);
+    assert_int_equal(s.v[1]->created_at, 1735689600);
+    assert_int_equal(s.v[1]->not_after, 1767715200);
+    assert_string_equal(pos, "next+page");
+    free(pos);
+    scanner_record_set_finish(&s);
+
+    /* China partition ARN; an empty list; no position. */
+    scanner_record_set_init(&s);
+    assert_int_equal(scanner_apigw_parse_client_certs(
+        B("{\"item\":[{\"clientCertificateId\":\"x\",\"expirationDate\":1}]}"),
+        "1", "cn-north-1", &s, &pos, err, sizeof(err)), 0);
+    assert_string_equal(s.v[0]->arn, "arn:aws-cn:apigateway:cn-north-1::/clientcertificates/x");
+    assert_null(pos);
+    assert_int_equal(scanner_apigw_parse_client_certs(B("{}"), "1", "us-east-1", &s, &pos,
+                                                      err, sizeof(err)), 0);
+    assert_int_equal(s.n, 1);
+    scanner_record_set_finish(&s);
+}
+
+static void apigw_client_certs_malformed(void **state)
+{
+    (void)state;
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    char *pos = NULL, err[256] = "";
+    /* Missing expiry: reported, the good one kept. */
+    assert_int_equal(scanner_apigw_parse_client_certs(
+        B("{\"item\":[{\"clientCertificateId\":\"noexp\",\"createdDate\":1},"
+          "{\"clientCertificateId\":\"ok\",\"expirationDate\":100},"
+          "{\"expirationDate\":100}]}"),
+        "1", "us-east-1", &s, &pos, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.v[0]->id, "ok");
+    assert_non_null(strstr(err, "item[0]"));
+    assert_non_null(strstr(err, "expirationDate"));
+    assert_non_null(strstr(err, "1 more"));
+    assert_int_equal(scanner_apigw_parse_client_certs(
+        B("{\"item\":[{\"clientCertificateId\":\"bad\",\"expirationDate\":\"soon\"}]}"),
+        "1", "us-east-1", &s, &pos, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_apigw_parse_client_certs(B("{\"item\":{}}"), "1", "us-east-1", &s,
+                                                      &pos, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_apigw_parse_client_certs(
+        B("<!doctype html><title>404 Not Found</title>"), "1", "us-east-1", &s, &pos, err,
+        sizeof(err)), AWS_EPARSE);
+    assert_int_equal(s.n, 1);
+    scanner_record_set_finish(&s);
+}
+
+static void apigw_rest_apis_and_stages(void **state)
+{
+    (void)state;
+    scanner_strv ids;
+    scanner_strv_init(&ids);
+    char *pos = NULL, err[256] = "";
+    /* moto's shape */
+    assert_int_equal(scanner_apigw_parse_rest_apis(
+        B("{\"item\": [{\"id\": \"s6b9ehzcms\", \"name\": \"x\", \"description\": null, "
+          "\"createdDate\": 1795424055, \"endpointConfiguration\": {\"types\": [\"EDGE\"]}}, "
+          "{\"id\": \"a1\"}], \"position\": \"p2\"}"), &ids, &pos, err, sizeof(err)), 0);
+    assert_int_equal(ids.n, 2);
+    assert_string_equal(ids.v[0], "s6b9ehzcms");
+    assert_string_equal(pos, "p2");
+    free(pos);
+    assert_int_equal(scanner_apigw_parse_rest_apis(B("{\"item\":[{\"name\":\"noid\"}]}"), &ids,
+                                                   &pos, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "no id"));
+    scanner_strv_finish(&ids);
+
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    assert_int_equal(scanner_apigw_parse_stages(
+        B("{\"item\": [{\"stageName\": \"prod\", \"deploymentId\": \"d1\", \"clientCertificateId\": "
+          "\"abc123\", \"createdDate\": 1795424055}, {\"stageName\": \"dev\", \"deploymentId\": "
+          "\"d1\", \"methodSettings\": {}}]}"),
+        "1", "us-west-2", "s6b9ehzcms", &s, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.v[0]->source, SCANNER_SRC_APIGW_STAGE);
+    assert_string_equal(s.v[0]->id, "s6b9ehzcms/prod");
+    assert_string_equal(s.v[0]->arn, "arn:aws:apigateway:us-west-2::/restapis/s6b9ehzcms/stages/prod");
+    assert_string_equal(s.v[0]->client_certificate_id, "abc123");
+    assert_int_equal(s.v[0]->created_at, 1795424055);
+    assert_string_equal(s.v[1]->client_certificate_id, "");
+    assert_int_equal(scanner_apigw_parse_stages(B("{\"item\":[{\"deploymentId\":\"d\"}]}"), "1",
+                                                "us-west-2", "a", &s, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "stageName"));
+    assert_int_equal(s.n, 2);
+    scanner_record_set_finish(&s);
+}
+
+static void apigw_domains(void **state)
+{
+    (void)state;
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    char *pos = NULL, err[256] = "";
+    assert_int_equal(scanner_apigw_parse_domains(
+        B("{\"item\": [{\"domainName\": \"api.example.com\", \"domainNameStatus\": \"AVAILABLE\", "
+          "\"certificateUploadDate\": 1795424055, \"regionalCertificateArn\": "
+          "\"arn:aws:acm:us-east-1:1:certificate/r\", \"endpointConfiguration\": {\"types\": "
+          "[\"REGIONAL\"]}}, {\"domainName\": \"edge.example.com\", \"certificateArn\": "
+          "\"arn:aws:acm:us-east-1:1:certificate/e\", \"domainNameArn\": "
+          "\"arn:aws:apigateway:us-east-1::/domainnames/edge.example.com\"}, "
+          "{\"domainName\": \"both.example.com\", \"certificateArn\": \"arn:e\", "
+          "\"regionalCertificateArn\": \"arn:r\"}, {\"domainName\": \"none.example.com\"}]}"),
+        "1", "us-east-1", &s, &pos, err, sizeof(err)), 0);
+    assert_null(pos);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.v[0]->source, SCANNER_SRC_APIGW_DOMAIN);
+    assert_string_equal(s.v[0]->domain, "api.example.com");
+    assert_string_equal(s.v[0]->id, "api.example.com");
+    assert_string_equal(s.v[0]->status, "AVAILABLE");
+    assert_string_equal(s.v[0]->certificate_arn, "arn:aws:acm:us-east-1:1:certificate/r");
+    assert_string_equal(s.v[0]->arn, "arn:aws:apigateway:us-east-1::/domainnames/api.example.com");
+    assert_int_equal(s.v[0]->uploaded_at, 1795424055);
+    assert_string_equal(s.v[1]->certificate_arn, "arn:aws:acm:us-east-1:1:certificate/e");
+    assert_string_equal(s.v[2]->certificate_arn, "arn:r");
+    assert_string_equal(s.v[3]->certificate_arn, "arn:e");
+    assert_null(s.v[4]->certificate_arn);
+    assert_int_equal(scanner_apigw_parse_domains(
+        B("{\"item\": [{\"domainName\": \"x\", \"certificateUploadDate\": \"yesterday\"}]}"),
+        "1", "us-east-1", &s, &pos, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "certificateUploadDate"));
+    assert_int_equal(s.n, 5);
+    scanner_record_set_finish(&s);
+}
+
+/* ---- API Gateway v2 ------------------------------------------------------ */
+
+static void apigwv2_domains(void **state)
+{
+    (void)state;
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    char *next = NULL, err[256] = "";
+    assert_int_equal(scanner_apigwv2_parse_domains(
+        B("{\"items\": [{\"apiMappingSelectionExpression\": \"$request.basepath\", \"domainName\": "
+          "\"v2.example.com\", \"domainNameArn\": \"arn:aws:apigateway:us-east-1::/domainnames/"
+          "v2.example.com\", \"domainNameConfigurations\": [{\"certificateArn\": "
+          "\"arn:aws:acm:us-east-1:1:certificate/v\", \"certificateUploadDate\": "
+          "\"2025-02-01T12:00:00Z\", \"domainNameStatus\": \"AVAILABLE\", \"endpointType\": "
+          "\"REGIONAL\"}], \"mutualTlsAuthentication\": {}, \"tags\": {}}, {\"domainName\": "
+          "\"bare.example.com\"}], \"nextToken\": \"t2\"}"),
+        "1", "us-east-1", &s, &next, err, sizeof(err)), 0);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.v[0]->source, SCANNER_SRC_APIGWV2_DOMAIN);
+    assert_string_equal(s.v[0]->certificate_arn, "arn:aws:acm:us-east-1:1:certificate/v");
+    assert_string_equal(s.v[0]->status, "AVAILABLE");
+    assert_int_equal(s.v[0]->uploaded_at, 1738411200);
+    assert_string_equal(s.v[0]->arn, "arn:aws:apigateway:us-east-1::/domainnames/v2.example.com");
+    assert_string_equal(s.v[1]->arn, "arn:aws:apigateway:us-east-1::/domainnames/bare.example.com");
+    assert_null(s.v[1]->certificate_arn);
+    assert_string_equal(next, "t2");
+    free(next);
+    assert_int_equal(scanner_apigwv2_parse_domains(
+        B("{\"items\": [{\"domainName\": \"d\", \"domainNameConfigurations\": [{\"certificateArn\": "
+          "\"a\", \"certificateUploadDate\": \"02/01/2025\"}]}, {\"domainName\": \"e\", "
+          "\"domainNameConfigurations\": \"x\"}, {\"domainName\": \"ok\"}]}"),
+        "1", "us-east-1", &s, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "d: domainNameConfigurations[0]"));
+    assert_non_null(strstr(err, "1 more"));
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.v[2]->domain, "ok");
+    assert_int_equal(scanner_apigwv2_parse_domains(B("{\"items\": 3}"), "1", "us-east-1", &s,
+                                                   &next, err, sizeof(err)), AWS_EPARSE);
+    scanner_record_set_finish(&s);
+}
+
+/* ---- IAM ------------------------------------------------------------------ */
+
+static const char iam_page[] =
+    "<ListServerCertificatesResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\n"
+    "  <ListServerCertificatesResult>\n"
+    "    <IsTruncated>true</IsTruncated>\n"
+    "    <Marker>AAF3xyz=</Marker>\n"
+    "    <ServerCertificateMetadataList>\n"
+    "      <member>\n"
+    "        <ServerCertificateId>ASCACKCEVSQ6C2EXAMPLE</ServerCertificateId>\n"
+    "        <ServerCertificateName>ProdServerCert</ServerCertificateName>\n"
+    "        <Path>/company/servercerts/</Path>\n"
+    "        <Arn>arn:aws:iam::123456789012:server-certificate/company/servercerts/ProdServerCert</Arn>\n"
+    "        <UploadDate>2010-05-08T01:02:03.004Z</UploadDate>\n"
+    "        <Expiration>2012-05-08T01:02:03.004Z</Expiration>\n"
+    "      </member>\n"
+    "      <member>\n"
+    "        <ServerCertificateName>Beta</ServerCertificateName>\n"
+    "        <Arn>arn:aws:iam::123456789012:server-certificate/Beta</Arn>\n"
+    "        <Expiration>2027-01-01T00:00:00Z</Expiration>\n"
+    "      </member>\n"
+    "    </ServerCertificateMetadataList>\n"
+    "  </ListServerCertificatesResult>\n"
+    "  <ResponseMetadata><RequestId>7a62c49f</RequestId></ResponseMetadata>\n"
+    "</ListServerCertificatesResponse>\n";
+
+static void iam_server_certs(void **state)
+{
+    (void)state;
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    char *marker = NULL, err[256] = "";
+    assert_int_equal(scanner_iam_parse_server_certs(B(iam_page), "123456789012", &s, &marker,
+                                                    err, sizeof(err)), 0);
+    assert_int_equal(s.n, 2);
+    scanner_record *r = s.v[0];
+    assert_int_equal(r->source, SCANNER_SRC_IAM_SERVER_CERT);
+    assert_string_equal(r->region, "global");
+    assert_string_equal(r->id, "ProdServerCert");
+    assert_string_equal(r->arn, "arn:aws:iam::123456789012:server-certificate/company/servercerts/ProdServerCert");
+    assert_int_equal(r->not_after, 1336438923);
+    assert_int_equal(r->uploaded_at, 1273280523);
+    assert_int_equal(s.v[1]->uploaded_at, 0);
+    assert_string_equal(marker, "AAF3xyz=");
+    free(marker);
+
+    /* moto's empty last page */
+    assert_int_equal(scanner_iam_parse_server_certs(
+        B("<ListServerCertificatesResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"
+          "<ListServerCertificatesResult><ServerCertificateMetadataList/><IsTruncated>false"
+          "</IsTruncated></ListServerCertificatesResult></ListServerCertificatesResponse>"),
+        "1", &s, &marker, err, sizeof(err)), 0);
+    assert_null(marker);
+    assert_int_equal(s.n, 2);
+    scanner_record_set_finish(&s);
+}
+
+static void iam_server_certs_malformed(void **state)
+{
+    (void)state;
+    scanner_record_set s;
+    scanner_record_set_init(&s);
+    char *marker = NULL, err[256] = "";
+    static const struct { const char *body, *want; size_t keep; } cases[] = {
+        { "<ListServerCertificatesResponse><ListServerCertificatesResult>"
+          "<ServerCertificateMetadataList><member><ServerCertificateName>a</ServerCertificateName>"
+          "<Arn>arn:a</Arn><Expiration>never</Expiration></member><member><ServerCertificateName>"
+          "b</ServerCertificateName><Arn>arn:b</Arn><Expiration>2030-01-01T00:00:00Z</Expiration>"
+          "</member></ServerCertificateMetadataList></ListServerCertificatesResult>"
+          "</ListServerCertificatesResponse>", "a: Expiration", 1 },
+        { "<ListServerCertificatesResponse><ListServerCertificatesResult>"
+          "<ServerCertificateMetadataList><member><Arn>arn:a</Arn></member>"
+          "</ServerCertificateMetadataList></ListServerCertificatesResult>"
+          "</ListServerCertificatesResponse>", "no ServerCertificateName", 0 },
+        { "<ListServerCertificatesResponse><ListServerCertificatesResult><IsTruncated>true"
+          "</IsTruncated></ListServerCertificatesResult></ListServerCertificatesResponse>",
+          "no Marker", 0 },
+        { "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>",
+          "not a ListServerCertificatesResponse", 0 },
+        { "<ListServerCertificatesResponse><ListServerCertificatesResult>", "not a valid XML", 0 },
+        { "{\"json\":true}", "not a valid XML", 0 },
+    };
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = 0;
+        assert_int_equal(scanner_iam_parse_server_certs(B(cases[i].body), "1", &s, &marker,
+                                                        err, sizeof(err)), AWS_EPARSE);
+        assert_null(marker);
+        total += cases[i].keep;
+        assert_int_equal(s.n, total);
+        if (!strstr(err, cases[i].want))
+            fail_msg("case %zu: error '%s' does not say '%s'", i, err, cases[i].want);
+    }
+    scanner_record_set_finish(&s);
+}
+
+static void arn_partition(void **state)
+{
+    (void)state;
+    char b[16];
+    assert_string_equal(scanner_arn_partition("arn:aws-cn:sts::1:assumed-role/x", b, sizeof(b)), "aws-cn");
+    assert_string_equal(scanner_arn_partition("arn:aws-us-gov:iam::1:user/x", b, sizeof(b)), "aws-us-gov");
+    assert_string_equal(scanner_arn_partition("nonsense", b, sizeof(b)), "aws");
+    assert_string_equal(scanner_arn_partition("arn:averyveryverylongpartitionname:x", b, sizeof(b)), "aws");
+    assert_string_equal(scanner_arn_partition(NULL, b, sizeof(b)), "aws");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(acm_list_body_names_every_key_type_and_status),
+        cmocka_unit_test(acm_list_pages),
+        cmocka_unit_test(acm_list_malformed),
+        cmocka_unit_test(acm_describe_full),
+        cmocka_unit_test(acm_describe_imported_times),
+        cmocka_unit_test(acm_describe_pending_has_no_dates),
+        cmocka_unit_test(acm_describe_malformed),
+        cmocka_unit_test(acm_describe_deep_nesting_is_an_error),
+        cmocka_unit_test(apigw_client_certs),
+        cmocka_unit_test(apigw_client_certs_malformed),
+        cmocka_unit_test(apigw_rest_apis_and_stages),
+        cmocka_unit_test(apigw_domains),
+        cmocka_unit_test(apigwv2_domains),
+        cmocka_unit_test(iam_server_certs),
+        cmocka_unit_test(iam_server_certs_malformed),
+        cmocka_unit_test(arn_partition),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
