@@ -706,6 +706,15 @@ int option_set(config *c, const struct option_def *o, const char *value,
     if (!copy)
         return AWS_ENOMEM;
     char *v = trim(copy);
+    /* A list may be quoted as a whole ("a, b") or item by item. */
+    if (o->type == OPT_LIST) {
+        size_t n = strlen(v);
+        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0] &&
+            !memchr(v + 1, v[0], n - 2)) {
+            v[n - 1] = '\0';
+            v++;
+        }
+    }
     if (o->type != OPT_LIST && unquote(&v) < 0) {
         if (o->flags & OPT_SECRET)
             cfg_report(w, "%s is invalid: unbalanced quote \xe2\x80\x94 close the quote", lb);

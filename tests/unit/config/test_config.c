@@ -152,6 +152,8 @@ static const struct {
     { "[rules]\ndisabled_rules = expiring, no such rule\n",
       "t.conf:2: [rules] disabled_rules: 'no such rule' is not a rule id " DASH " rule ids are made of letters, digits and _.-\n" },
     /* quotes and continuation lines */
+    { "[scan]\naccounts = \"123456789012, 210987654321\n",
+      "t.conf:2: [scan] accounts: empty item or unbalanced quote in '\"123456789012, 210987654321' " DASH " separate items with single commas\n" },
     { "[scan]\nformat = \"json\n",
       "t.conf:2: [scan] format: unbalanced quote in '\"json' " DASH " close the quote\n" },
     { "[scan]\nformat = json\n  csv\n",
@@ -405,6 +407,7 @@ static void load_good_file(void **state)
         "[scan]\n"
         "organizational_units = ou-ab12-abcdefgh, r-ab12\n"
         "exclude_accounts = '111111111111', 222222222222\n"
+        "include_accounts = \"111111111112, 222222222223\"\n"
         "regions = us-east-1,\n"
         "  eu-west-1, ap-southeast-2,\n"
         "  us-gov-west-1\n"
@@ -440,6 +443,8 @@ static void load_good_file(void **state)
     assert_string_equal(c.organizational_units.v[1], "r-ab12");
     assert_int_equal(c.exclude_accounts.n, 2);
     assert_string_equal(c.exclude_accounts.v[0], "111111111111");
+    assert_int_equal(c.include_accounts.n, 2);
+    assert_string_equal(c.include_accounts.v[1], "222222222223");
     assert_int_equal(c.regions.n, 4);
     assert_string_equal(c.regions.v[0], "us-east-1");
     assert_string_equal(c.regions.v[1], "eu-west-1");
