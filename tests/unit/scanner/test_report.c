@@ -480,13 +480,7 @@ static void judge_then_json(void **state)
 {
     (void)state;
     config c;
-    memset(&c, 0, sizeof(c));
-    c.expiring = (config_tiers){ 45, 30, 7 };
-    c.expiring_managed = (config_tiers){ 30, 14, 7 };
-    c.client_certificate = c.iam_server_certificate = c.expiring;
-    c.pending_validation_max_days = 3;
-    c.renewal_pending_days = 30;
-    c.domain_upload_max_days = 395;
+    config_init(&c);
     scanner_record_set set;
     scanner_record_set_init(&set);
     scanner_record *r = scanner_record_new(SCANNER_SRC_ACM, "111111111111", "us-east-1");
@@ -512,6 +506,7 @@ static void judge_then_json(void **state)
     free(out);
     scanner_findings_finish(&f);
     scanner_record_set_finish(&set);
+    config_finish(&c);
 }
 
 int main(void)

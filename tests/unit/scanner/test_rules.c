@@ -21,29 +21,36 @@
 #define REG   "us-east-1"
 #define ARN1  "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 
-/* [rules] defaults, filled by hand (they match config/config.h). */
+/* The built-in defaults (config_init), checked against the published
+ * checks this replaces so a changed default shows up here. */
 static void cfg_defaults(config *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->expiring = (config_tiers){ 45, 30, 7 };
-    c->expiring_managed = (config_tiers){ 30, 14, 7 };
-    c->client_certificate = (config_tiers){ 45, 30, 7 };
-    c->iam_server_certificate = (config_tiers){ 45, 30, 7 };
-    c->pending_validation_max_days = 3;
-    c->renewal_pending_days = 30;
-    c->domain_upload_max_days = 395;
-    c->stage_without_client_certificate = 0;
+    config_init(c);
+    assert_int_equal(c->expiring.medium, 45);
+    assert_int_equal(c->expiring.high, 30);
+    assert_int_equal(c->expiring.critical, 7);
+    assert_int_equal(c->expiring_managed.medium, 30);
+    assert_int_equal(c->expiring_managed.high, 14);
+    assert_int_equal(c->expiring_managed.critical, 7);
+    assert_int_equal(c->client_certificate.medium, 45);
+    assert_int_equal(c->iam_server_certificate.medium, 45);
+    assert_int_equal(c->pending_validation_max_days, 3);
+    assert_int_equal(c->renewal_pending_days, 30);
+    assert_int_equal(c->domain_upload_max_days, 395);
+    assert_int_equal(c->stage_without_client_certificate, 0);
+    assert_int_equal(c->disabled_rules.n, 0);
 }
 
-static char *disabled_storage[4];
-
+/* Adds a rule to [rules] disabled_rules the way the config file does. */
 static void cfg_disable(config *c, const char *rule)
 {
-    size_t n = c->disabled_rules.n;
-    assert_true(n < 4);
-    disabled_storage[n] = (char *)rule;
-    c->disabled_rules.v = disabled_storage;
-    c->disabled_rules.n = n + 1;
+    char list[512] = "";
+    for (size_t i = 0; i < c->disabled_rules.n; i++) {
+        strncat(list, c->disabled_rules.v[i], sizeof(list) - strlen(list) - 1);
+        strncat(list, ",", sizeof(list) - strlen(list) - 1);
+    }
+    strncat(list, rule, sizeof(list) - strlen(list) - 1);
+    assert_int_equal(config_list_parse(&c->disabled_rules, list), 0);
 }
 
 static scanner_record *acm(const char *status, const char *type,
@@ -252,6 +259,7 @@ static void acm_table(void **state)
         judge_one(r, &c, got, sizeof(got), NULL);
         if (strcmp(got, tc->expect) != 0)
             fail_msg("case '%s': expected '%s', got '%s'", tc->name, tc->expect, got);
+        config_finish(&c);
     }
 }
 
@@ -298,6 +306,7 @@ static void tiers(void **state)
     assert_string_equal(got, "");
     judge_one(acm(IMP, AS_OF + 30 * DAY), &c, got, sizeof(got), NULL);
     assert_string_equal(got, "expiring:HIGH");
+    config_finish(&c);
 }
 
 static void rule_table(void **state)
@@ -333,6 +342,7 @@ static void rule_table(void **state)
     assert_int_equal(scanner_rule_enabled(&c, "weak-key"), 0);
     assert_int_equal(scanner_rule_enabled(&c, "expired"), 1);
     assert_int_equal(scanner_rule_enabled(NULL, "expired"), 1);
+    config_finish(&c);
 }
 
 static void id_stability_and_fields(void **state)
@@ -394,6 +404,7 @@ static void id_stability_and_fields(void **state)
     scanner_findings_finish(&f1);
     scanner_findings_finish(&f2);
     scanner_record_set_finish(&set);
+    config_finish(&c);
 }
 
 static void titles_for_expired(void **state)
@@ -422,6 +433,7 @@ static void titles_for_expired(void **state)
                         "ACM certificate example.com expires in less than a day (2026-11-23)");
     assert_int_equal(f.v[0].days_to_expiry, 0);
     scanner_findings_finish(&f);
+    config_finish(&c);
 }
 
 static void validation_details(void **state)
@@ -463,6 +475,7 @@ static void validation_details(void **state)
     assert_string_equal(json_object_get_string(v), "CAA_ERROR");
     json_object_put(j);
     scanner_findings_finish(&f);
+    config_finish(&c);
 }
 
 /* ---- API Gateway client certificates and stages ------------------------ */
@@ -603,6 +616,7 @@ static void client_certs_and_stages(void **state)
     scanner_findings_finish(&f);
 
     scanner_record_set_finish(&set);
+    config_finish(&c);
 }
 
 /* ---- custom domains ----------------------------------------------------- */
@@ -700,6 +714,7 @@ static void custom_domains(void **state)
     assert_int_equal(f.n, 0);
     scanner_findings_finish(&f);
     scanner_record_set_finish(&set);
+    config_finish(&c);
 }
 
 /* ---- IAM ---------------------------------------------------------------- */
@@ -758,6 +773,7 @@ static void iam_server_certs(void **state)
     assert_string_equal(f.v[0].resource_id, "old");
     scanner_findings_finish(&f);
     scanner_record_set_finish(&set);
+    config_finish(&c);
 }
 
 /* ---- console links across partitions ------------------------------------ */
@@ -826,6 +842,7 @@ static void bad_arguments(void **state)
     assert_int_equal(scanner_rules_judge(&set, &c, AS_OF, NULL), AWS_EINVAL);
     assert_int_equal(scanner_rules_judge(&set, &c, AS_OF, &f), 0);
     assert_int_equal(f.n, 0);
+    config_finish(&c);
 }
 
 int main(void)
