@@ -212,6 +212,24 @@ int scanner_rule_enabled(const config *cfg, const char *id)
     return 1;
 }
 
+int scanner_rules_validate(const config *cfg, FILE *errs)
+{
+    int rc = 0;
+    for (size_t i = 0; cfg && i < cfg->disabled_rules.n; i++) {
+        const char *id = cfg->disabled_rules.v[i];
+        if (scanner_rule_find(id))
+            continue;
+        rc = AWS_EINVAL;
+        if (!errs)
+            continue;
+        fprintf(errs, "[rules] disabled_rules: '%s' is not a rule; rules are:", id ? id : "");
+        for (size_t k = 0; k < R_COUNT; k++)
+            fprintf(errs, "%s %s", k ? "," : "", rules[k].id);
+        fputc('\n', errs);
+    }
+    return rc;
+}
+
 int64_t scanner_days_until(int64_t not_after, int64_t as_of)
 {
     int64_t d = not_after - as_of;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "scanner/finding.h"
@@ -33,6 +34,11 @@ const scanner_rule *scanner_rule_at(size_t i);   /* NULL past the end */
 
 /* 1 unless cfg lists the rule in [rules] disabled_rules (cfg may be NULL). */
 int scanner_rule_enabled(const config *cfg, const char *id);
+
+/* Checks that every id in [rules] disabled_rules names a rule (config/
+ * only checks the syntax: it knows nothing of rules).  Writes one line per
+ * unknown id to errs (may be NULL) and returns AWS_EINVAL, or 0. */
+int scanner_rules_validate(const config *cfg, FILE *errs);
 
 /* floor((not_after - as_of) / 86400): 0 during the last day, -1 during the
  * first day after expiry. */

@@ -342,6 +342,21 @@ static void rule_table(void **state)
     assert_int_equal(scanner_rule_enabled(&c, "weak-key"), 0);
     assert_int_equal(scanner_rule_enabled(&c, "expired"), 1);
     assert_int_equal(scanner_rule_enabled(NULL, "expired"), 1);
+
+    /* Unknown ids in disabled_rules are reported, known ones are not. */
+    char *msg = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&msg, &len);
+    assert_int_equal(scanner_rules_validate(&c, m), 0);
+    cfg_disable(&c, "expiry");
+    cfg_disable(&c, "expired");
+    assert_int_equal(scanner_rules_validate(&c, m), AWS_EINVAL);
+    assert_int_equal(scanner_rules_validate(&c, NULL), AWS_EINVAL);
+    fclose(m);
+    assert_non_null(strstr(msg, "[rules] disabled_rules: 'expiry' is not a rule; rules are: expired, expiring,"));
+    assert_null(strstr(msg, "'expired'"));
+    assert_int_equal(msg[strlen(msg) - 1], '\n');
+    free(msg);
     config_finish(&c);
 }
 
