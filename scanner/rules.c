@@ -938,7 +938,7 @@ static int rule_client_cert(judge *j, const scanner_record *r)
         goto fail;
     json_object_object_add(d.json, "stages", stages);
     stages = NULL;
-    if (sev != SCANNER_SEV_CRITICAL || r->not_after > j->as_of)
+    if (r->not_after > j->as_of)
         put_tiers_json(d.json, "thresholds", &j->cfg->client_certificate);
     return draft_emit(j, &d);
 fail:
