@@ -1,0 +1,300 @@
+/* STS AssumeRole and GetCallerIdentity over the query protocol. */
+#include "sts/sts.h"
+#include "sts/providers.h"
+#include "aws/awstime.h"
+#include "aws/buf.h"
+#include "aws/error.h"
+#include "aws/log.h"
+#include "aws/proto.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STS_VERSION       "2011-06-15"
+#define STS_MAX_BODY      (8u * 1024)
+#define STS_MAX_RESPONSE  (256u * 1024)
+
+/* The XML tree holds the secret key and token: wipe every text first. */
+static void xml_wipe_free(aws_xml_node *root)
+{
+    /* iterative walk over first-child / next-sibling */
+    aws_xml_node *stack[64];
+    size_t sp = 0;
+    if (root)
+        stack[sp++] = root;
+    while (sp) {
+        aws_xml_node *n = stack[--sp];
+        for (; n; n = n->next) {
+            if (n->text)
+                OPENSSL_cleanse(n->text, strlen(n->text));
+            if (n->children) {
+                if (sp < sizeof(stack) / sizeof(stack[0]))
+                    stack[sp++] = n->children;
+            }
+        }
+    }
+    aws_xml_free(root);
+}
+
+static void fail_msg(char *msg, size_t n, const char *what, const aws_result *res)
+{
+    if (res->err == AWS_ESERVICE)
+        snprintf(msg, n, "%s: %s: %s", what, res->code && *res->code ? res->code : "error",
+                 res->message && *res->message ? res->message : "(no message)");
+    else if (res->message && *res->message)
+        snprintf(msg, n, "%s: %s", what, res->message);
+    else
+        snprintf(msg, n, "%s: %s", what, aws_strerror(res->err));
+}
+
+/* ---- AssumeRole ------------------------------------------------------------ */
+
+typedef struct assume_req {
+    aws_creds_cb cb;
+    void *ud;
+    char role_arn[2048];
+    char name[48];
+} assume_req;
+
+static void on_assume(const aws_result *res, void *ud)
+{
+    assume_req *r = ud;
+    char what[2100];
+    char msg[3000];
+    snprintf(what, sizeof(what), "AssumeRole %s", r->role_arn);
+    if (res->err) {
+        fail_msg(msg, sizeof(msg), what, res);
+        r->cb(res->err, NULL, msg, r->ud);
+        free(r);
+        return;
+    }
+    aws_xml_node *root = NULL;
+    aws_creds *creds = NULL;
+    int rc = aws_xml_parse(res->body, res->body_len, &root);
+    if (rc == 0) {
+        const char *ak = aws_xml_text(root, "AssumeRoleResult/Credentials/AccessKeyId");
+        const char *sk = aws_xml_text(root, "AssumeRoleResult/Credentials/SecretAccessKey");
+        const char *st = aws_xml_text(root, "AssumeRoleResult/Credentials/SessionToken");
+        const char *ex = aws_xml_text(root, "AssumeRoleResult/Credentials/Expiration");
+        int64_t exp = 0;
+        if (!ak || !*ak || !sk || !*sk || !ex || aws_time_parse(ex, &exp) != 0) {
+            rc = AWS_EPARSE;
+        } else {
+            creds = aws_creds_new(ak, sk, st, exp, r->name);
+            if (!creds)
+                rc = AWS_ENOMEM;
+        }
+    }
+    xml_wipe_free(root);
+    if (rc) {
+        snprintf(msg, sizeof(msg), "%s: %s", what,
+                 rc == AWS_EPARSE ? "the answer lacks credentials" : aws_strerror(rc));
+        r->cb(rc, NULL, msg, r->ud);
+    } else {
+        char when[32];
+        aws_time_iso8601(creds->expiration, when, sizeof(when));
+        aws_log_info("%s: assumed %s (expires %s)", r->name, r->role_arn, when);
+        r->cb(0, creds, NULL, r->ud);
+    }
+    aws_creds_unref(creds);
+    free(r);
+}
+
+int sts_assume_role(aws_client *c, aws_creds_provider *source, const sts_assume_opts *o,
+                    aws_creds_cb cb, void *ud)
+{
+    if (!c || !source || !o || !o->role_arn || !*o->role_arn || !cb)
+        return AWS_EINVAL;
+    if (strlen(o->role_arn) >= sizeof(((assume_req *)0)->role_arn))
+        return AWS_EINVAL;
+    assume_req *r = calloc(1, sizeof(*r));
+    if (!r)
+        return AWS_ENOMEM;
+    r->cb = cb;
+    r->ud = ud;
+    snprintf(r->role_arn, sizeof(r->role_arn), "%s", o->role_arn);
+    snprintf(r->name, sizeof(r->name), "%s", o->name ? o->name : "assume-role");
+
+    char dur[16];
+    snprintf(dur, sizeof(dur), "%d", o->duration_seconds > 0 ? o->duration_seconds : STS_DEFAULT_DURATION);
+    aws_buf b;
+    aws_buf_init(&b, STS_MAX_BODY);
+    int rc = aws_query_add(&b, "Action", "AssumeRole");
+    if (!rc) rc = aws_query_add(&b, "Version", STS_VERSION);
+    if (!rc) rc = aws_query_add(&b, "RoleArn", o->role_arn);
+    if (!rc) rc = aws_query_add(&b, "RoleSessionName",
+                                o->session_name && *o->session_name ? o->session_name
+                                                                    : STS_DEFAULT_SESSION_NAME);
+    if (!rc) rc = aws_query_add(&b, "DurationSeconds", dur);
+    if (!rc && o->external_id && *o->external_id)
+        rc = aws_query_add(&b, "ExternalId", o->external_id);
+    if (rc) {
+        aws_buf_finish_secret(&b);
+        free(r);
+        return rc;
+    }
+    aws_call call = {
+        .service = AWS_SVC_STS,
+        .region = o->region && *o->region ? o->region : "us-east-1",
+        .rate_key = o->rate_key,
+        .creds = source,
+        .proto = AWS_PROTO_QUERY,
+        .op = "AssumeRole",
+        .body = b.data,
+        .body_len = b.len,
+        .max_response = STS_MAX_RESPONSE,
+    };
+    aws_log_debug("%s: AssumeRole %s", r->name, o->role_arn);
+    rc = aws_client_call(c, &call, on_assume, r);
+    aws_buf_finish_secret(&b);
+    if (rc)
+        free(r);
+    return rc;
+}
+
+/* ---- the assume-role provider ------------------------------------------------ */
+
+typedef struct {
+    aws_creds_provider base;
+    aws_client *client;
+    aws_creds_provider *source;
+    char *role_arn, *session_name, *external_id, *region, *rate_key;
+    int duration;
+} assume_provider;
+
+static char *dup_opt(const char *s, int *fail)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *fail = 1;
+    return d;
+}
+
+static int assume_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
+{
+    assume_provider *ap = (assume_provider *)p;
+    sts_assume_opts o = {
+        .role_arn = ap->role_arn,
+        .session_name = ap->session_name,
+        .external_id = ap->external_id,
+        .duration_seconds = ap->duration,
+        .region = ap->region,
+        .name = p->name,
+        .rate_key = ap->rate_key,
+    };
+    return sts_assume_role(ap->client, ap->source, &o, cb, ud);
+}
+
+static void assume_destroy(aws_creds_provider *p)
+{
+    assume_provider *ap = (assume_provider *)p;
+    aws_creds_provider_unref(ap->source);
+    free(ap->role_arn);
+    free(ap->session_name);
+    if (ap->external_id) {
+        OPENSSL_cleanse(ap->external_id, strlen(ap->external_id));
+        free(ap->external_id);
+    }
+    free(ap->region);
+    free(ap->rate_key);
+    free(ap);
+}
+
+static const aws_creds_provider_vtable assume_vt = { assume_get, assume_destroy };
+
+int sts_assume_role_provider_new(aws_client *c, aws_creds_provider *source,
+                                 const sts_assume_opts *o, aws_creds_provider **out)
+{
+    *out = NULL;
+    if (!c || !source || !o || !o->role_arn || !*o->role_arn)
+        return AWS_EINVAL;
+    assume_provider *ap = calloc(1, sizeof(*ap));
+    if (!ap)
+        return AWS_ENOMEM;
+    aws_creds_provider_init(&ap->base, &assume_vt, o->name ? o->name : "assume-role");
+    ap->client = c;
+    ap->source = aws_creds_provider_ref(source);
+    int fail = 0;
+    ap->role_arn = dup_opt(o->role_arn, &fail);
+    ap->session_name = dup_opt(o->session_name, &fail);
+    ap->external_id = dup_opt(o->external_id, &fail);
+    ap->region = dup_opt(o->region, &fail);
+    ap->rate_key = dup_opt(o->rate_key, &fail);
+    ap->duration = o->duration_seconds;
+    aws_creds_provider *cached = fail ? NULL : sts_cache_provider_new(&ap->base, NULL);
+    aws_creds_provider_unref(&ap->base);   /* the cache holds it now */
+    if (!cached)
+        return AWS_ENOMEM;
+    *out = cached;
+    return 0;
+}
+
+/* ---- GetCallerIdentity --------------------------------------------------------- */
+
+typedef struct ident_req {
+    sts_identity_cb cb;
+    void *ud;
+} ident_req;
+
+static void on_ident(const aws_result *res, void *ud)
+{
+    ident_req *r = ud;
+    char msg[1200];
+    if (res->err) {
+        fail_msg(msg, sizeof(msg), "GetCallerIdentity", res);
+        r->cb(res->err, NULL, msg, r->ud);
+        free(r);
+        return;
+    }
+    aws_xml_node *root = NULL;
+    int rc = aws_xml_parse(res->body, res->body_len, &root);
+    sts_identity id = { 0 };
+    if (rc == 0) {
+        id.account = aws_xml_text(root, "GetCallerIdentityResult/Account");
+        id.arn = aws_xml_text(root, "GetCallerIdentityResult/Arn");
+        id.user_id = aws_xml_text(root, "GetCallerIdentityResult/UserId");
+        if (!id.account || !id.arn)
+            rc = AWS_EPARSE;
+        if (!id.user_id)
+            id.user_id = "";
+    }
+    if (rc) {
+        snprintf(msg, sizeof(msg), "GetCallerIdentity: the answer could not be read");
+        r->cb(rc, NULL, msg, r->ud);
+    } else {
+        r->cb(0, &id, NULL, r->ud);
+    }
+    aws_xml_free(root);
+    free(r);
+}
+
+int sts_get_caller_identity(aws_client *c, aws_creds_provider *creds, const char *region,
+                            sts_identity_cb cb, void *ud)
+{
+    if (!c || !creds || !cb)
+        return AWS_EINVAL;
+    ident_req *r = calloc(1, sizeof(*r));
+    if (!r)
+        return AWS_ENOMEM;
+    r->cb = cb;
+    r->ud = ud;
+    static const char body[] = "Action=GetCallerIdentity&Version=" STS_VERSION;
+    aws_call call = {
+        .service = AWS_SVC_STS,
+        .region = region && *region ? region : "us-east-1",
+        .creds = creds,
+        .proto = AWS_PROTO_QUERY,
+        .op = "GetCallerIdentity",
+        .body = body,
+        .body_len = sizeof(body) - 1,
+        .max_response = STS_MAX_RESPONSE,
+    };
+    int rc = aws_client_call(c, &call, on_ident, r);
+    if (rc)
+        free(r);
+    return rc;
+}
