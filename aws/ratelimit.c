@@ -177,12 +177,13 @@ static rl_bucket *get_or_add(aws_ratelimit *rl, const char *k, const char *r,
     b->region = b->key + lk + 1;
     b->service = b->key + lk + lr + 2;
     b->hash = h;
-    /* botocore: TokenBucket(max_rate=1) starts empty, the clock starts now;
-     * CubicCalculator(starting_max_rate=0, start_time=now); RateClocker's
-     * first interval starts at floor(now). */
+    /* botocore: TokenBucket(max_rate=1), CubicCalculator(starting_max_rate=0,
+     * start_time=now); RateClocker's first interval starts at floor(now). */
     b->last_refill = t;
-    b->capacity = 0;
     set_max_rate(rl, b, rl->o.start_rate, t);
+    /* botocore's bucket is created with the client and has filled by the
+     * time a first throttle arrives; ours is created then: start full. */
+    b->capacity = b->max_capacity;
     b->last_slot = floor(t);
     b->w_max = 0;
     b->k = 0;

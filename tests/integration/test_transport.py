@@ -1,0 +1,269 @@
+"""Integration test of the transport (aws/http.c, aws/client.c): the
+aws_probe tool runs real signed calls through libuv + curl against the
+programmable test double tests/doubles/aws_double.py on 127.0.0.1.
+
+AWS_PROBE (set by meson) is the probe binary."""
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+PROBE = os.environ.get("AWS_PROBE", os.path.join(harness.BUILDDIR, "tests", "tools", "aws_probe"))
+DOUBLE = os.path.join(harness.SRCDIR, "tests", "doubles", "aws_double.py")
+
+AWS_ESERVICE = -8
+AWS_ETOOBIG = -3
+AWS_ETIMEDOUT = -4
+AWS_ECANCELED = -10
+AWS_EBUDGET = -14
+
+THROTTLE = {"status": 400, "json": {"__type": "com.amazon.coral#ThrottlingException",
+                                    "message": "Rate exceeded"}}
+OK = {"status": 200, "json": {"CertificateSummaryList": []}}
+
+
+class Double:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, DOUBLE], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True,
+                                     start_new_session=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            self.stop()
+            raise RuntimeError("test double did not start: %r" % line)
+        self.port = int(line.split()[1])
+        self.url = "http://127.0.0.1:%d" % self.port
+        harness.wait_port(self.port, self.proc)
+
+    def _post(self, path, doc):
+        req = urllib.request.Request(self.url + path, data=json.dumps(doc).encode(),
+                                     method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def program(self, *steps):
+        self._post("/__double/program", {"steps": list(steps)})
+
+    def records(self):
+        with urllib.request.urlopen(self.url + "/__double/requests", timeout=10) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+class Run:
+    def __init__(self, rc, out, err, elapsed):
+        self.rc, self.out, self.err, self.elapsed = rc, out, err, elapsed
+        self.results, self.stats = [], None
+        for line in out.splitlines():
+            d = json.loads(line)
+            if "stats" in d:
+                self.stats = d
+            elif "err" in d:
+                self.results.append(d)
+
+    def __repr__(self):
+        return "rc=%s\n--- stdout\n%s\n--- stderr\n%s" % (self.rc, self.out[-3000:], self.err[-3000:])
+
+
+class TransportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(PROBE):
+            raise RuntimeError("probe binary not found: %s (set AWS_PROBE)" % PROBE)
+        cls.double = Double()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.double.stop()
+
+    def probe(self, *args, timeout=120, session_token=True):
+        env = harness.clean_env(endpoint_url=self.double.url,
+                                extra=harness.env_credentials(session_token=session_token))
+        t0 = time.monotonic()
+        p = subprocess.run([PROBE, "--debug"] + [str(a) for a in args], env=env,
+                           capture_output=True, text=True, timeout=timeout)
+        r = Run(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+        for s in harness.SECRETS:
+            self.assertNotIn(s, p.stdout + p.stderr, "a secret leaked in the probe's output")
+        self.assertEqual(r.rc, 0, r)          # includes uv_loop_close() == 0
+        self.assertIsNotNone(r.stats, r)
+        return r
+
+    # (a)
+    def test_throttled_twice_then_success(self):
+        self.double.program(dict(THROTTLE, times=2), OK)
+        r = self.probe("--count", 1, "--base-delay", 20)
+        self.assertEqual(len(r.results), 1, r)
+        res = r.results[0]
+        self.assertEqual(res["err"], 0, r)
+        self.assertEqual(res["status"], 200, r)
+        self.assertEqual(res["attempts"], 3, r)
+        self.assertEqual(r.stats["stats"]["retries"], 2, r)
+        self.assertEqual(r.stats["stats"]["throttled"], 2, r)
+        rec = self.double.records()
+        self.assertEqual(rec["count_by_path"], {"/": 3})
+        for q in rec["requests"]:
+            self.assertTrue(q["has_authorization"])
+            self.assertEqual(q["authorization_scheme"], "AWS4-HMAC-SHA256")
+            self.assertTrue(q["has_date"])
+            self.assertEqual(q["method"], "POST")
+            self.assertEqual(q["target"], "CertificateManager.ListCertificates")
+            self.assertEqual(q["content_type"], "application/x-amz-json-1.1")
+
+    # (b)
+    def test_always_throttled_gives_up_after_max_attempts(self):
+        self.double.program(THROTTLE)
+        r = self.probe("--count", 1, "--max-attempts", 4, "--base-delay", 10, "--no-adaptive")
+        res = r.results[0]
+        self.assertEqual(res["err"], AWS_ESERVICE, r)
+        self.assertEqual(res["status"], 400)
+        self.assertEqual(res["code"], "ThrottlingException")
+        self.assertEqual(res["attempts"], 4)
+        self.assertIn("Rate exceeded", res["message"])
+        self.assertIn("gave up after 4 attempts", res["message"])
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 4})
+        self.assertEqual(r.stats["stats"]["failures"], 1)
+
+    # (c)
+    def test_retry_budget_exhausted(self):
+        self.double.program({"status": 503, "json": {"__type": "ServiceUnavailable",
+                                                     "message": "try later"}})
+        # Budget 12: two retries (5 each) fit, the third does not.
+        r = self.probe("--count", 5, "--concurrency", 1, "--max-attempts", 10,
+                       "--budget", 12, "--base-delay", 5, "--no-adaptive")
+        self.assertEqual(len(r.results), 5, r)
+        for res in r.results:
+            self.assertEqual(res["err"], AWS_EBUDGET, r)
+            self.assertIn("retry budget exhausted", res["message"])
+            self.assertIn("ServiceUnavailable", res["message"])
+            self.assertEqual(res["error"], "retry budget exhausted")
+        attempts = sorted(res["attempts"] for res in r.results)
+        self.assertEqual(attempts, [1, 1, 1, 1, 3], r)
+        self.assertEqual(r.stats["stats"]["retries"], 2)
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 7})
+
+    # (d)
+    def test_concurrency_cap_and_connection_reuse(self):
+        self.double.program(dict(OK, sleep=0.05))
+        r = self.probe("--count", 50, "--concurrency", 10)
+        self.assertEqual(len(r.results), 50, r)
+        self.assertTrue(all(res["err"] == 0 and res["status"] == 200 for res in r.results), r)
+        self.assertEqual(sorted(res["i"] for res in r.results), list(range(50)))
+        rec = self.double.records()
+        self.assertEqual(rec["count_by_path"], {"/": 50})
+        self.assertLessEqual(rec["max_concurrent_connections"], 10, rec["connections"])
+        self.assertLessEqual(rec["max_concurrent_requests"], 10)
+        self.assertGreater(rec["max_concurrent_requests"], 1, "calls did not overlap")
+        # Keep-alive: connections were reused.
+        self.assertLess(rec["connections"], 50)
+        self.assertLess(len({q["connection"] for q in rec["requests"]}), 50)
+
+    # (e)
+    def test_response_over_cap(self):
+        self.double.program({"status": 200, "body_size": 200000})
+        r = self.probe("--count", 1, "--max-response", 1000)
+        res = r.results[0]
+        self.assertEqual(res["err"], AWS_ETOOBIG, r)
+        self.assertIn("cap", res["message"])
+        self.assertEqual(res["attempts"], 1)     # not retried
+        self.assertEqual(res["body_len"], 0)
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 1})
+
+    # (f)
+    def test_timeout(self):
+        self.double.program(dict(OK, sleep=3))
+        r = self.probe("--count", 1, "--timeout", 400, "--max-attempts", 2,
+                       "--base-delay", 10, "--no-adaptive")
+        res = r.results[0]
+        self.assertEqual(res["err"], AWS_ETIMEDOUT, r)
+        self.assertEqual(res["error"], "timed out")
+        self.assertIn("gave up after 2 attempts", res["message"])
+        self.assertEqual(res["attempts"], 2)
+        self.assertLess(r.elapsed, 5.5, "timeouts were not applied")
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 2})
+
+    # (g)
+    def test_retry_after_honoured(self):
+        self.double.program({"status": 503, "headers": {"Retry-After": "1"},
+                             "json": {"__type": "ServiceUnavailable"}}, OK)
+        r = self.probe("--count", 1, "--base-delay", 1, "--no-adaptive")
+        res = r.results[0]
+        self.assertEqual(res["err"], 0, r)
+        self.assertEqual(res["attempts"], 2)
+        reqs = self.double.records()["requests"]
+        self.assertEqual(len(reqs), 2)
+        gap = reqs[1]["t"] - reqs[0]["t"]
+        self.assertGreaterEqual(gap, 0.9, "Retry-After: 1 not honoured (gap %.3fs)" % gap)
+        self.assertLess(gap, 15)
+
+    def test_not_retried_client_error(self):
+        self.double.program({"status": 400, "json": {"__type": "ValidationException",
+                                                     "message": "bad input"}}, OK)
+        r = self.probe("--count", 1)
+        res = r.results[0]
+        self.assertEqual(res["err"], AWS_ESERVICE, r)
+        self.assertEqual(res["code"], "ValidationException")
+        self.assertEqual(res["message"], "bad input")
+        self.assertEqual(res["attempts"], 1)
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 1})
+
+    def test_rest_json_and_query_requests(self):
+        self.double.program(OK)
+        r = self.probe("--service", "apigateway", "--proto", "rest-json", "--method", "GET",
+                       "--path", "/clientcertificates", "--query", "limit=5", "--body", "",
+                       "--op", "GetClientCertificates")
+        self.assertEqual(r.results[0]["err"], 0, r)
+        r = self.probe("--service", "iam", "--proto", "query", "--op", "ListServerCertificates",
+                       "--body", "Action=ListServerCertificates&Version=2010-05-08")
+        self.assertEqual(r.results[0]["err"], 0, r)
+        reqs = self.double.records()["requests"]
+        self.assertEqual(len(reqs), 2)
+        self.assertEqual((reqs[0]["method"], reqs[0]["path"], reqs[0]["query"]),
+                         ("GET", "/clientcertificates", "limit=5"))
+        self.assertEqual(reqs[0]["body_len"], 0)
+        self.assertEqual((reqs[1]["method"], reqs[1]["path"]), ("POST", "/"))
+        self.assertEqual(reqs[1]["content_type"], "application/x-www-form-urlencoded; charset=utf-8")
+        self.assertEqual(reqs[1]["body_len"], len("Action=ListServerCertificates&Version=2010-05-08"))
+        self.assertTrue(all(q["has_authorization"] for q in reqs))
+
+    def test_free_cancels_calls_in_flight(self):
+        self.double.program(dict(OK, sleep=0.3))
+        r = self.probe("--count", 20, "--concurrency", 3, "--cancel-after", 1)
+        self.assertEqual(len(r.results), 20, r)
+        ok = [x for x in r.results if x["err"] == 0]
+        canceled = [x for x in r.results if x["err"] == AWS_ECANCELED]
+        self.assertEqual(len(ok), 1, r)
+        self.assertEqual(len(canceled), 19, r)
+        self.assertEqual(r.stats["done"], 20)
+        self.assertLess(r.elapsed, 5)
+
+    def test_connection_refused_is_retried_then_reported(self):
+        port = harness.free_port()   # nothing listens there
+        env = harness.clean_env(endpoint_url="http://127.0.0.1:%d" % port,
+                                extra=harness.env_credentials())
+        p = subprocess.run([PROBE, "--count", "1", "--max-attempts", "3", "--base-delay", "5",
+                            "--no-adaptive"], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        res = json.loads(p.stdout.splitlines()[0])
+        self.assertEqual(res["err"], -5)            # AWS_ECONN
+        self.assertEqual(res["status"], 0)
+        self.assertEqual(res["attempts"], 3)
+
+
+if __name__ == "__main__":
+    harness.main()
