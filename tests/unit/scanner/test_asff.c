@@ -1,0 +1,649 @@
+/* Unit tests of scanner/asff.c and the pure parts of scanner/securityhub.c:
+ * ASFF building (field by field, limits, determinism), archiving, batching,
+ * the GetFindings client-side check, coverage and the lifecycle decision. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/error.h"
+#include "aws/log.h"
+#include "scanner/asff.h"
+#include "scanner/securityhub.h"
+#include "state/state.h"
+
+#define NOW  1795423528       /* 2026-11-23T08:45:28Z */
+#define ACCT "111111111111"
+#define ACCT2 "222222222222"
+#define SCANNER_ACCT "999999999999"
+
+static char *xstrdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void add_finding(scanner_findings *fs, const char *acct, const char *region,
+                        scanner_source src, const char *resource, const char *rule,
+                        const char *details_json)
+{
+    scanner_finding f;
+    memset(&f, 0, sizeof(f));
+    scanner_finding_id(acct, region, resource, rule, f.id);
+    f.rule = rule;
+    f.severity = SCANNER_SEV_HIGH;
+    f.account_id = xstrdup(acct);
+    f.region = xstrdup(region);
+    f.source = src;
+    f.resource_type = xstrdup(scanner_source_resource_type(src));
+    f.resource_arn = xstrdup(resource);
+    f.resource_id = xstrdup("www.example.com");
+    f.domain = xstrdup("www.example.com");
+    f.not_after = NOW + 12 * 86400;
+    f.days_to_expiry = 12;
+    f.title = xstrdup("ACM certificate www.example.com expires in 12 days");
+    f.details = xstrdup("Certificate: www.example.com\nExpires: 2026-12-05");
+    f.details_json = xstrdup(details_json);
+    f.remediation = "Renew or re-import the certificate before it expires.";
+    f.console_url = xstrdup("https://console.aws.amazon.com/acm/home?region=eu-west-1");
+    assert_int_equal(scanner_findings_add(fs, &f), 0);
+}
+
+static const char *ACM_JSON =
+    "{\"source\":\"acm\",\"type\":\"IMPORTED\",\"status\":\"ISSUED\","
+    "\"renewal_eligibility\":\"INELIGIBLE\",\"renewal_status\":\"PENDING_VALIDATION\","
+    "\"renewal_status_reason\":null,\"failure_reason\":null,\"key_algorithm\":\"RSA_2048\","
+    "\"transparency_logging\":\"ENABLED\",\"created_at\":\"2025-12-01T00:00:00Z\","
+    "\"not_before\":\"2025-12-01T00:00:00Z\",\"not_after\":\"2026-12-05T08:45:28Z\","
+    "\"in_use_by\":[\"arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/x/1\"],"
+    "\"validations\":[{\"domain\":\"www.example.com\",\"status\":\"SUCCESS\",\"method\":\"DNS\"}]}";
+
+static const char *ARN1 = "arn:aws:acm:eu-west-1:111111111111:certificate/1111";
+
+static json_object *get(json_object *o, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    char *save = NULL;
+    for (char *p = strtok_r(buf, ".", &save); p && o; p = strtok_r(NULL, ".", &save)) {
+        if (json_object_is_type(o, json_type_array))
+            o = json_object_array_get_idx(o, (size_t)strtol(p, NULL, 10));
+        else if (!json_object_object_get_ex(o, p, &o))
+            return NULL;
+    }
+    return o;
+}
+
+static const char *gets_(json_object *o, const char *path)
+{
+    json_object *v = get(o, path);
+    return v ? json_object_get_string(v) : NULL;
+}
+
+static scanner_asff_opts member_opts(void)
+{
+    scanner_asff_opts o = { .home_region = "us-east-1", .mode = SCANNER_SHUB_MEMBER,
+                            .scanning_account = SCANNER_ACCT, .now = NOW };
+    return o;
+}
+
+static void test_build_acm_field_by_field(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    scanner_asff_opts o = member_opts();
+    scanner_asff_history h = { .created_at = NOW - 86400 * 3, .first_observed_at = NOW - 86400 * 4 };
+    json_object *a = scanner_asff_build(&fs.v[0], &o, &h);
+    assert_non_null(a);
+    char id[128];
+    snprintf(id, sizeof(id), "certsweep/%s", fs.v[0].id);
+    assert_string_equal(gets_(a, "SchemaVersion"), "2018-10-08");
+    assert_string_equal(gets_(a, "Id"), id);
+    assert_string_equal(gets_(a, "ProductArn"),
+        "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default");
+    assert_string_equal(gets_(a, "GeneratorId"), "certsweep/expiring");
+    assert_string_equal(gets_(a, "AwsAccountId"), ACCT);
+    assert_string_equal(gets_(a, "Types.0"), SCANNER_ASFF_TYPE);
+    assert_string_equal(gets_(a, "CreatedAt"), "2026-11-20T08:45:28.000Z");
+    assert_string_equal(gets_(a, "FirstObservedAt"), "2026-11-19T08:45:28.000Z");
+    assert_string_equal(gets_(a, "UpdatedAt"), "2026-11-23T08:45:28.000Z");
+    assert_string_equal(gets_(a, "LastObservedAt"), "2026-11-23T08:45:28.000Z");
+    assert_string_equal(gets_(a, "Severity.Label"), "HIGH");
+    assert_string_equal(gets_(a, "Title"), fs.v[0].title);
+    assert_string_equal(gets_(a, "Description"), fs.v[0].details);
+    assert_string_equal(gets_(a, "Remediation.Recommendation.Text"), fs.v[0].remediation);
+    assert_string_equal(gets_(a, "Remediation.Recommendation.Url"), fs.v[0].console_url);
+    assert_string_equal(gets_(a, "Compliance.Status"), "FAILED");
+    assert_string_equal(gets_(a, "RecordState"), "ACTIVE");
+    assert_string_equal(gets_(a, "ProductFields.certsweep/AccountId"), ACCT);
+    assert_string_equal(gets_(a, "ProductFields.certsweep/Region"), "eu-west-1");
+    assert_string_equal(gets_(a, "ProductFields.certsweep/Rule"), "expiring");
+    assert_string_equal(gets_(a, "ProductFields.certsweep/DaysToExpiry"), "12");
+    assert_null(get(a, "ProductFields.certsweep/DetailsTrimmed"));
+    assert_int_equal(json_object_array_length(get(a, "Resources")), 1);
+    assert_string_equal(gets_(a, "Resources.0.Type"), "AwsCertificateManagerCertificate");
+    assert_string_equal(gets_(a, "Resources.0.Id"), ARN1);
+    assert_string_equal(gets_(a, "Resources.0.Partition"), "aws");
+    assert_string_equal(gets_(a, "Resources.0.Region"), "eu-west-1");
+    json_object *d = get(a, "Resources.0.Details.AwsCertificateManagerCertificate");
+    assert_non_null(d);
+    assert_string_equal(gets_(d, "DomainName"), "www.example.com");
+    assert_string_equal(gets_(d, "Type"), "IMPORTED");
+    assert_string_equal(gets_(d, "Status"), "ISSUED");
+    assert_string_equal(gets_(d, "KeyAlgorithm"), "RSA_2048");
+    assert_string_equal(gets_(d, "RenewalEligibility"), "INELIGIBLE");
+    assert_string_equal(gets_(d, "NotAfter"), "2026-12-05T08:45:28Z");
+    assert_string_equal(gets_(d, "NotBefore"), "2025-12-01T00:00:00Z");
+    assert_string_equal(gets_(d, "CreatedAt"), "2025-12-01T00:00:00Z");
+    assert_string_equal(gets_(d, "RenewalSummary.RenewalStatus"), "PENDING_VALIDATION");
+    assert_null(get(d, "RenewalSummary.RenewalStatusReason"));   /* null: left out */
+    assert_null(get(d, "FailureReason"));
+    assert_string_equal(gets_(d, "Options.CertificateTransparencyLoggingPreference"), "ENABLED");
+    assert_string_equal(gets_(d, "InUseBy.0"),
+        "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/x/1");
+    assert_string_equal(gets_(d, "DomainValidationOptions.0.DomainName"), "www.example.com");
+    assert_string_equal(gets_(d, "DomainValidationOptions.0.ValidationStatus"), "SUCCESS");
+    assert_string_equal(gets_(d, "DomainValidationOptions.0.ValidationMethod"), "DNS");
+    /* No key of the ACM details is outside the botocore shape. */
+    static const char *const allowed[] = {
+        "CertificateAuthorityArn", "CreatedAt", "DomainName", "DomainValidationOptions",
+        "ExtendedKeyUsages", "FailureReason", "ImportedAt", "InUseBy", "IssuedAt", "Issuer",
+        "KeyAlgorithm", "KeyUsages", "NotAfter", "NotBefore", "Options", "RenewalEligibility",
+        "RenewalSummary", "Serial", "SignatureAlgorithm", "Status", "Subject",
+        "SubjectAlternativeNames", "Type",
+    };
+    json_object_object_foreach(d, k, v) {
+        (void)v;
+        int ok = 0;
+        for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+            ok |= strcmp(k, allowed[i]) == 0;
+        if (!ok)
+            fail_msg("unexpected key %s", k);
+    }
+    json_object_put(a);
+
+    /* Without history, CreatedAt and FirstObservedAt are now. */
+    a = scanner_asff_build(&fs.v[0], &o, NULL);
+    assert_string_equal(gets_(a, "CreatedAt"), "2026-11-23T08:45:28.000Z");
+    assert_string_equal(gets_(a, "FirstObservedAt"), "2026-11-23T08:45:28.000Z");
+    json_object_put(a);
+    scanner_findings_finish(&fs);
+}
+
+static void test_build_central_and_other(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "global", SCANNER_SRC_IAM_SERVER_CERT,
+                "arn:aws:iam::111111111111:server-certificate/old", "expiring",
+                "{\"source\":\"iam\",\"name\":\"old\",\"uploaded_at\":\"2024-01-01T00:00:00Z\","
+                "\"not_after\":\"2026-12-05T08:45:28Z\",\"nested\":{\"x\":1},\"list\":[\"a\",\"b\"]}");
+    scanner_asff_opts o = member_opts();
+    o.mode = SCANNER_SHUB_CENTRAL;
+    o.home_region = "cn-north-1";
+    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    assert_non_null(a);
+    assert_string_equal(gets_(a, "AwsAccountId"), SCANNER_ACCT);
+    assert_string_equal(gets_(a, "ProductArn"),
+        "arn:aws-cn:securityhub:cn-north-1:999999999999:product/999999999999/default");
+    assert_string_equal(gets_(a, "ProductFields.certsweep/AccountId"), ACCT);
+    assert_string_equal(gets_(a, "ProductFields.certsweep/Region"), "global");
+    assert_string_equal(gets_(a, "Resources.0.Id"), "arn:aws:iam::111111111111:server-certificate/old");
+    assert_string_equal(gets_(a, "Resources.0.Type"), "Other");
+    /* IAM is global: the resource sits in the home region. */
+    assert_string_equal(gets_(a, "Resources.0.Region"), "cn-north-1");
+    assert_string_equal(gets_(a, "Resources.0.Details.Other.name"), "old");
+    assert_string_equal(gets_(a, "Resources.0.Details.Other.not_after"), "2026-12-05T08:45:28Z");
+    assert_string_equal(gets_(a, "Resources.0.Details.Other.list"), "[\"a\",\"b\"]");
+    assert_null(get(a, "Resources.0.Details.Other.nested"));
+    /* Details.Other is a string map. */
+    json_object_object_foreach(get(a, "Resources.0.Details.Other"), k, v) {
+        (void)k;
+        assert_true(json_object_is_type(v, json_type_string));
+    }
+    json_object_put(a);
+
+    /* Central mode without a scanning account cannot build. */
+    o.scanning_account = NULL;
+    assert_null(scanner_asff_build(&fs.v[0], &o, NULL));
+    scanner_findings_finish(&fs);
+
+    scanner_shub_mode m;
+    assert_int_equal(scanner_shub_mode_parse("central", &m), 0);
+    assert_int_equal(m, SCANNER_SHUB_CENTRAL);
+    assert_int_equal(scanner_shub_mode_parse(NULL, &m), 0);
+    assert_int_equal(m, SCANNER_SHUB_MEMBER);
+    assert_int_equal(scanner_shub_mode_parse("both", &m), AWS_EINVAL);
+}
+
+static void test_limits_and_determinism(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    /* A 600-byte title of 2-byte characters and a 5000-byte description. */
+    free(fs.v[0].title);
+    fs.v[0].title = malloc(601);
+    for (int i = 0; i < 600; i += 2) {
+        fs.v[0].title[i] = (char)0xC3;
+        fs.v[0].title[i + 1] = (char)0xA9;   /* é */
+    }
+    fs.v[0].title[600] = '\0';
+    free(fs.v[0].details);
+    fs.v[0].details = malloc(5001);
+    memset(fs.v[0].details, 'd', 5000);
+    fs.v[0].details[5000] = '\0';
+    scanner_asff_opts o = member_opts();
+    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    json_object *b = scanner_asff_build(&fs.v[0], &o, NULL);
+    assert_non_null(a);
+    const char *t = gets_(a, "Title");
+    assert_true(strlen(t) <= SCANNER_ASFF_MAX_TITLE);
+    assert_int_equal(strlen(t) % 2, 0);                 /* not cut inside é */
+    assert_int_equal(strlen(gets_(a, "Description")), SCANNER_ASFF_MAX_DESC);
+    /* Same input, same bytes. */
+    assert_string_equal(json_object_to_json_string(a), json_object_to_json_string(b));
+    json_object_put(a);
+    json_object_put(b);
+
+    /* The id is the same for the same (account, region, resource, rule) and
+     * differs when any of them changes. */
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    add_finding(&fs, ACCT, "eu-west-2", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "renewal-failed", ACM_JSON);
+    assert_string_equal(fs.v[0].id, fs.v[1].id);
+    assert_string_not_equal(fs.v[0].id, fs.v[2].id);
+    assert_string_not_equal(fs.v[0].id, fs.v[3].id);
+    scanner_findings_finish(&fs);
+}
+
+static void test_oversize_details_trimmed(void **st)
+{
+    (void)st;
+    /* 3000 in-use ARNs of ~100 bytes: ~300 KB of details. */
+    aws_buf js;
+    aws_buf_init(&js, 1u << 22);
+    assert_int_equal(aws_buf_puts(&js, "{\"source\":\"acm\",\"status\":\"ISSUED\",\"in_use_by\":["), 0);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(aws_buf_printf(&js, "%s\"arn:aws:elasticloadbalancing:eu-west-1:"
+            "111111111111:loadbalancer/app/some-long-load-balancer-name/%08d\"", i ? "," : "", i), 0);
+    assert_int_equal(aws_buf_puts(&js, "]}"), 0);
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", js.data);
+    aws_buf_finish(&js);
+    scanner_asff_opts o = member_opts();
+    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    assert_non_null(a);
+    assert_true(scanner_asff_size(a) < SCANNER_ASFF_MAX_FINDING);
+    assert_string_equal(gets_(a, "ProductFields.certsweep/DetailsTrimmed"), "true");
+    /* The scalar facts are kept; the lists are gone. */
+    assert_string_equal(gets_(a, "Resources.0.Details.AwsCertificateManagerCertificate.Status"), "ISSUED");
+    assert_null(get(a, "Resources.0.Details.AwsCertificateManagerCertificate.InUseBy"));
+    json_object_put(a);
+    scanner_findings_finish(&fs);
+}
+
+static void test_archive(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    scanner_asff_opts o = member_opts();
+    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    /* What Security Hub adds on its side. */
+    json_object_object_add(a, "ProductName", json_object_new_string("Default"));
+    json_object_object_add(a, "Workflow", json_tokener_parse("{\"Status\":\"NEW\"}"));
+    json_object_object_add(get(a, "ProductFields"), "aws/securityhub/FindingId",
+                           json_object_new_string("x"));
+    json_object *ar = scanner_asff_archive(a, NOW + 86400);
+    assert_non_null(ar);
+    assert_string_equal(gets_(ar, "RecordState"), "ARCHIVED");
+    assert_string_equal(gets_(ar, "Compliance.Status"), "PASSED");
+    assert_string_equal(gets_(ar, "Severity.Label"), "INFORMATIONAL");
+    assert_string_equal(gets_(ar, "Severity.Original"), "HIGH");
+    assert_string_equal(gets_(ar, "UpdatedAt"), "2026-11-24T08:45:28.000Z");
+    assert_string_equal(gets_(ar, "CreatedAt"), gets_(a, "CreatedAt"));
+    assert_string_equal(gets_(ar, "Id"), gets_(a, "Id"));
+    assert_string_equal(gets_(ar, "Resources.0.Id"), ARN1);
+    assert_string_equal(gets_(ar, "ProductFields.certsweep/AccountId"), ACCT);
+    assert_null(get(ar, "ProductFields.aws/securityhub/FindingId"));
+    assert_null(get(ar, "ProductName"));
+    assert_null(get(ar, "Workflow"));
+    json_object_put(ar);
+    json_object_object_del(a, "Resources");
+    assert_null(scanner_asff_archive(a, NOW));
+    json_object_put(a);
+    scanner_findings_finish(&fs);
+}
+
+static void test_batching_250(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    char arn[128];
+    for (int i = 0; i < 257; i++) {
+        snprintf(arn, sizeof(arn), "arn:aws:acm:eu-west-1:111111111111:certificate/%04d", i);
+        add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, arn, "expiring", ACM_JSON);
+    }
+    scanner_asff_opts o = member_opts();
+    json_object *objs[258];
+    for (int i = 0; i < 257; i++)
+        assert_non_null(objs[i] = scanner_asff_build(&fs.v[i], &o, NULL));
+    scanner_shub_batches b;
+    scanner_shub_batches_init(&b);
+    assert_int_equal(scanner_shub_make_batches(objs, 257, 0, 0, &b), 0);
+    assert_int_equal(b.n, 3);
+    assert_int_equal(b.v[0].n, 100);
+    assert_int_equal(b.v[1].n, 100);
+    assert_int_equal(b.v[2].n, 57);
+    assert_int_equal(b.skipped, 0);
+    /* Each body is a valid request with the same findings in order. */
+    size_t seen = 0;
+    for (size_t k = 0; k < b.n; k++) {
+        assert_true(b.v[k].len <= SCANNER_SHUB_MAX_BATCH_BYTES);
+        assert_int_equal(strlen(b.v[k].body), b.v[k].len);
+        json_object *body = json_tokener_parse(b.v[k].body);
+        assert_non_null(body);
+        json_object *arr = get(body, "Findings");
+        assert_int_equal(json_object_array_length(arr), b.v[k].n);
+        for (size_t i = 0; i < b.v[k].n; i++, seen++) {
+            assert_string_equal(gets_(json_object_array_get_idx(arr, i), "Id"), b.v[k].ids[i]);
+            assert_string_equal(b.v[k].ids[i], gets_(objs[seen], "Id"));
+        }
+        json_object_put(body);
+    }
+    assert_int_equal(seen, 257);
+    scanner_shub_batches_finish(&b);
+
+    /* A byte budget splits earlier: about 4 findings per 12 KB. */
+    size_t one = scanner_asff_size(objs[0]);
+    scanner_shub_batches_init(&b);
+    assert_int_equal(scanner_shub_make_batches(objs, 257, 0, one * 4 + 20, &b), 0);
+    size_t total = 0;
+    for (size_t k = 0; k < b.n; k++) {
+        assert_true(b.v[k].len <= one * 4 + 20);
+        assert_true(b.v[k].n <= 4);
+        total += b.v[k].n;
+    }
+    assert_int_equal(total, 257);
+    scanner_shub_batches_finish(&b);
+
+    /* A finding over 240 KB (e.g. an archived copy of someone else's giant
+     * finding) is left out and counted; the others still go. */
+    json_object *big = json_object_new_object();
+    char *blob = malloc(SCANNER_ASFF_MAX_FINDING + 10);
+    memset(blob, 'x', SCANNER_ASFF_MAX_FINDING + 9);
+    blob[SCANNER_ASFF_MAX_FINDING + 9] = '\0';
+    json_object_object_add(big, "Id", json_object_new_string("certsweep/big"));
+    json_object_object_add(big, "Description", json_object_new_string(blob));
+    free(blob);
+    objs[257] = objs[5];
+    objs[5] = big;
+    FILE *devnull = fopen("/dev/null", "w");
+    aws_log_set_stream(devnull);
+    scanner_shub_batches_init(&b);
+    assert_int_equal(scanner_shub_make_batches(objs, 258, 0, 0, &b), 0);
+    aws_log_set_stream(stderr);
+    fclose(devnull);
+    assert_int_equal(b.skipped, 1);
+    total = 0;
+    for (size_t k = 0; k < b.n; k++) {
+        total += b.v[k].n;
+        for (size_t i = 0; i < b.v[k].n; i++)
+            assert_string_not_equal(b.v[k].ids[i], "certsweep/big");
+    }
+    assert_int_equal(total, 257);
+    scanner_shub_batches_finish(&b);
+
+    for (int i = 0; i < 258; i++)
+        json_object_put(objs[i]);
+    scanner_findings_finish(&fs);
+}
+
+/* A GetFindings-shaped finding as Security Hub would return it. */
+static json_object *returned(const scanner_finding *f, const scanner_asff_opts *o,
+                             const char *record_state)
+{
+    json_object *a = scanner_asff_build(f, o, NULL);
+    json_object_object_add(a, "RecordState", json_object_new_string(record_state));
+    return a;
+}
+
+static void test_parse_findings_client_side_check(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    add_finding(&fs, ACCT, "eu-west-2", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    add_finding(&fs, ACCT2, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    scanner_asff_opts o = member_opts();
+    json_object *root = json_object_new_object(), *arr = json_object_new_array();
+    json_object_array_add(arr, returned(&fs.v[0], &o, "ACTIVE"));     /* ours */
+    json_object_array_add(arr, returned(&fs.v[1], &o, "ARCHIVED"));   /* not active */
+    json_object_array_add(arr, returned(&fs.v[2], &o, "ACTIVE"));     /* other account */
+    json_object *foreign = returned(&fs.v[0], &o, "ACTIVE");
+    json_object_object_add(foreign, "GeneratorId", json_object_new_string("aws-foundational/x"));
+    json_object_object_add(foreign, "Id", json_object_new_string("other/1"));
+    json_object_array_add(arr, foreign);                               /* not certsweep's */
+    json_object *dup = returned(&fs.v[0], &o, "ACTIVE");
+    json_object_array_add(arr, dup);                                    /* duplicate */
+    scanner_asff_opts eu = o;
+    eu.home_region = "eu-central-1";
+    json_object_array_add(arr, returned(&fs.v[1], &eu, "ACTIVE"));    /* other home region */
+    json_object_object_add(root, "Findings", arr);
+    json_object_object_add(root, "NextToken", json_object_new_string("tok2"));
+    const char *body = json_object_to_json_string(root);
+
+    scanner_shub_prevset p;
+    scanner_shub_prevset_init(&p);
+    char *next = NULL;
+    assert_int_equal(scanner_shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
+                                                 SCANNER_SHUB_MEMBER, &p, &next), 0);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.rejected, 5);
+    assert_string_equal(next, "tok2");
+    assert_string_equal(p.v[0].account, ACCT);
+    assert_string_equal(p.v[0].region, "eu-west-1");
+    assert_string_equal(p.v[0].rule, "expiring");
+    assert_int_equal(p.v[0].created_at, NOW);
+    free(next);
+    scanner_shub_prevset_finish(&p);
+
+    assert_int_equal(scanner_shub_parse_findings("[1]", 3, ACCT, "us-east-1",
+                                                 SCANNER_SHUB_MEMBER, &p, &next), AWS_EPARSE);
+    assert_int_equal(scanner_shub_parse_findings("{\"x\":1}", 7, ACCT, "us-east-1",
+                                                 SCANNER_SHUB_MEMBER, &p, &next), AWS_EPARSE);
+    scanner_shub_prevset_finish(&p);
+    json_object_put(root);
+
+    /* Request body: the filters are there (the server may ignore them). */
+    char *gb = scanner_shub_get_body(ACCT, "us-east-1", "tok2");
+    json_object *g = json_tokener_parse(gb);
+    assert_string_equal(gets_(g, "Filters.GeneratorId.0.Value"), "certsweep/");
+    assert_string_equal(gets_(g, "Filters.GeneratorId.0.Comparison"), "PREFIX");
+    assert_string_equal(gets_(g, "Filters.RecordState.0.Value"), "ACTIVE");
+    assert_string_equal(gets_(g, "Filters.AwsAccountId.0.Value"), ACCT);
+    assert_string_equal(gets_(g, "NextToken"), "tok2");
+    assert_int_equal(json_object_get_int(get(g, "MaxResults")), 100);
+    json_object_put(g);
+    free(gb);
+    scanner_findings_finish(&fs);
+}
+
+static void test_covered_and_decide(void **st)
+{
+    (void)st;
+    /* Previously imported: A (eu-west-1, still produced), B (eu-west-1, gone),
+     * C (eu-west-2, gone but eu-west-2 had a gap), D (222.. gone, account
+     * denied), E (eu-west-1 gone, archived already: server said so). */
+    scanner_findings prev_f, cur;
+    scanner_findings_init(&prev_f);
+    scanner_findings_init(&cur);
+    add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:A", "expiring", ACM_JSON);
+    add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:B", "expiring", ACM_JSON);
+    add_finding(&prev_f, ACCT, "eu-west-2", SCANNER_SRC_ACM, "arn:C", "expiring", ACM_JSON);
+    add_finding(&prev_f, ACCT2, "eu-west-1", SCANNER_SRC_ACM, "arn:D", "expiring", ACM_JSON);
+    add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:E", "expiring", ACM_JSON);
+    add_finding(&prev_f, ACCT, "global", SCANNER_SRC_IAM_SERVER_CERT, "arn:F", "expiring", "{}");
+    add_finding(&cur, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:A", "expiring", ACM_JSON);
+    assert_int_equal(scanner_findings_add_gap(&cur, ACCT, "eu-west-2", "ListCertificates",
+                                              "Throttling", "slow down"), 0);
+    assert_int_equal(scanner_findings_add_gap(&cur, ACCT2, "*", "AssumeRole",
+                                              "AccessDenied", "no"), 0);
+
+    scanner_asff_opts o = member_opts();
+    o.mode = SCANNER_SHUB_CENTRAL;
+    scanner_shub_prevset p;
+    scanner_shub_prevset_init(&p);
+    json_object *root = json_object_new_object(), *arr = json_object_new_array();
+    for (size_t i = 0; i < prev_f.n; i++)
+        json_object_array_add(arr, returned(&prev_f.v[i], &o, "ACTIVE"));
+    json_object_object_add(root, "Findings", arr);
+    const char *body = json_object_to_json_string(root);
+    char *next = NULL;
+    assert_int_equal(scanner_shub_parse_findings(body, strlen(body), SCANNER_ACCT, "us-east-1",
+                                                 SCANNER_SHUB_CENTRAL, &p, &next), 0);
+    assert_null(next);
+    assert_int_equal(p.n, 6);
+    /* E became ARCHIVED after it was read: the decision re-checks. */
+    json_object_object_add(p.v[4].raw, "RecordState", json_object_new_string("ARCHIVED"));
+
+    static const char *const r1[] = { "eu-west-1", "eu-west-2", "global" };
+    scanner_shub_account accts[] = {
+        { ACCT, (aws_creds_provider *)&accts, r1, 3 },
+        { ACCT2, (aws_creds_provider *)&accts, r1, 3 },
+    };
+    scanner_shub_accounts A = { accts, 2 };
+    assert_true(scanner_shub_covered(&A, &cur, ACCT, "eu-west-1"));
+    assert_true(scanner_shub_covered(&A, &cur, ACCT, "global"));
+    assert_false(scanner_shub_covered(&A, &cur, ACCT, "eu-west-2"));   /* gap */
+    assert_false(scanner_shub_covered(&A, &cur, ACCT, "ap-south-1"));  /* not scanned */
+    assert_false(scanner_shub_covered(&A, &cur, ACCT2, "eu-west-1"));  /* account-wide gap */
+    assert_false(scanner_shub_covered(&A, &cur, "333333333333", "eu-west-1"));
+    assert_false(scanner_shub_covered(NULL, &cur, ACCT, "eu-west-1"));
+
+    size_t *idx = NULL, n = 0;
+    assert_int_equal(scanner_shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p.v[idx[0]].id + strlen("certsweep/"), prev_f.v[1].id);   /* B */
+    assert_string_equal(p.v[idx[1]].id + strlen("certsweep/"), prev_f.v[5].id);   /* F (global) */
+    free(idx);
+
+    /* An org-wide gap (no account) stops all archiving. */
+    assert_int_equal(scanner_findings_add_gap(&cur, "", "*", "ListAccounts", "AccessDenied", ""), 0);
+    assert_int_equal(scanner_shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
+    assert_int_equal(n, 0);
+    assert_null(idx);
+
+    /* Nothing previously imported: nothing to archive. */
+    scanner_shub_prevset empty;
+    scanner_shub_prevset_init(&empty);
+    assert_int_equal(scanner_shub_decide_archive(&empty, &cur, &A, &idx, &n), 0);
+    assert_int_equal(n, 0);
+
+    scanner_shub_prevset_finish(&p);
+    json_object_put(root);
+    scanner_findings_finish(&prev_f);
+    scanner_findings_finish(&cur);
+}
+
+static void test_write_and_dry_run(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    char arn[128];
+    for (int i = 0; i < 130; i++) {
+        snprintf(arn, sizeof(arn), "arn:aws:acm:eu-west-1:x:certificate/%04d", i);
+        add_finding(&fs, i % 2 ? ACCT : ACCT2, "eu-west-1", SCANNER_SRC_ACM, arn, "expiring",
+                    ACM_JSON);
+    }
+    scanner_asff_opts o = member_opts();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_int_equal(scanner_asff_write(m, &fs, &o), 0);
+    fclose(m);
+    json_object *all = json_tokener_parse(buf);
+    assert_non_null(all);
+    assert_int_equal(json_object_array_length(get(all, "Findings")), 130);
+    json_object_put(all);
+    free(buf);
+
+    /* Dry run: one line per batch, grouped by importing account, CreatedAt
+     * from the local state when known. */
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    state_shub_row r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.id, sizeof(r.id), "certsweep/%s", fs.v[1].id);
+    snprintf(r.account, sizeof(r.account), ACCT);
+    snprintf(r.region, sizeof(r.region), "eu-west-1");
+    snprintf(r.rule, sizeof(r.rule), "expiring");
+    r.created_at = NOW - 86400;
+    r.updated_at = NOW - 86400;
+    snprintf(r.record_state, sizeof(r.record_state), "ACTIVE");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    scanner_shub_opts so = { .home_region = "us-east-1", .mode = SCANNER_SHUB_MEMBER,
+                             .state = db, .max_batch = 50 };
+    m = open_memstream(&buf, &len);
+    size_t nb = 0;
+    assert_int_equal(scanner_securityhub_dry_run(m, &so, &fs, NOW, &nb), 0);
+    fclose(m);
+    assert_int_equal(nb, 4);     /* 65 + 65 findings in batches of <= 50 */
+    int lines = 0, total = 0, found_created = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_object *b = json_tokener_parse(line);
+        assert_non_null(b);
+        json_object *arr = get(b, "Findings");
+        size_t n = json_object_array_length(arr);
+        assert_true(n <= 50);
+        const char *acct = gets_(json_object_array_get_idx(arr, 0), "AwsAccountId");
+        for (size_t i = 0; i < n; i++) {
+            json_object *fo = json_object_array_get_idx(arr, i);
+            assert_string_equal(gets_(fo, "AwsAccountId"), acct);   /* one account per batch */
+            if (strcmp(gets_(fo, "Id"), r.id) == 0) {
+                assert_string_equal(gets_(fo, "CreatedAt"), "2026-11-22T08:45:28.000Z");
+                found_created = 1;
+            }
+        }
+        total += (int)n;
+        lines++;
+        json_object_put(b);
+    }
+    assert_int_equal(lines, 4);
+    assert_int_equal(total, 130);
+    assert_true(found_created);
+    free(buf);
+    state_close(db);
+    scanner_findings_finish(&fs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_build_acm_field_by_field),
+        cmocka_unit_test(test_build_central_and_other),
+        cmocka_unit_test(test_limits_and_determinism),
+        cmocka_unit_test(test_oversize_details_trimmed),
+        cmocka_unit_test(test_archive),
+        cmocka_unit_test(test_batching_250),
+        cmocka_unit_test(test_parse_findings_client_side_check),
+        cmocka_unit_test(test_covered_and_decide),
+        cmocka_unit_test(test_write_and_dry_run),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
