@@ -1,5 +1,5 @@
-/* The provider chain: the first provider that yields credentials wins and is
- * remembered. */
+/* The provider chain (the first provider that yields credentials wins and
+ * is remembered) and the error provider. */
 #include "sts/providers.h"
 #include "aws/buf.h"
 #include "aws/error.h"
@@ -134,4 +134,37 @@ aws_creds_provider *sts_chain_provider_new(aws_creds_provider **providers,
 fail:
     chain_destroy(&ch->base);
     return NULL;
+}
+
+/* ---- error provider -------------------------------------------------------- */
+
+typedef struct {
+    aws_creds_provider base;
+    int err;
+    char msg[512];
+} error_provider;
+
+static int error_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
+{
+    error_provider *ep = (error_provider *)p;
+    cb(ep->err, NULL, ep->msg, ud);
+    return 0;
+}
+
+static void error_destroy(aws_creds_provider *p)
+{
+    free(p);
+}
+
+static const aws_creds_provider_vtable error_vt = { error_get, error_destroy };
+
+aws_creds_provider *sts_error_provider_new(const char *name, int err, const char *msg)
+{
+    error_provider *ep = calloc(1, sizeof(*ep));
+    if (!ep)
+        return NULL;
+    aws_creds_provider_init(&ep->base, &error_vt, name);
+    ep->err = err ? err : AWS_ENOCREDS;
+    snprintf(ep->msg, sizeof(ep->msg), "%s", msg ? msg : "");
+    return &ep->base;
 }

@@ -1,4 +1,4 @@
-/* The environment provider, the error provider and the JSON credential
+/* The environment provider and the JSON credential
  * document shared by IMDS, ECS and credential_process. */
 #include "sts/providers.h"
 #include "aws/awstime.h"
@@ -61,34 +61,6 @@ aws_creds_provider *sts_env_provider_new(void)
     if (p)
         aws_creds_provider_init(p, &env_vt, "env");
     return p;
-}
-
-/* ---- error provider -------------------------------------------------------- */
-
-typedef struct {
-    aws_creds_provider base;
-    int err;
-    char msg[512];
-} error_provider;
-
-static int error_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
-{
-    error_provider *ep = (error_provider *)p;
-    cb(ep->err, NULL, ep->msg, ud);
-    return 0;
-}
-
-static const aws_creds_provider_vtable error_vt = { error_get, plain_destroy };
-
-aws_creds_provider *sts_error_provider_new(const char *name, int err, const char *msg)
-{
-    error_provider *ep = calloc(1, sizeof(*ep));
-    if (!ep)
-        return NULL;
-    aws_creds_provider_init(&ep->base, &error_vt, name);
-    ep->err = err ? err : AWS_ENOCREDS;
-    snprintf(ep->msg, sizeof(ep->msg), "%s", msg ? msg : "");
-    return &ep->base;
 }
 
 /* ---- JSON credential document ---------------------------------------------- */
