@@ -16,6 +16,8 @@ forever.  Step fields (all optional):
   sleep       seconds to wait before answering
   times       how many requests this step answers (1)
 
+With --tls-cert/--tls-key it serves HTTPS instead (HTTP/1.1 only).
+
 Give the script with --script '<json>' or program it at run time:
 
   POST /__double/program   body: {"steps": [...]}  (also resets the records)
@@ -32,6 +34,7 @@ Credentials are not recorded beyond the presence of the header.
 """
 import argparse
 import json
+import ssl
 import sys
 import threading
 import time
@@ -195,17 +198,31 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+    tls = None
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls:
+            # The handshake happens on first read, in the handler's thread.
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--script", help="JSON: {\"steps\": [...]} or a list of steps")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     if a.script:
         prog = json.loads(a.script)
         STATE.program(prog["steps"] if isinstance(prog, dict) else prog)
     srv = Server(("127.0.0.1", a.port), Handler)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.tls = ctx
     print("PORT %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever(poll_interval=0.1)

@@ -5,8 +5,11 @@ programmable test double tests/doubles/aws_double.py on 127.0.0.1.
 AWS_PROBE (set by meson) is the probe binary."""
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -29,8 +32,10 @@ OK = {"status": 200, "json": {"CertificateSummaryList": []}}
 
 
 class Double:
-    def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, DOUBLE], stdout=subprocess.PIPE,
+    def __init__(self, extra=(), cafile=None):
+        # The test talks to the control endpoints with its own CA file.
+        self.ctx = ssl.create_default_context(cafile=cafile) if cafile else None
+        self.proc = subprocess.Popen([sys.executable, DOUBLE] + list(extra), stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True,
                                      start_new_session=True)
         line = self.proc.stdout.readline()
@@ -38,19 +43,20 @@ class Double:
             self.stop()
             raise RuntimeError("test double did not start: %r" % line)
         self.port = int(line.split()[1])
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if extra else "http", self.port)
         harness.wait_port(self.port, self.proc)
 
     def _post(self, path, doc):
         req = urllib.request.Request(self.url + path, data=json.dumps(doc).encode(),
                                      method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
+        urllib.request.urlopen(req, timeout=10, context=self.ctx).read()
 
     def program(self, *steps):
         self._post("/__double/program", {"steps": list(steps)})
 
     def records(self):
-        with urllib.request.urlopen(self.url + "/__double/requests", timeout=10) as r:
+        with urllib.request.urlopen(self.url + "/__double/requests", timeout=10,
+                                    context=self.ctx) as r:
             return json.loads(r.read())
 
     def stop(self):
@@ -263,6 +269,53 @@ class TransportTest(unittest.TestCase):
         self.assertEqual(res["err"], -5)            # AWS_ECONN
         self.assertEqual(res["status"], 0)
         self.assertEqual(res["attempts"], 3)
+
+
+class TlsTest(unittest.TestCase):
+    """TLS verification is always on; a configured CA bundle is used."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(PROBE):
+            raise RuntimeError("probe binary not found: %s (set AWS_PROBE)" % PROBE)
+        openssl = shutil.which("openssl")
+        if not openssl:
+            raise unittest.SkipTest("openssl command not available")
+        cls.dir = tempfile.mkdtemp(prefix="certsweep-tls-")
+        cls.cert = os.path.join(cls.dir, "cert.pem")
+        key = os.path.join(cls.dir, "key.pem")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cls.cert, "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        cls.double = Double(["--tls-cert", cls.cert, "--tls-key", key], cafile=cls.cert)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.double.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def run_probe(self, *args):
+        env = harness.clean_env(endpoint_url=self.double.url, extra=harness.env_credentials())
+        env["SSL_CERT_FILE"] = "/nonexistent"    # no help from the environment
+        p = subprocess.run([PROBE, "--count", "1", "--no-adaptive", "--base-delay", "5"] +
+                           list(args), env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout.splitlines()[0])
+
+    def test_self_signed_rejected_without_its_ca(self):
+        self.double.program(OK)
+        res = self.run_probe()
+        self.assertEqual(res["err"], -6, res)        # AWS_ETLS
+        self.assertEqual(res["attempts"], 1)         # a bad certificate is not retried
+        self.assertEqual(self.double.records()["count_by_path"], {})
+
+    def test_ca_bundle_trusted(self):
+        self.double.program(OK)
+        res = self.run_probe("--ca-bundle", self.cert)
+        self.assertEqual(res["err"], 0, res)
+        self.assertEqual(res["status"], 200)
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 1})
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ static void usage(void)
         "  [--target X-Amz-Target] [--body STR] [--method M] [--path P] [--query Q]\n"
         "  [--region R] [--rate-key K] [--count N] [--concurrency N] [--max-attempts N]\n"
         "  [--budget N] [--base-delay MS] [--max-backoff MS] [--timeout MS]\n"
-        "  [--max-response BYTES] [--no-adaptive] [--cancel-after N] [--debug]\n");
+        "  [--max-response BYTES] [--no-adaptive] [--cancel-after N] [--ca-bundle PEM]\n"
+        "  [--debug]\n");
     exit(2);
 }
 
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
         { "no-adaptive", no_argument, 0, 'A' },
         { "cancel-after", required_argument, 0, 'C' },
         { "debug", no_argument, 0, 'd' },
+        { "ca-bundle", required_argument, 0, 'K' },
         { 0, 0, 0, 0 },
     };
     probe p = { .count = 1 };
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
         case 'R': p.call.max_response = (size_t)num(optarg, "--max-response"); break;
         case 'A': co.adaptive = -1; break;
         case 'C': p.cancel_after = (int)num(optarg, "--cancel-after"); break;
+        case 'K': co.http.ca_bundle = optarg; break;
         case 'd': aws_log_set_level(AWS_LOG_DEBUG); co.http.debug = 1; break;
         default: usage();
         }
