@@ -1,11 +1,365 @@
+/* certsweep scan: discover the organization's accounts and regions, collect
+ * every certificate, judge them and write the report. */
 #include "src/cli.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
 
-/* Placeholder until the command is built: says so and fails. */
+#include "aws/awstime.h"
+#include "aws/client.h"
+#include "aws/error.h"
+#include "aws/log.h"
+#include "config/config.h"
+#include "scanner/finding.h"
+#include "scanner/report.h"
+#include "scanner/scan.h"
+#include "sts/providers.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: certsweep scan [--config FILE] [--accounts ID,...] [--regions R,...|all]\n"
+        "                      [--as-of DATE] [--format table|json|csv] [--output FILE]\n"
+        "                      [--fail-on SEVERITY|none] [--concurrency N] [-v|-q] [--help]\n"
+        "\n"
+        "Scans the AWS Organization (or the listed accounts) for TLS certificate risks in\n"
+        "ACM, API Gateway (client certificates, stages, custom domains) and IAM server\n"
+        "certificates, and writes one report.\n"
+        "\n"
+        "Options (each overrides the config file):\n"
+        "  -c, --config FILE       configuration file (default: $CERTSWEEP_CONFIG, else\n"
+        "                          /etc/certsweep/certsweep.conf if it exists)\n"
+        "  -a, --accounts ID,...   scan these accounts instead of listing the organization\n"
+        "  -r, --regions R,...|all regions to scan; all = each account's enabled regions\n"
+        "      --as-of DATE        judge as of this ISO 8601 date or time (default: now)\n"
+        "  -f, --format FMT        table (default), json or csv\n"
+        "  -o, --output FILE       write the report to FILE instead of standard output\n"
+        "      --fail-on SEV       exit 1 when a finding is at or above SEV: critical, high\n"
+        "                          (default), medium, low, informational, or none\n"
+        "      --concurrency N     AWS calls in flight (default 32)\n"
+        "  -v, --verbose           more log lines (-vv: debug)\n"
+        "  -q, --quiet             errors only\n"
+        "  -h, --help              show this help\n"
+        "\n"
+        "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or config error,\n"
+        "3 scan completed with coverage gaps (and no finding at or above --fail-on),\n"
+        "4 could not run.  Findings take precedence over gaps: a partial scan with\n"
+        "failing findings exits 1.\n");
+}
+
+/* ---- progress line (only when stderr is a terminal) ----------------------- */
+
+typedef struct progress_line {
+    int enabled;
+    int shown;
+    uint64_t last_ns;
+    scanner_progress last;
+} progress_line;
+
+static void progress_clear(void *ud)
+{
+    progress_line *p = ud;
+    if (p->shown) {
+        fputs("\r\033[K", stderr);
+        p->shown = 0;
+    }
+}
+
+static void progress_draw(progress_line *p)
+{
+    fprintf(stderr, "\r\033[K[accounts %zu/%zu] [regions %zu/%zu] findings %zu",
+            p->last.accounts_done, p->last.accounts_total, p->last.targets_done,
+            p->last.targets_total, p->last.findings);
+    if (p->last.gaps)
+        fprintf(stderr, " gaps %zu", p->last.gaps);
+    fflush(stderr);
+    p->shown = 1;
+}
+
+static void on_progress(const scanner_progress *sp, void *ud)
+{
+    progress_line *p = ud;
+    if (!p->enabled)
+        return;
+    p->last = *sp;
+    uint64_t now = uv_hrtime();
+    if (p->shown && now - p->last_ns < 100000000u)    /* at most ~10 a second */
+        return;
+    p->last_ns = now;
+    progress_draw(p);
+}
+
+/* ---- flags --------------------------------------------------------------- */
+
+typedef struct scan_flags {
+    const char *config_path;
+    const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
+    int verbose, quiet;
+} scan_flags;
+
+/* Returns 1 and sets *value when argv[*i] is the option (--name VALUE,
+ * --name=VALUE, -x VALUE); -1 on a missing value. */
+static int opt_value(int argc, char **argv, int *i, const char *lng, const char *shrt,
+                     const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+    if (strncmp(a, lng, n) == 0 && a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
+        if (*i + 1 >= argc)
+            return -1;
+        *value = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_flags(int argc, char **argv, scan_flags *f)
+{
+    static const struct {
+        const char *lng, *shrt;
+        size_t off;
+    } opts[] = {
+        { "--config", "-c", offsetof(scan_flags, config_path) },
+        { "--accounts", "-a", offsetof(scan_flags, accounts) },
+        { "--regions", "-r", offsetof(scan_flags, regions) },
+        { "--as-of", NULL, offsetof(scan_flags, as_of) },
+        { "--format", "-f", offsetof(scan_flags, format) },
+        { "--output", "-o", offsetof(scan_flags, output) },
+        { "--fail-on", NULL, offsetof(scan_flags, fail_on) },
+        { "--concurrency", NULL, offsetof(scan_flags, concurrency) },
+    };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 1;
+        }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            f->verbose++;
+            continue;
+        }
+        if (strcmp(a, "-vv") == 0) {
+            f->verbose += 2;
+            continue;
+        }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            f->quiet = 1;
+            continue;
+        }
+        int matched = 0;
+        for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && !matched; k++) {
+            const char *v = NULL;
+            int r = opt_value(argc, argv, &i, opts[k].lng, opts[k].shrt, &v);
+            if (r < 0) {
+                fprintf(stderr, "certsweep: scan: %s needs a value\n", a);
+                return -1;
+            }
+            if (r > 0) {
+                *(const char **)((char *)f + opts[k].off) = v;
+                matched = 1;
+            }
+        }
+        if (!matched) {
+            fprintf(stderr, "certsweep: scan: unknown option '%s'; run 'certsweep scan --help'\n", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *home_region(const config *c)
+{
+    const char *r = c->region;
+    if (!r || !*r)
+        r = getenv("AWS_REGION");
+    if (!r || !*r)
+        r = getenv("AWS_DEFAULT_REGION");
+    if (!r || !*r)
+        r = "us-east-1";
+    return r;
+}
+
+static int worst_at_or_above(const scanner_findings *f, const char *fail_on)
+{
+    scanner_severity min;
+    if (!fail_on || strcmp(fail_on, "none") == 0 || scanner_severity_parse(fail_on, &min) != 0)
+        return 0;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->v[i].severity >= min)
+            return 1;
+    return 0;
+}
+
 int cli_scan(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "certsweep: %s: not built yet\n", argv[0]);
-    return CLI_EXIT_FAILURE;
+    scan_flags fl;
+    memset(&fl, 0, sizeof(fl));
+    int pr = parse_flags(argc, argv, &fl);
+    if (pr > 0)
+        return CLI_EXIT_OK;
+    if (pr < 0)
+        return CLI_EXIT_USAGE;
+
+    aws_log_set_level(fl.quiet ? AWS_LOG_ERROR : fl.verbose >= 2 ? AWS_LOG_DEBUG
+                      : fl.verbose ? AWS_LOG_INFO : AWS_LOG_WARN);
+
+    int exit_code = CLI_EXIT_FAILURE;
+    config cfg;
+    config_init(&cfg);
+    uv_loop_t loop;
+    int loop_ok = 0;
+    aws_client *client = NULL;
+    aws_creds_provider *caller = NULL;
+    scanner_findings findings;
+    scanner_findings_init(&findings);
+    FILE *out = NULL;
+    progress_line prog;
+    memset(&prog, 0, sizeof(prog));
+
+    const char *path = fl.config_path ? fl.config_path : config_default_path();
+    if (fl.config_path && !*fl.config_path) {
+        fprintf(stderr, "certsweep: scan: --config needs a file name\n");
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (path && config_load_file(&cfg, path, stderr) != 0) {
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    {
+        const struct { const char *key, *value; } sets[] = {
+            { "scan.accounts", fl.accounts },
+            { "scan.regions", fl.regions },
+            { "scan.format", fl.format },
+            { "scan.fail_on", fl.fail_on },
+            { "scan.concurrency", fl.concurrency },
+        };
+        for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+            if (sets[i].value && config_set(&cfg, sets[i].key, sets[i].value, stderr) != 0) {
+                exit_code = CLI_EXIT_USAGE;
+                goto out;
+            }
+        }
+    }
+    if (config_validate_as(&cfg, path ? path : "command line", stderr) != 0) {
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    const char *format = cfg.format ? cfg.format : "table";
+    if (!scanner_report_format_known(format)) {
+        fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json or csv)\n", format);
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    int64_t as_of = (int64_t)time(NULL);
+    if (fl.as_of && aws_time_parse(fl.as_of, &as_of) != 0) {
+        fprintf(stderr, "certsweep: scan: --as-of '%s' is not an ISO 8601 date or time "
+                "(e.g. 2026-11-23 or 2026-11-23T08:00:00Z)\n", fl.as_of);
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (fl.output) {
+        if (!*fl.output || !(out = fopen(fl.output, "w"))) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s'\n", fl.output);
+            exit_code = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+
+    if (uv_loop_init(&loop) != 0) {
+        fprintf(stderr, "certsweep: scan: cannot start the event loop\n");
+        goto out;
+    }
+    loop_ok = 1;
+    const char *region = home_region(&cfg);
+    aws_client_opts co;
+    memset(&co, 0, sizeof(co));
+    co.http.ca_bundle = cfg.ca_bundle;
+    co.endpoints.fips = cfg.fips;
+    co.endpoints.use_env = 1;
+    co.endpoints.endpoint_url = cfg.endpoint_url;
+    co.max_attempts = cfg.max_attempts;
+    co.retry_budget = cfg.retry_budget;
+    co.max_in_flight = cfg.concurrency;
+    if (aws_client_new(&loop, &co, &client) != 0) {
+        fprintf(stderr, "certsweep: scan: cannot set up the HTTP client\n");
+        goto out;
+    }
+    if (sts_default_chain_new(&loop, client, cfg.profile, region, &caller) != 0) {
+        fprintf(stderr, "certsweep: scan: out of memory\n");
+        goto out;
+    }
+
+    prog.enabled = isatty(STDERR_FILENO) && !fl.quiet;
+    if (prog.enabled)
+        aws_log_set_hook(progress_clear, &prog);
+
+    scanner_scan_opts so = {
+        .loop = &loop,
+        .client = client,
+        .caller = caller,
+        .cfg = &cfg,
+        .home_region = region,
+        .as_of = as_of,
+        .progress = on_progress,
+        .progress_ud = &prog,
+    };
+    scanner_stats st;
+    scanner_stats_init(&st);
+    char err[512] = "";
+    int rc = scanner_scan_run(&so, &findings, &st, err, sizeof(err));
+    if (prog.enabled) {
+        progress_clear(&prog);
+        aws_log_set_hook(NULL, NULL);
+    }
+    if (rc != 0) {
+        aws_log_error("scan: %s", err);
+        exit_code = CLI_EXIT_FAILURE;
+        goto out;
+    }
+    FILE *dst = out ? out : stdout;
+    int wrc = scanner_report_write(dst, format, &findings, &st, as_of,
+                                   !out && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
+    if (wrc == 0 && fflush(dst) != 0)
+        wrc = AWS_EIO;
+    if (out) {
+        if (fclose(out) != 0 && wrc == 0)
+            wrc = AWS_EIO;
+        out = NULL;
+    }
+    if (wrc != 0) {
+        aws_log_error("scan: cannot write the report: %s", aws_strerror(wrc));
+        exit_code = CLI_EXIT_FAILURE;
+        goto out;
+    }
+    if (worst_at_or_above(&findings, cfg.fail_on))
+        exit_code = CLI_EXIT_FINDINGS;
+    else if (findings.n_gaps)
+        exit_code = CLI_EXIT_PARTIAL;
+    else
+        exit_code = CLI_EXIT_OK;
+
+out:
+    if (out)
+        fclose(out);
+    aws_creds_provider_unref(caller);
+    if (client)
+        aws_client_free(client);
+    if (loop_ok) {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&loop) != 0)
+            aws_log_debug("scan: event loop still had handles at exit");
+    }
+    scanner_findings_finish(&findings);
+    config_finish(&cfg);
+    return exit_code;
 }
