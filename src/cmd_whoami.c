@@ -1,11 +1,179 @@
+/* certsweep whoami: the identity the credential chain resolves to. */
 #include "src/cli.h"
+#include "aws/client.h"
+#include "aws/error.h"
+#include "aws/log.h"
+#include "sts/profile.h"
+#include "sts/providers.h"
+#include "sts/sts.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <uv.h>
 
-/* Placeholder until the command is built: says so and fails. */
+typedef struct whoami {
+    aws_client *client;
+    aws_creds_provider *chain;
+    const char *region;
+    int err;
+    int stage;                 /* 0 credentials, 1 identity */
+    char source[48];
+    char account[32];
+    char arn[2048];
+    char user_id[256];
+    char msg[2048];
+} whoami;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: certsweep whoami [--profile NAME] [--region REGION] [-v] [--help]\n"
+        "\n"
+        "Resolves credentials like the AWS CLI (environment, shared config and\n"
+        "credentials files with role_arn / credential_process, ECS container\n"
+        "credentials, EC2 instance metadata), calls STS GetCallerIdentity and\n"
+        "prints the account, ARN, user id and which source supplied the\n"
+        "credentials.  Key material is never printed.\n"
+        "\n"
+        "  --profile NAME   use this profile (skips the environment's keys)\n"
+        "  --region REGION  STS region (default: AWS_REGION, AWS_DEFAULT_REGION,\n"
+        "                   the profile's region, us-east-1)\n"
+        "  -v               log which provider answered (-vv: debug)\n"
+        "  -h, --help       this text\n"
+        "\n"
+        "Exit status: 0 ok, 2 usage error, 4 no credentials or the call failed.\n");
+}
+
+static void on_identity(int err, const sts_identity *id, const char *msg, void *ud)
+{
+    whoami *w = ud;
+    w->stage = 1;
+    w->err = err;
+    if (err) {
+        snprintf(w->msg, sizeof(w->msg), "%s", msg ? msg : aws_strerror(err));
+        return;
+    }
+    snprintf(w->account, sizeof(w->account), "%s", id->account);
+    snprintf(w->arn, sizeof(w->arn), "%s", id->arn);
+    snprintf(w->user_id, sizeof(w->user_id), "%s", id->user_id);
+}
+
+static void on_creds(int err, aws_creds *creds, const char *msg, void *ud)
+{
+    whoami *w = ud;
+    if (err) {
+        w->err = err;
+        snprintf(w->msg, sizeof(w->msg), "%s", msg && *msg ? msg : aws_strerror(err));
+        return;
+    }
+    snprintf(w->source, sizeof(w->source), "%s", creds->source);
+    aws_log_info("credentials from %s; calling STS GetCallerIdentity in %s", w->source, w->region);
+    int rc = sts_get_caller_identity(w->client, w->chain, w->region, on_identity, w);
+    if (rc) {
+        w->stage = 1;
+        w->err = rc;
+        snprintf(w->msg, sizeof(w->msg), "GetCallerIdentity: %s", aws_strerror(rc));
+    }
+}
+
 int cli_whoami(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "certsweep: %s: not built yet\n", argv[0]);
-    return CLI_EXIT_FAILURE;
+    const char *profile = NULL, *region_flag = NULL;
+    int verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return CLI_EXIT_OK;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            verbose++;
+        } else if (strcmp(a, "-vv") == 0) {
+            verbose += 2;
+        } else if (strcmp(a, "--profile") == 0 || strcmp(a, "--region") == 0) {
+            if (i + 1 >= argc || !*argv[i + 1]) {
+                fprintf(stderr, "certsweep: whoami: %s needs a value\n", a);
+                return CLI_EXIT_USAGE;
+            }
+            if (a[2] == 'p')
+                profile = argv[++i];
+            else
+                region_flag = argv[++i];
+        } else if (strncmp(a, "--profile=", 10) == 0 && a[10]) {
+            profile = a + 10;
+        } else if (strncmp(a, "--region=", 9) == 0 && a[9]) {
+            region_flag = a + 9;
+        } else {
+            fprintf(stderr, "certsweep: whoami: unknown option '%s'\n", a);
+            usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (verbose)
+        aws_log_set_level(verbose > 1 ? AWS_LOG_DEBUG : AWS_LOG_INFO);
+
+    char region[64];
+    if (region_flag)
+        snprintf(region, sizeof(region), "%s", region_flag);
+    else
+        sts_resolve_region(NULL, profile, region, sizeof(region));
+    if (!aws_region_valid(region)) {
+        fprintf(stderr, "certsweep: whoami: '%s' is not a valid region\n", region);
+        return CLI_EXIT_USAGE;
+    }
+
+    int ret = CLI_EXIT_FAILURE;
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0) {
+        fprintf(stderr, "certsweep: whoami: cannot create the event loop\n");
+        return CLI_EXIT_FAILURE;
+    }
+    whoami w = { .region = region };
+    aws_client_opts opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.endpoints.use_env = 1;
+    opts.http.debug = verbose > 1;
+    int rc = aws_client_new(&loop, &opts, &w.client);
+    if (rc) {
+        fprintf(stderr, "certsweep: whoami: cannot start the HTTP client: %s\n", aws_strerror(rc));
+        goto out;
+    }
+    rc = sts_default_chain_new(&loop, w.client, profile, region, &w.chain);
+    if (rc) {
+        fprintf(stderr, "certsweep: whoami: %s\n", aws_strerror(rc));
+        goto out;
+    }
+    rc = aws_creds_provider_get(w.chain, on_creds, &w);
+    if (rc) {
+        w.err = rc;
+        snprintf(w.msg, sizeof(w.msg), "%s", aws_strerror(rc));
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    if (w.err == 0 && w.stage == 1) {
+        printf("Account:  %s\n", w.account);
+        printf("Arn:      %s\n", w.arn);
+        printf("UserId:   %s\n", w.user_id);
+        printf("Source:   %s\n", w.source);
+        ret = CLI_EXIT_OK;
+    } else if (w.stage == 0) {
+        if (w.err == AWS_ENOCREDS)
+            fprintf(stderr, "certsweep: whoami: %s; set AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY, configure a profile in ~/.aws/config "
+                    "(AWS_PROFILE or --profile), or run with ECS or EC2 instance credentials\n", w.msg);
+        else
+            fprintf(stderr, "certsweep: whoami: cannot get credentials: %s\n",
+                    w.msg[0] ? w.msg : "the credential chain did not answer");
+    } else {
+        fprintf(stderr, "certsweep: whoami: %s (credentials from %s); check that they are "
+                "valid and that STS in %s is reachable\n", w.msg, w.source, region);
+    }
+out:
+    aws_creds_provider_unref(w.chain);
+    aws_client_free(w.client);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&loop) != 0) {
+        fprintf(stderr, "certsweep: whoami: internal error: handles left open\n");
+        ret = CLI_EXIT_FAILURE;
+    }
+    return ret;
 }
