@@ -943,8 +943,10 @@ static void export_finish(export *ex)
             ex->res.skipped, ex->res.batches, ex->gaps.n_gaps);
     ex->open_handles = 1 + (int)ex->n_jobs;
     uv_close((uv_handle_t *)&ex->start, on_closed);
-    for (size_t i = 0; i < ex->n_jobs; i++)
+    for (size_t i = 0; i < ex->n_jobs; i++) {
+        ex->jobs[i].timer.data = ex;        /* on_closed counts on the export */
         uv_close((uv_handle_t *)&ex->jobs[i].timer, on_closed);
+    }
 }
 
 static void job_done(job *j)
