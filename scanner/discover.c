@@ -250,6 +250,7 @@ static void disc_finish(disc *d)
 {
     scanner_discovery *r = d->res;
     if (!r->err) {
+        r->listed = d->found.n;
         scanner_accounts_filter(&d->found, d->cfg, &d->excluded);
         r->accounts = d->found;
         scanner_strv_init(&d->found);

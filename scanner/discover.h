@@ -52,6 +52,7 @@ typedef struct scanner_discovery {
     char code[64];                  /* AWS error code when err != 0 */
     char message[256];
     scanner_strv accounts;          /* the result (filtered) */
+    size_t listed;                  /* ACTIVE accounts listed before the filters */
     uint64_t api_calls;
 } scanner_discovery;
 

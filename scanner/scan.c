@@ -378,9 +378,16 @@ static void on_discovered(scanner_discovery *d, void *ud)
             snprintf(s->err, sizeof(s->err), "could not list the organization's accounts: %s: %s",
                      d->code, d->message);
         }
+    } else if (d->listed == 0 && s->o->cfg->organizational_units.n == 0) {
+        /* An organization always lists at least its management account;
+         * an empty answer means there is none to list (emulators answer
+         * so instead of AWSOrganizationsNotInUseException). */
+        aws_log_warn("AWS Organizations listed no account: scanning only the caller's "
+                     "account %s", s->caller_account);
+        caller_only(s);
     } else {
         if (d->accounts.n == 0)
-            aws_log_warn("the organization lists no active account to scan (after filters)");
+            aws_log_warn("no account left to scan after [scan] include/exclude filters");
         if (set_accounts(s, &d->accounts) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");

@@ -6,8 +6,16 @@ one of the --deny accounts, which it answers as STS does when the role's
 trust policy does not let the caller in: HTTP 403 with a query-protocol
 <ErrorResponse> whose code is AccessDenied.
 
-Usage: sts_deny_proxy.py --port N --upstream http://127.0.0.1:M --deny 111122223333[,...]
+With --org-error CODE it also answers every AWS Organizations call (JSON
+protocol, X-Amz-Target AWSOrganizationsV20161128.*) with that error, as
+AWS does for an account outside any organization
+(AWSOrganizationsNotInUseException) or without permission (AccessDenied-
+Exception); point AWS_ENDPOINT_URL_ORGANIZATIONS at it.
+
+Usage: sts_deny_proxy.py --port N --upstream http://127.0.0.1:M
+                         [--deny 111122223333[,...]] [--org-error CODE]
 """
+import json
 import argparse
 import http.client
 import sys
@@ -18,6 +26,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 UPSTREAM = None
 DENY = set()
+ORG_ERROR = None
 DENIED_XML = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
     '  <Error>\n'
@@ -42,6 +51,15 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         form = urllib.parse.parse_qs(body.decode(errors="replace"))
         form.update(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query))
+        if ORG_ERROR and self.headers.get("X-Amz-Target", "").startswith("AWSOrganizationsV20161128."):
+            data = json.dumps({"__type": ORG_ERROR,
+                               "Message": "Your account is not a member of an organization."}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         role = form.get("RoleArn", [""])[0]
         parts = role.split(":")
         if form.get("Action", [""])[0] == "AssumeRole" and len(parts) > 4 and parts[4] in DENY:
@@ -78,7 +96,10 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--upstream", required=True)
     ap.add_argument("--deny", default="")
+    ap.add_argument("--org-error")
     a = ap.parse_args()
+    global ORG_ERROR
+    ORG_ERROR = a.org_error
     UPSTREAM = urllib.parse.urlsplit(a.upstream)
     DENY.update(x for x in a.deny.split(",") if x)
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)

@@ -1,0 +1,268 @@
+"""certsweep scan against moto: a seeded organization (tests/integration/
+seed_demo.py), the API Gateway client-certificate double and an STS proxy
+that denies AssumeRole into one account, all on 127.0.0.1."""
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+import seed_demo  # noqa: E402
+
+DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
+KEY = ("rule", "account_id", "region", "resource_id")
+EXTERNAL_ID = "ext-id-Secret-4711"
+
+
+def start_double(script, moto, *extra):
+    port = harness.free_port()
+    return harness.Server([sys.executable, os.path.join(DOUBLES, script), "--port", str(port),
+                           "--upstream", moto.url] + list(extra), port, name=script[:-3])
+
+
+class ScanTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Requested certificates stay PENDING_VALIDATION (moto would flip
+        # them to ISSUED after 60 s).
+        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
+        cls.servers = []
+        try:
+            cls.moto = harness.start_moto()
+            cls.servers.append(cls.moto)
+            cls.double = start_double("apigw_clientcert_double.py", cls.moto)
+            cls.servers.append(cls.double)
+            cls.seed = seed_demo.seed(cls.moto.url, cls.double.url)
+            cls.acct = cls.seed["accounts"]
+            cls.sts_proxy = start_double("sts_deny_proxy.py", cls.moto, "--deny", cls.acct["prod-b"])
+            cls.servers.append(cls.sts_proxy)
+        except Exception:
+            cls.tearDownClass()
+            raise
+        cls.home = tempfile.mkdtemp(prefix="certsweep-scan-home-")
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in reversed(getattr(cls, "servers", [])):
+            s.stop()
+
+    # ---- helpers -------------------------------------------------------------
+    def env(self, sts_proxy=False, extra=None):
+        e = harness.env_credentials()
+        e["AWS_ENDPOINT_URL_API_GATEWAY"] = self.double.url
+        if sts_proxy:
+            e["AWS_ENDPOINT_URL_STS"] = self.sts_proxy.url
+        if extra:
+            e.update(extra)
+        return harness.clean_env(endpoint_url=self.moto.url, extra=e, home=self.home)
+
+    def scan(self, *args, env=None, secrets=()):
+        argv = ["scan", "--as-of", self.seed["as_of"]] + list(args)
+        return harness.run(argv, env or self.env(), timeout=180,
+                           secrets=list(secrets) + [EXTERNAL_ID])
+
+    def expected(self, accounts=None):
+        exp = self.seed["expected"]
+        if accounts is not None:
+            ids = {self.acct[a] for a in accounts}
+            exp = [e for e in exp if e["account_id"] in ids]
+        return exp
+
+    def assert_findings(self, doc, expected):
+        got = {tuple(f[k] for k in KEY): f for f in doc["findings"]}
+        self.assertEqual(len(got), len(doc["findings"]), "duplicate findings")
+        want = {tuple(e[k] for k in KEY): e for e in expected}
+        missing = sorted(set(want) - set(got))
+        extra = sorted(set(got) - set(want))
+        self.assertEqual(missing, [], "findings missing")
+        self.assertEqual(extra, [], "unexpected findings")
+        for k, e in want.items():
+            f = got[k]
+            self.assertEqual(f["severity"], e["severity"], k)
+            self.assertEqual(f["days_to_expiry"], e["days_to_expiry"], k)
+            if "arn" in e:
+                self.assertEqual(f["resource_arn"], e["arn"], k)
+            self.assertTrue(f["id"] and f["title"] and f["remediation"], k)
+        for h in self.seed["healthy"]:
+            self.assertNotIn(h, [f["resource_id"] for f in doc["findings"]])
+
+    # ---- tests ---------------------------------------------------------------
+    def test_every_rule_fires_on_its_certificate(self):
+        r = self.scan("--regions", "us-east-1,eu-west-1", "--format", "json")
+        self.assertEqual(r.rc, 1, r)          # CRITICAL findings >= --fail-on high
+        doc = r.json()
+        self.assertEqual(doc["schema"], "certsweep.scan/1")
+        self.assert_findings(doc, self.expected())
+        self.assertEqual(doc["coverage_gaps"], [], r)
+        rules = {f["rule"] for f in doc["findings"]}
+        for rule in ("expired", "expiring", "validation-incomplete", "transparency-logging-disabled",
+                     "weak-key", "domain-certificate", "stage-client-certificate",
+                     "client-certificate-rotation", "iam-server-certificate"):
+            self.assertIn(rule, rules)
+        st = doc["stats"]
+        self.assertEqual(st["accounts"], 4)
+        self.assertEqual(st["regions"], 2)
+        self.assertEqual(st["account_regions"], 4 * 2 + 4)   # + IAM once per account
+        self.assertGreaterEqual(st["api_calls"], 4 * (1 + 3 + 1 + 1) * 2)
+        self.assertGreaterEqual(st["certificates"], 14)
+        # ListCertificates must have asked for every key type: the EC and
+        # RSA-1024 certificates were found (see expected), and client
+        # certificates were listed page by page with a limit.
+        seen = json.loads(urllib.request.urlopen(self.double.url + "/_double/requests").read())
+        self.assertTrue(seen and all("limit=" in s["query"] for s in seen))
+
+    def test_assume_role_denied_is_a_gap_and_the_rest_is_scanned(self):
+        env = self.env(sts_proxy=True)
+        r = self.scan("--regions", "us-east-1,eu-west-1", "--format", "json", env=env)
+        doc = r.json()
+        gaps = doc["coverage_gaps"]
+        self.assertEqual(len(gaps), 1, r)
+        g = gaps[0]
+        self.assertEqual((g["account_id"], g["operation"], g["error_code"]),
+                         (self.acct["prod-b"], "AssumeRole", "AccessDenied"))
+        self.assertEqual(g["region"], "*")
+        self.assertIn("CertSweepAudit", g["message"])
+        self.assert_findings(doc, self.expected(["prod-a", "dev", "management"]))
+        # Findings at or above --fail-on win over gaps: 1; without failing
+        # findings a partial scan exits 3.
+        self.assertEqual(r.rc, 1, r)
+        r = self.scan("--regions", "us-east-1,eu-west-1", "--format", "json", "--fail-on", "none",
+                      env=env)
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("AccessDenied", r.err)
+        r = self.scan("--regions", "us-east-1", "--accounts", self.acct["management"],
+                      "--format", "json", env=env)
+        self.assertEqual(r.rc, 0, r)          # clean scan: nothing, no gaps
+        self.assertEqual(r.json()["findings"], [])
+
+    def test_all_regions_uses_each_accounts_enabled_regions(self):
+        ec2 = harness.boto_client(self.moto, "ec2")
+        enabled = {x["RegionName"] for x in ec2.describe_regions(AllRegions=True)["Regions"]
+                   if x.get("OptInStatus") in ("opt-in-not-required", "opted-in")}
+        every = {x["RegionName"] for x in ec2.describe_regions(AllRegions=True)["Regions"]}
+        self.assertLess(len(enabled), len(every))    # some regions are opt-in
+        r = self.scan("--regions", "all", "--format", "json")
+        doc = r.json()
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(doc["coverage_gaps"], [], r)
+        self.assertEqual(doc["stats"]["regions"], len(enabled))
+        self.assertEqual(doc["stats"]["account_regions"], 4 * len(enabled) + 4)
+        self.assert_findings(doc, self.expected())
+
+    def test_accounts_flag_scans_only_those(self):
+        r = self.scan("--accounts", self.acct["dev"], "--regions", "eu-west-1", "--format", "json")
+        doc = r.json()
+        self.assertEqual(doc["stats"]["accounts"], 1)
+        self.assert_findings(doc, self.expected(["dev"]))
+        self.assertEqual(r.rc, 1, r)
+
+    def test_config_ou_selection_and_exclusions(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("[scan]\norganizational_units = %s\nexclude_accounts = %s\n"
+                    "regions = us-east-1, eu-west-1\nexternal_id = %s\nfail_on = none\n"
+                    "format = json\n" % (self.seed["ous"]["prod"], self.acct["prod-b"], EXTERNAL_ID))
+        r = self.scan("--config", f.name, "-v")
+        os.unlink(f.name)
+        self.assertEqual(r.rc, 0, r)
+        doc = r.json()
+        self.assertEqual(doc["stats"]["accounts"], 1)
+        self.assert_findings(doc, self.expected(["prod-a"]))
+
+    def test_table_and_csv_output(self):
+        out = os.path.join(self.home, "report.txt")
+        r = self.scan("--regions", "us-east-1,eu-west-1", "--output", out)
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.out, "")
+        with open(out) as f:
+            table = f.read()
+        for e in self.expected():
+            line = [ln for ln in table.splitlines() if e["rule"] in ln and e["account_id"] in ln
+                    and e["severity"] in ln]
+            self.assertTrue(line, "no table row for %s" % (e,))
+        self.assertIn("findings as of", table)
+        r = self.scan("--regions", "us-east-1,eu-west-1", "--format", "csv", "--fail-on", "critical")
+        self.assertEqual(r.rc, 1, r)
+        rows = list(csv.reader(io.StringIO(r.out)))
+        self.assertEqual(rows[0][:3], ["id", "severity", "rule"])
+        self.assertEqual(len(rows), 1 + len(self.expected()))
+        got = sorted((row[2], row[1]) for row in rows[1:])
+        self.assertEqual(got, sorted((e["rule"], e["severity"]) for e in self.expected()))
+
+    def test_usage_errors_exit_2(self):
+        for args in (["--as-of", "next week"], ["--format", "xml"], ["--regions", "mars-1"],
+                     ["--bogus"], ["--fail-on", "urgent"], ["--concurrency", "0"],
+                     ["--config", "/nonexistent/certsweep.conf"]):
+            r = harness.run(["scan"] + args, self.env())
+            self.assertEqual(r.rc, 2, "%s: %r" % (args, r))
+        r = harness.run(["scan", "--help"], self.env())
+        self.assertEqual(r.rc, 0)
+        self.assertIn("--fail-on", r.out)
+
+    def test_no_credentials_exit_4(self):
+        env = harness.clean_env(endpoint_url=self.moto.url, home=self.home)
+        r = harness.run(["scan", "--regions", "us-east-1"], env)
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn("credentials", r.err)
+
+
+class NoOrganizationTest(unittest.TestCase):
+    """Without an organization (or without permission to list it) the
+    caller's own account is scanned, with one warning line."""
+
+    @classmethod
+    def setUpClass(cls):
+        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
+        cls.moto = harness.start_moto()
+        try:
+            # Real AWS answers AWSOrganizationsNotInUseException (moto lists
+            # no account instead): the proxy answers as AWS does.
+            cls.proxy = start_double("sts_deny_proxy.py", cls.moto, "--org-error",
+                                     "AWSOrganizationsNotInUseException")
+        except Exception:
+            cls.moto.stop()
+            raise
+        now = seed_demo.epoch_of(seed_demo.default_as_of()) - 10 * seed_demo.DAY
+        body, key = seed_demo.make_cert("solo.example.com", now - 86400, now + 12 * 86400)
+        harness.boto_client(cls.moto, "acm").import_certificate(Certificate=body, PrivateKey=key)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+        cls.moto.stop()
+
+    def scan(self, extra):
+        env = harness.clean_env(endpoint_url=self.moto.url,
+                                extra=dict(harness.env_credentials(), **extra))
+        # moto has no client certificates (a 404 would be a coverage gap).
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("[scan]\ncollectors = acm, apigatewayv2, iam\n")
+        r = harness.run(["scan", "--config", f.name, "--regions", "us-east-1", "--format", "json",
+                         "--as-of", seed_demo.default_as_of()], env)
+        os.unlink(f.name)
+        doc = r.json()
+        warn = [ln for ln in r.err.splitlines() if "caller's account" in ln]
+        self.assertEqual(len(warn), 1, r)
+        self.assertEqual(doc["stats"]["accounts"], 1)
+        self.assertEqual([(f["rule"], f["account_id"], f["days_to_expiry"]) for f in doc["findings"]],
+                         [("expiring", harness.MOTO_DEFAULT_ACCOUNT, 2)])
+        self.assertEqual(doc["coverage_gaps"], [])
+        self.assertEqual(r.rc, 1, r)
+        return warn[0]
+
+    def test_organizations_not_in_use(self):
+        warn = self.scan({"AWS_ENDPOINT_URL_ORGANIZATIONS": self.proxy.url})
+        self.assertIn("AWSOrganizationsNotInUseException", warn)
+
+    def test_organization_lists_no_account(self):
+        self.scan({})
+
+
+if __name__ == "__main__":
+    harness.main()
