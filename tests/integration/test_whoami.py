@@ -7,11 +7,14 @@ harness's secret check, with the secrets this test plants added.
 """
 import json
 import os
-import stat
 import sys
 import tempfile
+import threading
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
 
@@ -25,6 +28,55 @@ IMDS_SECRET = "imdsSECRETkeyNeverPrintThis000000000000"
 IMDS_TOKEN = "imdsSESSIONtokenNeverPrintThis0123456789"
 ECS_AUTH = "ecsAUTHORIZATIONtokenNeverPrint0123456"
 SECRETS = [PROFILE_SECRET, PROCESS_SECRET, PROCESS_TOKEN, IMDS_SECRET, IMDS_TOKEN, ECS_AUTH]
+
+
+class StsRecorder:
+    """Forwards STS calls to moto and keeps their form bodies, so the test
+    can check what certsweep sent (moto ignores ExternalId)."""
+
+    DENIED = (b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+              b'<Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized '
+              b'to perform: sts:AssumeRole</Message></Error><RequestId>r-1</RequestId></ErrorResponse>')
+
+    def __init__(self, target, deny_assume=False):
+        self.bodies = []
+        rec = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                rec.bodies.append(urllib.parse.parse_qs(body.decode()))
+                if deny_assume and rec.bodies[-1].get("Action") == ["AssumeRole"]:
+                    self.send_response(403)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(StsRecorder.DENIED)))
+                    self.end_headers()
+                    self.wfile.write(StsRecorder.DENIED)
+                    return
+                hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                req = urllib.request.Request(target + self.path, data=body, headers=hdrs, method="POST")
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "text/xml")
+                except urllib.error.HTTPError as e:
+                    status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "text/xml")
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
 
 
 class WhoamiTest(unittest.TestCase):
@@ -102,12 +154,35 @@ class WhoamiTest(unittest.TestCase):
                            "[base]\naws_access_key_id = AKIAPROFILEBASE00001\n"
                            "aws_secret_access_key = %s\n" % PROFILE_SECRET)
         env = self.env({"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": creds})
-        r = self.run_whoami(env, "--profile", "dev")
+        rec = StsRecorder(self.moto.url)
+        try:
+            r = self.run_whoami(dict(env, AWS_ENDPOINT_URL_STS=rec.url), "--profile", "dev")
+        finally:
+            rec.stop()
         f = self.fields(r)
+        actions = [b["Action"][0] for b in rec.bodies]
+        self.assertEqual(actions, ["AssumeRole", "GetCallerIdentity"])
+        ar = rec.bodies[0]
+        self.assertEqual(ar["RoleArn"], [role])
+        self.assertEqual(ar["ExternalId"], ["certsweep-ext-42"])
+        self.assertEqual(ar["RoleSessionName"], ["certsweep"])
+        self.assertEqual(ar["DurationSeconds"], ["1800"])
         self.assertEqual(f["Account"], self.member, r)
         self.assertEqual(f["Arn"], "arn:aws:sts::%s:assumed-role/CertSweepAudit/certsweep" % self.member)
         self.assertEqual(f["Source"], "assume-role:profile:dev")
         self.assertIn("assumed " + role, r.err)
+
+        # STS refuses: one line naming the role, the AWS code and message
+        rec = StsRecorder(self.moto.url, deny_assume=True)
+        try:
+            r = self.run_whoami(dict(env, AWS_ENDPOINT_URL_STS=rec.url), "--profile", "dev")
+        finally:
+            rec.stop()
+        self.assertEqual(r.rc, 4, r)
+        self.assertEqual(r.out, "")
+        self.assertIn("AssumeRole %s: AccessDenied: User is not authorized to perform: sts:AssumeRole"
+                      % role, r.err)
+        self.assertEqual(len([l for l in r.err.splitlines() if "whoami:" in l]), 1, r)
 
         # the same through AWS_PROFILE, with env keys present: the profile is
         # chosen by env var, so env keys come first (AWS CLI order)
@@ -181,6 +256,10 @@ class WhoamiTest(unittest.TestCase):
         self.assertEqual(after["token_put"], before["token_put"] + 1)
         self.assertEqual(after["imds_ok"], before["imds_ok"] + 1)
         self.assertEqual(after["imds_unauthorized"], before["imds_unauthorized"])
+        # the double is IMDSv2-only: a GET without the session token is refused
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(self.double.url + "/latest/meta-data/iam/security-credentials/", timeout=5)
+        self.assertEqual(cm.exception.code, 401)
 
     def test_imds_down_is_quick_and_clear(self):
         env = self.env({"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:%d" % harness.free_port()})
