@@ -144,10 +144,15 @@ static int copy(char *dst, size_t n, const char *src)
  * are dropped. */
 static int set_override(aws_endpoint *out, const char *url)
 {
-    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+    size_t scheme;
+    if (strncasecmp(url, "http://", 7) == 0)
+        scheme = 7;
+    else if (strncasecmp(url, "https://", 8) == 0)
+        scheme = 8;
+    else
         return AWS_EINVAL;
     size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
+    while (n > scheme && url[n - 1] == '/')
         n--;
     if (n >= sizeof(out->url))
         return AWS_EINVAL;
@@ -156,7 +161,7 @@ static int set_override(aws_endpoint *out, const char *url)
             return AWS_EINVAL;
     memcpy(out->url, url, n);
     out->url[n] = '\0';
-    const char *host = strstr(out->url, "://") + 3;
+    const char *host = out->url + scheme;
     if (!*host || *host == '/' || *host == ':')
         return AWS_EINVAL;
     return 0;

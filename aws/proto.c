@@ -166,20 +166,19 @@ void aws_error_decode(aws_proto proto, long status, const aws_headers *headers,
         return;
     size_t left = 0;
     const char *b = body ? skip_ws(body, len, &left) : "";
-    int structured = 0;
-    if (left > 0 && b[0] == '{') {
+    if (left > 0 && b[0] == '{')
         decode_json(b, left, code, code_len, msg, msg_len);
-        structured = 1;
-    } else if (left > 0 && b[0] == '<') {
+    else if (left > 0 && b[0] == '<')
         decode_xml(b, left, code, code_len, msg, msg_len);
-        structured = 1;
-    }
+    int from_body = code[0] || msg[0];
     const char *et = headers ? aws_headers_get(headers, "X-Amzn-ErrorType") : NULL;
     if (et && *et && (proto == AWS_PROTO_REST_JSON || !code[0]))
         put_code(code, code_len, et);
     if (!code[0])
         snprintf(code, code_len, "HTTP %ld", status);
-    if (!structured && !msg[0] && left > 0)
+    /* A body that named nothing (a proxy's HTML page, plain text): its
+     * beginning, on one line, is the best message there is. */
+    if (!from_body && left > 0)
         put_line(msg, msg_len, b, left < 200 ? left : 200);
 }
 
