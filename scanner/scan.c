@@ -204,13 +204,45 @@ static void account_targets(account *a, const scanner_strv *regions)
     pump(s);
 }
 
+static int regions_all(const config_list *cl)
+{
+    return cl->n == 0 || (cl->n == 1 && strcmp(cl->v[0], "all") == 0);
+}
+
 static void on_regions(int err, const char *code, const char *message,
                        scanner_strv *regions, void *ud)
 {
     account *a = ud;
-    a->s->extra_calls++;
+    scan *s = a->s;
+    const config_list *cl = &s->o->cfg->regions;
+    s->extra_calls++;
+    if (!regions_all(cl)) {
+        /* An explicit list: scan the listed regions that are enabled in
+         * this account; one gap for each that is not (its calls would all
+         * fail).  Without DescribeRegions, scan the list as it is. */
+        scanner_strv list;
+        scanner_strv_init(&list);
+        if (err)
+            aws_log_info("%s: DescribeRegions: %s: %s (scanning the listed regions)",
+                         a->id, code, message);
+        for (size_t i = 0; i < cl->n; i++) {
+            if (!err && !scanner_strv_contains(regions, cl->v[i])) {
+                char msg[160];
+                snprintf(msg, sizeof(msg), "region %s is not enabled in account %s "
+                         "(opt-in region not opted in, or unknown)", cl->v[i], a->id);
+                scanner_findings_add_gap(s->out, a->id, cl->v[i], "DescribeRegions",
+                                         "RegionNotEnabled", msg);
+                aws_log_warn("%s/%s: RegionNotEnabled: %s", a->id, cl->v[i], msg);
+                continue;
+            }
+            scanner_strv_add(&list, cl->v[i]);
+        }
+        account_targets(a, &list);
+        scanner_strv_finish(&list);
+        return;
+    }
     if (err) {
-        scanner_findings_add_gap(a->s->out, a->id, "*", "DescribeRegions", code, message);
+        scanner_findings_add_gap(s->out, a->id, "*", "DescribeRegions", code, message);
         aws_log_warn("%s/*/DescribeRegions: %s: %s", a->id, code, message);
         account_targets(a, NULL);   /* IAM is global: still scanned */
         return;
@@ -221,24 +253,18 @@ static void on_regions(int err, const char *code, const char *message,
 static void account_regions(account *a)
 {
     scan *s = a->s;
-    const config_list *cl = &s->o->cfg->regions;
-    int all = cl->n == 0 || (cl->n == 1 && strcmp(cl->v[0], "all") == 0);
     int regional = s->collect_acm || s->collect_apigw || s->collect_apigwv2;
-    if (!all || !regional) {
-        scanner_strv list;
-        scanner_strv_init(&list);
-        for (size_t i = 0; i < cl->n && !all; i++)
-            scanner_strv_add(&list, cl->v[i]);
-        account_targets(a, &list);
-        scanner_strv_finish(&list);
+    if (!regional) {
+        account_targets(a, NULL);
         return;
     }
     int rc = scanner_discover_regions(s->o->client, a->creds, a->id, s->o->home_region,
                                       on_regions, a);
     if (rc != 0) {
-        scanner_findings_add_gap(s->out, a->id, "*", "DescribeRegions", "InternalError",
-                                 aws_strerror(rc));
-        account_targets(a, NULL);
+        scanner_strv none;
+        scanner_strv_init(&none);
+        on_regions(rc, "InternalError", aws_strerror(rc), &none, a);
+        s->extra_calls--;
     }
 }
 

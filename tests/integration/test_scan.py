@@ -156,6 +156,19 @@ class ScanTest(unittest.TestCase):
         self.assertEqual(doc["stats"]["account_regions"], 4 * len(enabled) + 4)
         self.assert_findings(doc, self.expected())
 
+    def test_listed_region_not_enabled_is_one_gap_per_account(self):
+        # ap-east-1 is an opt-in region that moto reports as not opted in.
+        r = self.scan("--regions", "us-east-1,ap-east-1", "--format", "json", "--fail-on", "none")
+        self.assertEqual(r.rc, 3, r)
+        doc = r.json()
+        gaps = sorted((g["account_id"], g["region"], g["operation"], g["error_code"])
+                      for g in doc["coverage_gaps"])
+        self.assertEqual(gaps, sorted((a, "ap-east-1", "DescribeRegions", "RegionNotEnabled")
+                                      for a in self.acct.values()))
+        self.assertEqual(doc["stats"]["account_regions"], 4 + 4)
+        self.assert_findings(doc, [e for e in self.expected()
+                                   if e["region"] in ("us-east-1", "global")])
+
     def test_accounts_flag_scans_only_those(self):
         r = self.scan("--accounts", self.acct["dev"], "--regions", "eu-west-1", "--format", "json")
         doc = r.json()
