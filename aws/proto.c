@@ -93,8 +93,8 @@ static const char *json_str(json_object *o, const char *key)
     return NULL;
 }
 
-static void decode_json(const char *body, size_t len, char *code, size_t code_len,
-                        char *msg, size_t msg_len)
+static void decode_json(aws_proto proto, const char *body, size_t len, char *code,
+                        size_t code_len, char *msg, size_t msg_len)
 {
     if (len > INT_MAX)
         return;
@@ -104,7 +104,16 @@ static void decode_json(const char *body, size_t len, char *code, size_t code_le
     json_object *o = json_tokener_parse_ex(tok, body, (int)len);
     if (o && json_tokener_get_error(tok) == json_tokener_success &&
         json_object_is_type(o, json_type_object)) {
-        const char *c = json_str(o, "__type");
+        /* botocore: awsJson reads __type; REST-JSON prefers code / Code and
+         * falls back to __type. */
+        const char *c = NULL;
+        if (proto == AWS_PROTO_REST_JSON) {
+            c = json_str(o, "code");
+            if (!c)
+                c = json_str(o, "Code");
+        }
+        if (!c)
+            c = json_str(o, "__type");
         if (!c)
             c = json_str(o, "code");
         if (!c)
@@ -167,7 +176,7 @@ void aws_error_decode(aws_proto proto, long status, const aws_headers *headers,
     size_t left = 0;
     const char *b = body ? skip_ws(body, len, &left) : "";
     if (left > 0 && b[0] == '{')
-        decode_json(b, left, code, code_len, msg, msg_len);
+        decode_json(proto, b, left, code, code_len, msg, msg_len);
     else if (left > 0 && b[0] == '<')
         decode_xml(b, left, code, code_len, msg, msg_len);
     int from_body = code[0] || msg[0];
