@@ -9,7 +9,10 @@
 #include <cmocka.h>
 
 #include "aws/error.h"
+#include "config/config.h"
 #include "scanner/collect.h"
+#include "scanner/discover.h"
+#include "scanner/scan.h"
 
 #define B(s) (s), strlen(s)
 
@@ -539,6 +542,144 @@ static void arn_partition(void **state)
     assert_string_equal(scanner_arn_partition(NULL, b, sizeof(b)), "aws");
 }
 
+/* ---- discovery ------------------------------------------------------------ */
+
+static void org_accounts(void **state)
+{
+    (void)state;
+    scanner_strv ids;
+    scanner_strv_init(&ids);
+    size_t skipped = 0;
+    char *next = NULL, err[256] = "";
+    /* moto's shape (State and the deprecated Status), plus a suspended one
+     * that only has Status and a closed one. */
+    assert_int_equal(scanner_org_parse_accounts(
+        B("{\"Accounts\": [{\"Id\": \"123456789012\", \"Arn\": \"arn:aws:organizations::123456789012:"
+          "account/o-psbfv7snz2/123456789012\", \"Email\": \"master@example.com\", \"Name\": \"master\", "
+          "\"Status\": \"ACTIVE\", \"State\": \"ACTIVE\", \"JoinedMethod\": \"CREATED\", "
+          "\"JoinedTimestamp\": 1795424053.355559}, {\"Id\": \"210987654321\", \"Status\": \"SUSPENDED\"}, "
+          "{\"Id\": \"111122223333\", \"Status\": \"ACTIVE\", \"State\": \"CLOSED\"}, "
+          "{\"Id\": \"444455556666\", \"Status\": \"ACTIVE\"}], \"NextToken\": \"n2\"}"),
+        &ids, &skipped, &next, err, sizeof(err)), 0);
+    assert_int_equal(ids.n, 2);
+    assert_string_equal(ids.v[0], "123456789012");
+    assert_string_equal(ids.v[1], "444455556666");
+    assert_int_equal(skipped, 2);
+    assert_string_equal(next, "n2");
+    free(next);
+    /* moto's last page: "NextToken": null */
+    assert_int_equal(scanner_org_parse_accounts(B("{\"Accounts\": [], \"NextToken\": null}"), &ids,
+                                                NULL, &next, err, sizeof(err)), 0);
+    assert_null(next);
+    /* Malformed: bad id kept out and reported; others kept. */
+    assert_int_equal(scanner_org_parse_accounts(
+        B("{\"Accounts\": [{\"Id\": \"12345\", \"State\": \"ACTIVE\"}, {\"Id\": \"999999999999\", "
+          "\"State\": \"ACTIVE\"}, {\"Id\": \"888888888888\"}]}"),
+        &ids, NULL, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "Accounts[0]"));
+    assert_int_equal(ids.n, 3);
+    assert_int_equal(scanner_org_parse_accounts(B("{\"Accounts\": \"x\"}"), &ids, NULL, &next, err,
+                                                sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_org_parse_accounts(B("not json"), &ids, NULL, &next, err, sizeof(err)),
+                     AWS_EPARSE);
+    scanner_strv_finish(&ids);
+
+    scanner_strv_init(&ids);
+    assert_int_equal(scanner_org_parse_children(
+        B("{\"Children\": [{\"Id\": \"ou-96me-ozi6lw71\", \"Type\": \"ORGANIZATIONAL_UNIT\"}]}"),
+        &ids, &next, err, sizeof(err)), 0);
+    assert_int_equal(ids.n, 1);
+    assert_string_equal(ids.v[0], "ou-96me-ozi6lw71");
+    assert_null(next);
+    assert_int_equal(scanner_org_parse_children(B("{\"Children\": [{\"Type\": \"ACCOUNT\"}]}"), &ids,
+                                                &next, err, sizeof(err)), AWS_EPARSE);
+    scanner_strv_finish(&ids);
+
+    char *b = scanner_org_body("ou-96me-ozi6lw71", "ORGANIZATIONAL_UNIT", "t/1");
+    assert_string_equal(b, "{\"ParentId\":\"ou-96me-ozi6lw71\",\"ChildType\":\"ORGANIZATIONAL_UNIT\","
+                           "\"NextToken\":\"t/1\"}");
+    free(b);
+    b = scanner_org_body(NULL, NULL, NULL);
+    assert_string_equal(b, "{}");
+    free(b);
+    assert_true(scanner_org_error_falls_back("AWSOrganizationsNotInUseException"));
+    assert_true(scanner_org_error_falls_back("AccessDeniedException"));
+    assert_false(scanner_org_error_falls_back("TooManyRequestsException"));
+}
+
+static void ec2_regions(void **state)
+{
+    (void)state;
+    scanner_strv r;
+    scanner_strv_init(&r);
+    char err[256] = "";
+    assert_int_equal(scanner_ec2_parse_regions(B(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<DescribeRegionsResponse xmlns=\"http://ec2."
+        "amazonaws.com/doc/2016-11-15/\"><requestId>59dbff89</requestId><regionInfo><item><optInStatus>"
+        "opt-in-not-required</optInStatus><regionName>us-east-1</regionName><regionEndpoint>ec2.us-east-1"
+        ".amazonaws.com</regionEndpoint></item><item><optInStatus>not-opted-in</optInStatus><regionName>"
+        "ap-east-1</regionName></item><item><optInStatus>opted-in</optInStatus><regionName>me-south-1"
+        "</regionName></item><item><regionName>eu-west-1</regionName></item></regionInfo>"
+        "</DescribeRegionsResponse>"), &r, err, sizeof(err)), 0);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.v[0], "us-east-1");
+    assert_string_equal(r.v[1], "me-south-1");
+    assert_string_equal(r.v[2], "eu-west-1");
+    assert_int_equal(scanner_ec2_parse_regions(B(
+        "<DescribeRegionsResponse><regionInfo><item><regionName>US_EAST;1</regionName></item>"
+        "<item><regionName>us-west-2</regionName></item></regionInfo></DescribeRegionsResponse>"),
+        &r, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(r.n, 4);
+    assert_int_equal(scanner_ec2_parse_regions(B(
+        "<Response><Errors><Error><Code>UnauthorizedOperation</Code></Error></Errors></Response>"),
+        &r, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_ec2_parse_regions(B("<DescribeRegionsResponse>"), &r, err, sizeof(err)),
+                     AWS_EPARSE);
+    scanner_strv_finish(&r);
+}
+
+static void account_filters(void **state)
+{
+    (void)state;
+    config c;
+    config_init(&c);
+    assert_int_equal(config_list_parse(&c.exclude_accounts, "222222222222"), 0);
+    scanner_strv ids, excl;
+    scanner_strv_init(&ids);
+    scanner_strv_init(&excl);
+    const char *in[] = { "111111111111", "222222222222", "333333333333", "111111111111", "444444444444" };
+    for (size_t i = 0; i < 5; i++)
+        scanner_strv_add(&ids, in[i]);
+    scanner_strv_add(&excl, "444444444444");
+    scanner_accounts_filter(&ids, &c, &excl);
+    assert_int_equal(ids.n, 2);
+    assert_string_equal(ids.v[0], "111111111111");
+    assert_string_equal(ids.v[1], "333333333333");
+    assert_int_equal(config_list_parse(&c.include_accounts, "333333333333"), 0);
+    scanner_accounts_filter(&ids, &c, NULL);
+    assert_int_equal(ids.n, 1);
+    assert_string_equal(ids.v[0], "333333333333");
+    scanner_strv_finish(&ids);
+    scanner_strv_finish(&excl);
+    config_finish(&c);
+}
+
+static void sts_error_codes(void **state)
+{
+    (void)state;
+    char b[64];
+    assert_string_equal(scanner_sts_error_code(
+        "AssumeRole arn:aws:iam::210987654321:role/CertSweepAudit: AccessDenied: User: "
+        "arn:aws:iam::123456789012:user/x is not authorized", b, sizeof(b)), "AccessDenied");
+    assert_string_equal(scanner_sts_error_code("GetCallerIdentity: ExpiredToken: The security token "
+                                               "included in the request is expired", b, sizeof(b)),
+                        "ExpiredToken");
+    assert_string_equal(scanner_sts_error_code("AssumeRole arn:x: could not connect", b, sizeof(b)),
+                        "AssumeRoleFailed");
+    assert_string_equal(scanner_sts_error_code(NULL, b, sizeof(b)), "AssumeRoleFailed");
+    assert_string_equal(scanner_sts_error_code("no colon here", b, sizeof(b)), "AssumeRoleFailed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,6 +699,10 @@ int main(void)
         cmocka_unit_test(iam_server_certs),
         cmocka_unit_test(iam_server_certs_malformed),
         cmocka_unit_test(arn_partition),
+        cmocka_unit_test(org_accounts),
+        cmocka_unit_test(ec2_regions),
+        cmocka_unit_test(account_filters),
+        cmocka_unit_test(sts_error_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
