@@ -22,7 +22,10 @@ State is seeded with POST /_double/state (JSON, replaces the state):
         {"clientCertificateId": "...", "createdDate": 1700000000,
          "expirationDate": 1731536000, "description": "..."}]}},
    "stage_client_certificates": {"<account>": {"<region>": {
-        "<restApiId>/<stageName>": "<clientCertificateId>"}}}}
+        "<restApiId>/<stageName>": "<clientCertificateId>"}}},
+   "deny_accounts": ["<account>", ...]}
+Requests from a deny_accounts account get 403 AccessDeniedException, as
+when the scanning role lacks apigateway:GET.
 GET /_double/requests returns the client-certificate requests seen
 (account, region, query) so tests can check paging.
 
@@ -40,7 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
               "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 
-STATE = {"client_certificates": {}, "stage_client_certificates": {}}
+STATE = {"client_certificates": {}, "stage_client_certificates": {}, "deny_accounts": []}
 REQUESTS = []
 ACCOUNTS = {}
 LOCK = threading.Lock()
@@ -127,12 +130,19 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["client_certificates"] = new.get("client_certificates", {})
                 STATE["stage_client_certificates"] = new.get("stage_client_certificates", {})
+                STATE["deny_accounts"] = new.get("deny_accounts", [])
                 REQUESTS.clear()
             return self.reply(200, {"ok": True})
         if url.path == "/_double/requests" and self.command == "GET":
             with LOCK:
                 return self.reply(200, list(REQUESTS))
         akid, region = credential(self.headers)
+        with LOCK:
+            deny = list(STATE["deny_accounts"])
+        if deny and akid and account_of(akid) in deny:
+            return self.send_error_json(403, "AccessDeniedException",
+                                        "User: arn:aws:sts::%s:assumed-role/CertSweepAudit/certsweep is not "
+                                        "authorized to perform: apigateway:GET" % account_of(akid))
         if url.path == "/clientcertificates" and self.command == "GET":
             acct = account_of(akid) if akid else None
             if not acct:

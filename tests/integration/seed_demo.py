@@ -233,14 +233,13 @@ class Seeder:
         self.stage_links.setdefault(self.accounts[account], {}).setdefault(region, {})[
             "%s/%s" % (api, stage)] = cid
 
+    def double_state(self):
+        return {"client_certificates": self.client_certs,
+                "stage_client_certificates": self.stage_links}
+
     def push_double(self):
-        if not self.double_url:
-            return
-        data = json.dumps({"client_certificates": self.client_certs,
-                           "stage_client_certificates": self.stage_links}).encode()
-        req = urllib.request.Request(self.double_url + "/_double/state", data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=10).read()
+        if self.double_url:
+            push_double_state(self.double_url, self.double_state())
 
     def run(self):
         self.organization()
@@ -256,7 +255,15 @@ class Seeder:
                              if e["rule"] not in ("client-certificate-rotation",
                                                   "stage-client-certificate")]
         return {"as_of": self.as_of, "as_of_epoch": self.t, "accounts": self.accounts,
-                "ous": self.ous, "expected": self.expected, "healthy": self.healthy}
+                "ous": self.ous, "expected": self.expected, "healthy": self.healthy,
+                "double_state": self.double_state()}
+
+
+def push_double_state(double_url, state):
+    """Replaces the API Gateway double's state (see the double's doc)."""
+    req = urllib.request.Request(double_url + "/_double/state", data=json.dumps(state).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
 
 
 def seed(endpoint, double_url=None, as_of=None):

@@ -142,6 +142,27 @@ class ScanTest(unittest.TestCase):
         self.assertEqual(r.rc, 0, r)          # clean scan: nothing, no gaps
         self.assertEqual(r.json()["findings"], [])
 
+    def test_api_denied_is_a_gap_per_operation_and_other_collectors_go_on(self):
+        dev = self.acct["dev"]
+        state = dict(self.seed["double_state"], deny_accounts=[dev])
+        seed_demo.push_double_state(self.double.url, state)
+        try:
+            r = self.scan("--regions", "us-east-1,eu-west-1", "--format", "json", "--fail-on", "none")
+        finally:
+            seed_demo.push_double_state(self.double.url, self.seed["double_state"])
+        self.assertEqual(r.rc, 3, r)
+        doc = r.json()
+        gaps = sorted((g["account_id"], g["region"], g["operation"], g["error_code"])
+                      for g in doc["coverage_gaps"])
+        self.assertEqual(gaps, sorted((dev, region, op, "AccessDeniedException")
+                                      for region in ("eu-west-1", "us-east-1")
+                                      for op in ("GetClientCertificates", "GetDomainNames",
+                                                 "GetRestApis")))
+        for g in doc["coverage_gaps"]:
+            self.assertIn("apigateway:GET", g["message"])
+        # dev's only finding came from API Gateway; everyone else's are there.
+        self.assert_findings(doc, self.expected(["prod-a", "prod-b", "management"]))
+
     def test_all_regions_uses_each_accounts_enabled_regions(self):
         ec2 = harness.boto_client(self.moto, "ec2")
         enabled = {x["RegionName"] for x in ec2.describe_regions(AllRegions=True)["Regions"]
