@@ -55,7 +55,7 @@ class ScanTest(unittest.TestCase):
 
     # ---- helpers -------------------------------------------------------------
     def env(self, sts_proxy=False, extra=None):
-        e = harness.env_credentials()
+        e = harness.env_credentials(session_token=True)
         e["AWS_ENDPOINT_URL_API_GATEWAY"] = self.double.url
         if sts_proxy:
             e["AWS_ENDPOINT_URL_STS"] = self.sts_proxy.url
