@@ -23,7 +23,8 @@ State is seeded with POST /_double/state (JSON, replaces the state):
          "expirationDate": 1731536000, "description": "..."}]}},
    "stage_client_certificates": {"<account>": {"<region>": {
         "<restApiId>/<stageName>": "<clientCertificateId>"}}},
-   "deny_accounts": ["<account>", ...]}
+   "deny_accounts": ["<account>", ...],
+   "page_size": N}             (pages at most N long, whatever the limit)
 Requests from a deny_accounts account get 403 AccessDeniedException, as
 when the scanning role lacks apigateway:GET.
 GET /_double/requests returns the client-certificate requests seen
@@ -43,7 +44,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
               "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 
-STATE = {"client_certificates": {}, "stage_client_certificates": {}, "deny_accounts": []}
+STATE = {"client_certificates": {}, "stage_client_certificates": {}, "deny_accounts": [],
+         "page_size": None}
 REQUESTS = []
 ACCOUNTS = {}
 LOCK = threading.Lock()
@@ -131,6 +133,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["client_certificates"] = new.get("client_certificates", {})
                 STATE["stage_client_certificates"] = new.get("stage_client_certificates", {})
                 STATE["deny_accounts"] = new.get("deny_accounts", [])
+                STATE["page_size"] = new.get("page_size")
                 REQUESTS.clear()
             return self.reply(200, {"ok": True})
         if url.path == "/_double/requests" and self.command == "GET":
@@ -152,7 +155,10 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 REQUESTS.append({"account": acct, "region": region, "query": url.query})
                 items = list(STATE["client_certificates"].get(acct, {}).get(region, []))
+                page_size = STATE["page_size"]
             limit = int(q.get("limit", ["25"])[0])
+            if page_size:
+                limit = min(limit, page_size)
             start = int(q.get("position", ["0"])[0])
             page = items[start:start + limit]
             out = {"item": page}

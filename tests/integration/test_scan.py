@@ -163,6 +163,24 @@ class ScanTest(unittest.TestCase):
         # dev's only finding came from API Gateway; everyone else's are there.
         self.assert_findings(doc, self.expected(["prod-a", "prod-b", "management"]))
 
+    def test_client_certificates_are_read_page_by_page(self):
+        state = json.loads(json.dumps(self.seed["double_state"]))
+        certs = state["client_certificates"][self.acct["prod-a"]]["us-east-1"]
+        certs.reverse()          # the certificate with findings comes on page 2
+        self.assertEqual(certs[1]["clientCertificateId"], "rot8me0001")
+        seed_demo.push_double_state(self.double.url, dict(state, page_size=1))
+        try:
+            r = self.scan("--accounts", self.acct["prod-a"], "--regions", "us-east-1", "--format", "json")
+            seen = json.loads(urllib.request.urlopen(self.double.url + "/_double/requests").read())
+        finally:
+            seed_demo.push_double_state(self.double.url, self.seed["double_state"])
+        queries = [q["query"] for q in seen]
+        self.assertEqual(len(queries), 2, queries)     # two certificates, one a page
+        self.assertNotIn("position=", queries[0])
+        self.assertIn("position=1", queries[1])
+        self.assert_findings(r.json(), [e for e in self.expected(["prod-a"])
+                                        if e["region"] in ("us-east-1", "global")])
+
     def test_all_regions_uses_each_accounts_enabled_regions(self):
         ec2 = harness.boto_client(self.moto, "ec2")
         enabled = {x["RegionName"] for x in ec2.describe_regions(AllRegions=True)["Regions"]
