@@ -55,6 +55,18 @@ int scanner_xml_time(const char *text, int64_t *out);
 /* The partition of an ARN ("aws" when unreadable). */
 const char *scanner_arn_partition(const char *arn, char *buf, size_t n);
 
+/* A paging token member (NextToken, nextToken, position): *out is a copy,
+ * NULL when absent or empty.  Returns 0 or AWS_ENOMEM. */
+int scanner_json_token(struct json_object *obj, const char *key, char **out);
+
+/* Unreadable items of a list answer: the first one's reason is written to
+ * err (printf format), later ones are only counted in *bad. */
+void scanner_note_bad(size_t *bad, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 0 when bad is 0; else AWS_EPARSE, with " (and N more unreadable items)"
+ * appended to err when there was more than one. */
+int scanner_bad_result(size_t bad, char *err, size_t errlen);
+
 /* ---- ACM (JSON 1.1, target prefix CertificateManager) ------------------- */
 
 /* The ListCertificates request body: every key type of the ACM model in
@@ -166,5 +178,29 @@ typedef void (*scanner_call_handler)(scanner_target *t, const aws_result *r,
                                      void *ud);
 int scanner_target_call(scanner_target *t, const aws_call *call,
                         scanner_call_handler handler, void *ud);
+
+/* A call of the target: to its call region, rate-limited per account,
+ * with its credentials and the SCANNER_MAX_BODY answer cap; the caller
+ * fills in the rest (target, path, query, body). */
+aws_call scanner_target_call_init(const scanner_target *t, aws_service svc,
+                                  aws_proto proto, const char *op);
+/* As scanner_target_call, for a call that lists or describes records of
+ * source src: when it fails (an error answer, or it cannot start) src is
+ * marked incomplete in t->set as well. */
+int scanner_target_call_src(scanner_target *t, scanner_source src,
+                            const aws_call *call, scanner_call_handler handler,
+                            void *ud);
+/* A coverage gap that also marks source src incomplete in t->set (the
+ * records of src for this target are not all there). */
+void scanner_target_source_gap(scanner_target *t, scanner_source src,
+                               const char *op, const char *code,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A ParseError gap of op for source src (counted in parse_errors, src
+ * marked incomplete): the message is err for AWS_EPARSE, else the name of
+ * rc.  what (may be NULL) prefixes the message ("restapi abc: ..."). */
+void scanner_target_parse_gap(scanner_target *t, scanner_source src,
+                              const char *op, const char *what, int rc,
+                              const char *err);
 
 #endif

@@ -75,25 +75,15 @@ int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
         struct json_object *it = json_object_array_get_idx(list, i);
         const char *arn = scanner_json_str(it, "CertificateArn");
         if (!arn || !*arn) {
-            if (!bad++)
-                snprintf(err, errlen, "CertificateSummaryList[%zu] has no CertificateArn", i);
+            scanner_note_bad(&bad, err, errlen,
+                             "CertificateSummaryList[%zu] has no CertificateArn", i);
             continue;
         }
         if ((rc = scanner_strv_add(arns, arn)) != 0)
             goto out;
     }
-    const char *nt = scanner_json_str(o, "NextToken");
-    if (nt && *nt && !(*next = strdup(nt))) {
-        rc = AWS_ENOMEM;
-        goto out;
-    }
-    if (bad) {
-        if (bad > 1) {
-            size_t l = strlen(err);
-            snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
-        }
-        rc = AWS_EPARSE;
-    }
+    if ((rc = scanner_json_token(o, "NextToken", next)) == 0)
+        rc = scanner_bad_result(bad, err, errlen);
 out:
     json_object_put(o);
     return rc;
@@ -169,6 +159,15 @@ int scanner_acm_parse_describe(const char *body, size_t len,
         rc = AWS_EPARSE;
         goto out;
     }
+    /* A certificate that exists has a NotAfter; without it no rule could
+     * judge it, and it would go missing without a word. */
+    if (r->not_after == 0 && r->status && (strcmp(r->status, "ISSUED") == 0 ||
+                                           strcmp(r->status, "INACTIVE") == 0 ||
+                                           strcmp(r->status, "EXPIRED") == 0)) {
+        snprintf(err, errlen, "%s: %s certificate has no NotAfter", arn, r->status);
+        rc = AWS_EPARSE;
+        goto out;
+    }
 
     struct json_object *rs;
     if (json_object_object_get_ex(c, "RenewalSummary", &rs) &&
@@ -235,8 +234,6 @@ out:
 
 /* ---- I/O ----------------------------------------------------------------- */
 
-static void describe_one(scanner_target *t, const char *arn);
-
 static void on_describe(scanner_target *t, const aws_result *res, void *ud)
 {
     char *arn = ud;
@@ -245,50 +242,45 @@ static void on_describe(scanner_target *t, const aws_result *res, void *ud)
         scanner_record *r = NULL;
         int rc = scanner_acm_parse_describe(res->body, res->body_len, t->account_id,
                                             t->region, &r, err, sizeof(err));
-        if (rc == 0) {
-            if (scanner_record_set_add(&t->set, r) != 0)
-                scanner_target_gap(t, "DescribeCertificate", "InternalError",
-                                   "%s: out of memory", arn);
-        } else {
-            t->parse_errors++;
-            scanner_target_gap(t, "DescribeCertificate", "ParseError", "%s: %s",
-                               arn, rc == AWS_EPARSE ? err : aws_strerror(rc));
-        }
+        if (rc != 0)
+            scanner_target_parse_gap(t, SCANNER_SRC_ACM, "DescribeCertificate", arn, rc, err);
+        else if (scanner_record_set_add(&t->set, r) != 0)
+            scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
+                                      "InternalError", "%s: out of memory", arn);
     }
     free(arn);
+}
+
+/* One ACM call (JSON 1.1) of source ACM with a JSON body. */
+static void acm_call(scanner_target *t, const char *op, const char *target,
+                     const char *body, scanner_call_handler handler, void *ud)
+{
+    aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, op);
+    call.target = target;
+    call.json_version = "1.1";
+    call.body = body;
+    call.body_len = strlen(body);
+    if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, handler, ud) != 0)
+        free(ud);
 }
 
 static void describe_one(scanner_target *t, const char *arn)
 {
     char *body = NULL, *ud = strdup(arn);
     struct json_object *o = json_object_new_object();
-    if (!ud || !o) {
-        scanner_target_gap(t, "DescribeCertificate", "InternalError", "%s: out of memory", arn);
-        goto out;
+    const char *s = NULL;
+    if (ud && o) {
+        json_object_object_add(o, "CertificateArn", json_object_new_string(arn));
+        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     }
-    json_object_object_add(o, "CertificateArn", json_object_new_string(arn));
-    body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    if (!body) {
-        scanner_target_gap(t, "DescribeCertificate", "InternalError", "%s: out of memory", arn);
-        goto out;
+    if (!s || !(body = strdup(s))) {
+        scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate", "InternalError",
+                                  "%s: out of memory", arn);
+        free(ud);
+    } else {
+        acm_call(t, "DescribeCertificate", "CertificateManager.DescribeCertificate", body,
+                 on_describe, ud);
     }
-    aws_call call = {
-        .service = AWS_SVC_ACM,
-        .region = t->call_region,
-        .rate_key = t->account_id,
-        .creds = t->creds,
-        .proto = AWS_PROTO_JSON,
-        .op = "DescribeCertificate",
-        .target = "CertificateManager.DescribeCertificate",
-        .json_version = "1.1",
-        .body = body,
-        .body_len = strlen(body),
-        .max_response = SCANNER_MAX_BODY,
-    };
-    if (scanner_target_call(t, &call, on_describe, ud) == 0)
-        ud = NULL;
-out:
-    free(ud);
     free(body);
     json_object_put(o);
 }
@@ -305,11 +297,8 @@ static void on_list(scanner_target *t, const aws_result *res, void *ud)
     char *next = NULL;
     char err[256] = "";
     int rc = scanner_acm_parse_list(res->body, res->body_len, &arns, &next, err, sizeof(err));
-    if (rc != 0) {
-        t->parse_errors++;
-        scanner_target_gap(t, "ListCertificates", "ParseError", "%s",
-                           rc == AWS_EPARSE ? err : aws_strerror(rc));
-    }
+    if (rc != 0)
+        scanner_target_parse_gap(t, SCANNER_SRC_ACM, "ListCertificates", NULL, rc, err);
     for (size_t i = 0; i < arns.n; i++)
         describe_one(t, arns.v[i]);
     if (next)
@@ -322,23 +311,11 @@ static void list_page(scanner_target *t, const char *next)
 {
     char *body = scanner_acm_list_body(next);
     if (!body) {
-        scanner_target_gap(t, "ListCertificates", "InternalError", "out of memory");
+        scanner_target_source_gap(t, SCANNER_SRC_ACM, "ListCertificates", "InternalError",
+                                  "out of memory");
         return;
     }
-    aws_call call = {
-        .service = AWS_SVC_ACM,
-        .region = t->call_region,
-        .rate_key = t->account_id,
-        .creds = t->creds,
-        .proto = AWS_PROTO_JSON,
-        .op = "ListCertificates",
-        .target = "CertificateManager.ListCertificates",
-        .json_version = "1.1",
-        .body = body,
-        .body_len = strlen(body),
-        .max_response = SCANNER_MAX_BODY,
-    };
-    scanner_target_call(t, &call, on_list, NULL);
+    acm_call(t, "ListCertificates", "CertificateManager.ListCertificates", body, on_list, NULL);
     free(body);
 }
 

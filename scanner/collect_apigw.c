@@ -4,6 +4,7 @@
 #include "scanner/collect.h"
 
 #include "aws/buf.h"
+#include "aws/endpoints.h"
 #include "aws/error.h"
 
 #include <json-c/json.h>
@@ -12,50 +13,64 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The list of a paged API Gateway v1 answer: "item" on the wire (botocore's
- * locationName); "items" accepted as well. */
-static int get_items(struct json_object *o, struct json_object **items,
-                     char *err, size_t errlen)
+/* One page of a paged API Gateway v1 answer: the list is "item" on the
+ * wire (botocore's locationName); "items" is accepted as well. */
+typedef struct page {
+    struct json_object *o, *items;
+    size_t bad;                     /* unreadable items */
+} page;
+
+static int page_open(page *p, const char *body, size_t len, char *err, size_t errlen)
 {
-    *items = NULL;
+    memset(p, 0, sizeof(*p));
+    if (!(p->o = scanner_json_parse(body, len, err, errlen)))
+        return AWS_EPARSE;
     struct json_object *v = NULL;
-    if (!json_object_object_get_ex(o, "item", &v))
-        json_object_object_get_ex(o, "items", &v);
-    if (!v)
-        return 0;
-    if (!json_object_is_type(v, json_type_array)) {
+    if (!json_object_object_get_ex(p->o, "item", &v))
+        json_object_object_get_ex(p->o, "items", &v);
+    if (v && !json_object_is_type(v, json_type_array)) {
         snprintf(err, errlen, "item is not a list");
         return AWS_EPARSE;
     }
-    *items = v;
+    p->items = v;
     return 0;
 }
 
-static int get_position(struct json_object *o, char **position)
+static size_t page_len(const page *p)
 {
-    *position = NULL;
-    const char *p = scanner_json_str(o, "position");
-    if (p && *p && !(*position = strdup(p)))
-        return AWS_ENOMEM;
-    return 0;
+    return p->items ? json_object_array_length(p->items) : 0;
 }
 
-static void note_bad(size_t *bad, char *err, size_t errlen, size_t i,
-                     const char *what)
+/* Item i when it has a non-empty string `key` (*name) and, when time_key
+ * is set, a readable (or absent) timestamp (*when); NULL otherwise, the
+ * item counted as unreadable. */
+static struct json_object *page_item(page *p, size_t i, const char *key, const char **name,
+                                     const char *time_key, int64_t *when,
+                                     char *err, size_t errlen)
 {
-    if (!(*bad)++)
-        snprintf(err, errlen, "item[%zu]: %s", i, what);
-}
-
-static int finish_bad(size_t bad, char *err, size_t errlen)
-{
-    if (!bad)
-        return 0;
-    if (bad > 1) {
-        size_t l = strlen(err);
-        snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
+    struct json_object *it = json_object_array_get_idx(p->items, i);
+    *name = scanner_json_str(it, key);
+    if (!*name || !**name) {
+        scanner_note_bad(&p->bad, err, errlen, "item[%zu]: no %s", i, key);
+        return NULL;
     }
-    return AWS_EPARSE;
+    if (time_key && scanner_json_time(it, time_key, when) < 0) {
+        scanner_note_bad(&p->bad, err, errlen, "item[%zu]: %s is not a timestamp", i, time_key);
+        return NULL;
+    }
+    return it;
+}
+
+/* Ends the page: rc, else the paging token (position may be NULL), else
+ * AWS_EPARSE for unreadable items. */
+static int page_close(page *p, int rc, char **position, char *err, size_t errlen)
+{
+    if (rc == 0 && position)
+        rc = scanner_json_token(p->o, "position", position);
+    if (rc == 0)
+        rc = scanner_bad_result(p->bad, err, errlen);
+    json_object_put(p->o);
+    return rc;
 }
 
 static char *synth_arn(const char *region, const char *fmt, ...)
@@ -67,11 +82,10 @@ static char *synth_arn(const char *region, const char *fmt, ...)
 {
     aws_buf buf;
     aws_buf_init(&buf, 2048);
-    const char *part = strncmp(region, "cn-", 3) == 0 ? "aws-cn"
-                     : strncmp(region, "us-gov-", 7) == 0 ? "aws-us-gov" : "aws";
     va_list ap;
     va_start(ap, fmt);
-    int rc = aws_buf_printf(&buf, "arn:%s:apigateway:%s::", part, region);
+    int rc = aws_buf_printf(&buf, "arn:%s:apigateway:%s::", aws_region_partition(region),
+                            region);
     if (rc == 0)
         rc = aws_buf_vprintf(&buf, fmt, ap);
     va_end(ap);
@@ -88,26 +102,18 @@ int scanner_apigw_parse_client_certs(const char *body, size_t len,
                                      char *err, size_t errlen)
 {
     *position = NULL;
-    struct json_object *o = scanner_json_parse(body, len, err, errlen), *items;
-    if (!o)
-        return AWS_EPARSE;
-    int rc = get_items(o, &items, err, errlen);
-    size_t bad = 0;
-    for (size_t i = 0; rc == 0 && items && i < json_object_array_length(items); i++) {
-        struct json_object *it = json_object_array_get_idx(items, i);
-        const char *id = scanner_json_str(it, "clientCertificateId");
+    page p;
+    int rc = page_open(&p, body, len, err, errlen);
+    for (size_t i = 0; rc == 0 && i < page_len(&p); i++) {
+        const char *id;
         int64_t created = 0, expires = 0;
-        if (!id || !*id) {
-            note_bad(&bad, err, errlen, i, "no clientCertificateId");
+        struct json_object *it = page_item(&p, i, "clientCertificateId", &id, "createdDate",
+                                           &created, err, errlen);
+        if (!it)
             continue;
-        }
         if (scanner_json_time(it, "expirationDate", &expires) != 1) {
-            note_bad(&bad, err, errlen, i,
-                     "expirationDate missing or not a timestamp");
-            continue;
-        }
-        if (scanner_json_time(it, "createdDate", &created) < 0) {
-            note_bad(&bad, err, errlen, i, "createdDate is not a timestamp");
+            scanner_note_bad(&p.bad, err, errlen,
+                             "item[%zu]: expirationDate missing or not a timestamp", i);
             continue;
         }
         scanner_record *r = scanner_record_new(SCANNER_SRC_APIGW_CLIENT_CERT, account, region);
@@ -125,12 +131,7 @@ int scanner_apigw_parse_client_certs(const char *body, size_t len,
         if ((rc = scanner_record_set_add(out, r)) != 0)
             break;                  /* the set freed r */
     }
-    if (rc == 0)
-        rc = get_position(o, position);
-    if (rc == 0)
-        rc = finish_bad(bad, err, errlen);
-    json_object_put(o);
-    return rc;
+    return page_close(&p, rc, position, err, errlen);
 }
 
 int scanner_apigw_parse_rest_apis(const char *body, size_t len,
@@ -138,25 +139,14 @@ int scanner_apigw_parse_rest_apis(const char *body, size_t len,
                                   char *err, size_t errlen)
 {
     *position = NULL;
-    struct json_object *o = scanner_json_parse(body, len, err, errlen), *items;
-    if (!o)
-        return AWS_EPARSE;
-    int rc = get_items(o, &items, err, errlen);
-    size_t bad = 0;
-    for (size_t i = 0; rc == 0 && items && i < json_object_array_length(items); i++) {
-        const char *id = scanner_json_str(json_object_array_get_idx(items, i), "id");
-        if (!id || !*id) {
-            note_bad(&bad, err, errlen, i, "no id");
-            continue;
-        }
-        rc = scanner_strv_add(ids, id);
+    page p;
+    int rc = page_open(&p, body, len, err, errlen);
+    for (size_t i = 0; rc == 0 && i < page_len(&p); i++) {
+        const char *id;
+        if (page_item(&p, i, "id", &id, NULL, NULL, err, errlen))
+            rc = scanner_strv_add(ids, id);
     }
-    if (rc == 0)
-        rc = get_position(o, position);
-    if (rc == 0)
-        rc = finish_bad(bad, err, errlen);
-    json_object_put(o);
-    return rc;
+    return page_close(&p, rc, position, err, errlen);
 }
 
 int scanner_apigw_parse_stages(const char *body, size_t len,
@@ -164,24 +154,16 @@ int scanner_apigw_parse_stages(const char *body, size_t len,
                                const char *rest_api_id,
                                scanner_record_set *out, char *err, size_t errlen)
 {
-    struct json_object *o = scanner_json_parse(body, len, err, errlen), *items;
-    if (!o)
-        return AWS_EPARSE;
-    int rc = get_items(o, &items, err, errlen);
-    size_t bad = 0;
-    for (size_t i = 0; rc == 0 && items && i < json_object_array_length(items); i++) {
-        struct json_object *it = json_object_array_get_idx(items, i);
-        const char *name = scanner_json_str(it, "stageName");
-        const char *cc = scanner_json_str(it, "clientCertificateId");
+    page p;
+    int rc = page_open(&p, body, len, err, errlen);
+    for (size_t i = 0; rc == 0 && i < page_len(&p); i++) {
+        const char *name;
         int64_t created = 0;
-        if (!name || !*name) {
-            note_bad(&bad, err, errlen, i, "no stageName");
+        struct json_object *it = page_item(&p, i, "stageName", &name, "createdDate", &created,
+                                           err, errlen);
+        if (!it)
             continue;
-        }
-        if (scanner_json_time(it, "createdDate", &created) < 0) {
-            note_bad(&bad, err, errlen, i, "createdDate is not a timestamp");
-            continue;
-        }
+        const char *cc = scanner_json_str(it, "clientCertificateId");
         scanner_record *r = scanner_record_new(SCANNER_SRC_APIGW_STAGE, account, region);
         char *arn = synth_arn(region, "/restapis/%s/stages/%s", rest_api_id, name);
         aws_buf id;
@@ -200,10 +182,7 @@ int scanner_apigw_parse_stages(const char *body, size_t len,
         if ((rc = scanner_record_set_add(out, r)) != 0)
             break;                  /* the set freed r */
     }
-    if (rc == 0)
-        rc = finish_bad(bad, err, errlen);
-    json_object_put(o);
-    return rc;
+    return page_close(&p, rc, NULL, err, errlen);
 }
 
 static int add_domain(scanner_record_set *out, struct json_object *it,
@@ -232,24 +211,15 @@ int scanner_apigw_parse_domains(const char *body, size_t len,
                                 char *err, size_t errlen)
 {
     *position = NULL;
-    struct json_object *o = scanner_json_parse(body, len, err, errlen), *items;
-    if (!o)
-        return AWS_EPARSE;
-    int rc = get_items(o, &items, err, errlen);
-    size_t bad = 0;
-    for (size_t i = 0; rc == 0 && items && i < json_object_array_length(items); i++) {
-        struct json_object *it = json_object_array_get_idx(items, i);
-        const char *name = scanner_json_str(it, "domainName");
+    page p;
+    int rc = page_open(&p, body, len, err, errlen);
+    for (size_t i = 0; rc == 0 && i < page_len(&p); i++) {
+        const char *name;
         int64_t uploaded = 0;
-        if (!name || !*name) {
-            note_bad(&bad, err, errlen, i, "no domainName");
+        struct json_object *it = page_item(&p, i, "domainName", &name, "certificateUploadDate",
+                                           &uploaded, err, errlen);
+        if (!it)
             continue;
-        }
-        if (scanner_json_time(it, "certificateUploadDate", &uploaded) < 0) {
-            note_bad(&bad, err, errlen, i,
-                     "certificateUploadDate is not a timestamp");
-            continue;
-        }
         /* A domain serves its regional certificate, or (edge) the
          * us-east-1 one; both can be set during a migration: one record
          * each so neither is missed. */
@@ -269,12 +239,7 @@ int scanner_apigw_parse_domains(const char *body, size_t len,
         if (rc == 0 && !emitted)
             rc = add_domain(out, it, account, region, name, NULL, uploaded);
     }
-    if (rc == 0)
-        rc = get_position(o, position);
-    if (rc == 0)
-        rc = finish_bad(bad, err, errlen);
-    json_object_put(o);
-    return rc;
+    return page_close(&p, rc, position, err, errlen);
 }
 
 /* ---- I/O ----------------------------------------------------------------- */
@@ -283,32 +248,26 @@ enum list_kind { L_CLIENT_CERTS, L_REST_APIS, L_DOMAINS };
 
 static const struct {
     const char *op, *path;
+    scanner_source src;             /* what a failure leaves incomplete */
 } kinds[] = {
-    [L_CLIENT_CERTS] = { "GetClientCertificates", "/clientcertificates" },
-    [L_REST_APIS]    = { "GetRestApis", "/restapis" },
-    [L_DOMAINS]      = { "GetDomainNames", "/domainnames" },
+    [L_CLIENT_CERTS] = { "GetClientCertificates", "/clientcertificates",
+                         SCANNER_SRC_APIGW_CLIENT_CERT },
+    [L_REST_APIS]    = { "GetRestApis", "/restapis", SCANNER_SRC_APIGW_STAGE },
+    [L_DOMAINS]      = { "GetDomainNames", "/domainnames", SCANNER_SRC_APIGW_DOMAIN },
 };
 
 static void list_page(scanner_target *t, enum list_kind k, const char *position);
-
-static void parse_gap(scanner_target *t, const char *op, int rc, const char *err)
-{
-    t->parse_errors++;
-    scanner_target_gap(t, op, "ParseError", "%s", rc == AWS_EPARSE ? err : aws_strerror(rc));
-}
 
 static void on_stages(scanner_target *t, const aws_result *res, void *ud)
 {
     char *api_id = ud;
     if (res->err == 0) {
-        char err[256] = "";
+        char err[256] = "", what[300];
         int rc = scanner_apigw_parse_stages(res->body, res->body_len, t->account_id,
                                             t->region, api_id, &t->set, err, sizeof(err));
-        if (rc != 0) {
-            char e2[300];
-            snprintf(e2, sizeof(e2), "restapi %s: %s", api_id, err);
-            parse_gap(t, "GetStages", rc, e2);
-        }
+        snprintf(what, sizeof(what), "restapi %s", api_id);
+        if (rc != 0)
+            scanner_target_parse_gap(t, SCANNER_SRC_APIGW_STAGE, "GetStages", what, rc, err);
     }
     free(api_id);
 }
@@ -321,21 +280,15 @@ static void get_stages(scanner_target *t, const char *api_id)
     if (!ud || aws_buf_puts(&path, "/restapis/") ||
         aws_buf_urlencode(&path, api_id, strlen(api_id), 0) ||
         aws_buf_puts(&path, "/stages")) {
-        scanner_target_gap(t, "GetStages", "InternalError", "out of memory");
+        scanner_target_source_gap(t, SCANNER_SRC_APIGW_STAGE, "GetStages", "InternalError",
+                                  "out of memory");
         goto out;
     }
-    aws_call call = {
-        .service = AWS_SVC_APIGATEWAY,
-        .region = t->call_region,
-        .rate_key = t->account_id,
-        .creds = t->creds,
-        .proto = AWS_PROTO_REST_JSON,
-        .op = "GetStages",
-        .method = "GET",
-        .path = path.data,
-        .max_response = SCANNER_MAX_BODY,
-    };
-    if (scanner_target_call(t, &call, on_stages, ud) == 0)
+    aws_call call = scanner_target_call_init(t, AWS_SVC_APIGATEWAY, AWS_PROTO_REST_JSON,
+                                             "GetStages");
+    call.method = "GET";
+    call.path = path.data;
+    if (scanner_target_call_src(t, SCANNER_SRC_APIGW_STAGE, &call, on_stages, ud) == 0)
         ud = NULL;
 out:
     free(ud);
@@ -366,7 +319,7 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
                                          t->region, &t->set, &position, err, sizeof(err));
     }
     if (rc != 0)
-        parse_gap(t, kinds[k].op, rc, err);
+        scanner_target_parse_gap(t, kinds[k].src, kinds[k].op, NULL, rc, err);
     if (position)
         list_page(t, k, position);
     free(position);
@@ -379,23 +332,17 @@ static void list_page(scanner_target *t, enum list_kind k, const char *position)
     if (aws_buf_puts(&q, "limit=500") ||
         (position && (aws_buf_puts(&q, "&position=") ||
                       aws_buf_urlencode(&q, position, strlen(position), 0)))) {
-        scanner_target_gap(t, kinds[k].op, "InternalError", "paging token too long");
+        scanner_target_source_gap(t, kinds[k].src, kinds[k].op, "InternalError",
+                                  "paging token too long");
         aws_buf_finish(&q);
         return;
     }
-    aws_call call = {
-        .service = AWS_SVC_APIGATEWAY,
-        .region = t->call_region,
-        .rate_key = t->account_id,
-        .creds = t->creds,
-        .proto = AWS_PROTO_REST_JSON,
-        .op = kinds[k].op,
-        .method = "GET",
-        .path = kinds[k].path,
-        .query = q.data,
-        .max_response = SCANNER_MAX_BODY,
-    };
-    scanner_target_call(t, &call, on_page, (void *)(size_t)k);
+    aws_call call = scanner_target_call_init(t, AWS_SVC_APIGATEWAY, AWS_PROTO_REST_JSON,
+                                             kinds[k].op);
+    call.method = "GET";
+    call.path = kinds[k].path;
+    call.query = q.data;
+    scanner_target_call_src(t, kinds[k].src, &call, on_page, (void *)(size_t)k);
     aws_buf_finish(&q);
 }
 

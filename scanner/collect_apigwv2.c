@@ -3,6 +3,7 @@
 #include "scanner/collect.h"
 
 #include "aws/buf.h"
+#include "aws/endpoints.h"
 #include "aws/error.h"
 
 #include <json-c/json.h>
@@ -19,10 +20,9 @@ static int add_config(scanner_record_set *out, struct json_object *dom,
     const char *arn_in = scanner_json_str(dom, "domainNameArn");
     aws_buf arn;
     aws_buf_init(&arn, 2048);
-    const char *part = strncmp(region, "cn-", 3) == 0 ? "aws-cn"
-                     : strncmp(region, "us-gov-", 7) == 0 ? "aws-us-gov" : "aws";
     int rc = arn_in ? aws_buf_puts(&arn, arn_in)
-                    : aws_buf_printf(&arn, "arn:%s:apigateway:%s::/domainnames/%s", part, region, name);
+                    : aws_buf_printf(&arn, "arn:%s:apigateway:%s::/domainnames/%s",
+                                     aws_region_partition(region), region, name);
     if (!r || rc || !(r->arn = aws_buf_take(&arn)) ||
         scanner_str_set(&r->id, name) || scanner_str_set(&r->domain, name) ||
         scanner_str_set(&r->status, cfg ? scanner_json_str(cfg, "domainNameStatus") : NULL) ||
@@ -56,14 +56,12 @@ int scanner_apigwv2_parse_domains(const char *body, size_t len,
         struct json_object *it = json_object_array_get_idx(items, i), *cfgs = NULL;
         const char *name = scanner_json_str(it, "domainName");
         if (!name || !*name) {
-            if (!bad++)
-                snprintf(err, errlen, "items[%zu]: no domainName", i);
+            scanner_note_bad(&bad, err, errlen, "items[%zu]: no domainName", i);
             continue;
         }
         if (json_object_object_get_ex(it, "domainNameConfigurations", &cfgs) && cfgs &&
             !json_object_is_type(cfgs, json_type_array)) {
-            if (!bad++)
-                snprintf(err, errlen, "%s: domainNameConfigurations is not a list", name);
+            scanner_note_bad(&bad, err, errlen, "%s: domainNameConfigurations is not a list", name);
             continue;
         }
         size_t n = cfgs ? json_object_array_length(cfgs) : 0;
@@ -74,9 +72,8 @@ int scanner_apigwv2_parse_domains(const char *body, size_t len,
             struct json_object *c = json_object_array_get_idx(cfgs, k);
             if (!json_object_is_type(c, json_type_object) ||
                 scanner_json_time(c, "certificateUploadDate", &t) < 0) {
-                if (!bad++)
-                    snprintf(err, errlen, "%s: domainNameConfigurations[%zu]: "
-                             "certificateUploadDate is not a timestamp", name, k);
+                scanner_note_bad(&bad, err, errlen, "%s: domainNameConfigurations[%zu]: "
+                                 "certificateUploadDate is not a timestamp", name, k);
                 ok = 0;
                 break;
             }
@@ -94,18 +91,10 @@ int scanner_apigwv2_parse_domains(const char *body, size_t len,
             rc = add_config(out, it, c, account, region, name, uploaded);
         }
     }
-    if (rc == 0) {
-        const char *nt = scanner_json_str(o, "nextToken");
-        if (nt && *nt && !(*next = strdup(nt)))
-            rc = AWS_ENOMEM;
-    }
-    if (rc == 0 && bad) {
-        if (bad > 1) {
-            size_t l = strlen(err);
-            snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
-        }
-        rc = AWS_EPARSE;
-    }
+    if (rc == 0)
+        rc = scanner_json_token(o, "nextToken", next);
+    if (rc == 0)
+        rc = scanner_bad_result(bad, err, errlen);
 out:
     json_object_put(o);
     return rc;
@@ -124,11 +113,8 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     char *next = NULL;
     int rc = scanner_apigwv2_parse_domains(res->body, res->body_len, t->account_id,
                                            t->region, &t->set, &next, err, sizeof(err));
-    if (rc != 0) {
-        t->parse_errors++;
-        scanner_target_gap(t, "GetDomainNamesV2", "ParseError", "%s",
-                           rc == AWS_EPARSE ? err : aws_strerror(rc));
-    }
+    if (rc != 0)
+        scanner_target_parse_gap(t, SCANNER_SRC_APIGWV2_DOMAIN, "GetDomainNamesV2", NULL, rc, err);
     if (next)
         list_page(t, next);
     free(next);
@@ -141,23 +127,17 @@ static void list_page(scanner_target *t, const char *next)
     if (aws_buf_puts(&q, "maxResults=500") ||
         (next && (aws_buf_puts(&q, "&nextToken=") ||
                   aws_buf_urlencode(&q, next, strlen(next), 0)))) {
-        scanner_target_gap(t, "GetDomainNamesV2", "InternalError", "paging token too long");
+        scanner_target_source_gap(t, SCANNER_SRC_APIGWV2_DOMAIN, "GetDomainNamesV2",
+                                  "InternalError", "paging token too long");
         aws_buf_finish(&q);
         return;
     }
-    aws_call call = {
-        .service = AWS_SVC_APIGATEWAYV2,
-        .region = t->call_region,
-        .rate_key = t->account_id,
-        .creds = t->creds,
-        .proto = AWS_PROTO_REST_JSON,
-        .op = "GetDomainNamesV2",
-        .method = "GET",
-        .path = "/v2/domainnames",
-        .query = q.data,
-        .max_response = SCANNER_MAX_BODY,
-    };
-    scanner_target_call(t, &call, on_page, NULL);
+    aws_call call = scanner_target_call_init(t, AWS_SVC_APIGATEWAYV2, AWS_PROTO_REST_JSON,
+                                             "GetDomainNamesV2");
+    call.method = "GET";
+    call.path = "/v2/domainnames";
+    call.query = q.data;
+    scanner_target_call_src(t, SCANNER_SRC_APIGWV2_DOMAIN, &call, on_page, NULL);
     aws_buf_finish(&q);
 }
 

@@ -168,6 +168,37 @@ const char *scanner_arn_partition(const char *arn, char *buf, size_t n)
     return buf;
 }
 
+int scanner_json_token(struct json_object *obj, const char *key, char **out)
+{
+    *out = NULL;
+    const char *s = scanner_json_str(obj, key);
+    if (s && *s && !(*out = strdup(s)))
+        return AWS_ENOMEM;
+    return 0;
+}
+
+void scanner_note_bad(size_t *bad, char *err, size_t errlen, const char *fmt, ...)
+{
+    if ((*bad)++)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int scanner_bad_result(size_t bad, char *err, size_t errlen)
+{
+    if (!bad)
+        return 0;
+    if (bad > 1) {
+        size_t l = strlen(err);
+        if (l < errlen)
+            snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
+    }
+    return AWS_EPARSE;
+}
+
 /* ---- targets ------------------------------------------------------------- */
 
 void scanner_target_init(scanner_target *t)
@@ -199,23 +230,71 @@ void scanner_target_release(scanner_target *t)
     maybe_done(t);
 }
 
-void scanner_target_gap(scanner_target *t, const char *op, const char *code,
-                        const char *fmt, ...)
+static void mark_incomplete(scanner_target *t, int src)
+{
+    if (src >= 0)
+        scanner_record_set_mark_incomplete(&t->set, (scanner_source)src);
+}
+
+static void target_vgap(scanner_target *t, int src, const char *op, const char *code,
+                        const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
+    mark_incomplete(t, src);
     aws_log_warn("%s/%s/%s: %s: %s", t->account_id, t->region, op, code, msg);
     if (t->gaps)
         scanner_findings_add_gap(t->gaps, t->account_id, t->region, op, code, msg);
+}
+
+void scanner_target_gap(scanner_target *t, const char *op, const char *code,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    target_vgap(t, -1, op, code, fmt, ap);
+    va_end(ap);
+}
+
+void scanner_target_source_gap(scanner_target *t, scanner_source src,
+                               const char *op, const char *code,
+                               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    target_vgap(t, (int)src, op, code, fmt, ap);
+    va_end(ap);
+}
+
+void scanner_target_parse_gap(scanner_target *t, scanner_source src,
+                              const char *op, const char *what, int rc,
+                              const char *err)
+{
+    t->parse_errors++;
+    scanner_target_source_gap(t, src, op, "ParseError", "%s%s%s", what ? what : "",
+                              what ? ": " : "", rc == AWS_EPARSE ? err : aws_strerror(rc));
+}
+
+aws_call scanner_target_call_init(const scanner_target *t, aws_service svc,
+                                  aws_proto proto, const char *op)
+{
+    aws_call call;
+    memset(&call, 0, sizeof(call));
+    call.service = svc;
+    call.region = t->call_region;
+    call.rate_key = t->account_id;
+    call.creds = t->creds;
+    call.proto = proto;
+    call.op = op;
+    call.max_response = SCANNER_MAX_BODY;
+    return call;
 }
 
 struct call_ctx {
     scanner_target *t;
     scanner_call_handler handler;
     void *ud;
+    int src;                        /* scanner_source, or -1 */
     char op[64];
 };
 
@@ -226,6 +305,7 @@ static void on_call(const aws_result *r, void *ud)
     if (r->err != 0) {
         const char *code = (r->code && *r->code) ? r->code : aws_strerror(r->err);
         const char *msg = (r->message && *r->message) ? r->message : aws_strerror(r->err);
+        mark_incomplete(t, cc->src);
         scanner_target_gap(t, cc->op, code, "%s", msg);
     }
     if (cc->handler)
@@ -235,17 +315,19 @@ static void on_call(const aws_result *r, void *ud)
     maybe_done(t);
 }
 
-int scanner_target_call(scanner_target *t, const aws_call *call,
-                        scanner_call_handler handler, void *ud)
+static int target_call(scanner_target *t, int src, const aws_call *call,
+                       scanner_call_handler handler, void *ud)
 {
     struct call_ctx *cc = calloc(1, sizeof(*cc));
     if (!cc) {
+        mark_incomplete(t, src);
         scanner_target_gap(t, call->op, "InternalError", "out of memory");
         return AWS_ENOMEM;
     }
     cc->t = t;
     cc->handler = handler;
     cc->ud = ud;
+    cc->src = src;
     snprintf(cc->op, sizeof(cc->op), "%s", call->op ? call->op : "?");
     t->pending++;
     t->api_calls++;
@@ -253,10 +335,24 @@ int scanner_target_call(scanner_target *t, const aws_call *call,
     if (rc != 0) {
         t->pending--;
         t->api_calls--;
+        mark_incomplete(t, src);
         scanner_target_gap(t, cc->op, "InternalError", "could not start the call: %s",
                            aws_strerror(rc));
         free(cc);
         return rc;
     }
     return 0;
+}
+
+int scanner_target_call(scanner_target *t, const aws_call *call,
+                        scanner_call_handler handler, void *ud)
+{
+    return target_call(t, -1, call, handler, ud);
+}
+
+int scanner_target_call_src(scanner_target *t, scanner_source src,
+                            const aws_call *call, scanner_call_handler handler,
+                            void *ud)
+{
+    return target_call(t, (int)src, call, handler, ud);
 }

@@ -39,18 +39,15 @@ int scanner_iam_parse_server_certs(const char *body, size_t len,
         const char *arn = aws_xml_text(m, "Arn");
         int64_t expires = 0, uploaded = 0;
         if (!name || !*name || !arn || !*arn) {
-            if (!bad++)
-                snprintf(err, errlen, "member[%zu]: no ServerCertificateName or Arn", i);
+            scanner_note_bad(&bad, err, errlen, "member[%zu]: no ServerCertificateName or Arn", i);
             continue;
         }
         if (scanner_xml_time(aws_xml_text(m, "Expiration"), &expires) != 1) {
-            if (!bad++)
-                snprintf(err, errlen, "%s: Expiration missing or not a timestamp", name);
+            scanner_note_bad(&bad, err, errlen, "%s: Expiration missing or not a timestamp", name);
             continue;
         }
         if (scanner_xml_time(aws_xml_text(m, "UploadDate"), &uploaded) < 0) {
-            if (!bad++)
-                snprintf(err, errlen, "%s: UploadDate is not a timestamp", name);
+            scanner_note_bad(&bad, err, errlen, "%s: UploadDate is not a timestamp", name);
             continue;
         }
         scanner_record *r = scanner_record_new(SCANNER_SRC_IAM_SERVER_CERT, account, "global");
@@ -75,13 +72,8 @@ int scanner_iam_parse_server_certs(const char *body, size_t len,
             }
         }
     }
-    if (rc == 0 && bad) {
-        if (bad > 1) {
-            size_t l = strlen(err);
-            snprintf(err + l, errlen - l, " (and %zu more unreadable items)", bad - 1);
-        }
-        rc = AWS_EPARSE;
-    }
+    if (rc == 0)
+        rc = scanner_bad_result(bad, err, errlen);
 out:
     aws_xml_free(doc);
     return rc;
@@ -100,11 +92,9 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     char *marker = NULL;
     int rc = scanner_iam_parse_server_certs(res->body, res->body_len, t->account_id,
                                             &t->set, &marker, err, sizeof(err));
-    if (rc != 0) {
-        t->parse_errors++;
-        scanner_target_gap(t, "ListServerCertificates", "ParseError", "%s",
-                           rc == AWS_EPARSE ? err : aws_strerror(rc));
-    }
+    if (rc != 0)
+        scanner_target_parse_gap(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates",
+                                 NULL, rc, err);
     if (marker)
         list_page(t, marker);
     free(marker);
@@ -118,22 +108,16 @@ static void list_page(scanner_target *t, const char *marker)
         aws_query_add(&body, "Version", "2010-05-08") ||
         aws_query_add(&body, "MaxItems", "1000") ||
         (marker && aws_query_add(&body, "Marker", marker))) {
-        scanner_target_gap(t, "ListServerCertificates", "InternalError", "paging marker too long");
+        scanner_target_source_gap(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates",
+                                  "InternalError", "paging marker too long");
         aws_buf_finish(&body);
         return;
     }
-    aws_call call = {
-        .service = AWS_SVC_IAM,
-        .region = t->call_region,
-        .rate_key = t->account_id,
-        .creds = t->creds,
-        .proto = AWS_PROTO_QUERY,
-        .op = "ListServerCertificates",
-        .body = body.data,
-        .body_len = body.len,
-        .max_response = SCANNER_MAX_BODY,
-    };
-    scanner_target_call(t, &call, on_page, NULL);
+    aws_call call = scanner_target_call_init(t, AWS_SVC_IAM, AWS_PROTO_QUERY,
+                                             "ListServerCertificates");
+    call.body = body.data;
+    call.body_len = body.len;
+    scanner_target_call_src(t, SCANNER_SRC_IAM_SERVER_CERT, &call, on_page, NULL);
     aws_buf_finish(&body);
 }
 

@@ -140,6 +140,7 @@ void scanner_record_set_init(scanner_record_set *s)
 {
     s->v = NULL;
     s->n = s->cap = 0;
+    s->incomplete = 0;
 }
 
 int scanner_record_set_add(scanner_record_set *s, scanner_record *r)
@@ -164,4 +165,14 @@ void scanner_record_set_finish(scanner_record_set *s)
         scanner_record_free(s->v[i]);
     free(s->v);
     scanner_record_set_init(s);
+}
+
+void scanner_record_set_mark_incomplete(scanner_record_set *s, scanner_source src)
+{
+    s->incomplete |= 1u << (unsigned)src;
+}
+
+int scanner_record_set_complete(const scanner_record_set *s, scanner_source src)
+{
+    return (s->incomplete & (1u << (unsigned)src)) == 0;
 }

@@ -78,14 +78,22 @@ const char *scanner_source_name(scanner_source s);          /* "acm", "apigatewa
 const char *scanner_source_resource_type(scanner_source s);
 
 /* The records of one account and region, judged together (rules join
- * custom domains to ACM certificates and stages to client certificates). */
+ * custom domains to ACM certificates and stages to client certificates).
+ * `incomplete` has bit (1u << source) set when a listing or describe call
+ * of that source failed for this account and region (a coverage gap):
+ * the records of that source are then a part of what exists, and rules
+ * must not conclude from a record's absence. */
 typedef struct scanner_record_set {
     scanner_record **v;
     size_t n, cap;
+    unsigned incomplete;
 } scanner_record_set;
 
 void scanner_record_set_init(scanner_record_set *s);
 int  scanner_record_set_add(scanner_record_set *s, scanner_record *r); /* takes ownership */
 void scanner_record_set_finish(scanner_record_set *s);      /* frees the records */
+void scanner_record_set_mark_incomplete(scanner_record_set *s, scanner_source src);
+/* 1 when no call of source src failed for this set. */
+int  scanner_record_set_complete(const scanner_record_set *s, scanner_source src);
 
 #endif

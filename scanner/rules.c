@@ -364,6 +364,13 @@ typedef struct judge {
     scanner_findings *out;
 } judge;
 
+/* 1 when every record of source src was read for this account and region:
+ * only then does a record's absence mean it does not exist. */
+static int have_all(const judge *j, scanner_source src)
+{
+    return scanner_record_set_complete(j->set, src);
+}
+
 typedef struct draft {
     const scanner_record *r;
     const scanner_rule *rule;
@@ -934,10 +941,18 @@ static int rule_client_cert(judge *j, const scanner_record *r)
     if (n_stages > LIST_MAX &&
         (rc = aws_buf_printf(&d.details, "  ... and %zu more\n", n_stages - LIST_MAX)))
         goto fail;
-    if (n_stages == 0 && (rc = aws_buf_puts(&d.details, "Used by stages: none\n")))
+    int all_stages = have_all(j, SCANNER_SRC_APIGW_STAGE);
+    if (n_stages == 0 &&
+        (rc = aws_buf_puts(&d.details, all_stages ? "Used by stages: none\n"
+                                                  : "Used by stages: unknown\n")))
+        goto fail;
+    if (!all_stages &&
+        (rc = aws_buf_puts(&d.details, "The region's REST API stages could not all be read "
+                                       "(see the coverage gaps): more stages may use it.\n")))
         goto fail;
     json_object_object_add(d.json, "stages", stages);
     stages = NULL;
+    json_object_object_add(d.json, "stages_complete", json_object_new_boolean(all_stages));
     if (r->not_after > j->as_of)
         put_tiers_json(d.json, "thresholds", &j->cfg->client_certificate);
     return draft_emit(j, &d);
@@ -964,6 +979,10 @@ static int rule_stage(judge *j, const scanner_record *r)
     if (none && !j->cfg->stage_without_client_certificate)
         return 0;
     if (!none && find_client_cert(j, cc))
+        return 0;
+    /* Not found among client certificates that could not all be listed:
+     * absence proves nothing (the coverage gap says what was not read). */
+    if (!none && !have_all(j, SCANNER_SRC_APIGW_CLIENT_CERT))
         return 0;
     draft d;
     int rc;
@@ -1011,6 +1030,10 @@ static int rule_domain(judge *j, const scanner_record *r)
             }
         }
     }
+    /* Without the ACM record the domain's own status decides; when the
+     * region's ACM certificates could not all be read, say so rather than
+     * "no ACM record". */
+    int acm_all = have_all(j, SCANNER_SRC_ACM);
     const char *status = acm ? acm->status : r->status;
     int bad_status = acm ? !eq(status, "ISSUED") : !domain_status_ok(status);
     int64_t age = r->uploaded_at ? scanner_days_until(j->as_of, r->uploaded_at) : 0;
@@ -1028,6 +1051,7 @@ static int rule_domain(judge *j, const scanner_record *r)
         d.not_after = acm->not_after;
     jstr(d.json, "certificate_status", status);
     jstr(d.json, "certificate_status_from", acm ? "acm" : "domain");
+    json_object_object_add(d.json, "acm_complete", json_object_new_boolean(acm_all));
     json_object *pj = json_object_new_array();
     if (pj && bad_status)
         json_object_array_add(pj, json_object_new_string("certificate-not-issued"));
@@ -1049,7 +1073,10 @@ static int rule_domain(judge *j, const scanner_record *r)
         (rc = put_line(&d.details, "Certificate ARN", r->certificate_arn)) ||
         (rc = put_line(&d.details, "Certificate status", status)) ||
         (rc = put_line(&d.details, "Status from",
-                       acm ? "the ACM certificate" : "the domain name (no ACM record in this region)")))
+                       acm ? "the ACM certificate"
+                       : acm_all ? "the domain name (no ACM record in this region)"
+                                 : "the domain name (the ACM certificates of this region could "
+                                   "not all be read: see the coverage gaps)")))
         goto fail;
     if (acm && ((rc = put_time_line(&d.details, "Certificate not after", acm->not_after)) ||
                 (rc = put_line(&d.details, "Certificate failure reason", acm->failure_reason))))

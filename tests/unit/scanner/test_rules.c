@@ -732,6 +732,150 @@ static void custom_domains(void **state)
     config_finish(&c);
 }
 
+/* ---- partial joins (a source could not be listed: coverage gap) --------- */
+
+static int json_flag(const char *doc, const char *key)
+{
+    json_object *j = json_tokener_parse(doc), *v;
+    assert_non_null(j);
+    assert_true(json_object_object_get_ex(j, key, &v));
+    assert_true(json_object_is_type(v, json_type_boolean));
+    int b = json_object_get_boolean(v);
+    json_object_put(j);
+    return b;
+}
+
+static void stages_when_client_certs_incomplete(void **state)
+{
+    (void)state;
+    config c;
+    cfg_defaults(&c);
+    c.stage_without_client_certificate = 1;
+    scanner_record_set set;
+    scanner_findings f;
+    scanner_record_set_init(&set);
+    assert_int_equal(set.incomplete, 0);
+    assert_int_equal(scanner_record_set_add(&set, client_cert("cc1", AS_OF + 20 * DAY)), 0);
+    assert_int_equal(scanner_record_set_add(&set, stage("api1/prod", "cc1")), 0);
+    assert_int_equal(scanner_record_set_add(&set, stage("api2/prod", "")), 0);
+    assert_int_equal(scanner_record_set_add(&set, stage("api3/prod", "notlisted")), 0);
+
+    /* Complete listing: the unknown id is HIGH (control). */
+    judge_set(&set, &c, &f);
+    assert_non_null(find(&f, "stage-client-certificate", "api3/prod"));
+    assert_int_equal(f.n, 3);       /* cc1 rotation, api2 LOW, api3 HIGH */
+    scanner_findings_finish(&f);
+
+    /* GetClientCertificates failed: "notlisted" may well exist, so no
+     * finding; the join that did succeed and the stage without any client
+     * certificate (not a join) are judged as before. */
+    scanner_record_set_mark_incomplete(&set, SCANNER_SRC_APIGW_CLIENT_CERT);
+    assert_false(scanner_record_set_complete(&set, SCANNER_SRC_APIGW_CLIENT_CERT));
+    assert_true(scanner_record_set_complete(&set, SCANNER_SRC_APIGW_STAGE));
+    assert_true(scanner_record_set_complete(&set, SCANNER_SRC_ACM));
+    judge_set(&set, &c, &f);
+    assert_null(find(&f, "stage-client-certificate", "api3/prod"));
+    assert_null(find(&f, "stage-client-certificate", "api1/prod"));
+    const scanner_finding *fd = find(&f, "stage-client-certificate", "api2/prod");
+    assert_non_null(fd);
+    assert_int_equal(fd->severity, SCANNER_SEV_LOW);
+    fd = find(&f, "client-certificate-rotation", "cc1");
+    assert_non_null(fd);
+    assert_int_equal(fd->severity, SCANNER_SEV_HIGH);
+    assert_true(json_flag(fd->details_json, "stages_complete"));
+    assert_non_null(strstr(fd->details, "Used by stages:\n  api1/prod"));
+    assert_int_equal(f.n, 2);
+    scanner_findings_finish(&f);
+    scanner_record_set_finish(&set);
+    assert_int_equal(set.incomplete, 0);   /* finish leaves an empty, complete set */
+    config_finish(&c);
+}
+
+static void client_cert_when_stages_incomplete(void **state)
+{
+    (void)state;
+    config c;
+    cfg_defaults(&c);
+    scanner_record_set set;
+    scanner_findings f;
+    scanner_record_set_init(&set);
+    assert_int_equal(scanner_record_set_add(&set, client_cert("cc1", AS_OF + 20 * DAY)), 0);
+    assert_int_equal(scanner_record_set_add(&set, client_cert("cc2", AS_OF + 5 * DAY)), 0);
+    assert_int_equal(scanner_record_set_add(&set, stage("api1/prod", "cc2")), 0);
+    scanner_record_set_mark_incomplete(&set, SCANNER_SRC_APIGW_STAGE);
+    judge_set(&set, &c, &f);
+    /* The certificate is still judged on its own dates ... */
+    const scanner_finding *fd = find(&f, "client-certificate-rotation", "cc1");
+    assert_non_null(fd);
+    assert_int_equal(fd->severity, SCANNER_SEV_HIGH);
+    /* ... but "used by no stage" is not claimed. */
+    assert_null(strstr(fd->details, "Used by stages: none"));
+    assert_non_null(strstr(fd->details, "Used by stages: unknown\n"));
+    assert_non_null(strstr(fd->details, "could not all be read"));
+    assert_false(json_flag(fd->details_json, "stages_complete"));
+    fd = find(&f, "client-certificate-rotation", "cc2");
+    assert_non_null(fd);
+    assert_int_equal(fd->severity, SCANNER_SEV_CRITICAL);
+    assert_non_null(strstr(fd->details, "Used by stages:\n  api1/prod\n"));
+    assert_non_null(strstr(fd->details, "more stages may use it"));
+    assert_int_equal(f.n, 2);
+    scanner_findings_finish(&f);
+    scanner_record_set_finish(&set);
+    config_finish(&c);
+}
+
+static void domains_when_acm_incomplete(void **state)
+{
+    (void)state;
+    config c;
+    cfg_defaults(&c);
+    scanner_record_set set;
+    scanner_findings f;
+    scanner_record_set_init(&set);
+    const char *pending_arn = "arn:aws:acm:us-east-1:123456789012:certificate/pending-1";
+    const char *unread_arn = "arn:aws:acm:us-east-1:123456789012:certificate/unread";
+    scanner_record *p = acm("PENDING_VALIDATION", "AMAZON_ISSUED", NULL, NULL, 0, 0);
+    assert_int_equal(scanner_str_set(&p->arn, pending_arn), 0);
+    p->created_at = AS_OF - DAY;
+    assert_int_equal(scanner_record_set_add(&set, p), 0);
+    /* The record that was read still decides for its domain. */
+    assert_int_equal(scanner_record_set_add(&set,
+        domain(SCANNER_SRC_APIGW_DOMAIN, "a.example.com", pending_arn, "AVAILABLE", 0)), 0);
+    /* Certificate not among the records read: the domain's own status. */
+    assert_int_equal(scanner_record_set_add(&set,
+        domain(SCANNER_SRC_APIGW_DOMAIN, "b.example.com", unread_arn, "AVAILABLE", 0)), 0);
+    assert_int_equal(scanner_record_set_add(&set,
+        domain(SCANNER_SRC_APIGWV2_DOMAIN, "c.example.com", unread_arn,
+               "PENDING_CERTIFICATE_REIMPORT", 0)), 0);
+
+    for (int incomplete = 0; incomplete < 2; incomplete++) {
+        if (incomplete)
+            scanner_record_set_mark_incomplete(&set, SCANNER_SRC_ACM);
+        judge_set(&set, &c, &f);
+        const scanner_finding *fd = find(&f, "domain-certificate", "a.example.com");
+        assert_non_null(fd);
+        assert_int_equal(fd->severity, SCANNER_SEV_HIGH);
+        assert_int_equal(json_flag(fd->details_json, "acm_complete"), !incomplete);
+        assert_null(find(&f, "domain-certificate", "b.example.com"));
+        fd = find(&f, "domain-certificate", "c.example.com");
+        assert_non_null(fd);
+        assert_int_equal(fd->severity, SCANNER_SEV_HIGH);
+        assert_int_equal(json_flag(fd->details_json, "acm_complete"), !incomplete);
+        if (incomplete) {
+            assert_null(strstr(fd->details, "no ACM record"));
+            assert_non_null(strstr(fd->details,
+                "Status from: the domain name (the ACM certificates of this region could not "
+                "all be read: see the coverage gaps)"));
+        } else {
+            assert_non_null(strstr(fd->details, "no ACM record in this region"));
+        }
+        assert_int_equal(f.n, 2);
+        scanner_findings_finish(&f);
+    }
+    scanner_record_set_finish(&set);
+    config_finish(&c);
+}
+
 /* ---- IAM ---------------------------------------------------------------- */
 
 static scanner_record *iam(const char *name, int64_t not_after)
@@ -872,6 +1016,9 @@ int main(void)
         cmocka_unit_test(validation_details),
         cmocka_unit_test(client_certs_and_stages),
         cmocka_unit_test(custom_domains),
+        cmocka_unit_test(stages_when_client_certs_incomplete),
+        cmocka_unit_test(client_cert_when_stages_incomplete),
+        cmocka_unit_test(domains_when_acm_incomplete),
         cmocka_unit_test(iam_server_certs),
         cmocka_unit_test(console_partitions),
         cmocka_unit_test(bad_arguments),
