@@ -15,6 +15,7 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "config/config.h"
+#include "scanner/asff.h"
 #include "scanner/finding.h"
 #include "scanner/report.h"
 #include "scanner/scan.h"
@@ -24,12 +25,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: certsweep scan [--config FILE] [--accounts ID,...] [--regions R,...|all]\n"
-        "                      [--as-of DATE] [--format table|json|csv] [--output FILE]\n"
-        "                      [--fail-on SEVERITY|none] [--concurrency N] [-v|-q] [--help]\n"
+        "                      [--as-of DATE] [--format table|json|csv|asff] [--output FILE]\n"
+        "                      [--fail-on SEVERITY|none] [--concurrency N]\n"
+        "                      [--no-securityhub] [--dry-run FILE] [-v|-q] [--help]\n"
         "\n"
         "Scans the AWS Organization (or the listed accounts) for TLS certificate risks in\n"
         "ACM, API Gateway (client certificates, stages, custom domains) and IAM server\n"
-        "certificates, and writes one report.\n"
+        "certificates, writes one report and imports the findings into AWS Security Hub\n"
+        "([securityhub] in the config: home region, member or central mode).  Findings\n"
+        "imported before that this complete scan no longer produces are archived.\n"
         "\n"
         "Options (each overrides the config file):\n"
         "  -c, --config FILE       configuration file (default: $CERTSWEEP_CONFIG, else\n"
@@ -37,17 +41,23 @@ static void usage(FILE *f)
         "  -a, --accounts ID,...   scan these accounts instead of listing the organization\n"
         "  -r, --regions R,...|all regions to scan; all = each account's enabled regions\n"
         "      --as-of DATE        judge as of this ISO 8601 date or time (default: now)\n"
-        "  -f, --format FMT        table (default), json or csv\n"
+        "  -f, --format FMT        table (default), json, csv, or asff (the findings in the\n"
+        "                          AWS Security Finding Format, as they would be imported)\n"
         "  -o, --output FILE       write the report to FILE instead of standard output\n"
         "      --fail-on SEV       exit 1 when a finding is at or above SEV: critical, high\n"
         "                          (default), medium, low, informational, or none\n"
         "      --concurrency N     AWS calls in flight (default 32)\n"
+        "      --no-securityhub    do not import into Security Hub ([securityhub] enabled)\n"
+        "      --dry-run FILE      write the BatchImportFindings requests Security Hub would\n"
+        "                          get to FILE (one JSON request a line) and call nothing\n"
+        "                          there; the state records the run only\n"
         "  -v, --verbose           more log lines (-vv: debug)\n"
         "  -q, --quiet             errors only\n"
         "  -h, --help              show this help\n"
         "\n"
         "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or config error,\n"
-        "3 scan completed with coverage gaps (and no finding at or above --fail-on),\n"
+        "3 scan completed with coverage gaps (and no finding at or above --fail-on;\n"
+        "Security Hub not enabled or refusing findings counts as a gap),\n"
         "4 could not run.  Findings take precedence over gaps: a partial scan with\n"
         "failing findings exits 1.\n");
 }
@@ -99,7 +109,8 @@ static void on_progress(const scanner_progress *sp, void *ud)
 typedef struct scan_flags {
     const char *config_path;
     const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
-    int verbose, quiet;
+    const char *dry_run;
+    int verbose, quiet, no_securityhub;
 } scan_flags;
 
 /* Returns 1 and sets *value when argv[*i] is the option (--name VALUE,
@@ -136,6 +147,7 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         { "--output", "-o", offsetof(scan_flags, output) },
         { "--fail-on", NULL, offsetof(scan_flags, fail_on) },
         { "--concurrency", NULL, offsetof(scan_flags, concurrency) },
+        { "--dry-run", NULL, offsetof(scan_flags, dry_run) },
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -153,6 +165,10 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             f->quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-securityhub") == 0) {
+            f->no_securityhub = 1;
             continue;
         }
         int matched = 0;
@@ -221,7 +237,9 @@ int cli_scan(int argc, char **argv)
     aws_creds_provider *caller = NULL;
     scanner_findings findings;
     scanner_findings_init(&findings);
-    FILE *out = NULL;
+    FILE *out = NULL, *dry = NULL;
+    scanner_scan_result res;
+    scanner_scan_result_init(&res);
     progress_line prog;
     memset(&prog, 0, sizeof(prog));
 
@@ -254,9 +272,20 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
+    if (fl.no_securityhub)
+        cfg.securityhub_enabled = 0;
     const char *format = cfg.format ? cfg.format : "table";
-    if (!scanner_report_format_known(format)) {
-        fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json or csv)\n", format);
+    int asff = strcmp(format, "asff") == 0;
+    if (!asff && !scanner_report_format_known(format)) {
+        fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json, csv or asff)\n",
+                format);
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    scanner_shub_mode mode;
+    if (scanner_shub_mode_parse(cfg.securityhub_mode, &mode) != 0) {
+        fprintf(stderr, "certsweep: scan: [securityhub] mode '%s' is not member or central\n",
+                cfg.securityhub_mode);
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
@@ -270,6 +299,13 @@ int cli_scan(int argc, char **argv)
     if (fl.output) {
         if (!*fl.output || !(out = fopen(fl.output, "w"))) {
             fprintf(stderr, "certsweep: scan: cannot write '%s'\n", fl.output);
+            exit_code = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (fl.dry_run) {
+        if (!*fl.dry_run || !(dry = fopen(fl.dry_run, "w"))) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s'\n", fl.dry_run);
             exit_code = CLI_EXIT_USAGE;
             goto out;
         }
@@ -303,23 +339,39 @@ int cli_scan(int argc, char **argv)
     if (prog.enabled)
         aws_log_set_hook(progress_clear, &prog);
 
-    scanner_scan_opts so = {
-        .loop = &loop,
-        .client = client,
-        .caller = caller,
-        .cfg = &cfg,
-        .home_region = region,
-        .as_of = as_of,
-        .progress = on_progress,
-        .progress_ud = &prog,
+    scanner_run_opts ro = {
+        .scan = {
+            .loop = &loop,
+            .client = client,
+            .caller = caller,
+            .cfg = &cfg,
+            .home_region = region,
+            .as_of = as_of,
+            .progress = on_progress,
+            .progress_ud = &prog,
+        },
+        .state_dir = cfg.state_dir,
+        .securityhub = cfg.securityhub_enabled,
+        .shub_region = cfg.securityhub_region,
+        .shub_mode = mode,
+        .dry_run = dry,
     };
+    const char *shub_home = cfg.securityhub_region && *cfg.securityhub_region
+                          ? cfg.securityhub_region : region;
     scanner_stats st;
     scanner_stats_init(&st);
     char err[512] = "";
-    int rc = scanner_scan_run(&so, &findings, &st, err, sizeof(err));
+    int rc = scanner_run(&ro, &findings, &st, &res, NULL, err, sizeof(err));
     if (prog.enabled) {
         progress_clear(&prog);
         aws_log_set_hook(NULL, NULL);
+    }
+    if (dry) {
+        if (fclose(dry) != 0 && rc == 0) {
+            rc = AWS_EIO;
+            snprintf(err, sizeof(err), "cannot write '%s'", fl.dry_run);
+        }
+        dry = NULL;
     }
     if (rc != 0) {
         aws_log_error("scan: %s", err);
@@ -327,8 +379,19 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     FILE *dst = out ? out : stdout;
-    int wrc = scanner_report_write(dst, format, &findings, &st, as_of,
+    int wrc;
+    if (asff) {
+        scanner_asff_opts ao = {
+            .home_region = shub_home,
+            .mode = mode,
+            .scanning_account = res.scanning_account,
+            .now = as_of,
+        };
+        wrc = scanner_asff_write(dst, &findings, &ao);
+    } else {
+        wrc = scanner_report_write(dst, format, &findings, &st, as_of,
                                    !out && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
+    }
     if (wrc == 0 && fflush(dst) != 0)
         wrc = AWS_EIO;
     if (out) {
@@ -351,6 +414,9 @@ int cli_scan(int argc, char **argv)
 out:
     if (out)
         fclose(out);
+    if (dry)
+        fclose(dry);
+    scanner_scan_result_finish(&res);       /* the accounts' providers, before the client */
     aws_creds_provider_unref(caller);
     if (client)
         aws_client_free(client);

@@ -21,6 +21,15 @@ KEY = ("rule", "account_id", "region", "resource_id")
 EXTERNAL_ID = "ext-id-Secret-4711"
 
 
+def state_config(directory, extra=""):
+    """A config file keeping the state database under directory (the tests
+    run as root, whose default state directory is /var/lib/certsweep)."""
+    path = os.path.join(directory, "certsweep.conf")
+    with open(path, "w") as f:
+        f.write("[state]\ndir = %s\n%s" % (os.path.join(directory, "state"), extra))
+    return path
+
+
 def start_double(script, moto, *extra):
     port = harness.free_port()
     return harness.Server([sys.executable, os.path.join(DOUBLES, script), "--port", str(port),
@@ -47,6 +56,7 @@ class ScanTest(unittest.TestCase):
             cls.tearDownClass()
             raise
         cls.home = tempfile.mkdtemp(prefix="certsweep-scan-home-")
+        cls.config = state_config(cls.home)
 
     @classmethod
     def tearDownClass(cls):
@@ -59,12 +69,14 @@ class ScanTest(unittest.TestCase):
         e["AWS_ENDPOINT_URL_API_GATEWAY"] = self.double.url
         if sts_proxy:
             e["AWS_ENDPOINT_URL_STS"] = self.sts_proxy.url
+        e["CERTSWEEP_CONFIG"] = self.config
         if extra:
             e.update(extra)
         return harness.clean_env(endpoint_url=self.moto.url, extra=e, home=self.home)
 
     def scan(self, *args, env=None, secrets=()):
-        argv = ["scan", "--as-of", self.seed["as_of"]] + list(args)
+        # Security Hub has its own test (test_securityhub.py).
+        argv = ["scan", "--no-securityhub", "--as-of", self.seed["as_of"]] + list(args)
         return harness.run(argv, env or self.env(), timeout=180,
                            secrets=list(secrets) + [EXTERNAL_ID])
 
@@ -219,7 +231,9 @@ class ScanTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
             f.write("[scan]\norganizational_units = %s\nexclude_accounts = %s\n"
                     "regions = us-east-1, eu-west-1\nexternal_id = %s\nfail_on = none\n"
-                    "format = json\n" % (self.seed["ous"]["prod"], self.acct["prod-b"], EXTERNAL_ID))
+                    "format = json\n[state]\ndir = %s\n"
+                    % (self.seed["ous"]["prod"], self.acct["prod-b"], EXTERNAL_ID,
+                       os.path.join(self.home, "state")))
         r = self.scan("--config", f.name, "-v")
         os.unlink(f.name)
         self.assertEqual(r.rc, 0, r)
@@ -258,8 +272,9 @@ class ScanTest(unittest.TestCase):
         self.assertIn("--fail-on", r.out)
 
     def test_no_credentials_exit_4(self):
-        env = harness.clean_env(endpoint_url=self.moto.url, home=self.home)
-        r = harness.run(["scan", "--regions", "us-east-1"], env)
+        env = harness.clean_env(endpoint_url=self.moto.url, home=self.home,
+                                extra={"CERTSWEEP_CONFIG": self.config})
+        r = harness.run(["scan", "--no-securityhub", "--regions", "us-east-1"], env)
         self.assertEqual(r.rc, 4, r)
         self.assertIn("credentials", r.err)
 
@@ -294,8 +309,10 @@ class NoOrganizationTest(unittest.TestCase):
                                 extra=dict(harness.env_credentials(), **extra))
         # moto has no client certificates (a 404 would be a coverage gap).
         with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
-            f.write("[scan]\ncollectors = acm, apigatewayv2, iam\n")
-        r = harness.run(["scan", "--config", f.name, "--regions", "us-east-1", "--format", "json",
+            f.write("[scan]\ncollectors = acm, apigatewayv2, iam\n[state]\ndir = %s\n"
+                    % tempfile.mkdtemp(prefix="certsweep-scan-state-"))
+        r = harness.run(["scan", "--config", f.name, "--no-securityhub", "--regions", "us-east-1",
+                         "--format", "json",
                          "--as-of", seed_demo.default_as_of()], env)
         os.unlink(f.name)
         doc = r.json()
