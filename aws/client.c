@@ -2,8 +2,14 @@
  *
  * Each call is a small state machine driven by its own uv timer:
  *
- *   queued (no free in-flight slot) -> rate wait (token bucket) ->
- *   credentials -> sign + send -> answer -> done | backoff -> rate wait ...
+ *   rate wait (token bucket) -> credentials -> ready queue (no free
+ *   in-flight slot) -> sign + send -> answer -> done | backoff -> rate wait
+ *
+ * An in-flight slot is held only from leaving the ready queue until the
+ * answer arrives: a call waiting for a backoff, a rate-limit token or its
+ * credentials holds none, so an account that is throttled hard cannot fill
+ * every slot and stall the calls of other accounts.  Calls take free slots
+ * in the order they became ready (FIFO).
  *
  * Every step after aws_client_call starts from a loop callback, so the
  * caller's callback never runs inside aws_client_call.  Retries follow
@@ -32,7 +38,7 @@ typedef void (*step_fn)(call *);
 struct call {
     aws_client *c;
     call *prev, *next;           /* the client's unfinished calls */
-    call *qnext;                 /* waiting for an in-flight slot */
+    call *qnext;                 /* ready, waiting for an in-flight slot */
     aws_call_cb cb;
     void *ud;
     aws_service svc;
@@ -43,13 +49,15 @@ struct call {
     size_t max_response;
     long timeout_ms;
     aws_creds_provider *prov;
+    aws_creds *creds;            /* a ref while waiting in the ready queue */
     aws_endpoint ep;
     uv_timer_t timer;
     step_fn next_step;
     int attempts;
     int last_cost;               /* retry tokens the latest retry took */
     unsigned has_slot : 1, queued : 1, finished : 1, creds_pending : 1,
-             http_pending : 1, timer_closed : 1;
+             http_pending : 1, timer_closed : 1,
+             refetched : 1;      /* credentials fetched again this attempt */
 };
 
 struct aws_client {
@@ -61,7 +69,7 @@ struct aws_client {
     aws_retry_quota quota;
     aws_client_stats stats;
     call *active;
-    call *qhead, *qtail;
+    call *qhead, *qtail;         /* ready queue, in the order calls became ready */
     int running;                 /* calls holding a slot */
     int refs;                    /* the owner + every call struct alive */
     int closing;
@@ -167,6 +175,7 @@ static void call_maybe_free(call *k)
     free(k->path);
     free(k->query);
     free(k->body);
+    aws_creds_unref(k->creds);
     aws_creds_provider_unref(k->prov);
     free(k);
     client_unref(c);
@@ -189,6 +198,7 @@ static void on_step_timer(uv_timer_t *t)
 }
 
 static void step_rate(call *k);
+static void step_send(call *k);
 static void finish(call *k, int err, long status, const char *code,
                    const char *msg, const char *body, size_t body_len);
 
@@ -199,6 +209,8 @@ static void arm(call *k, int64_t delay_ms, step_fn fn)
         finish(k, AWS_EIO, 0, "", "could not arm a timer", NULL, 0);
 }
 
+/* Hands free slots to ready calls, oldest first.  The send itself runs from
+ * the call's timer: pump may run inside another call's callbacks. */
 static void pump(aws_client *c)
 {
     while (!c->closing && c->qhead && c->running < c->o.max_in_flight) {
@@ -210,7 +222,26 @@ static void pump(aws_client *c)
         k->queued = 0;
         k->has_slot = 1;
         c->running++;
-        arm(k, 0, step_rate);
+        arm(k, 0, step_send);
+    }
+}
+
+static void enqueue(aws_client *c, call *k)
+{
+    k->queued = 1;
+    k->qnext = NULL;
+    if (c->qtail)
+        c->qtail->qnext = k;
+    else
+        c->qhead = k;
+    c->qtail = k;
+}
+
+static void release_slot(call *k)
+{
+    if (k->has_slot) {
+        k->has_slot = 0;
+        k->c->running--;
     }
 }
 
@@ -248,10 +279,9 @@ static void finish(call *k, int err, long status, const char *code,
     if (k->queued)
         unqueue(c, k);
     int had_slot = k->has_slot;
-    if (had_slot) {
-        k->has_slot = 0;
-        c->running--;
-    }
+    release_slot(k);
+    aws_creds_unref(k->creds);
+    k->creds = NULL;
     if (err)
         c->stats.failures++;
     uv_timer_stop(&k->timer);
@@ -275,20 +305,33 @@ static void finish(call *k, int err, long status, const char *code,
 /* ---- the steps -------------------------------------------------------------- */
 
 static void on_http(int err, const aws_http_response *resp, void *ud);
+static void on_answer(call *k, int err, const aws_http_response *resp);
 static void on_creds(int err, aws_creds *creds, const char *msg, void *ud);
+
+static void step_creds(call *k);
 
 static void step_rate(call *k)
 {
     aws_client *c = k->c;
+    k->refetched = 0;
     if (c->rl) {
-        int64_t d = aws_ratelimit_acquire(c->rl, k->rate_key, k->region, aws_service_name(k->svc));
+        /* The token is taken now and the call sends after the delay: calls
+         * of one key that wait together are spaced, not woken as a herd. */
+        int64_t d = aws_ratelimit_reserve(c->rl, k->rate_key, k->region, aws_service_name(k->svc));
         if (d > 0) {
-            arm(k, d, step_rate);
+            arm(k, d, step_creds);
             return;
         }
     }
-    /* Credentials are fetched for every attempt: the provider may have
-     * refreshed them since the last one. */
+    step_creds(k);
+}
+
+/* Credentials are fetched for every attempt, before the call takes a slot:
+ * the provider may have refreshed them since the last one, and a provider
+ * that itself calls AWS through this client (AssumeRole) must find a slot
+ * free. */
+static void step_creds(call *k)
+{
     k->creds_pending = 1;
     int rc = aws_creds_provider_get(k->prov, on_creds, k);
     if (rc) {
@@ -299,7 +342,7 @@ static void step_rate(call *k)
     }
 }
 
-static int build_and_send(call *k, aws_creds *creds, char *why, size_t why_len)
+static int build_and_send(call *k, const aws_creds *creds, char *why, size_t why_len)
 {
     aws_client *c = k->c;
     aws_headers hd;
@@ -401,8 +444,38 @@ static void on_creds(int err, aws_creds *creds, const char *msg, void *ud)
         finish(k, AWS_ENOCREDS, 0, "", m, NULL, 0);
         return;
     }
+    aws_creds_unref(k->creds);
+    k->creds = aws_creds_ref(creds);
+    enqueue(k->c, k);
+    pump(k->c);
+}
+
+/* Expiring within this many seconds while queued: fetched again. */
+#define QUEUED_CREDS_MARGIN 10
+
+static void step_send(call *k)
+{
+    aws_client *c = k->c;
+    aws_creds *creds = k->creds;
+    k->creds = NULL;
+    if (!creds) {                /* cannot happen: queued calls hold some */
+        finish(k, AWS_ENOCREDS, 0, "", "no credentials", NULL, 0);
+        return;
+    }
+    int64_t now = c->o.now ? c->o.now() : (int64_t)time(NULL);
+    if (!k->refetched && aws_creds_expiring(creds, now, QUEUED_CREDS_MARGIN)) {
+        /* They went stale in the queue: give the slot back, fetch again
+         * (once: a provider that only has expiring ones gets them used). */
+        k->refetched = 1;
+        aws_creds_unref(creds);
+        release_slot(k);
+        pump(c);
+        step_creds(k);
+        return;
+    }
     char why[200] = "";
     int rc = build_and_send(k, creds, why, sizeof(why));
+    aws_creds_unref(creds);
     if (rc)
         finish(k, rc, 0, "", why, NULL, 0);
 }
@@ -416,6 +489,15 @@ static void on_http(int err, const aws_http_response *resp, void *ud)
         call_maybe_free(k);
         return;
     }
+    on_answer(k, err, resp);
+    /* The slot went back with the answer: the next ready call may send. */
+    pump(c);
+}
+
+static void on_answer(call *k, int err, const aws_http_response *resp)
+{
+    aws_client *c = k->c;
+    release_slot(k);
     long status = resp ? resp->status : 0;
     const char *body = resp && resp->body.data ? resp->body.data : "";
     size_t body_len = resp && resp->body.data ? resp->body.len : 0;
@@ -424,6 +506,12 @@ static void on_http(int err, const aws_http_response *resp, void *ud)
     if (err == AWS_ECANCELED) {
         finish(k, AWS_ECANCELED, 0, "", "canceled", NULL, 0);
         return;
+    }
+    if (resp) {
+        if (resp->new_connections > 0)
+            c->stats.connections += (uint64_t)resp->new_connections;
+        if (resp->http_version == 20)
+            c->stats.http2++;
     }
     if (!err && status >= 200 && status < 300) {
         aws_log_debug("%s %s %s attempt %d status %ld", k->op, svc, k->region,
@@ -594,23 +682,17 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
     k->timer.data = k;
     k->prov = aws_creds_provider_ref(in->creds);
     c->refs++;
+    k->next_step = step_rate;
+    if (uv_timer_start(&k->timer, on_step_timer, 0, 0) != 0) {
+        k->finished = 1;         /* never started: cb never runs */
+        uv_close((uv_handle_t *)&k->timer, on_timer_closed);
+        return AWS_EIO;
+    }
     c->stats.calls++;
     k->next = c->active;
     if (c->active)
         c->active->prev = k;
     c->active = k;
-    if (c->running < c->o.max_in_flight && !c->qhead) {
-        k->has_slot = 1;
-        c->running++;
-        arm(k, 0, step_rate);
-    } else {
-        k->queued = 1;
-        if (c->qtail)
-            c->qtail->qnext = k;
-        else
-            c->qhead = k;
-        c->qtail = k;
-    }
     return 0;
 }
 

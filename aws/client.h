@@ -74,6 +74,8 @@ typedef struct aws_client_stats {
     uint64_t retries;
     uint64_t throttled;          /* answers classified as throttling */
     uint64_t failures;           /* calls that ended with err != 0 */
+    uint64_t connections;        /* connections the attempts opened (reuse opens none) */
+    uint64_t http2;              /* attempts answered over HTTP/2 */
 } aws_client_stats;
 
 int  aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **out);

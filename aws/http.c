@@ -190,9 +190,22 @@ static void xfer_unlink(aws_http *h, xfer *x)
 
 static void complete(aws_http *h, xfer *x, CURLcode rc)
 {
-    long status = 0;
+    long status = 0, version = 0, connects = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     x->resp.status = status;
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+    x->resp.new_connections = connects;
+    if (status > 0 && curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK) {
+        switch (version) {
+        case CURL_HTTP_VERSION_1_0: x->resp.http_version = 10; break;
+        case CURL_HTTP_VERSION_1_1: x->resp.http_version = 11; break;
+        case CURL_HTTP_VERSION_2_0: x->resp.http_version = 20; break;
+#if LIBCURL_VERSION_NUM >= 0x074200
+        case CURL_HTTP_VERSION_3:   x->resp.http_version = 30; break;
+#endif
+        default:                    x->resp.http_version = 0; break;
+        }
+    }
     int err = map_curl(rc, x);
     if (err == AWS_ETOOBIG)
         snprintf(x->resp.error, sizeof(x->resp.error),
@@ -209,8 +222,12 @@ static void complete(aws_http *h, xfer *x, CURLcode rc)
         if (err)
             aws_log_debug("http: %s %s: %s", x->method, url ? url : "?", x->resp.error);
         else
-            aws_log_debug("http: %s %s: %ld (%zu bytes)", x->method, url ? url : "?",
-                          status, x->resp.body.len);
+            aws_log_debug("http: %s %s: %ld (%zu bytes, HTTP/%s%s)", x->method, url ? url : "?",
+                          status, x->resp.body.len,
+                          x->resp.http_version == 20 ? "2" :
+                          x->resp.http_version == 30 ? "3" :
+                          x->resp.http_version == 10 ? "1.0" : "1.1",
+                          x->resp.new_connections ? ", new connection" : "");
     }
     x->cb(err, &x->resp, x->ud);
     xfer_free(x);

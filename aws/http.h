@@ -43,6 +43,8 @@ typedef struct aws_http_response {
     aws_headers headers;          /* response headers of the final response */
     aws_buf body;
     char error[256];              /* transport error text, "" when none */
+    long http_version;            /* 10, 11, 20, 30 for HTTP/1.0 .. HTTP/3; 0 when none */
+    long new_connections;         /* connections this transfer opened (0: one was reused) */
 } aws_http_response;
 
 /* err == 0: an HTTP response was received (any status).  Otherwise a

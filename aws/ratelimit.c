@@ -30,6 +30,7 @@ typedef struct rl_bucket {
     double w_max;
     double k;
     double last_fail;
+    double last_used;        /* last acquire, reserve or record */
 } rl_bucket;
 
 struct aws_ratelimit {
@@ -39,7 +40,11 @@ struct aws_ratelimit {
     rl_bucket **tab;
     size_t nbuckets;         /* table size, a power of two */
     size_t nkeys;
+    double idle;             /* seconds; <= 0: buckets are never dropped */
+    double last_sweep;
 };
+
+#define MIN_TABLE 64
 
 static int64_t mono_ms(void *ud)
 {
@@ -69,9 +74,12 @@ aws_ratelimit *aws_ratelimit_new(const aws_ratelimit_opts *opts,
     if (rl->o.smoothing <= 0 || rl->o.smoothing > 1) rl->o.smoothing = 0.8;
     if (rl->o.bucket_seconds <= 0) rl->o.bucket_seconds = 0.5;
     if (rl->o.max_adjust <= 0)     rl->o.max_adjust = 2.0;
+    if (rl->o.idle_seconds == 0)   rl->o.idle_seconds = 600;
+    rl->idle = rl->o.idle_seconds;
     rl->clock = clock ? clock : mono_ms;
     rl->clock_ud = clock ? clock_ud : NULL;
-    rl->nbuckets = 64;
+    rl->last_sweep = now_s(rl);
+    rl->nbuckets = MIN_TABLE;
     rl->tab = calloc(rl->nbuckets, sizeof(*rl->tab));
     if (!rl->tab) {
         free(rl);
@@ -133,9 +141,8 @@ static rl_bucket *lookup(const aws_ratelimit *rl, const char *k, const char *r,
     return NULL;
 }
 
-static void rehash(aws_ratelimit *rl)
+static void resize(aws_ratelimit *rl, size_t n)
 {
-    size_t n = rl->nbuckets * 2;
     rl_bucket **tab = calloc(n, sizeof(*tab));
     if (!tab)
         return;                 /* keep the old table: slower, still correct */
@@ -188,8 +195,9 @@ static rl_bucket *get_or_add(aws_ratelimit *rl, const char *k, const char *r,
     b->w_max = 0;
     b->k = 0;
     b->last_fail = t;
+    b->last_used = t;
     if (rl->nkeys + 1 > rl->nbuckets)
-        rehash(rl);
+        resize(rl, rl->nbuckets * 2);
     b->next = rl->tab[h & (rl->nbuckets - 1)];
     rl->tab[h & (rl->nbuckets - 1)] = b;
     rl->nkeys++;
@@ -220,24 +228,106 @@ static void set_max_rate(const aws_ratelimit *rl, rl_bucket *b, double rate, dou
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
+/* ---- dropping idle buckets -------------------------------------------------- */
+
+/* A bucket may go once nobody used it for the idle time and forgetting it
+ * changes nothing a new one would do differently soon: it never saw a
+ * throttle, or it owes no tokens (full once refilled) and its CUBIC curve
+ * is back at the rate it had before its last throttle. */
+static int droppable(const aws_ratelimit *rl, const rl_bucket *b, double t)
+{
+    if (t - b->last_used < rl->idle)
+        return 0;
+    if (!b->enabled)
+        return 1;
+    double cap = b->capacity + (t - b->last_refill) * b->fill_rate;
+    return cap >= b->max_capacity && t - b->last_fail >= b->k;
+}
+
+static size_t sweep(aws_ratelimit *rl, double t)
+{
+    size_t dropped = 0;
+    rl->last_sweep = t;
+    if (rl->idle <= 0)
+        return 0;
+    for (size_t i = 0; i < rl->nbuckets; i++) {
+        rl_bucket **pp = &rl->tab[i];
+        while (*pp) {
+            rl_bucket *b = *pp;
+            if (droppable(rl, b, t)) {
+                *pp = b->next;
+                free(b->key);
+                free(b);
+                rl->nkeys--;
+                dropped++;
+            } else {
+                pp = &b->next;
+            }
+        }
+    }
+    /* Give back table memory too (resize keeps the old table on ENOMEM). */
+    size_t n = rl->nbuckets;
+    while (n > MIN_TABLE && rl->nkeys * 4 < n)
+        n /= 2;
+    if (n != rl->nbuckets)
+        resize(rl, n);
+    return dropped;
+}
+
+static void maybe_sweep(aws_ratelimit *rl, double t)
+{
+    if (rl->idle > 0 && t - rl->last_sweep >= rl->idle / 4)
+        sweep(rl, t);
+}
+
+size_t aws_ratelimit_sweep(aws_ratelimit *rl)
+{
+    return rl ? sweep(rl, now_s(rl)) : 0;
+}
+
 int64_t aws_ratelimit_acquire(aws_ratelimit *rl, const char *key,
                               const char *region, const char *service)
 {
     key = nz(key);
     region = nz(region);
     service = nz(service);
-    rl_bucket *b = lookup(rl, key, region, service, key_hash(key, region, service));
-    if (!b || !b->enabled)
-        return 0;               /* no throttling seen: send freely */
     double t = now_s(rl);
-    refill(b, t);
-    if (b->capacity >= 1.0) {
-        b->capacity -= 1.0;
-        return 0;
+    int64_t ms = 0;
+    rl_bucket *b = lookup(rl, key, region, service, key_hash(key, region, service));
+    if (b && b->enabled) {      /* else no throttling seen: send freely */
+        b->last_used = t;
+        refill(b, t);
+        if (b->capacity >= 1.0) {
+            b->capacity -= 1.0;
+        } else {
+            double wait = (1.0 - b->capacity) / b->fill_rate;
+            ms = (int64_t)ceil(wait * 1000.0);
+            if (ms <= 0)
+                ms = 1;
+        }
     }
-    double wait = (1.0 - b->capacity) / b->fill_rate;
-    int64_t ms = (int64_t)ceil(wait * 1000.0);
-    return ms > 0 ? ms : 1;
+    maybe_sweep(rl, t);
+    return ms;
+}
+
+int64_t aws_ratelimit_reserve(aws_ratelimit *rl, const char *key,
+                              const char *region, const char *service)
+{
+    key = nz(key);
+    region = nz(region);
+    service = nz(service);
+    double t = now_s(rl);
+    int64_t ms = 0;
+    rl_bucket *b = lookup(rl, key, region, service, key_hash(key, region, service));
+    if (b && b->enabled) {
+        b->last_used = t;
+        refill(b, t);
+        b->capacity -= 1.0;     /* below 0: a token owed, paid by the refill */
+        if (b->capacity < 0)
+            ms = (int64_t)ceil(-b->capacity / b->fill_rate * 1000.0);
+    }
+    maybe_sweep(rl, t);
+    return ms;
 }
 
 /* ---- measured rate and CUBIC -------------------------------------------- */
@@ -290,6 +380,8 @@ int aws_ratelimit_record(aws_ratelimit *rl, const char *key,
     }
     double cap = rl->o.max_adjust * measured;
     set_max_rate(rl, b, rate < cap ? rate : cap, t);
+    b->last_used = t;
+    maybe_sweep(rl, t);
     return 0;
 }
 

@@ -11,7 +11,11 @@
  *                    back along scale * (t - K)^3 + W_max on successes —
  *                    never below min_rate.  A caller asks "when may I
  *                    send?" and gets a delay in ms; it arms a timer, never
- *                    sleeps.
+ *                    sleeps.  A bucket that has not been used for
+ *                    idle_seconds and has recovered (no tokens owed, its
+ *                    rate back where it was before its last throttle) is
+ *                    dropped, so memory follows the keys in use, not
+ *                    every (account, region, service) ever seen.
  *   aws_retry_quota  the client-wide retry budget of botocore's standard
  *                    mode (retries/quota.py): retries cost tokens,
  *                    successes give some back.
@@ -38,6 +42,8 @@ typedef struct aws_ratelimit_opts {
     double smoothing;       /* send-rate smoothing; 0: 0.8 */
     double bucket_seconds;  /* send-rate measurement interval; 0: 0.5 */
     double max_adjust;      /* rate never above max_adjust * measured; 0: 2 */
+    double idle_seconds;    /* drop a recovered bucket unused this long; 0: 600;
+                             * < 0: never */
 } aws_ratelimit_opts;
 
 /* opts may be NULL (botocore's defaults).  clock NULL: a monotonic clock. */
@@ -49,6 +55,14 @@ void aws_ratelimit_free(aws_ratelimit *rl);   /* accepts NULL */
  * now (the token is taken), the number of milliseconds to wait before asking
  * again (> 0), or a negative aws_err (ENOMEM).  NULL strings count as "". */
 int64_t aws_ratelimit_acquire(aws_ratelimit *rl, const char *key,
+                              const char *region, const char *service);
+
+/* Takes one send token for the key now, borrowing from the future when the
+ * bucket is empty, and returns the delay in ms (>= 0) after which the caller
+ * sends without asking again.  Calls that wait together are thus spaced
+ * 1/rate apart instead of all waking to compete for the next token.  0 when
+ * the key's bucket is inactive. */
+int64_t aws_ratelimit_reserve(aws_ratelimit *rl, const char *key,
                               const char *region, const char *service);
 
 /* Records an answer (any answer, including transport errors, which count as
@@ -63,6 +77,10 @@ double aws_ratelimit_rate(const aws_ratelimit *rl, const char *key,
                           const char *region, const char *service);
 /* Number of keys with state (tests). */
 size_t aws_ratelimit_keys(const aws_ratelimit *rl);
+/* Drops every idle, recovered bucket now (also done on the way, at most
+ * every idle_seconds / 4, by acquire, reserve and record); returns how many
+ * were dropped. */
+size_t aws_ratelimit_sweep(aws_ratelimit *rl);
 
 /* ---- retry budget ------------------------------------------------------ */
 

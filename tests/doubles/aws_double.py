@@ -18,9 +18,15 @@ forever.  Step fields (all optional):
 
 With --tls-cert/--tls-key it serves HTTPS instead (HTTP/1.1 only).
 
+A program may also give a script per request path, for tests that drive
+several "accounts" at once: {"steps": [...], "paths": {"/a": [...], ...}};
+a request whose path has its own script uses that one, any other request
+the default "steps".
+
 Give the script with --script '<json>' or program it at run time:
 
-  POST /__double/program   body: {"steps": [...]}  (also resets the records)
+  POST /__double/program   body: {"steps": [...], "paths": {...}}
+                           (also resets the records)
   POST /__double/reset     forget recorded requests and connection counts
   GET  /__double/requests  {"requests": [...], "count_by_path": {...},
                             "connections": total TCP connections,
@@ -41,16 +47,32 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class Script:
+    """Steps answered in order; the last one repeats forever."""
+
+    def __init__(self, steps):
+        self.steps = [dict(x) for x in (steps or [{"status": 200, "json": {}}])]
+        self.index = 0
+        self.used = 0
+
+    def next_step(self):
+        step = self.steps[self.index]
+        self.used += 1
+        if self.used >= int(step.get("times", 1)) and self.index < len(self.steps) - 1:
+            self.index += 1
+            self.used = 0
+        return step
+
+
 class State:
     def __init__(self, steps):
         self.lock = threading.Lock()
         self.program(steps)
 
-    def program(self, steps):
+    def program(self, steps, paths=None):
         with self.lock:
-            self.steps = [dict(s) for s in (steps or [{"status": 200, "json": {}}])]
-            self.index = 0
-            self.used = 0
+            self.script = Script(steps)
+            self.paths = {p: Script(v) for p, v in (paths or {}).items()}
             self._reset_records()
 
     def _reset_records(self):
@@ -65,14 +87,9 @@ class State:
         with self.lock:
             self._reset_records()
 
-    def next_step(self):
+    def next_step(self, path):
         with self.lock:
-            step = self.steps[self.index]
-            self.used += 1
-            if self.used >= int(step.get("times", 1)) and self.index < len(self.steps) - 1:
-                self.index += 1
-                self.used = 0
-            return step
+            return self.paths.get(path, self.script).next_step()
 
     def snapshot(self):
         with self.lock:
@@ -143,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
                 prog = json.loads(body or b"{}")
             except ValueError as e:
                 return self._send(400, json.dumps({"error": str(e)}).encode())
-            STATE.program(prog.get("steps"))
+            STATE.program(prog.get("steps"), prog.get("paths"))
             return self._send(200, b"{}")
         return self._send(404, b'{"error": "unknown control path"}')
 
@@ -171,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
             STATE.active_requests += 1
             STATE.max_active_requests = max(STATE.max_active_requests, STATE.active_requests)
         try:
-            step = STATE.next_step()
+            step = STATE.next_step(path)
             if step.get("sleep"):
                 time.sleep(float(step["sleep"]))
             status = int(step.get("status", 200))
@@ -217,7 +234,10 @@ def main():
     a = ap.parse_args()
     if a.script:
         prog = json.loads(a.script)
-        STATE.program(prog["steps"] if isinstance(prog, dict) else prog)
+        if isinstance(prog, dict):
+            STATE.program(prog.get("steps"), prog.get("paths"))
+        else:
+            STATE.program(prog)
     srv = Server(("127.0.0.1", a.port), Handler)
     if a.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

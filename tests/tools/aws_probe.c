@@ -4,10 +4,18 @@
  * Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
  * AWS_SESSION_TOKEN (a static provider), the endpoint from
  * AWS_ENDPOINT_URL.  Runs --count calls with at most --concurrency in flight
- * on one uv loop and prints one JSON line per result:
- *   {"i":0,"err":0,"error":"success","status":200,"code":"","message":"","attempts":1,"body_len":2}
+ * on one uv loop and prints one JSON line per result, in completion order:
+ *   {"i":0,"g":0,"err":0,"error":"success","status":200,"code":"","message":"",
+ *    "attempts":1,"op":"ListCertificates","body_len":2}
  * then {"stats":{...}}.  Exit status 0 when the loop closed cleanly (even if
  * calls failed), 2 on a usage error, 3 when uv_loop_close() failed.
+ *
+ * --group starts another group of calls ("g" in the results), a copy of the
+ * previous group's call that the options after it change (service, proto,
+ * op, target, body, method, path, query, region, rate key, count, timeout,
+ * max response): e.g. one account's calls and another's on the same client.
+ * Every call of group 0 is started first, then group 1's, and so on; "i"
+ * numbers all calls in that order.
  */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -20,10 +28,17 @@
 #include "aws/error.h"
 #include "aws/log.h"
 
-typedef struct probe {
-    aws_client *client;
+#define MAX_GROUPS 8
+
+typedef struct group {
     aws_call call;
     int count;
+} group;
+
+typedef struct probe {
+    aws_client *client;
+    group g[MAX_GROUPS];
+    int ngroups;
     int done;
     int cancel_after;         /* free the client after this many results; 0: never */
     aws_client_stats st;      /* snapshot taken before a cancel */
@@ -32,6 +47,7 @@ typedef struct probe {
 typedef struct one {
     probe *p;
     int i;
+    int g;
 } one;
 
 static long num(const char *s, const char *what)
@@ -62,6 +78,7 @@ static void on_result(const aws_result *r, void *ud)
     probe *p = o->p;
     json_object *j = json_object_new_object();
     json_object_object_add(j, "i", json_object_new_int(o->i));
+    json_object_object_add(j, "g", json_object_new_int(o->g));
     json_object_object_add(j, "err", json_object_new_int(r->err));
     json_object_object_add(j, "error", json_object_new_string(aws_strerror(r->err)));
     json_object_object_add(j, "status", json_object_new_int64(r->status));
@@ -92,7 +109,7 @@ static void usage(void)
         "  [--region R] [--rate-key K] [--count N] [--concurrency N] [--max-attempts N]\n"
         "  [--budget N] [--base-delay MS] [--max-backoff MS] [--timeout MS]\n"
         "  [--max-response BYTES] [--no-adaptive] [--cancel-after N] [--ca-bundle PEM]\n"
-        "  [--debug]\n");
+        "  [--debug] [--group <call options of the next group>]...\n");
     exit(2);
 }
 
@@ -121,48 +138,59 @@ int main(int argc, char **argv)
         { "cancel-after", required_argument, 0, 'C' },
         { "debug", no_argument, 0, 'd' },
         { "ca-bundle", required_argument, 0, 'K' },
+        { "group", no_argument, 0, 'G' },
         { 0, 0, 0, 0 },
     };
-    probe p = { .count = 1 };
+    probe p = { .ngroups = 1 };
     aws_client_opts co = { .endpoints = { .use_env = 1 } };
-    p.call.service = AWS_SVC_ACM;
-    p.call.proto = AWS_PROTO_JSON;
-    p.call.region = "us-east-1";
-    p.call.op = "ListCertificates";
-    p.call.target = "CertificateManager.ListCertificates";
-    p.call.body = "{}";
+    group *cur = &p.g[0];
+    cur->count = 1;
+    cur->call.service = AWS_SVC_ACM;
+    cur->call.proto = AWS_PROTO_JSON;
+    cur->call.region = "us-east-1";
+    cur->call.op = "ListCertificates";
+    cur->call.target = "CertificateManager.ListCertificates";
+    cur->call.body = "{}";
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
+        case 'G':
+            if (p.ngroups == MAX_GROUPS) {
+                fprintf(stderr, "aws_probe: at most %d groups\n", MAX_GROUPS);
+                return 2;
+            }
+            p.g[p.ngroups] = *cur;
+            cur = &p.g[p.ngroups++];
+            break;
         case 's':
-            if (service_by_name(optarg, &p.call.service) != 0) {
+            if (service_by_name(optarg, &cur->call.service) != 0) {
                 fprintf(stderr, "aws_probe: unknown service %s\n", optarg);
                 return 2;
             }
             break;
         case 'P':
-            if (strcmp(optarg, "json") == 0)           p.call.proto = AWS_PROTO_JSON;
-            else if (strcmp(optarg, "rest-json") == 0) p.call.proto = AWS_PROTO_REST_JSON;
-            else if (strcmp(optarg, "query") == 0)     p.call.proto = AWS_PROTO_QUERY;
-            else if (strcmp(optarg, "ec2") == 0)       p.call.proto = AWS_PROTO_EC2;
+            if (strcmp(optarg, "json") == 0)           cur->call.proto = AWS_PROTO_JSON;
+            else if (strcmp(optarg, "rest-json") == 0) cur->call.proto = AWS_PROTO_REST_JSON;
+            else if (strcmp(optarg, "query") == 0)     cur->call.proto = AWS_PROTO_QUERY;
+            else if (strcmp(optarg, "ec2") == 0)       cur->call.proto = AWS_PROTO_EC2;
             else usage();
             break;
-        case 'o': p.call.op = optarg; break;
-        case 't': p.call.target = optarg; break;
-        case 'b': p.call.body = optarg; break;
-        case 'm': p.call.method = optarg; break;
-        case 'p': p.call.path = optarg; break;
-        case 'q': p.call.query = optarg; break;
-        case 'r': p.call.region = optarg; break;
-        case 'k': p.call.rate_key = optarg; break;
-        case 'n': p.count = (int)num(optarg, "--count"); break;
+        case 'o': cur->call.op = optarg; break;
+        case 't': cur->call.target = optarg; break;
+        case 'b': cur->call.body = optarg; break;
+        case 'm': cur->call.method = optarg; break;
+        case 'p': cur->call.path = optarg; break;
+        case 'q': cur->call.query = optarg; break;
+        case 'r': cur->call.region = optarg; break;
+        case 'k': cur->call.rate_key = optarg; break;
+        case 'n': cur->count = (int)num(optarg, "--count"); break;
         case 'c': co.max_in_flight = (int)num(optarg, "--concurrency"); break;
         case 'a': co.max_attempts = (int)num(optarg, "--max-attempts"); break;
         case 'B': co.retry_budget = (int)num(optarg, "--budget"); break;
         case 'D': co.base_delay_ms = num(optarg, "--base-delay"); break;
         case 'M': co.max_backoff_ms = num(optarg, "--max-backoff"); break;
-        case 'T': p.call.timeout_ms = num(optarg, "--timeout"); break;
-        case 'R': p.call.max_response = (size_t)num(optarg, "--max-response"); break;
+        case 'T': cur->call.timeout_ms = num(optarg, "--timeout"); break;
+        case 'R': cur->call.max_response = (size_t)num(optarg, "--max-response"); break;
         case 'A': co.adaptive = -1; break;
         case 'C': p.cancel_after = (int)num(optarg, "--cancel-after"); break;
         case 'K': co.http.ca_bundle = optarg; break;
@@ -170,9 +198,13 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (optind != argc || p.count < 0)
+    if (optind != argc)
         usage();
-    p.call.body_len = p.call.body ? strlen(p.call.body) : 0;
+    for (int gi = 0; gi < p.ngroups; gi++) {
+        if (p.g[gi].count < 0)
+            usage();
+        p.g[gi].call.body_len = p.g[gi].call.body ? strlen(p.g[gi].call.body) : 0;
+    }
 
     aws_creds *cr = aws_creds_new(getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
                                   getenv("AWS_SESSION_TOKEN"), 0, "env");
@@ -184,7 +216,8 @@ int main(int argc, char **argv)
     aws_creds_unref(cr);
     if (!prov)
         return 1;
-    p.call.creds = prov;
+    for (int gi = 0; gi < p.ngroups; gi++)
+        p.g[gi].call.creds = prov;
 
     uv_loop_t loop;
     if (uv_loop_init(&loop) != 0)
@@ -194,20 +227,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "aws_probe: aws_client_new: %s\n", aws_strerror(rc));
         return 1;
     }
-    int started = 0;
-    for (int i = 0; i < p.count; i++) {
-        one *o = malloc(sizeof(*o));
-        if (!o)
-            return 1;
-        o->p = &p;
-        o->i = i;
-        rc = aws_client_call(p.client, &p.call, on_result, o);
-        if (rc) {
-            printf("{\"i\":%d,\"start_error\":%d,\"error\":\"%s\"}\n", i, rc, aws_strerror(rc));
-            free(o);
-            continue;
+    int started = 0, i = 0;
+    for (int gi = 0; gi < p.ngroups; gi++) {
+        for (int n = 0; n < p.g[gi].count; n++, i++) {
+            one *o = malloc(sizeof(*o));
+            if (!o)
+                return 1;
+            o->p = &p;
+            o->i = i;
+            o->g = gi;
+            rc = aws_client_call(p.client, &p.g[gi].call, on_result, o);
+            if (rc) {
+                printf("{\"i\":%d,\"g\":%d,\"start_error\":%d,\"error\":\"%s\"}\n",
+                       i, gi, rc, aws_strerror(rc));
+                free(o);
+                continue;
+            }
+            started++;
         }
-        started++;
     }
     /* Callbacks never run inside aws_client_call. */
     if (p.done != 0) {
@@ -224,10 +261,12 @@ int main(int argc, char **argv)
     }
     uv_run(&loop, UV_RUN_DEFAULT);   /* close callbacks */
     printf("{\"stats\":{\"calls\":%llu,\"attempts\":%llu,\"retries\":%llu,"
-           "\"throttled\":%llu,\"failures\":%llu},\"started\":%d,\"done\":%d}\n",
+           "\"throttled\":%llu,\"failures\":%llu,\"connections\":%llu,\"http2\":%llu},"
+           "\"started\":%d,\"done\":%d}\n",
            (unsigned long long)st.calls, (unsigned long long)st.attempts,
            (unsigned long long)st.retries, (unsigned long long)st.throttled,
-           (unsigned long long)st.failures, started, p.done);
+           (unsigned long long)st.failures, (unsigned long long)st.connections,
+           (unsigned long long)st.http2, started, p.done);
     aws_creds_provider_unref(prov);
     rc = uv_loop_close(&loop);
     if (rc != 0) {
