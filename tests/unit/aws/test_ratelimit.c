@@ -199,6 +199,142 @@ static void many_keys(void **state)
     aws_ratelimit_free(NULL);
 }
 
+/* Waiters reserve distinct send times, 1/rate apart, instead of all asking
+ * again when one token comes back. */
+static void reserve_spaces_waiters(void **state)
+{
+    (void)state;
+    aws_ratelimit *rl = new_rl();
+    const char *k = "111122223333";
+    /* Inactive: nothing to wait for, and no state is made. */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(aws_ratelimit_reserve(rl, k, "us-east-1", "acm"), 0);
+    assert_int_equal(aws_ratelimit_keys(rl), 0);
+
+    send_for(rl, k, 4000, 250);
+    assert_int_equal(aws_ratelimit_record(rl, k, "us-east-1", "acm", 1), 0);
+    double rate = aws_ratelimit_rate(rl, k, "us-east-1", "acm");
+    assert_true(rate >= 0.5 && rate < 4.0);
+    /* Whatever the bucket holds goes at once ... */
+    int immediate = 0;
+    int64_t d;
+    while ((d = aws_ratelimit_reserve(rl, k, "us-east-1", "acm")) == 0)
+        immediate++;
+    assert_true(immediate <= (int)ceil(rate) + 1);
+    /* ... then each later caller is told a later time, 1/rate after the
+     * previous one, without the clock moving. */
+    int64_t step = (int64_t)(1000.0 / rate);
+    int64_t prev = d;
+    assert_true(d > 0 && d <= step + 1);
+    for (int i = 0; i < 10; i++) {
+        int64_t n = aws_ratelimit_reserve(rl, k, "us-east-1", "acm");
+        assert_true(n - prev >= step - 1 && n - prev <= step + 1);
+        prev = n;
+    }
+    /* A plain acquire also sees the debt: nothing before the last reservation. */
+    int64_t a = aws_ratelimit_acquire(rl, k, "us-east-1", "acm");
+    assert_true(a >= prev);
+    /* Once the time has come the bucket is square again. */
+    fake_now += prev + step + 1;
+    assert_int_equal(aws_ratelimit_acquire(rl, k, "us-east-1", "acm"), 0);
+    aws_ratelimit_free(rl);
+}
+
+static aws_ratelimit *new_rl_idle(double idle_seconds)
+{
+    fake_now = 5000000;
+    aws_ratelimit_opts o = { .idle_seconds = idle_seconds };
+    aws_ratelimit *rl = aws_ratelimit_new(&o, fake_clock, NULL);
+    assert_non_null(rl);
+    return rl;
+}
+
+static void idle_buckets_are_dropped(void **state)
+{
+    (void)state;
+    aws_ratelimit *rl = new_rl_idle(60);
+    char k[32];
+    for (int i = 0; i < 500; i++) {
+        snprintf(k, sizeof(k), "%012d", i);
+        assert_int_equal(aws_ratelimit_record(rl, k, "us-east-1", "acm", 0), 0);
+        assert_int_equal(aws_ratelimit_record(rl, k, "eu-west-1", "iam", 0), 0);
+    }
+    assert_int_equal(aws_ratelimit_keys(rl), 1000);
+    /* Used 30 s ago: kept, whatever triggers a sweep. */
+    fake_now += 30000;
+    assert_int_equal(aws_ratelimit_record(rl, "keep", "us-east-1", "acm", 0), 0);
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    assert_int_equal(aws_ratelimit_keys(rl), 1001);
+    /* Past the idle time, the next use of any key sweeps them away; the key
+     * in use stays. */
+    fake_now += 31000;
+    assert_int_equal(aws_ratelimit_record(rl, "keep", "us-east-1", "acm", 0), 0);
+    assert_int_equal(aws_ratelimit_keys(rl), 1);
+    /* acquire and reserve sweep too. */
+    fake_now += 61000;
+    assert_int_equal(aws_ratelimit_acquire(rl, "other", "us-east-1", "acm"), 0);
+    assert_int_equal(aws_ratelimit_keys(rl), 0);
+    /* A dropped key comes back as a new one when used again. */
+    assert_int_equal(aws_ratelimit_record(rl, "000000000007", "us-east-1", "acm", 1), 0);
+    assert_int_equal(aws_ratelimit_keys(rl), 1);
+    assert_true(aws_ratelimit_rate(rl, "000000000007", "us-east-1", "acm") >= 0.5);
+    aws_ratelimit_free(rl);
+
+    /* idle_seconds < 0: never dropped. */
+    rl = new_rl_idle(-1);
+    assert_int_equal(aws_ratelimit_record(rl, "a", "us-east-1", "acm", 0), 0);
+    fake_now += 86400000;
+    assert_int_equal(aws_ratelimit_record(rl, "b", "us-east-1", "acm", 0), 0);
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    assert_int_equal(aws_ratelimit_keys(rl), 2);
+    aws_ratelimit_free(rl);
+    assert_int_equal(aws_ratelimit_sweep(NULL), 0);
+}
+
+/* A bucket still adapting after a throttle is not forgotten just because it
+ * was not used for the idle time: not while its CUBIC curve is below the
+ * rate it had before the throttle, nor while callers owe it tokens. */
+static void adapting_bucket_is_kept(void **state)
+{
+    (void)state;
+    aws_ratelimit *rl = new_rl_idle(1);
+    const char *k = "111122223333";
+    /* ~50 requests/s, then a throttle: W_max ~ 50, K = cbrt(50 * 0.3 / 0.4)
+     * ~ 3.3 s until the curve is back at W_max. */
+    send_for(rl, k, 3000, 20);
+    assert_int_equal(aws_ratelimit_record(rl, k, "us-east-1", "acm", 1), 0);
+    double rate = aws_ratelimit_rate(rl, k, "us-east-1", "acm");
+    assert_true(rate > 20 && rate < 50);
+    fake_now += 2000;               /* idle 2 s > 1 s, but still recovering */
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    assert_true(aws_ratelimit_rate(rl, k, "us-east-1", "acm") == rate);
+    fake_now += 2000;               /* 4 s after the throttle: recovered */
+    assert_int_equal(aws_ratelimit_sweep(rl), 1);
+    assert_int_equal(aws_ratelimit_keys(rl), 0);
+    assert_true(aws_ratelimit_rate(rl, k, "us-east-1", "acm") == 0.0);
+
+    /* Throttled down to the floor (0.5/s, K small), then ten callers
+     * reserve: about 18 s of owed tokens keep the bucket. */
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(aws_ratelimit_record(rl, k, "us-east-1", "acm", 1), 0);
+        fake_now += 10;
+    }
+    assert_true(fabs(aws_ratelimit_rate(rl, k, "us-east-1", "acm") - 0.5) < 1e-9);
+    int64_t last = 0;
+    for (int i = 0; i < 10; i++)
+        last = aws_ratelimit_reserve(rl, k, "us-east-1", "acm");
+    assert_true(last > 15000);
+    fake_now += 5000;
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    fake_now += last - 5000 - 2000; /* the last reservation is 2 s away */
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    assert_true(aws_ratelimit_rate(rl, k, "us-east-1", "acm") > 0);
+    fake_now += 2000 + 2000 + 1000; /* paid back, full again, idle */
+    assert_int_equal(aws_ratelimit_sweep(rl), 1);
+    assert_int_equal(aws_ratelimit_keys(rl), 0);
+    aws_ratelimit_free(rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +344,9 @@ int main(void)
         cmocka_unit_test(min_rate_floor),
         cmocka_unit_test(keys_are_independent),
         cmocka_unit_test(many_keys),
+        cmocka_unit_test(reserve_spaces_waiters),
+        cmocka_unit_test(idle_buckets_are_dropped),
+        cmocka_unit_test(adapting_bucket_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
