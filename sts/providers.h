@@ -43,6 +43,13 @@ aws_creds_provider *sts_error_provider_new(const char *name, int err, const char
  * never shown.  Not cached: wrap with sts_cache_provider_new. */
 aws_creds_provider *sts_process_provider_new(uv_loop_t *loop, const char *command,
                                              const char *name);
+/* A run of the command that has not ended (exited and closed its stdout)
+ * within the time limit is stopped: the child gets SIGKILL, its stdout is
+ * closed, and the get fails with AWS_ETIMEDOUT and a message naming the
+ * profile.  Default STS_PROCESS_TIMEOUT_MS; 0 restores it.  No effect on
+ * other providers.  (Tests use a short limit.) */
+#define STS_PROCESS_TIMEOUT_MS 60000u
+void sts_process_provider_set_timeout(aws_creds_provider *p, uint64_t timeout_ms);
 
 /* ECS / EKS container credentials.  Configured by
  * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI (http only to

@@ -162,19 +162,31 @@ static void ecs_full_uri_rules(void **state)
 
 /* ---- credential_process on a real loop ------------------------------------- */
 
-static got run_process(const char *cmd)
+static uint64_t last_run_ms;      /* how long the latest run_process took */
+
+static got run_process_limit(const char *cmd, uint64_t timeout_ms)
 {
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
     aws_creds_provider *p = sts_process_provider_new(&loop, cmd, "process:profile:t");
+    assert_non_null(p);
+    if (timeout_ms)
+        sts_process_provider_set_timeout(p, timeout_ms);
+    uint64_t t0 = uv_hrtime();
     got g = { 0 };
     assert_int_equal(aws_creds_provider_get(p, record, &g), 0);
     assert_int_equal(g.calls, 0);              /* asynchronous */
     aws_creds_provider_unref(p);               /* the run keeps it alive */
     uv_run(&loop, UV_RUN_DEFAULT);
+    last_run_ms = (uv_hrtime() - t0) / 1000000u;
     assert_int_equal(uv_loop_close(&loop), 0);
     assert_int_equal(g.calls, 1);
     return g;
+}
+
+static got run_process(const char *cmd)
+{
+    return run_process_limit(cmd, 0);
 }
 
 static void process_provider(void **state)
@@ -205,6 +217,43 @@ static void process_provider(void **state)
     g = run_process("kill -9 $$");
     assert_int_equal(g.err, AWS_EIO);
     assert_non_null(strstr(g.msg, "signal 9"));
+}
+
+/* A helper that never ends, or that ends but leaves a process holding its
+ * stdout, is stopped at the time limit with an error naming the profile. */
+static void process_provider_timeout(void **state)
+{
+    (void)state;
+    /* (exec: the helper itself is what hangs, and SIGKILL ends it.) */
+    got g = run_process_limit("exec sleep 20", 300);
+    assert_int_equal(g.err, AWS_ETIMEDOUT);
+    assert_string_equal(g.msg, "credential_process for profile 't' timed out after 300 ms "
+                               "and was stopped");
+    assert_int_equal(g.akid[0], '\0');
+    assert_true(last_run_ms >= 250 && last_run_ms < 5000);
+
+    /* The shell exits at once; its background child keeps stdout open
+     * (not stderr, which the test runner waits on). */
+    g = run_process_limit("sleep 3 2>/dev/null & echo '{\"Version\": 1}'", 300);
+    assert_int_equal(g.err, AWS_ETIMEDOUT);
+    assert_non_null(strstr(g.msg, "profile 't'"));
+    assert_true(last_run_ms >= 250 && last_run_ms < 2500);
+
+    /* A helper that answers in time is not affected by a limit. */
+    g = run_process_limit("sleep 0.2; printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\", "
+                          "\"SecretAccessKey\": \"procsecret\"}'", 5000);
+    assert_int_equal(g.err, 0);
+    assert_string_equal(g.akid, "AKIAPROC");
+    assert_true(last_run_ms < 5000);
+
+    /* Whole seconds read as seconds; other providers ignore the setter. */
+    g = run_process_limit("exec sleep 20", 1000);
+    assert_int_equal(g.err, AWS_ETIMEDOUT);
+    assert_non_null(strstr(g.msg, "timed out after 1 s"));
+    aws_creds_provider *env = sts_env_provider_new();
+    sts_process_provider_set_timeout(env, 1);
+    sts_process_provider_set_timeout(NULL, 1);
+    aws_creds_provider_unref(env);
 }
 
 /* ---- default chain ------------------------------------------------------------ */
@@ -284,6 +333,7 @@ int main(void)
         cmocka_unit_test(json_documents),
         cmocka_unit_test(ecs_full_uri_rules),
         cmocka_unit_test(process_provider),
+        cmocka_unit_test(process_provider_timeout),
         cmocka_unit_test(default_chain_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
