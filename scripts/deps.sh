@@ -7,9 +7,11 @@
 # Prints the python3 to use for the tests on its last line.
 set -eu
 
+# nghttp2-server: nghttpd, the HTTP/2 server of tests/integration/test_transport.py.
 DEBS="meson ninja-build pkg-config gcc libc6-dev libuv1-dev libcurl4-openssl-dev
       libssl-dev libjson-c-dev libexpat1-dev libsqlite3-dev libinih-dev
-      libesmtp-dev libcmocka-dev python3 python3-venv ca-certificates"
+      libesmtp-dev libcmocka-dev python3 python3-venv ca-certificates
+      nghttp2-server"
 
 missing=""
 for p in $DEBS; do

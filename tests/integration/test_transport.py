@@ -5,6 +5,7 @@ programmable test double tests/doubles/aws_double.py on 127.0.0.1.
 AWS_PROBE (set by meson) is the probe binary."""
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -368,6 +369,130 @@ class TlsTest(unittest.TestCase):
         self.assertEqual(res["err"], 0, res)
         self.assertEqual(res["status"], 200)
         self.assertEqual(self.double.records()["count_by_path"], {"/": 1})
+
+
+def find_nghttpd():
+    for d in (os.environ.get("PATH", "").split(os.pathsep) + ["/usr/sbin", "/usr/bin"]):
+        f = os.path.join(d, "nghttpd")
+        if d and os.access(f, os.X_OK):
+            return f
+    return None
+
+
+class Http2Test(unittest.TestCase):
+    """HTTP/2 over TLS against nghttpd (Debian nghttp2-server, installed by
+    scripts/deps.sh): ALPN picks h2 with a self-signed certificate trusted
+    through the CA bundle, and concurrent calls share one connection as
+    streams."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(PROBE):
+            raise RuntimeError("probe binary not found: %s (set AWS_PROBE)" % PROBE)
+        nghttpd = find_nghttpd()
+        openssl = shutil.which("openssl")
+        if not nghttpd or not openssl:
+            raise unittest.SkipTest("nghttpd (nghttp2-server) or openssl not installed; "
+                                    "scripts/deps.sh installs them")
+        cls.dir = tempfile.mkdtemp(prefix="certsweep-h2-")
+        cls.cert = os.path.join(cls.dir, "cert.pem")
+        key = os.path.join(cls.dir, "key.pem")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cls.cert, "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        docs = os.path.join(cls.dir, "htdocs")
+        os.mkdir(docs)
+        with open(os.path.join(docs, "clientcertificates"), "w") as f:
+            f.write('{"items": []}')
+        port = harness.free_port()
+        # -v logs every frame with its connection id: the test counts
+        # connections and streams from the server's side too.
+        # --echo-upload: a POST is answered with its own body.
+        cls.server = harness.Server([nghttpd, "-v", "-a", "127.0.0.1", "-d", docs,
+                                     "--echo-upload", str(port), key, cls.cert],
+                                    port, name="nghttpd")
+        cls.url = "https://127.0.0.1:%d" % port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def probe(self, *args):
+        env = harness.clean_env(endpoint_url=self.url, extra=harness.env_credentials())
+        env["SSL_CERT_FILE"] = "/nonexistent"
+        p = subprocess.run([PROBE, "--no-adaptive", "--base-delay", "5",
+                            "--ca-bundle", self.cert] + [str(a) for a in args],
+                           env=env, capture_output=True, text=True, timeout=120)
+        r = Run(p.returncode, p.stdout, p.stderr, 0)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIsNotNone(r.stats, r)
+        return r
+
+    def frames(self, since):
+        """(connection id, direction, frame type, stream id, flags) of every
+        frame nghttpd logged after offset `since` of its log."""
+        out = []
+        pat = re.compile(r"^\[id=(\d+)\] \[[ 0-9.]+\] (recv|send) (\w+) frame "
+                         r"<length=\d+, flags=0x([0-9a-f]+), stream_id=(\d+)>")
+        for line in self.server.log_text()[since:].splitlines():
+            m = pat.match(line)
+            if m:
+                out.append((int(m.group(1)), m.group(2), m.group(3), int(m.group(5)),
+                            int(m.group(4), 16)))
+        return out
+
+    def test_h2_negotiated_and_calls_multiplexed(self):
+        since = len(self.server.log_text())
+        n = 12
+        r = self.probe("--count", n, "--concurrency", n)
+        self.assertEqual(len(r.results), n, r)
+        for x in r.results:
+            self.assertEqual((x["err"], x["status"]), (0, 200), r)
+            self.assertEqual(x["body_len"], 2, r)      # "{}" echoed back
+        st = r.stats["stats"]
+        # Every answer came over HTTP/2, and the client opened one connection.
+        self.assertEqual(st["http2"], n, r)
+        self.assertEqual(st["attempts"], n, r)
+        self.assertEqual(st["connections"], 1, r)
+        # The server saw the same: every request on one connection, each on
+        # its own stream ...
+        fr = self.frames(since)
+        reqs = [(c, sid) for c, d, t, sid, _ in fr if d == "recv" and t == "HEADERS"]
+        self.assertEqual(len(reqs), n, fr)
+        self.assertEqual(len({c for c, _ in reqs}), 1, reqs)
+        self.assertEqual(len({sid for _, sid in reqs}), n, reqs)
+        # ... and several streams were open at the same time (a request's
+        # stream counts as open from its HEADERS until the answer's
+        # END_STREAM).
+        open_, most = set(), 0
+        for c, d, t, sid, flags in fr:
+            if d == "recv" and t == "HEADERS":
+                open_.add(sid)
+                most = max(most, len(open_))
+            elif d == "send" and t in ("HEADERS", "DATA") and flags & 0x1:
+                open_.discard(sid)
+        self.assertGreaterEqual(most, 2, fr)
+
+    def test_rest_json_get_over_h2(self):
+        r = self.probe("--service", "apigateway", "--proto", "rest-json", "--method", "GET",
+                       "--path", "/clientcertificates", "--body", "", "--op",
+                       "GetClientCertificates", "--count", 3, "--concurrency", 1)
+        self.assertEqual([(x["err"], x["status"], x["body_len"]) for x in r.results],
+                         [(0, 200, len('{"items": []}'))] * 3, r)
+        # One after the other: the connection is kept and reused.
+        self.assertEqual(r.stats["stats"]["http2"], 3, r)
+        self.assertEqual(r.stats["stats"]["connections"], 1, r)
+
+    def test_untrusted_certificate_refused(self):
+        env = harness.clean_env(endpoint_url=self.url, extra=harness.env_credentials())
+        env["SSL_CERT_FILE"] = "/nonexistent"
+        p = subprocess.run([PROBE, "--count", "1", "--no-adaptive"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        res = json.loads(p.stdout.splitlines()[0])
+        self.assertEqual(res["err"], -6, res)        # AWS_ETLS
 
 
 if __name__ == "__main__":
