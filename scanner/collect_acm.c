@@ -169,7 +169,7 @@ int scanner_acm_parse_describe(const char *body, size_t len,
         goto out;
     }
 
-    struct json_object *rs;
+    struct json_object *rs, *dvo = NULL;
     if (json_object_object_get_ex(c, "RenewalSummary", &rs) &&
         json_object_is_type(rs, json_type_object)) {
         if (set_str(&r->renewal_status, rs, "RenewalStatus") ||
@@ -177,6 +177,11 @@ int scanner_acm_parse_describe(const char *body, size_t len,
             rc = AWS_ENOMEM;
             goto out;
         }
+        /* During a managed renewal its validations are the ones that
+         * matter (the certificate's own ones are those of the last issue). */
+        if (json_object_object_get_ex(rs, "DomainValidationOptions", &dvo) &&
+            (!json_object_is_type(dvo, json_type_array) || json_object_array_length(dvo) == 0))
+            dvo = NULL;
     }
     struct json_object *opt;
     if (json_object_object_get_ex(c, "Options", &opt) &&
@@ -203,10 +208,14 @@ int scanner_acm_parse_describe(const char *body, size_t len,
                 goto out;
         }
     }
-    struct json_object *dvo;
-    if (json_object_object_get_ex(c, "DomainValidationOptions", &dvo) && dvo) {
+    if (!dvo)
+        json_object_object_get_ex(c, "DomainValidationOptions", &dvo);
+    if (dvo) {
+        struct json_object *own = NULL;
+        json_object_object_get_ex(c, "DomainValidationOptions", &own);
+        const char *where = dvo == own ? "" : "RenewalSummary.";
         if (!json_object_is_type(dvo, json_type_array)) {
-            snprintf(err, errlen, "%s: DomainValidationOptions is not a list", arn);
+            snprintf(err, errlen, "%s: %sDomainValidationOptions is not a list", arn, where);
             rc = AWS_EPARSE;
             goto out;
         }
@@ -214,7 +223,8 @@ int scanner_acm_parse_describe(const char *body, size_t len,
             struct json_object *e = json_object_array_get_idx(dvo, i);
             const char *dn = scanner_json_str(e, "DomainName");
             if (!dn) {
-                snprintf(err, errlen, "%s: DomainValidationOptions[%zu] has no DomainName", arn, i);
+                snprintf(err, errlen, "%s: %sDomainValidationOptions[%zu] has no DomainName",
+                         arn, where, i);
                 rc = AWS_EPARSE;
                 goto out;
             }
@@ -242,8 +252,11 @@ static void on_describe(scanner_target *t, const aws_result *res, void *ud)
         scanner_record *r = NULL;
         int rc = scanner_acm_parse_describe(res->body, res->body_len, t->account_id,
                                             t->region, &r, err, sizeof(err));
+        /* Name the certificate once: most parse errors already start with it. */
+        int named = rc == AWS_EPARSE && strncmp(err, arn, strlen(arn)) == 0;
         if (rc != 0)
-            scanner_target_parse_gap(t, SCANNER_SRC_ACM, "DescribeCertificate", arn, rc, err);
+            scanner_target_parse_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
+                                     named ? NULL : arn, rc, err);
         else if (scanner_record_set_add(&t->set, r) != 0)
             scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
                                       "InternalError", "%s: out of memory", arn);

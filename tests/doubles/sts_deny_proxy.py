@@ -16,15 +16,10 @@ Usage: sts_deny_proxy.py --port N --upstream http://127.0.0.1:M
                          [--deny 111122223333[,...]] [--org-error CODE]
 """
 import json
-import argparse
-import http.client
-import sys
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-              "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
-UPSTREAM = None
+import proxy
+
 DENY = set()
 ORG_ERROR = None
 DENIED_XML = (
@@ -39,73 +34,33 @@ DENIED_XML = (
     '</ErrorResponse>\n')
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(proxy.ProxyHandler):
     server_version = "sts-deny-proxy"
 
-    def log_message(self, fmt, *args):
-        sys.stderr.write("sts-deny-proxy: %s\n" % (fmt % args))
-
-    def handle_any(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else b""
+    def answer(self, body):
         form = urllib.parse.parse_qs(body.decode(errors="replace"))
-        form.update(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query))
+        form.update(urllib.parse.parse_qs(self.url().query))
         if ORG_ERROR and self.headers.get("X-Amz-Target", "").startswith("AWSOrganizationsV20161128."):
-            data = json.dumps({"__type": ORG_ERROR,
-                               "Message": "Your account is not a member of an organization."}).encode()
-            self.send_response(400)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return
+            return self.reply(400, {"__type": ORG_ERROR,
+                                    "Message": "Your account is not a member of an organization."},
+                              ctype="application/x-amz-json-1.1")
         role = form.get("RoleArn", [""])[0]
         parts = role.split(":")
         if form.get("Action", [""])[0] == "AssumeRole" and len(parts) > 4 and parts[4] in DENY:
-            data = (DENIED_XML % role).encode()
-            self.send_response(403)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return
-        conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
-        try:
-            hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-            hdrs["Host"] = "%s:%d" % (UPSTREAM.hostname, UPSTREAM.port)
-            conn.request(self.command, self.path, body=body or None, headers=hdrs)
-            resp = conn.getresponse()
-            data = resp.read()
-            self.send_response(resp.status)
-            for k, v in resp.getheaders():
-                if k.lower() not in HOP_BY_HOP:
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        finally:
-            conn.close()
-
-    do_GET = do_POST = handle_any
+            return self.reply(403, (DENIED_XML % role).encode(), ctype="text/xml")
+        self.send_forwarded(*self.forward(body))
 
 
-def main():
-    global UPSTREAM
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--upstream", required=True)
+def add_args(ap):
     ap.add_argument("--deny", default="")
     ap.add_argument("--org-error")
-    a = ap.parse_args()
+
+
+def configure(a):
     global ORG_ERROR
     ORG_ERROR = a.org_error
-    UPSTREAM = urllib.parse.urlsplit(a.upstream)
     DENY.update(x for x in a.deny.split(",") if x)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    srv.daemon_threads = True
-    srv.serve_forever()
 
 
 if __name__ == "__main__":
-    main()
+    proxy.serve(Handler, description="STS deny proxy", add_args=add_args, configure=configure)

@@ -14,10 +14,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+import scanlib  # noqa: E402
 import seed_demo  # noqa: E402
+from scanlib import start_double  # noqa: E402
 
-DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
-KEY = ("rule", "account_id", "region", "resource_id")
 EXTERNAL_ID = "ext-id-Secret-4711"
 
 
@@ -28,12 +28,6 @@ def state_config(directory, extra=""):
     with open(path, "w") as f:
         f.write("[state]\ndir = %s\n%s" % (os.path.join(directory, "state"), extra))
     return path
-
-
-def start_double(script, moto, *extra):
-    port = harness.free_port()
-    return harness.Server([sys.executable, os.path.join(DOUBLES, script), "--port", str(port),
-                           "--upstream", moto.url] + list(extra), port, name=script[:-3])
 
 
 class ScanTest(unittest.TestCase):
@@ -88,22 +82,7 @@ class ScanTest(unittest.TestCase):
         return exp
 
     def assert_findings(self, doc, expected):
-        got = {tuple(f[k] for k in KEY): f for f in doc["findings"]}
-        self.assertEqual(len(got), len(doc["findings"]), "duplicate findings")
-        want = {tuple(e[k] for k in KEY): e for e in expected}
-        missing = sorted(set(want) - set(got))
-        extra = sorted(set(got) - set(want))
-        self.assertEqual(missing, [], "findings missing")
-        self.assertEqual(extra, [], "unexpected findings")
-        for k, e in want.items():
-            f = got[k]
-            self.assertEqual(f["severity"], e["severity"], k)
-            self.assertEqual(f["days_to_expiry"], e["days_to_expiry"], k)
-            if "arn" in e:
-                self.assertEqual(f["resource_arn"], e["arn"], k)
-            self.assertTrue(f["id"] and f["title"] and f["remediation"], k)
-        for h in self.seed["healthy"]:
-            self.assertNotIn(h, [f["resource_id"] for f in doc["findings"]])
+        scanlib.assert_findings(self, doc, expected, self.seed["healthy"])
 
     # ---- tests ---------------------------------------------------------------
     def test_every_rule_fires_on_its_certificate(self):

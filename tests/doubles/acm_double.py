@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""ACM double for certsweep's integration tests (127.0.0.1 only).
+
+moto keeps no RenewalSummary or RenewalEligibility worth the name, marks
+nothing as in use and never pages ListCertificates.  This double stands in
+front of moto for the ACM endpoint only (AWS_ENDPOINT_URL_ACM) and forwards
+every request to moto unchanged, except:
+
+  DescribeCertificate   moto's answer, with the Certificate members the
+                        test configured for that ARN set over it (a member
+                        set to null is removed: e.g. {"NotAfter": null});
+                        or, for an ARN listed in invalid_json, a 200 answer
+                        whose body is not JSON
+  ListCertificates      moto's answer (moto applies the filters), cut into
+                        pages of min(MaxItems, page_size) with NextToken
+
+State is seeded with POST /_double/state (JSON, replaces the state):
+  {"certificates": {"<certificate ARN>": {"Status": "ISSUED",
+        "RenewalEligibility": "ELIGIBLE", "NotAfter": 1790000000,
+        "RenewalSummary": {"RenewalStatus": "FAILED", ...}, ...}},
+   "invalid_json": ["<certificate ARN>", ...],
+   "page_size": N}
+GET /_double/requests returns the ACM requests seen, in order:
+  [{"op": "ListCertificates", "next_token": ..., "max_items": ...},
+   {"op": "DescribeCertificate", "arn": ...}, ...]
+
+Usage: acm_double.py --port N --upstream http://127.0.0.1:M
+"""
+import json
+import threading
+
+import proxy
+
+TARGET = "CertificateManager."
+TOKEN = "acm-double-page-"
+STATE = {"certificates": {}, "invalid_json": [], "page_size": None}
+REQUESTS = []
+LOCK = threading.Lock()
+
+
+def patched(cert, patch):
+    for k, v in patch.items():
+        if v is None:
+            cert.pop(k, None)
+        else:
+            cert[k] = v
+    return cert
+
+
+class Handler(proxy.ProxyHandler):
+    server_version = "acm-double"
+
+    def answer(self, body):
+        url = self.url()
+        if url.path == "/_double/state" and self.command == "POST":
+            new = json.loads(body or b"{}")
+            with LOCK:
+                STATE["certificates"] = new.get("certificates", {})
+                STATE["invalid_json"] = new.get("invalid_json", [])
+                STATE["page_size"] = new.get("page_size")
+                REQUESTS.clear()
+            return self.reply(200, {"ok": True})
+        if url.path == "/_double/requests" and self.command == "GET":
+            with LOCK:
+                return self.reply(200, list(REQUESTS))
+        op = self.headers.get("X-Amz-Target", "")
+        op = op[len(TARGET):] if op.startswith(TARGET) else None
+        if op == "DescribeCertificate":
+            return self.describe(body)
+        if op == "ListCertificates":
+            return self.list_page(body)
+        self.send_forwarded(*self.forward(body))
+
+    def describe(self, body):
+        arn = json.loads(body or b"{}").get("CertificateArn")
+        with LOCK:
+            REQUESTS.append({"op": "DescribeCertificate", "arn": arn})
+            patch = dict(STATE["certificates"].get(arn, {}))
+            broken = arn in STATE["invalid_json"]
+        status, headers, data = self.forward(body)
+        if status == 200 and broken:
+            data = b'{"Certificate": {"CertificateArn": "' + arn.encode() + b'", "Status": '
+        elif status == 200 and patch:
+            doc = json.loads(data)
+            patched(doc["Certificate"], patch)
+            data = json.dumps(doc).encode()
+        self.send_forwarded(status, headers, data)
+
+    def list_page(self, body):
+        req = json.loads(body or b"{}")
+        token = req.pop("NextToken", None)
+        max_items = req.pop("MaxItems", None)
+        with LOCK:
+            REQUESTS.append({"op": "ListCertificates", "next_token": token, "max_items": max_items})
+            page_size = STATE["page_size"]
+        status, headers, data = self.forward(json.dumps(req).encode())
+        if status != 200:
+            return self.send_forwarded(status, headers, data)
+        if token is not None and not token.startswith(TOKEN):
+            return self.reply(400, {"__type": "InvalidArgsException",
+                                    "message": "invalid NextToken"},
+                              ctype="application/x-amz-json-1.1")
+        items = json.loads(data).get("CertificateSummaryList", [])
+        start = int(token[len(TOKEN):]) if token else 0
+        size = min(x for x in (max_items or 1000, page_size or 1000))
+        out = {"CertificateSummaryList": items[start:start + size]}
+        if start + size < len(items):
+            out["NextToken"] = TOKEN + str(start + size)
+        self.send_forwarded(status, headers, json.dumps(out).encode())
+
+
+if __name__ == "__main__":
+    proxy.serve(Handler, description="ACM double")

@@ -1,0 +1,56 @@
+"""Helpers shared by the `certsweep scan` integration tests (test_scan.py,
+test_scan_doubles.py): starting the loopback doubles in front of moto and
+comparing a scan's findings field by field with the expected ones."""
+import json
+import os
+import sys
+import urllib.request
+
+import harness
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
+KEY = ("rule", "account_id", "region", "resource_id")
+
+
+def start_double(script, moto, *extra):
+    """Starts tests/doubles/<script> in front of moto on a free port."""
+    port = harness.free_port()
+    return harness.Server([sys.executable, os.path.join(DOUBLES, script), "--port", str(port),
+                           "--upstream", moto.url] + list(extra), port, name=script[:-3])
+
+
+def double_get(double, path):
+    return json.loads(urllib.request.urlopen(double.url + path, timeout=10).read())
+
+
+def double_post(double, path, doc):
+    req = urllib.request.Request(double.url + path, data=json.dumps(doc).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=10).read())
+
+
+def assert_findings(tc, doc, expected, healthy=()):
+    """The findings of a scan's JSON document are exactly `expected`, one
+    for one by (rule, account, region, resource id), with the same
+    severity, days to expiry, ARN (when "arn" is given) and structured
+    details (every key of "details", when given); none names a resource of
+    `healthy`."""
+    got = {tuple(f[k] for k in KEY): f for f in doc["findings"]}
+    tc.assertEqual(len(got), len(doc["findings"]), "duplicate findings")
+    want = {tuple(e[k] for k in KEY): e for e in expected}
+    missing = sorted(set(want) - set(got))
+    extra = sorted(set(got) - set(want))
+    tc.assertEqual(missing, [], "findings missing")
+    tc.assertEqual(extra, [], "unexpected findings")
+    for k, e in want.items():
+        f = got[k]
+        tc.assertEqual(f["severity"], e["severity"], k)
+        tc.assertEqual(f["days_to_expiry"], e["days_to_expiry"], k)
+        if "arn" in e:
+            tc.assertEqual(f["resource_arn"], e["arn"], k)
+        for dk, dv in e.get("details", {}).items():
+            tc.assertEqual(f["details"].get(dk), dv, (k, dk))
+        tc.assertTrue(f["id"] and f["title"] and f["remediation"], k)
+    for h in healthy:
+        tc.assertNotIn(h, [f["resource_id"] for f in doc["findings"]])
