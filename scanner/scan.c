@@ -780,8 +780,11 @@ int scanner_run(const scanner_run_opts *o, scanner_findings *out, scanner_stats 
     }
 
     int rc = scanner_scan_run_result(&o->scan, out, st, res, err, errlen);
-    if (rc == 0)
+    if (rc == 0) {
         rc = export_findings(o, db, out, res, sum, now, err, errlen);
+        if (st)
+            scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
+    }
 
     if (db && sum->run_id) {
         char *counts = run_counts(rc, out, st, sum, o);
