@@ -51,6 +51,10 @@ int scanner_json_time(struct json_object *obj, const char *key, int64_t *out);
 const char *scanner_json_str(struct json_object *obj, const char *key);
 /* An XML timestamp text (ISO 8601).  Same return convention. */
 int scanner_xml_time(const char *text, int64_t *out);
+/* Parses an XML answer (capped at SCANNER_MAX_BODY) whose root element is
+ * `root`; NULL (err says why) when it is not one.  aws_xml_free it. */
+struct aws_xml_node *scanner_xml_parse(const char *body, size_t len, const char *root,
+                                       char *err, size_t errlen);
 
 /* The partition of an ARN ("aws" when unreadable). */
 const char *scanner_arn_partition(const char *arn, char *buf, size_t n);

@@ -5,6 +5,7 @@
 #include "aws/awstime.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/proto.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -152,6 +153,24 @@ int scanner_xml_time(const char *text, int64_t *out)
         return AWS_EPARSE;
     }
     return 1;
+}
+
+struct aws_xml_node *scanner_xml_parse(const char *body, size_t len, const char *root,
+                                       char *err, size_t errlen)
+{
+    aws_xml_node *doc = NULL;
+    if (!body || len == 0 || len > SCANNER_MAX_BODY ||
+        aws_xml_parse(body, len, &doc) != 0 || !doc) {
+        snprintf(err, errlen, "response is not a valid XML document");
+        aws_xml_free(doc);
+        return NULL;
+    }
+    if (strcmp(doc->name, root) != 0) {
+        snprintf(err, errlen, "response is not a %s", root);
+        aws_xml_free(doc);
+        return NULL;
+    }
+    return doc;
 }
 
 const char *scanner_arn_partition(const char *arn, char *buf, size_t n)

@@ -16,16 +16,14 @@ int scanner_iam_parse_server_certs(const char *body, size_t len,
                                    char *err, size_t errlen)
 {
     *marker = NULL;
-    aws_xml_node *doc = NULL;
-    if (!body || len == 0 || len > SCANNER_MAX_BODY ||
-        aws_xml_parse(body, len, &doc) != 0 || !doc) {
-        snprintf(err, errlen, "response is not a valid XML document");
+    aws_xml_node *doc = scanner_xml_parse(body, len, "ListServerCertificatesResponse",
+                                          err, errlen);
+    if (!doc)
         return AWS_EPARSE;
-    }
     int rc = 0;
     size_t bad = 0;
     const aws_xml_node *res = aws_xml_child(doc, "ListServerCertificatesResult");
-    if (strcmp(doc->name, "ListServerCertificatesResponse") != 0 || !res) {
+    if (!res) {
         snprintf(err, errlen, "response is not a ListServerCertificatesResponse");
         rc = AWS_EPARSE;
         goto out;

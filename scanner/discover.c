@@ -13,20 +13,16 @@
 
 /* ---- parsers ------------------------------------------------------------- */
 
-static int take_next(struct json_object *o, char **next)
-{
-    const char *nt = scanner_json_str(o, "NextToken");
-    if (nt && *nt && !(*next = strdup(nt)))
-        return AWS_ENOMEM;
-    return 0;
-}
-
-static int list_member(struct json_object *o, const char *key,
-                       struct json_object **list, char *err, size_t errlen)
+/* An Organizations answer: the object (*o, NULL when the body is not
+ * one) and its list `key` (*list, NULL when absent). */
+static int org_open(const char *body, size_t len, const char *key, struct json_object **o,
+                    struct json_object **list, char *err, size_t errlen)
 {
     *list = NULL;
+    if (!(*o = scanner_json_parse(body, len, err, errlen)))
+        return AWS_EPARSE;
     struct json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || !v)
+    if (!json_object_object_get_ex(*o, key, &v) || !v)
         return 0;
     if (!json_object_is_type(v, json_type_array)) {
         snprintf(err, errlen, "%s is not a list", key);
@@ -34,6 +30,24 @@ static int list_member(struct json_object *o, const char *key,
     }
     *list = v;
     return 0;
+}
+
+static size_t list_len(struct json_object *list)
+{
+    return list ? json_object_array_length(list) : 0;
+}
+
+/* Ends an Organizations answer: rc, else its NextToken, else AWS_EPARSE
+ * for unreadable items. */
+static int org_close(struct json_object *o, int rc, size_t bad, char **next,
+                     char *err, size_t errlen)
+{
+    if (rc == 0)
+        rc = scanner_json_token(o, "NextToken", next);
+    if (rc == 0)
+        rc = scanner_bad_result(bad, err, errlen);
+    json_object_put(o);
+    return rc;
 }
 
 static int valid_account_id(const char *id)
@@ -50,12 +64,10 @@ int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *activ
                                size_t *skipped, char **next, char *err, size_t errlen)
 {
     *next = NULL;
-    struct json_object *o = scanner_json_parse(body, len, err, errlen), *list;
-    if (!o)
-        return AWS_EPARSE;
-    int rc = list_member(o, "Accounts", &list, err, errlen);
+    struct json_object *o, *list;
+    int rc = org_open(body, len, "Accounts", &o, &list, err, errlen);
     size_t bad = 0;
-    for (size_t i = 0; rc == 0 && list && i < json_object_array_length(list); i++) {
+    for (size_t i = 0; rc == 0 && i < list_len(list); i++) {
         struct json_object *a = json_object_array_get_idx(list, i);
         const char *id = scanner_json_str(a, "Id");
         /* State replaces the deprecated Status; either says ACTIVE. */
@@ -63,8 +75,7 @@ int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *activ
         if (!state)
             state = scanner_json_str(a, "Status");
         if (!valid_account_id(id) || !state) {
-            if (!bad++)
-                snprintf(err, errlen, "Accounts[%zu]: no 12-digit Id or no State", i);
+            scanner_note_bad(&bad, err, errlen, "Accounts[%zu]: no 12-digit Id or no State", i);
             continue;
         }
         if (strcmp(state, "ACTIVE") != 0) {
@@ -75,38 +86,24 @@ int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *activ
         }
         rc = scanner_strv_add(active, id);
     }
-    if (rc == 0)
-        rc = take_next(o, next);
-    if (rc == 0 && bad)
-        rc = AWS_EPARSE;
-    json_object_put(o);
-    return rc;
+    return org_close(o, rc, bad, next, err, errlen);
 }
 
 int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
                                char **next, char *err, size_t errlen)
 {
     *next = NULL;
-    struct json_object *o = scanner_json_parse(body, len, err, errlen), *list;
-    if (!o)
-        return AWS_EPARSE;
-    int rc = list_member(o, "Children", &list, err, errlen);
+    struct json_object *o, *list;
+    int rc = org_open(body, len, "Children", &o, &list, err, errlen);
     size_t bad = 0;
-    for (size_t i = 0; rc == 0 && list && i < json_object_array_length(list); i++) {
+    for (size_t i = 0; rc == 0 && i < list_len(list); i++) {
         const char *id = scanner_json_str(json_object_array_get_idx(list, i), "Id");
-        if (!id || !*id) {
-            if (!bad++)
-                snprintf(err, errlen, "Children[%zu]: no Id", i);
-            continue;
-        }
-        rc = scanner_strv_add(ids, id);
+        if (!id || !*id)
+            scanner_note_bad(&bad, err, errlen, "Children[%zu]: no Id", i);
+        else
+            rc = scanner_strv_add(ids, id);
     }
-    if (rc == 0)
-        rc = take_next(o, next);
-    if (rc == 0 && bad)
-        rc = AWS_EPARSE;
-    json_object_put(o);
-    return rc;
+    return org_close(o, rc, bad, next, err, errlen);
 }
 
 char *scanner_org_body(const char *parent, const char *child_type, const char *next)
@@ -143,16 +140,13 @@ static int region_name_ok(const char *s)
 int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *regions,
                               char *err, size_t errlen)
 {
-    aws_xml_node *doc = NULL;
-    if (!body || len == 0 || len > SCANNER_MAX_BODY ||
-        aws_xml_parse(body, len, &doc) != 0 || !doc) {
-        snprintf(err, errlen, "response is not a valid XML document");
+    aws_xml_node *doc = scanner_xml_parse(body, len, "DescribeRegionsResponse", err, errlen);
+    if (!doc)
         return AWS_EPARSE;
-    }
     int rc = 0;
     size_t bad = 0, i = 0;
     const aws_xml_node *info = aws_xml_child(doc, "regionInfo");
-    if (strcmp(doc->name, "DescribeRegionsResponse") != 0 || !info) {
+    if (!info) {
         snprintf(err, errlen, "response is not a DescribeRegionsResponse with regionInfo");
         rc = AWS_EPARSE;
         goto out;
@@ -163,8 +157,7 @@ int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *region
         const char *name = aws_xml_text(it, "regionName");
         const char *opt = aws_xml_text(it, "optInStatus");
         if (!name || !region_name_ok(name)) {
-            if (!bad++)
-                snprintf(err, errlen, "regionInfo item %zu: no valid regionName", i);
+            scanner_note_bad(&bad, err, errlen, "regionInfo item %zu: no valid regionName", i);
             continue;
         }
         /* Older answers have no optInStatus: every region listed is on. */
@@ -172,8 +165,8 @@ int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *region
             continue;
         rc = scanner_strv_add(regions, name);
     }
-    if (rc == 0 && bad)
-        rc = AWS_EPARSE;
+    if (rc == 0)
+        rc = scanner_bad_result(bad, err, errlen);
 out:
     aws_xml_free(doc);
     return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static const char *const sev_names[] = {
     "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL",
@@ -38,7 +39,7 @@ void scanner_findings_init(scanner_findings *f)
     memset(f, 0, sizeof(*f));
 }
 
-static void finding_free(scanner_finding *fd)
+void scanner_finding_release(scanner_finding *fd)
 {
     free(fd->account_id);
     free(fd->region);
@@ -55,7 +56,7 @@ static void finding_free(scanner_finding *fd)
 void scanner_findings_finish(scanner_findings *f)
 {
     for (size_t i = 0; i < f->n; i++)
-        finding_free(&f->v[i]);
+        scanner_finding_release(&f->v[i]);
     free(f->v);
     for (size_t i = 0; i < f->n_gaps; i++) {
         scanner_gap *g = &f->gaps[i];
@@ -75,7 +76,7 @@ int scanner_findings_add(scanner_findings *f, scanner_finding *fd)
         size_t cap = f->cap ? f->cap * 2 : 32;
         scanner_finding *v = realloc(f->v, cap * sizeof(*v));
         if (!v) {
-            finding_free(fd);
+            scanner_finding_release(fd);
             return AWS_ENOMEM;
         }
         f->v = v;
@@ -126,9 +127,8 @@ static int cmp_str(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "");
 }
 
-static int cmp_finding(const void *pa, const void *pb)
+int scanner_finding_cmp(const scanner_finding *a, const scanner_finding *b)
 {
-    const scanner_finding *a = pa, *b = pb;
     if (a->severity != b->severity)
         return a->severity > b->severity ? -1 : 1;
     /* Findings with an expiry date come before those without; sooner first. */
@@ -143,6 +143,11 @@ static int cmp_finding(const void *pa, const void *pb)
         (c = cmp_str(a->rule, b->rule)))
         return c;
     return 0;
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    return scanner_finding_cmp(pa, pb);
 }
 
 void scanner_findings_sort(scanner_findings *f)
@@ -173,4 +178,16 @@ void scanner_finding_id(const char *account, const char *region,
         out[2 * i + 1] = hex[b & 15];
     }
     out[64] = '\0';
+}
+
+void scanner_fmt_time(int64_t t, int with_time, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    size_t len = 0;
+    if (gmtime_r(&tt, &tm))
+        len = with_time ? strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)
+                        : strftime(buf, n, "%Y-%m-%d", &tm);
+    if (len == 0)
+        snprintf(buf, n, "?");
 }

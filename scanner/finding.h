@@ -67,6 +67,15 @@ int  scanner_findings_add_gap(scanner_findings *f, const char *account,
                               const char *code, const char *message);
 /* Worst first, then soonest expiry, then account, region, resource. */
 void scanner_findings_sort(scanner_findings *f);
+/* The order of scanner_findings_sort: <0, 0 or >0 as a comes before, with
+ * or after b. */
+int  scanner_finding_cmp(const scanner_finding *a, const scanner_finding *b);
+/* Frees the strings a finding owns (not fd itself); fields are left
+ * dangling. */
+void scanner_finding_release(scanner_finding *fd);
+/* A UTC time as "2026-11-23T08:45:28Z" (with_time) or "2026-11-23"; "?"
+ * when it cannot be shown. */
+void scanner_fmt_time(int64_t t, int with_time, char *buf, size_t n);
 /* Computes the stable id. */
 void scanner_finding_id(const char *account, const char *region,
                         const char *resource, const char *rule, char out[65]);

@@ -40,41 +40,11 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-static void fmt_time(int64_t t, int with_time, char *buf, size_t n)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    size_t len = 0;
-    if (gmtime_r(&tt, &tm))
-        len = with_time ? strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)
-                        : strftime(buf, n, "%Y-%m-%d", &tm);
-    if (len == 0)
-        snprintf(buf, n, "?");
-}
-
-static int cmp_str(const char *a, const char *b)
-{
-    return strcmp(nz(a), nz(b));
-}
-
 /* Same order as scanner_findings_sort: worst first, soonest expiry first. */
 static int cmp_finding(const void *pa, const void *pb)
 {
-    const scanner_finding *a = *(const scanner_finding *const *)pa;
-    const scanner_finding *b = *(const scanner_finding *const *)pb;
-    if (a->severity != b->severity)
-        return a->severity > b->severity ? -1 : 1;
-    if ((a->not_after != 0) != (b->not_after != 0))
-        return a->not_after != 0 ? -1 : 1;
-    if (a->not_after != b->not_after)
-        return a->not_after < b->not_after ? -1 : 1;
-    int c;
-    if ((c = cmp_str(a->account_id, b->account_id)) ||
-        (c = cmp_str(a->region, b->region)) ||
-        (c = cmp_str(a->resource_arn, b->resource_arn)) ||
-        (c = cmp_str(a->rule, b->rule)))
-        return c;
-    return 0;
+    return scanner_finding_cmp(*(const scanner_finding *const *)pa,
+                               *(const scanner_finding *const *)pb);
 }
 
 /* Pointers to the findings in report order (caller frees; NULL on ENOMEM
@@ -121,7 +91,7 @@ static json_object *jtime(int64_t t)
     char buf[32];
     if (t == 0)
         return NULL;
-    fmt_time(t, 1, buf, sizeof(buf));
+    scanner_fmt_time(t, 1, buf, sizeof(buf));
     return json_object_new_string(buf);
 }
 
@@ -292,7 +262,7 @@ static int write_csv(FILE *out, const scanner_findings *f)
         const scanner_finding *fd = v[i];
         char date[32] = "", days[32] = "";
         if (fd->not_after) {
-            fmt_time(fd->not_after, 1, date, sizeof(date));
+            scanner_fmt_time(fd->not_after, 1, date, sizeof(date));
             snprintf(days, sizeof(days), "%lld", (long long)fd->days_to_expiry);
         }
         csv_field(out, fd->id, 0);
@@ -443,7 +413,7 @@ static void row_cells(const scanner_finding *fd, char cells[C_N][CELL_MAX_BYTES]
     snprintf(cells[C_SEV], CELL_MAX_BYTES, "%s", scanner_severity_name(fd->severity));
     if (fd->not_after) {
         snprintf(cells[C_DAYS], CELL_MAX_BYTES, "%lld", (long long)fd->days_to_expiry);
-        fmt_time(fd->not_after, 0, cells[C_EXPIRES], CELL_MAX_BYTES);
+        scanner_fmt_time(fd->not_after, 0, cells[C_EXPIRES], CELL_MAX_BYTES);
     } else {
         snprintf(cells[C_DAYS], CELL_MAX_BYTES, "-");
         snprintf(cells[C_EXPIRES], CELL_MAX_BYTES, "-");
@@ -525,7 +495,7 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
     uint64_t by_sev[SCANNER_SEV_CRITICAL + 1];
     count(f, by_sev);
     char asof[32];
-    fmt_time(as_of, 1, asof, sizeof(asof));
+    scanner_fmt_time(as_of, 1, asof, sizeof(asof));
     if (f->n == 0)
         fprintf(out, "No findings as of %s.\n", asof);
     else

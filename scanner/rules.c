@@ -270,26 +270,14 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-static void fmt_time(int64_t t, int with_time, char *buf, size_t n)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    size_t len = 0;
-    if (gmtime_r(&tt, &tm))
-        len = with_time ? strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm)
-                        : strftime(buf, n, "%Y-%m-%d", &tm);
-    if (len == 0)
-        snprintf(buf, n, "?");
-}
-
 static void fmt_date(int64_t t, char *buf, size_t n)
 {
-    fmt_time(t, 0, buf, n);
+    scanner_fmt_time(t, 0, buf, n);
 }
 
 static void fmt_iso(int64_t t, char *buf, size_t n)
 {
-    fmt_time(t, 1, buf, n);
+    scanner_fmt_time(t, 1, buf, n);
 }
 
 static int tier_window(const config_tiers *t)
@@ -494,20 +482,6 @@ static void draft_discard(draft *d)
     d->json = NULL;
 }
 
-static void finding_release(scanner_finding *fd)
-{
-    free(fd->account_id);
-    free(fd->region);
-    free(fd->resource_type);
-    free(fd->resource_arn);
-    free(fd->resource_id);
-    free(fd->domain);
-    free(fd->title);
-    free(fd->details);
-    free(fd->details_json);
-    free(fd->console_url);
-}
-
 static char *dup_opt(const char *s, int *oom)
 {
     if (!s)
@@ -552,7 +526,7 @@ static int draft_emit(judge *j, draft *d)
     fd.console_url = scanner_console_url(r);
     draft_discard(d);
     if (oom || !fd.title || !fd.details || !fd.console_url) {
-        finding_release(&fd);
+        scanner_finding_release(&fd);
         return AWS_ENOMEM;
     }
     return scanner_findings_add(j->out, &fd);
@@ -668,20 +642,28 @@ static void put_tiers_json(json_object *o, const char *key, const config_tiers *
 
 /* ---- ACM ---------------------------------------------------------------- */
 
-static int rule_expired(judge *j, const scanner_record *r)
+/* A finding whose title is the subject and `what` (NULL: when it
+ * expires) and whose details are written by put_details. */
+static int rule_plain(judge *j, const scanner_record *r, int rule, scanner_severity sev,
+                      const char *what, int (*put_details)(aws_buf *, const scanner_record *))
 {
     draft d;
     int rc;
-    if ((rc = draft_begin(&d, j, r, R_EXPIRED, SCANNER_SEV_CRITICAL)))
+    if ((rc = draft_begin(&d, j, r, rule, sev)))
         goto fail;
     if ((rc = put_subject(&d.title, r)) ||
-        (rc = put_when(&d.title, r->not_after, j->as_of)) ||
-        (rc = put_acm_facts(&d.details, r)))
+        (rc = what ? aws_buf_puts(&d.title, what) : put_when(&d.title, r->not_after, j->as_of)) ||
+        (rc = put_details(&d.details, r)))
         goto fail;
     return draft_emit(j, &d);
 fail:
     draft_discard(&d);
     return rc;
+}
+
+static int rule_expired(judge *j, const scanner_record *r)
+{
+    return rule_plain(j, r, R_EXPIRED, SCANNER_SEV_CRITICAL, NULL, put_acm_facts);
 }
 
 static int rule_expiring(judge *j, const scanner_record *r, int64_t days)
@@ -819,38 +801,25 @@ fail:
     return rc;
 }
 
+static int put_key_facts(aws_buf *b, const scanner_record *r)
+{
+    int rc;
+    if ((rc = put_line(b, "ARN", r->arn)) ||
+        (rc = put_line(b, "Key algorithm", r->key_algorithm)))
+        return rc;
+    return put_time_line(b, "Not after", r->not_after);
+}
+
 static int rule_weak_key(judge *j, const scanner_record *r)
 {
-    draft d;
-    int rc;
-    if ((rc = draft_begin(&d, j, r, R_WEAK_KEY, SCANNER_SEV_LOW)))
-        goto fail;
-    if ((rc = put_subject(&d.title, r)) ||
-        (rc = aws_buf_puts(&d.title, "uses a 1024-bit RSA key")) ||
-        (rc = put_line(&d.details, "ARN", r->arn)) ||
-        (rc = put_line(&d.details, "Key algorithm", r->key_algorithm)) ||
-        (rc = put_time_line(&d.details, "Not after", r->not_after)))
-        goto fail;
-    return draft_emit(j, &d);
-fail:
-    draft_discard(&d);
-    return rc;
+    return rule_plain(j, r, R_WEAK_KEY, SCANNER_SEV_LOW, "uses a 1024-bit RSA key",
+                      put_key_facts);
 }
 
 static int rule_ct(judge *j, const scanner_record *r)
 {
-    draft d;
-    int rc;
-    if ((rc = draft_begin(&d, j, r, R_CT, SCANNER_SEV_LOW)))
-        goto fail;
-    if ((rc = put_subject(&d.title, r)) ||
-        (rc = aws_buf_puts(&d.title, "has certificate transparency logging disabled")) ||
-        (rc = put_acm_facts(&d.details, r)))
-        goto fail;
-    return draft_emit(j, &d);
-fail:
-    draft_discard(&d);
-    return rc;
+    return rule_plain(j, r, R_CT, SCANNER_SEV_LOW,
+                      "has certificate transparency logging disabled", put_acm_facts);
 }
 
 static int weak_key(const scanner_record *r)
