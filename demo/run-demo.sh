@@ -92,8 +92,20 @@ as_of=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["as_of"])
 echo "run-demo.sh: scanning it as of $as_of (4 accounts; us-east-1, eu-west-1)" >&2
 echo >&2
 
+# The demo's own config: state in the temporary directory (never the
+# system's /var/lib/certsweep), findings aggregated into the emulator's
+# Security Hub in us-east-1.
+cat >"$work/certsweep.conf" <<EOF
+[securityhub]
+region = us-east-1
+
+[state]
+dir = $work/state
+EOF
+
 set +e
 env -i PATH="$PATH" HOME="$work" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+    CERTSWEEP_CONFIG="$work/certsweep.conf" \
     AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
     AWS_SECRET_ACCESS_KEY=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 \
     AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \

@@ -362,7 +362,9 @@ int cli_scan(int argc, char **argv)
     scanner_stats st;
     scanner_stats_init(&st);
     char err[512] = "";
-    int rc = scanner_run(&ro, &findings, &st, &res, NULL, err, sizeof(err));
+    scanner_run_summary sum;
+    memset(&sum, 0, sizeof(sum));
+    int rc = scanner_run(&ro, &findings, &st, &res, &sum, err, sizeof(err));
     if (prog.enabled) {
         progress_clear(&prog);
         aws_log_set_hook(NULL, NULL);
@@ -405,6 +407,13 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_FAILURE;
         goto out;
     }
+    if (!fl.quiet && sum.exported)
+        fprintf(stderr, "Security Hub %s (%s mode): %zu imported, %zu archived, %zu refused, "
+                "%zu skipped in %zu call%s\n", shub_home, cfg.securityhub_mode, sum.imported,
+                sum.archived, sum.failed, sum.skipped, sum.batches, sum.batches == 1 ? "" : "s");
+    else if (!fl.quiet && ro.dry_run)
+        fprintf(stderr, "Security Hub dry run: %zu batch%s written to %s\n", sum.dry_run_batches,
+                sum.dry_run_batches == 1 ? "" : "es", fl.dry_run);
     if (worst_at_or_above(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
