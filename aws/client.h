@@ -28,7 +28,7 @@ typedef struct aws_client_opts {
     long base_delay_ms;          /* backoff base; 0: 100 */
     long max_backoff_ms;         /* 0: 20000 */
     int retry_budget;            /* tokens in the client-wide retry quota; 0: 500 (botocore standard) */
-    int max_in_flight;           /* global cap on calls in flight; 0: 32 */
+    int max_in_flight;           /* global cap on HTTP requests in flight (a call waiting for backoff, a rate token or credentials holds no slot); 0: 32 */
     int adaptive;                /* client-side adaptive rate limiting (default on unless <0) */
     /* Clock seam (tests). NULL: time(NULL). */
     int64_t (*now)(void);
