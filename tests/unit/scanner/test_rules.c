@@ -652,6 +652,20 @@ static scanner_record *domain(scanner_source src, const char *name, const char *
     return r;
 }
 
+/* A certificate request made yesterday (too young for validation-incomplete). */
+static scanner_record *pending_acm(const char *arn)
+{
+    scanner_record *p = acm("PENDING_VALIDATION", "AMAZON_ISSUED", NULL, NULL, 0, 0);
+    assert_int_equal(scanner_str_set(&p->arn, arn), 0);
+    p->created_at = AS_OF - DAY;
+    return p;
+}
+
+static void add(scanner_record_set *set, scanner_record *r)
+{
+    assert_int_equal(scanner_record_set_add(set, r), 0);
+}
+
 static void custom_domains(void **state)
 {
     (void)state;
@@ -663,10 +677,7 @@ static void custom_domains(void **state)
     const char *pending_arn = "arn:aws:acm:us-east-1:123456789012:certificate/pending-1";
     const char *ok_arn = "arn:aws:acm:us-east-1:123456789012:certificate/ok-1";
     const char *edge_arn = "arn:aws:acm:us-east-1:123456789012:certificate/elsewhere";
-    scanner_record *p = acm("PENDING_VALIDATION", "AMAZON_ISSUED", NULL, NULL, 0, 0);
-    assert_int_equal(scanner_str_set(&p->arn, pending_arn), 0);
-    p->created_at = AS_OF - DAY;            /* too young for validation-incomplete */
-    assert_int_equal(scanner_record_set_add(&set, p), 0);
+    add(&set, pending_acm(pending_arn));
     scanner_record *ok = acm("ISSUED", "AMAZON_ISSUED", "ELIGIBLE", NULL, 1, AS_OF + 200 * DAY);
     assert_int_equal(scanner_str_set(&ok->arn, ok_arn), 0);
     assert_int_equal(scanner_record_set_add(&set, ok), 0);
@@ -755,10 +766,10 @@ static void stages_when_client_certs_incomplete(void **state)
     scanner_findings f;
     scanner_record_set_init(&set);
     assert_int_equal(set.incomplete, 0);
-    assert_int_equal(scanner_record_set_add(&set, client_cert("cc1", AS_OF + 20 * DAY)), 0);
-    assert_int_equal(scanner_record_set_add(&set, stage("api1/prod", "cc1")), 0);
-    assert_int_equal(scanner_record_set_add(&set, stage("api2/prod", "")), 0);
-    assert_int_equal(scanner_record_set_add(&set, stage("api3/prod", "notlisted")), 0);
+    add(&set, client_cert("cc1", AS_OF + 20 * DAY));
+    add(&set, stage("api1/prod", "cc1"));
+    add(&set, stage("api2/prod", ""));
+    add(&set, stage("api3/prod", "notlisted"));
 
     /* Complete listing: the unknown id is HIGH (control). */
     judge_set(&set, &c, &f);
@@ -799,9 +810,9 @@ static void client_cert_when_stages_incomplete(void **state)
     scanner_record_set set;
     scanner_findings f;
     scanner_record_set_init(&set);
-    assert_int_equal(scanner_record_set_add(&set, client_cert("cc1", AS_OF + 20 * DAY)), 0);
-    assert_int_equal(scanner_record_set_add(&set, client_cert("cc2", AS_OF + 5 * DAY)), 0);
-    assert_int_equal(scanner_record_set_add(&set, stage("api1/prod", "cc2")), 0);
+    add(&set, client_cert("cc1", AS_OF + 20 * DAY));
+    add(&set, client_cert("cc2", AS_OF + 5 * DAY));
+    add(&set, stage("api1/prod", "cc2"));
     scanner_record_set_mark_incomplete(&set, SCANNER_SRC_APIGW_STAGE);
     judge_set(&set, &c, &f);
     /* The certificate is still judged on its own dates ... */
@@ -834,19 +845,13 @@ static void domains_when_acm_incomplete(void **state)
     scanner_record_set_init(&set);
     const char *pending_arn = "arn:aws:acm:us-east-1:123456789012:certificate/pending-1";
     const char *unread_arn = "arn:aws:acm:us-east-1:123456789012:certificate/unread";
-    scanner_record *p = acm("PENDING_VALIDATION", "AMAZON_ISSUED", NULL, NULL, 0, 0);
-    assert_int_equal(scanner_str_set(&p->arn, pending_arn), 0);
-    p->created_at = AS_OF - DAY;
-    assert_int_equal(scanner_record_set_add(&set, p), 0);
+    add(&set, pending_acm(pending_arn));
     /* The record that was read still decides for its domain. */
-    assert_int_equal(scanner_record_set_add(&set,
-        domain(SCANNER_SRC_APIGW_DOMAIN, "a.example.com", pending_arn, "AVAILABLE", 0)), 0);
+    add(&set, domain(SCANNER_SRC_APIGW_DOMAIN, "a.example.com", pending_arn, "AVAILABLE", 0));
     /* Certificate not among the records read: the domain's own status. */
-    assert_int_equal(scanner_record_set_add(&set,
-        domain(SCANNER_SRC_APIGW_DOMAIN, "b.example.com", unread_arn, "AVAILABLE", 0)), 0);
-    assert_int_equal(scanner_record_set_add(&set,
-        domain(SCANNER_SRC_APIGWV2_DOMAIN, "c.example.com", unread_arn,
-               "PENDING_CERTIFICATE_REIMPORT", 0)), 0);
+    add(&set, domain(SCANNER_SRC_APIGW_DOMAIN, "b.example.com", unread_arn, "AVAILABLE", 0));
+    add(&set, domain(SCANNER_SRC_APIGWV2_DOMAIN, "c.example.com", unread_arn,
+                     "PENDING_CERTIFICATE_REIMPORT", 0));
 
     for (int incomplete = 0; incomplete < 2; incomplete++) {
         if (incomplete)
