@@ -150,12 +150,23 @@ static void start_target(scan *s, tgt *g)
     if (strcmp(t->region, "global") == 0) {
         scanner_collect_iam(t);
     } else {
+        /* A source that [scan] collectors turned off is not "complete and
+         * empty": rules that join across sources must not judge on it. */
         if (s->collect_acm)
             scanner_collect_acm(t);
-        if (s->collect_apigw)
+        else
+            scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_ACM);
+        if (s->collect_apigw) {
             scanner_collect_apigw(t);
+        } else {
+            scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_CLIENT_CERT);
+            scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_STAGE);
+            scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_DOMAIN);
+        }
         if (s->collect_apigwv2)
             scanner_collect_apigwv2(t);
+        else
+            scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGWV2_DOMAIN);
     }
     scanner_target_release(t);      /* may run target_done now */
 }
