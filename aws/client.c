@@ -671,7 +671,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         }
     }
     k->max_response = in->max_response;
-    k->timeout_ms = in->timeout_ms;
+    k->timeout_ms = in->timeout_ms ? in->timeout_ms : c->o.timeout_ms;
     if (fail || uv_timer_init(c->loop, &k->timer) != 0) {
         k->finished = 1;
         k->timer_closed = 1;

@@ -27,8 +27,9 @@ typedef struct aws_client_opts {
     int max_attempts;            /* per call, first try included; 0: 8 */
     long base_delay_ms;          /* backoff base; 0: 100 */
     long max_backoff_ms;         /* 0: 20000 */
-    int retry_budget;            /* tokens in the client-wide retry quota; 0: 500 (botocore standard) */
+    int retry_budget;            /* tokens in the client-wide retry quota; 0: 500 (botocore standard); < 0: no retries */
     int max_in_flight;           /* global cap on HTTP requests in flight (a call waiting for backoff, a rate token or credentials holds no slot); 0: 32 */
+    long timeout_ms;             /* per attempt when the call sets none; 0: AWS_HTTP_DEFAULT_TIMEOUT_MS */
     int adaptive;                /* client-side adaptive rate limiting (default on unless <0) */
     /* Clock seam (tests). NULL: time(NULL). */
     int64_t (*now)(void);

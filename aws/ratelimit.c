@@ -404,7 +404,7 @@ size_t aws_ratelimit_keys(const aws_ratelimit *rl)
 
 void aws_retry_quota_init(aws_retry_quota *q, int capacity)
 {
-    q->max = capacity > 0 ? capacity : AWS_RETRY_QUOTA_DEFAULT;
+    q->max = capacity > 0 ? capacity : capacity < 0 ? 0 : AWS_RETRY_QUOTA_DEFAULT;
     q->available = q->max;
 }
 

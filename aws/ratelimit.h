@@ -96,7 +96,7 @@ typedef struct aws_retry_quota {
     int available;
 } aws_retry_quota;
 
-void aws_retry_quota_init(aws_retry_quota *q, int capacity);  /* <= 0: default */
+void aws_retry_quota_init(aws_retry_quota *q, int capacity);  /* 0: default; < 0: empty (no retries) */
 /* Takes `cost` tokens: 1 when taken, 0 when the budget cannot pay. */
 int  aws_retry_quota_acquire(aws_retry_quota *q, int cost);
 /* Gives tokens back, never above the initial capacity. */

@@ -48,7 +48,6 @@ typedef struct config {
     int   assume_role_in_caller_account; /* 0 */
     config_list collectors;        /* acm,apigateway,apigatewayv2,iam */
     int   concurrency;             /* calls in flight, 32 */
-    int   cloudwatch_cross_check;  /* 0 */
     char *fail_on;                 /* "high" (a severity, or "none") */
     char *format;                  /* "table" */
 

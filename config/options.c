@@ -69,8 +69,6 @@ const struct option_def config_options[] = {
       "Certificate sources to read." },
     { "scan", "concurrency", OPT_INT, CHK_NONE, 0, FIELD(concurrency), "32", 1, 1024, NULL,
       "AWS calls in flight at once." },
-    { "scan", "cloudwatch_cross_check", OPT_BOOL, CHK_NONE, 0, FIELD(cloudwatch_cross_check), "false", 0, 0, NULL,
-      "Compare ACM's DaysToExpiry CloudWatch metric with the computed expiry." },
     { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, severity_choices,
       "Exit with status 1 when a finding has this severity or a worse one; none never does." },
     { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,

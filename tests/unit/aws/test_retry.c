@@ -170,6 +170,13 @@ static void retry_budget_accounting(void **state)
     assert_false(aws_retry_quota_acquire(&small, AWS_RETRY_COST));
     assert_int_equal(small.available, 2);
     assert_false(aws_retry_quota_acquire(&small, -1));
+
+    /* A negative budget disables retries: nothing can be acquired. */
+    aws_retry_quota none;
+    aws_retry_quota_init(&none, -1);
+    assert_int_equal(none.available, 0);
+    assert_false(aws_retry_quota_acquire(&none, AWS_RETRY_COST));
+    assert_false(aws_retry_quota_acquire(&none, 1));
 }
 
 int main(void)
