@@ -3,6 +3,8 @@
 #ifndef SRC_CLI_H
 #define SRC_CLI_H
 
+#include <getopt.h>
+
 /* Exit codes (documented in the man page and README). */
 enum {
     CLI_EXIT_OK       = 0,   /* clean: nothing at or above --fail-on */
@@ -11,6 +13,45 @@ enum {
     CLI_EXIT_PARTIAL  = 3,   /* scan completed with coverage gaps (no findings at/above --fail-on) */
     CLI_EXIT_FAILURE  = 4,   /* could not run at all (no credentials, network, ...) */
 };
+
+/* ---- flag parsing (cli.c) ------------------------------------------------
+ *
+ * glibc's getopt_long over argv[0] = command name (NULL cmd: the tool
+ * itself): --name VALUE, --name=VALUE and unambiguous prefixes of long names;
+ * short aliases may be clustered (-vv is -v twice, -fjson).  A long option
+ * whose val is an ASCII letter also has that letter as its short alias; give
+ * long-only options a val of 256 or more.  Parsing stops at the first
+ * non-option (or "--"): a positional argument is an error unless
+ * operands_ok is set (then first_operand indexes it).  Every error is
+ * one line on stderr in the tool's style, e.g.
+ *   certsweep: scan: unknown option '--x'; run 'certsweep scan --help'
+ *   certsweep: scan: --format needs a value
+ * Only one parse at a time (getopt's state is global). */
+typedef struct cli_args {
+    const char *cmd;
+    int argc;
+    char **argv;
+    const struct option *longopts;   /* terminated by an all-zero entry */
+    char shortopts[64];
+    int operands_ok;                 /* set after init: positionals may follow */
+    int first_operand;               /* at CLI_ARGS_END: argv index after the options */
+    const char *value;               /* the value of the option just returned */
+} cli_args;
+
+enum {
+    CLI_ARGS_END   = -1,             /* all options read */
+    CLI_ARGS_ERROR = -2,             /* a usage error, already printed */
+};
+
+void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv,
+                   const struct option *longopts);
+/* The next option's val (its value in a->value), CLI_ARGS_END or
+ * CLI_ARGS_ERROR. */
+int  cli_args_next(cli_args *a);
+
+/* Prints "certsweep: CMD: MESSAGE" (one line) and returns CLI_EXIT_USAGE. */
+int  cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Each command parses its own flags from argv[0] = command name. */
 int cli_whoami(int argc, char **argv);

@@ -30,25 +30,29 @@ static void usage(FILE *f)
 
 int cli_check_config(int argc, char **argv)
 {
+    enum { OPT_PRINT_EXAMPLE = 256 };
+    static const struct option options[] = {
+        { "config",        required_argument, NULL, 'c' },
+        { "print-example", no_argument,       NULL, OPT_PRINT_EXAMPLE },
+        { "help",          no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *path = NULL;
     int example = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    cli_args a;
+    cli_args_init(&a, "check-config", argc, argv, options);
+    for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
+        switch (c) {
+        case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
-        } else if (strcmp(a, "--print-example") == 0) {
+        case OPT_PRINT_EXAMPLE:
             example = 1;
-        } else if (strcmp(a, "--config") == 0 || strcmp(a, "-c") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "certsweep: check-config: %s needs a file name\n", a);
-                return CLI_EXIT_USAGE;
-            }
-            path = argv[++i];
-        } else if (strncmp(a, "--config=", 9) == 0) {
-            path = a + 9;
-        } else {
-            fprintf(stderr, "certsweep: check-config: unknown option '%s'; run 'certsweep check-config --help'\n", a);
+            break;
+        case 'c':
+            path = a.value;
+            break;
+        default:                        /* CLI_ARGS_ERROR, printed */
             return CLI_EXIT_USAGE;
         }
     }
@@ -57,8 +61,7 @@ int cli_check_config(int argc, char **argv)
         return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
     if (path && !*path) {
-        fprintf(stderr, "certsweep: check-config: --config needs a file name\n");
-        return CLI_EXIT_USAGE;
+        return cli_usage_error("check-config", "--config needs a file name");
     }
     if (!path)
         path = config_default_path();

@@ -12,6 +12,7 @@
 
 #include "aws/awstime.h"
 #include "aws/client.h"
+#include "aws/endpoints.h"
 #include "aws/error.h"
 #include "aws/log.h"
 #include "config/config.h"
@@ -19,6 +20,7 @@
 #include "scanner/finding.h"
 #include "scanner/report.h"
 #include "scanner/scan.h"
+#include "sts/profile.h"
 #include "sts/providers.h"
 
 static void usage(FILE *f)
@@ -114,95 +116,88 @@ typedef struct scan_flags {
     int verbose, quiet, no_securityhub;
 } scan_flags;
 
-/* Returns 1 and sets *value when argv[*i] is the option (--name VALUE,
- * --name=VALUE, -x VALUE); -1 on a missing value. */
-static int opt_value(int argc, char **argv, int *i, const char *lng, const char *shrt,
-                     const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(lng);
-    if (strncmp(a, lng, n) == 0 && a[n] == '=') {
-        *value = a + n + 1;
-        return 1;
-    }
-    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
-        if (*i + 1 >= argc)
-            return -1;
-        *value = argv[++*i];
-        return 1;
-    }
-    return 0;
-}
+enum {
+    OPT_AS_OF = 256, OPT_FAIL_ON, OPT_CONCURRENCY, OPT_NO_SECURITYHUB, OPT_DRY_RUN,
+};
 
+static const struct option scan_options[] = {
+    { "config",         required_argument, NULL, 'c' },
+    { "accounts",       required_argument, NULL, 'a' },
+    { "regions",        required_argument, NULL, 'r' },
+    { "as-of",          required_argument, NULL, OPT_AS_OF },
+    { "format",         required_argument, NULL, 'f' },
+    { "output",         required_argument, NULL, 'o' },
+    { "fail-on",        required_argument, NULL, OPT_FAIL_ON },
+    { "concurrency",    required_argument, NULL, OPT_CONCURRENCY },
+    { "no-securityhub", no_argument,       NULL, OPT_NO_SECURITYHUB },
+    { "dry-run",        required_argument, NULL, OPT_DRY_RUN },
+    { "verbose",        no_argument,       NULL, 'v' },
+    { "quiet",          no_argument,       NULL, 'q' },
+    { "help",           no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* 0: flags read; 1: --help printed; -1: usage error printed. */
 static int parse_flags(int argc, char **argv, scan_flags *f)
 {
-    static const struct {
-        const char *lng, *shrt;
-        size_t off;
-    } opts[] = {
-        { "--config", "-c", offsetof(scan_flags, config_path) },
-        { "--accounts", "-a", offsetof(scan_flags, accounts) },
-        { "--regions", "-r", offsetof(scan_flags, regions) },
-        { "--as-of", NULL, offsetof(scan_flags, as_of) },
-        { "--format", "-f", offsetof(scan_flags, format) },
-        { "--output", "-o", offsetof(scan_flags, output) },
-        { "--fail-on", NULL, offsetof(scan_flags, fail_on) },
-        { "--concurrency", NULL, offsetof(scan_flags, concurrency) },
-        { "--dry-run", NULL, offsetof(scan_flags, dry_run) },
-    };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            f->verbose++;
-            continue;
-        }
-        if (strcmp(a, "-vv") == 0) {
-            f->verbose += 2;
-            continue;
-        }
-        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            f->quiet = 1;
-            continue;
-        }
-        if (strcmp(a, "--no-securityhub") == 0) {
-            f->no_securityhub = 1;
-            continue;
-        }
-        int matched = 0;
-        for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && !matched; k++) {
-            const char *v = NULL;
-            int r = opt_value(argc, argv, &i, opts[k].lng, opts[k].shrt, &v);
-            if (r < 0) {
-                fprintf(stderr, "certsweep: scan: %s needs a value\n", a);
-                return -1;
-            }
-            if (r > 0) {
-                *(const char **)((char *)f + opts[k].off) = v;
-                matched = 1;
-            }
-        }
-        if (!matched) {
-            fprintf(stderr, "certsweep: scan: unknown option '%s'; run 'certsweep scan --help'\n", a);
-            return -1;
+    cli_args a;
+    cli_args_init(&a, "scan", argc, argv, scan_options);
+    for (;;) {
+        int c = cli_args_next(&a);
+        switch (c) {
+        case CLI_ARGS_END:       return 0;
+        case CLI_ARGS_ERROR:     return -1;
+        case 'h':                usage(stdout); return 1;
+        case 'v':                f->verbose++; break;
+        case 'q':                f->quiet = 1; break;
+        case OPT_NO_SECURITYHUB: f->no_securityhub = 1; break;
+        case 'c':                f->config_path = a.value; break;
+        case 'a':                f->accounts = a.value; break;
+        case 'r':                f->regions = a.value; break;
+        case OPT_AS_OF:          f->as_of = a.value; break;
+        case 'f':                f->format = a.value; break;
+        case 'o':                f->output = a.value; break;
+        case OPT_FAIL_ON:        f->fail_on = a.value; break;
+        case OPT_CONCURRENCY:    f->concurrency = a.value; break;
+        case OPT_DRY_RUN:        f->dry_run = a.value; break;
+        default:                 return -1;     /* an option missing from the switch */
         }
     }
-    return 0;
 }
 
-static const char *home_region(const config *c)
+/* The home region (STS, Organizations, global services, Security Hub's
+ * default): [aws] region, else what the AWS CLI would use for the profile
+ * (AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1). */
+static void home_region(const config *c, char *buf, size_t n)
 {
-    const char *r = c->region;
-    if (!r || !*r)
-        r = getenv("AWS_REGION");
-    if (!r || !*r)
-        r = getenv("AWS_DEFAULT_REGION");
-    if (!r || !*r)
-        r = "us-east-1";
-    return r;
+    if (c->region && *c->region)
+        snprintf(buf, n, "%s", c->region);
+    else
+        sts_resolve_region(NULL, c->profile, buf, n);
+}
+
+/* config_set() for a flag's value; its message ("scan.format: 'x' is not
+ * allowed ...") is reported as the flag's: "certsweep: scan: --format: 'x'
+ * is not allowed ...". */
+static int set_from_flag(config *c, const char *flag, const char *key, const char *value)
+{
+    char *msg = NULL;
+    size_t len = 0;
+    FILE *errs = open_memstream(&msg, &len);
+    int rc = config_set(c, key, value, errs ? errs : stderr);
+    if (errs && fclose(errs) == 0 && msg) {
+        const char *m = msg;
+        size_t k = strlen(key);
+        if (strncmp(m, key, k) == 0 && strncmp(m + k, ": ", 2) == 0)
+            m += k + 2;
+        for (const char *line = m; *line;) {
+            size_t n = strcspn(line, "\n");
+            fprintf(stderr, "certsweep: scan: %s: %.*s\n", flag, (int)n, line);
+            line += n + (line[n] == '\n');
+        }
+    }
+    free(msg);
+    return rc;
 }
 
 static int worst_at_or_above(const scanner_findings *f, const char *fail_on)
@@ -255,15 +250,15 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     {
-        const struct { const char *key, *value; } sets[] = {
-            { "scan.accounts", fl.accounts },
-            { "scan.regions", fl.regions },
-            { "scan.format", fl.format },
-            { "scan.fail_on", fl.fail_on },
-            { "scan.concurrency", fl.concurrency },
+        const struct { const char *flag, *key, *value; } sets[] = {
+            { "--accounts", "scan.accounts", fl.accounts },
+            { "--regions", "scan.regions", fl.regions },
+            { "--format", "scan.format", fl.format },
+            { "--fail-on", "scan.fail_on", fl.fail_on },
+            { "--concurrency", "scan.concurrency", fl.concurrency },
         };
         for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-            if (sets[i].value && config_set(&cfg, sets[i].key, sets[i].value, stderr) != 0) {
+            if (sets[i].value && set_from_flag(&cfg, sets[i].flag, sets[i].key, sets[i].value) != 0) {
                 exit_code = CLI_EXIT_USAGE;
                 goto out;
             }
@@ -297,6 +292,15 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
+    char region[64];
+    home_region(&cfg, region, sizeof(region));
+    if (!aws_region_valid(region)) {
+        fprintf(stderr, "certsweep: scan: '%s' is not a valid region (set [aws] region, "
+                "AWS_REGION or the profile's region)\n", region);
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    aws_log_info("scan: home region %s", region);
     if (fl.output) {
         if (!*fl.output || !(out = fopen(fl.output, "w"))) {
             fprintf(stderr, "certsweep: scan: cannot write '%s'\n", fl.output);
@@ -317,7 +321,6 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     loop_ok = 1;
-    const char *region = home_region(&cfg);
     aws_client_opts co;
     memset(&co, 0, sizeof(co));
     co.http.ca_bundle = cfg.ca_bundle;

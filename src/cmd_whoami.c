@@ -35,11 +35,12 @@ static void usage(FILE *f)
         "prints the account, ARN, user id and which source supplied the\n"
         "credentials.  Key material is never printed.\n"
         "\n"
-        "  --profile NAME   use this profile (skips the environment's keys)\n"
-        "  --region REGION  STS region (default: AWS_REGION, AWS_DEFAULT_REGION,\n"
-        "                   the profile's region, us-east-1)\n"
-        "  -v               log which provider answered (-vv: debug)\n"
-        "  -h, --help       this text\n"
+        "Options:\n"
+        "      --profile NAME   use this profile (skips the environment's keys)\n"
+        "      --region REGION  STS region (default: AWS_REGION, AWS_DEFAULT_REGION,\n"
+        "                       the profile's region, us-east-1)\n"
+        "  -v, --verbose        log which provider answered (-vv: debug)\n"
+        "  -h, --help           this text\n"
         "\n"
         "Exit status: 0 ok, 2 usage error, 4 no credentials or the call failed.\n");
 }
@@ -78,33 +79,37 @@ static void on_creds(int err, aws_creds *creds, const char *msg, void *ud)
 
 int cli_whoami(int argc, char **argv)
 {
+    enum { OPT_PROFILE = 256, OPT_REGION };
+    static const struct option options[] = {
+        { "profile", required_argument, NULL, OPT_PROFILE },
+        { "region",  required_argument, NULL, OPT_REGION },
+        { "verbose", no_argument,       NULL, 'v' },
+        { "help",    no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *profile = NULL, *region_flag = NULL;
     int verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    cli_args a;
+    cli_args_init(&a, "whoami", argc, argv, options);
+    for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
+        switch (c) {
+        case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
-        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        case 'v':
             verbose++;
-        } else if (strcmp(a, "-vv") == 0) {
-            verbose += 2;
-        } else if (strcmp(a, "--profile") == 0 || strcmp(a, "--region") == 0) {
-            if (i + 1 >= argc || !*argv[i + 1]) {
-                fprintf(stderr, "certsweep: whoami: %s needs a value\n", a);
-                return CLI_EXIT_USAGE;
-            }
-            if (a[2] == 'p')
-                profile = argv[++i];
+            break;
+        case OPT_PROFILE:
+        case OPT_REGION:
+            if (!*a.value)
+                return cli_usage_error("whoami", "--%s needs a value",
+                                       c == OPT_PROFILE ? "profile" : "region");
+            if (c == OPT_PROFILE)
+                profile = a.value;
             else
-                region_flag = argv[++i];
-        } else if (strncmp(a, "--profile=", 10) == 0 && a[10]) {
-            profile = a + 10;
-        } else if (strncmp(a, "--region=", 9) == 0 && a[9]) {
-            region_flag = a + 9;
-        } else {
-            fprintf(stderr, "certsweep: whoami: unknown option '%s'\n", a);
-            usage(stderr);
+                region_flag = a.value;
+            break;
+        default:                        /* CLI_ARGS_ERROR, printed */
             return CLI_EXIT_USAGE;
         }
     }

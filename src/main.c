@@ -34,23 +34,44 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    enum { OPT_VERSION = 256 };
+    static const struct option options[] = {
+        { "version", no_argument, NULL, OPT_VERSION },
+        { "help",    no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_args a;
+    cli_args_init(&a, NULL, argc, argv, options);
+    a.operands_ok = 1;                  /* the command and its own flags */
+    for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
+        switch (c) {
+        case OPT_VERSION:
+            printf("certsweep %s\n", CERTSWEEP_VERSION);
+            return CLI_EXIT_OK;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        default:                        /* CLI_ARGS_ERROR, printed */
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (a.first_operand >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    int at = a.first_operand;
+    const char *cmd = argv[at];
+    if (strcmp(cmd, "version") == 0) {
         printf("certsweep %s\n", CERTSWEEP_VERSION);
         return CLI_EXIT_OK;
     }
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-        strcmp(cmd, "help") == 0) {
+    if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return commands[i].run(argc - at, argv + at);
     fprintf(stderr, "certsweep: unknown command '%s'; run 'certsweep --help' for the list\n", cmd);
     return CLI_EXIT_USAGE;
 }

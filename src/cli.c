@@ -1,0 +1,153 @@
+/* Flag parsing shared by the commands: getopt_long plus the tool's one-line
+ * usage errors. */
+#include "src/cli.h"
+
+#include <assert.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *or_tool(const char *cmd)
+{
+    return cmd ? cmd : "";
+}
+
+/* "certsweep: " or "certsweep: scan: " */
+static void prefix(const char *cmd)
+{
+    fprintf(stderr, "certsweep: %s%s", or_tool(cmd), cmd ? ": " : "");
+}
+
+/* "; run 'certsweep --help'" or "; run 'certsweep scan --help'" */
+static void help_hint(const char *cmd)
+{
+    fprintf(stderr, "; run 'certsweep %s%s--help'\n", or_tool(cmd), cmd ? " " : "");
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    prefix(cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv,
+                   const struct option *longopts)
+{
+    memset(a, 0, sizeof(*a));
+    a->cmd = cmd;
+    a->argc = argc;
+    a->argv = argv;
+    a->longopts = longopts;
+    /* '+': stop at the first non-option (no reordering; positionals are
+     * errors).  ':': report a missing value as ':' rather than '?'. */
+    size_t n = 0;
+    a->shortopts[n++] = '+';
+    a->shortopts[n++] = ':';
+    for (const struct option *o = longopts; o->name; o++) {
+        if (o->flag || o->val <= 0 || o->val >= 128 ||
+            !((o->val >= 'a' && o->val <= 'z') || (o->val >= 'A' && o->val <= 'Z')))
+            continue;
+        assert(n + 3 < sizeof(a->shortopts));
+        if (n + 3 >= sizeof(a->shortopts))
+            break;
+        a->shortopts[n++] = (char)o->val;
+        if (o->has_arg == required_argument)
+            a->shortopts[n++] = ':';
+    }
+    a->shortopts[n] = '\0';
+    optind = 0;            /* glibc: a full reset (main() parsed its own flags first) */
+    opterr = 0;            /* errors are ours, one line each */
+}
+
+static const struct option *by_val(const cli_args *a, int val)
+{
+    for (const struct option *o = a->longopts; o->name; o++)
+        if (!o->flag && o->val == val)
+            return o;
+    return NULL;
+}
+
+/* Long options whose name starts with the typed one (up to '='). */
+static size_t prefix_matches(const cli_args *a, const char *typed, size_t len)
+{
+    size_t n = 0;
+    for (const struct option *o = a->longopts; o->name; o++)
+        if (strncmp(o->name, typed, len) == 0)
+            n++;
+    return n;
+}
+
+/* One line naming what is wrong with argv[at], the element getopt was
+ * reading when it failed with c ('?' or ':', optopt set). */
+static void report(const cli_args *a, int c, int at)
+{
+    const char *elem = at < a->argc ? a->argv[at] : "";
+    int is_long = strncmp(elem, "--", 2) == 0;
+    const struct option *o = optopt ? by_val(a, optopt) : NULL;
+    if (c == ':') {
+        prefix(a->cmd);
+        if (is_long && o)
+            fprintf(stderr, "--%s needs a value\n", o->name);
+        else
+            fprintf(stderr, "-%c needs a value\n", optopt);
+        return;
+    }
+    if (is_long) {
+        const char *name = elem + 2;
+        size_t len = strcspn(name, "=");
+        prefix(a->cmd);
+        if (o && name[len] == '=')
+            fprintf(stderr, "--%s takes no value", o->name);
+        else if (prefix_matches(a, name, len) > 1) {
+            fprintf(stderr, "ambiguous option '--%.*s' (", (int)len, name);
+            const char *sep = "";
+            for (const struct option *p = a->longopts; p->name; p++)
+                if (strncmp(p->name, name, len) == 0) {
+                    fprintf(stderr, "%s--%s", sep, p->name);
+                    sep = ", ";
+                }
+            fputc(')', stderr);
+        } else
+            fprintf(stderr, "unknown option '--%.*s'", (int)len, name);
+        help_hint(a->cmd);
+        return;
+    }
+    prefix(a->cmd);
+    if (optopt > ' ' && optopt < 127)
+        fprintf(stderr, "unknown option '-%c'", optopt);
+    else
+        fprintf(stderr, "unknown option in '%s'", elem);
+    help_hint(a->cmd);
+}
+
+int cli_args_next(cli_args *a)
+{
+    /* With '+' getopt never permutes argv, so optind is the element it is
+     * about to read (0 before the first call means 1). */
+    int at = optind > 0 ? optind : 1;
+    optopt = 0;
+    int c = getopt_long(a->argc, a->argv, a->shortopts, a->longopts, NULL);
+    a->value = NULL;
+    if (c == -1) {
+        a->first_operand = optind;
+        if (optind < a->argc && !a->operands_ok) {
+            prefix(a->cmd);
+            fprintf(stderr, "unexpected argument '%s'", a->argv[optind]);
+            help_hint(a->cmd);
+            return CLI_ARGS_ERROR;
+        }
+        return CLI_ARGS_END;
+    }
+    if (c == '?' || c == ':') {
+        report(a, c, at);
+        return CLI_ARGS_ERROR;
+    }
+    a->value = optarg;
+    return c;
+}
