@@ -21,6 +21,10 @@ static void usage(FILE *f)
         "\n"
         "Finds TLS certificate risks across an AWS Organization.\n"
         "\n"
+        "Options:\n"
+        "      --version  print the version and exit\n"
+        "  -h, --help     show this help\n"
+        "\n"
         "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);

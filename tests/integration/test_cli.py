@@ -1,0 +1,409 @@
+"""certsweep's command line: --version, --help of the tool and of every
+command against the flags each accepts, one-line usage errors (exit 2),
+exit 4 without credentials, and the home region scan and whoami pick
+(checked with moto behind a proxy that records the SigV4 scope of every
+STS call).
+"""
+import os
+import re
+import sys
+import tempfile
+import threading
+import unittest
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+# Every flag each command accepts: (short alias or None, long name, takes a value).
+FLAGS = {
+    None: [                     # the tool itself
+        (None, "--version", False),
+        ("-h", "--help", False),
+    ],
+    "scan": [
+        ("-c", "--config", True),
+        ("-a", "--accounts", True),
+        ("-r", "--regions", True),
+        (None, "--as-of", True),
+        ("-f", "--format", True),
+        ("-o", "--output", True),
+        (None, "--fail-on", True),
+        (None, "--concurrency", True),
+        (None, "--no-securityhub", False),
+        (None, "--dry-run", True),
+        ("-v", "--verbose", False),
+        ("-q", "--quiet", False),
+        ("-h", "--help", False),
+    ],
+    "whoami": [
+        (None, "--profile", True),
+        (None, "--region", True),
+        ("-v", "--verbose", False),
+        ("-h", "--help", False),
+    ],
+    "check-config": [
+        ("-c", "--config", True),
+        (None, "--print-example", False),
+        ("-h", "--help", False),
+    ],
+}
+COMMANDS = ["scan", "whoami", "check-config"]
+
+# An option line of a --help text: "  -c, --config FILE   text" or
+# "      --as-of DATE  text"; a value is one upper-case word after one space.
+OPTION_LINE = re.compile(r"^ {2,}(?:(-[A-Za-z]), )?(--[a-z][a-z-]*)(?: ([A-Z]\S*))?(?: |$)")
+# Long options in the "Usage:" synopsis (up to the first blank line).
+SYNOPSIS_FLAG = re.compile(r"--[a-z][a-z-]*")
+
+
+def help_options(text):
+    """[(short, long, takes_value)] from the option lines of a help text."""
+    out = []
+    for line in text.splitlines():
+        m = OPTION_LINE.match(line)
+        if m:
+            out.append((m.group(1), m.group(2), m.group(3) is not None))
+    return out
+
+
+def meson_version():
+    with open(os.path.join(harness.SRCDIR, "meson.build")) as f:
+        m = re.search(r"project\(\s*'certsweep'.*?version\s*:\s*'([^']+)'", f.read(), re.S)
+    assert m, "no version in meson.build"
+    return m.group(1)
+
+
+class Cli(unittest.TestCase):
+    """No server: nothing here may reach the network."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="certsweep-cli-")
+        self.config = os.path.join(self.tmp.name, "certsweep.conf")
+        with open(self.config, "w") as f:
+            f.write("[state]\ndir = %s\n" % os.path.join(self.tmp.name, "state"))
+        # Endpoints point at a loopback port nothing listens on.
+        self.env = harness.clean_env(endpoint_url="http://127.0.0.1:%d" % harness.free_port(),
+                                     home=self.tmp.name,
+                                     extra={"CERTSWEEP_CONFIG": self.config})
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_cli(self, *args, env=None):
+        return harness.run(list(args), env or self.env, timeout=60)
+
+    def cmd(self, command, *args):
+        return self.run_cli(*(([command] if command else []) + list(args)))
+
+    def assert_usage_error(self, r, *needles):
+        """Exit 2, nothing on stdout, one line on stderr naming the problem."""
+        self.assertEqual(r.rc, 2, r)
+        self.assertEqual(r.out, "", r)
+        lines = r.err.splitlines()
+        self.assertEqual(len(lines), 1, r)
+        self.assertTrue(lines[0].startswith("certsweep: "), r)
+        for n in needles:
+            self.assertIn(n, lines[0], r)
+        return lines[0]
+
+    # ---- version and help ------------------------------------------------------
+
+    def test_version(self):
+        want = "certsweep %s\n" % meson_version()
+        for args in (["--version"], ["version"], ["--version", "scan"]):
+            r = self.run_cli(*args)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.out, want, args)
+            self.assertEqual(r.err, "")
+
+    def test_help_lists_every_flag(self):
+        for command, flags in FLAGS.items():
+            for h in ("--help", "-h"):
+                r = self.cmd(command, h)
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(r.err, "", r)
+                self.assertEqual(sorted(help_options(r.out), key=lambda f: f[1]),
+                                 sorted(flags, key=lambda f: f[1]), "%s %s" % (command, h))
+                # Every long option but -v/-q's long forms is in the synopsis.
+                synopsis = r.out.split("\n\n", 1)[0]
+                self.assertTrue(synopsis.startswith("Usage: certsweep"), r)
+                for _, lng, _ in flags:
+                    if lng not in ("--verbose", "--quiet"):
+                        self.assertIn(lng, SYNOPSIS_FLAG.findall(synopsis), (command, lng))
+        r = self.run_cli("--help")
+        for c in COMMANDS:
+            self.assertRegex(r.out, r"(?m)^  %s +\S" % re.escape(c))
+        self.assertEqual(self.run_cli("help").out, r.out)
+
+    def test_every_listed_flag_is_accepted(self):
+        """The parser knows each flag the help lists (long, --name=VALUE and
+        short form): parsing goes past it to the next problem."""
+        for command in COMMANDS:
+            for short, lng, value in FLAGS[command]:
+                if lng == "--help":
+                    continue
+                if value:
+                    self.assert_usage_error(self.cmd(command, lng),
+                                            "%s: %s needs a value" % (command, lng))
+                    if short:
+                        self.assert_usage_error(self.cmd(command, short),
+                                                "%s: %s needs a value" % (command, short))
+                    forms = [[lng + "=x"], [lng, "x"]] + ([[short, "x"], [short + "x"]] if short else [])
+                else:
+                    self.assert_usage_error(self.cmd(command, lng + "=1"),
+                                            "%s: %s takes no value" % (command, lng))
+                    forms = [[lng]] + ([[short]] if short else [])
+                for form in forms:
+                    r = self.cmd(command, *(form + ["--zz-unknown"]))
+                    self.assert_usage_error(r, "%s: unknown option '--zz-unknown'" % command)
+
+    # ---- usage errors ----------------------------------------------------------
+
+    def test_unknown_command(self):
+        line = self.assert_usage_error(self.run_cli("frobnicate"), "unknown command 'frobnicate'")
+        self.assertIn("certsweep --help", line)
+
+    def test_no_command_prints_usage_to_stderr(self):
+        r = self.run_cli()
+        self.assertEqual(r.rc, 2, r)
+        self.assertEqual(r.out, "")
+        self.assertTrue(r.err.startswith("Usage: certsweep"), r)
+
+    def test_unknown_flag(self):
+        line = self.assert_usage_error(self.run_cli("--bogus"), "unknown option '--bogus'")
+        self.assertEqual(line, "certsweep: unknown option '--bogus'; run 'certsweep --help'")
+        for command in COMMANDS:
+            for bad, shown in (("--bogus", "--bogus"), ("--bogus=1", "--bogus"), ("-x", "-x"),
+                               ("-hx", None), ("-vx", "-x")):
+                r = self.cmd(command, bad)
+                if shown is None:                 # -h is read first: help, exit 0
+                    self.assertEqual(r.rc, 0, r)
+                    continue
+                if command == "check-config" and bad == "-vx":
+                    shown = "-v"                  # check-config has no -v
+                line = self.assert_usage_error(r, "unknown option '%s'" % shown)
+                self.assertEqual(line, "certsweep: %s: unknown option '%s'; run 'certsweep %s --help'"
+                                 % (command, shown, command))
+
+    def test_missing_value(self):
+        self.assertEqual(self.assert_usage_error(self.cmd("scan", "--format")),
+                         "certsweep: scan: --format needs a value")
+        self.assertEqual(self.assert_usage_error(self.cmd("scan", "-v", "-o")),
+                         "certsweep: scan: -o needs a value")
+        self.assertEqual(self.assert_usage_error(self.cmd("scan", "-vf")),
+                         "certsweep: scan: -f needs a value")
+        # An abbreviation is named by its full name.
+        self.assertEqual(self.assert_usage_error(self.cmd("scan", "--form")),
+                         "certsweep: scan: --format needs a value")
+        for empty in (["--profile", ""], ["--profile="], ["--region="]):
+            self.assert_usage_error(self.cmd("whoami", *empty), "needs a value")
+        self.assert_usage_error(self.cmd("check-config", "--config="), "--config needs a file name")
+        self.assert_usage_error(self.cmd("scan", "--config="), "--config needs a file name")
+
+    def test_abbreviations(self):
+        r = self.cmd("check-config", "--print-ex")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out, self.cmd("check-config", "--print-example").out)
+        line = self.assert_usage_error(self.cmd("scan", "--co", "1"), "ambiguous option '--co'")
+        self.assertIn("--config", line)
+        self.assertIn("--concurrency", line)
+
+    def test_stray_argument(self):
+        for command in COMMANDS:
+            for args in (["stray"], ["-v", "stray"], ["--", "stray"]):
+                if command == "check-config" and args[0] == "-v":
+                    args = ["--print-example", "stray"]
+                self.assertEqual(self.assert_usage_error(self.cmd(command, *args)),
+                                 "certsweep: %s: unexpected argument 'stray'; run 'certsweep %s --help'"
+                                 % (command, command))
+        # A value that looks like a flag is still the value.
+        self.assert_usage_error(self.cmd("scan", "--format", "--help"),
+                                "certsweep: scan: --format: '--help' is not allowed")
+
+    def test_scan_bad_values(self):
+        line = self.assert_usage_error(self.cmd("scan", "--format", "nope"))
+        self.assertEqual(line, "certsweep: scan: --format: 'nope' is not allowed "
+                               "\u2014 use one of: table, json, csv, asff")
+        line = self.assert_usage_error(self.cmd("scan", "--as-of", "nope"))
+        self.assertEqual(line, "certsweep: scan: --as-of 'nope' is not an ISO 8601 date or time "
+                               "(e.g. 2026-11-23 or 2026-11-23T08:00:00Z)")
+        for flag, value in (("--fail-on", "urgent"), ("--regions", "mars-1"),
+                            ("--concurrency", "0"), ("--accounts", "1234")):
+            self.assert_usage_error(self.cmd("scan", flag, value),
+                                    "certsweep: scan: %s: " % flag, value)
+        # No report file is created for a usage error.
+        out = os.path.join(self.tmp.name, "report.json")
+        self.assert_usage_error(self.cmd("scan", "-o", out, "--as-of", "nope"))
+        self.assertFalse(os.path.exists(out))
+
+    def test_scan_invalid_home_region(self):
+        env = dict(self.env, AWS_REGION="not a region")
+        r = harness.run(["scan"], env, timeout=60)
+        line = self.assert_usage_error(r, "'not a region' is not a valid region")
+        self.assertTrue(line.startswith("certsweep: scan: "), line)
+
+    def test_no_credentials_exit_4(self):
+        r = self.cmd("scan", "--no-securityhub", "--regions", "us-east-1")
+        self.assertEqual(r.rc, 4, r)
+        self.assertEqual(r.out, "", r)
+        self.assertIn("no credentials", r.err)
+        r = self.cmd("whoami")
+        self.assertEqual(r.rc, 4, r)
+        self.assertEqual(r.out, "", r)
+        self.assertIn("no credentials", r.err)
+
+
+class StsScopes:
+    """A proxy in front of moto for STS that keeps the region of each
+    request's SigV4 credential scope (Credential=AKID/date/REGION/sts/...)."""
+
+    SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/sts/aws4_request")
+
+    def __init__(self, target):
+        self.regions = []
+        rec = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                m = StsScopes.SCOPE.search(self.headers.get("Authorization", ""))
+                rec.regions.append(m.group(1) if m else None)
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() not in ("host", "content-length")}
+                req = urllib.request.Request(target + self.path, data=body, headers=hdrs, method="POST")
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "text/xml")
+                except urllib.error.HTTPError as e:
+                    status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "text/xml")
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self):
+        r, self.regions = self.regions, []
+        return r
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+class HomeRegion(unittest.TestCase):
+    """scan's home region: [aws] region, else the AWS CLI's resolution for
+    the configured profile, exactly as whoami resolves it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = harness.start_moto()
+        cls.sts = StsScopes(cls.moto.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sts.stop()
+        cls.moto.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="certsweep-region-")
+        d = self.tmp.name
+        # Two profiles with their own keys (the harness's fake ones, so the
+        # caller is moto's default account) and regions.
+        self.aws_config = os.path.join(d, "aws-config")
+        with open(self.aws_config, "w") as f:
+            for name, region in (("default", "eu-west-2"), ("profile audit", "ap-southeast-2")):
+                f.write("[%s]\nregion = %s\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                        % (name, region, harness.TEST_ACCESS_KEY, harness.TEST_SECRET_KEY))
+        os.chmod(self.aws_config, 0o600)
+        self.sts.take()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def certsweep_config(self, aws=""):
+        path = os.path.join(self.tmp.name, "certsweep.conf")
+        with open(path, "w") as f:
+            f.write("[aws]\n%s\n[scan]\ncollectors = acm\n[state]\ndir = %s\n"
+                    % (aws, os.path.join(self.tmp.name, "state")))
+        return path
+
+    def env(self, config, extra=None):
+        e = harness.clean_env(endpoint_url=self.moto.url, home=self.tmp.name, extra={
+            "AWS_CONFIG_FILE": self.aws_config,
+            "AWS_ENDPOINT_URL_STS": self.sts.url,
+            "CERTSWEEP_CONFIG": config,
+        })
+        del e["AWS_REGION"]
+        if extra:
+            e.update(extra)
+        return e
+
+    def scan_region(self, env):
+        """The region of scan's STS calls, checked against its -v line."""
+        r = harness.run(["scan", "-v", "--no-securityhub", "--accounts", harness.MOTO_DEFAULT_ACCOUNT,
+                         "--regions", "us-east-1", "--format", "json"], env, timeout=120)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.json()["coverage_gaps"], [], r)
+        regions = set(self.sts.take())
+        self.assertEqual(len(regions), 1, (regions, r))
+        region = regions.pop()
+        self.assertIn("scan: home region %s\n" % region, r.err)
+        return region
+
+    def whoami_region(self, env, *args):
+        r = harness.run(["whoami"] + list(args), env, timeout=60)
+        self.assertEqual(r.rc, 0, r)
+        regions = set(self.sts.take())
+        self.assertEqual(len(regions), 1, (regions, r))
+        return regions.pop()
+
+    def test_default_profile_region(self):
+        env = self.env(self.certsweep_config())
+        self.assertEqual(self.scan_region(env), "eu-west-2")
+        self.assertEqual(self.whoami_region(env), "eu-west-2")
+
+    def test_configured_profile_region(self):
+        env = self.env(self.certsweep_config("profile = audit"))
+        self.assertEqual(self.scan_region(env), "ap-southeast-2")
+        self.assertEqual(self.whoami_region(env, "--profile", "audit"), "ap-southeast-2")
+
+    def test_aws_profile_env(self):
+        env = self.env(self.certsweep_config(), {"AWS_PROFILE": "audit"})
+        self.assertEqual(self.scan_region(env), "ap-southeast-2")
+        self.assertEqual(self.whoami_region(env), "ap-southeast-2")
+
+    def test_environment_before_profile(self):
+        env = self.env(self.certsweep_config("profile = audit"), {"AWS_DEFAULT_REGION": "eu-central-1"})
+        self.assertEqual(self.scan_region(env), "eu-central-1")
+        self.assertEqual(self.whoami_region(env, "--profile", "audit"), "eu-central-1")
+        env["AWS_REGION"] = "ca-central-1"
+        self.assertEqual(self.scan_region(env), "ca-central-1")
+
+    def test_config_region_first(self):
+        env = self.env(self.certsweep_config("profile = audit\nregion = sa-east-1"),
+                       {"AWS_REGION": "ca-central-1"})
+        self.assertEqual(self.scan_region(env), "sa-east-1")
+
+    def test_no_region_anywhere(self):
+        with open(self.aws_config, "w") as f:
+            f.write("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                    % (harness.TEST_ACCESS_KEY, harness.TEST_SECRET_KEY))
+        env = self.env(self.certsweep_config())
+        self.assertEqual(self.scan_region(env), "us-east-1")
+        self.assertEqual(self.whoami_region(env), "us-east-1")
+
+
+if __name__ == "__main__":
+    harness.main()
