@@ -2,7 +2,6 @@
 #include "src/cli.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "aws/error.h"
 #include "config/config.h"
