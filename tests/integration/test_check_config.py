@@ -83,7 +83,7 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(r.rc, 0, r)
         uncommented = re.sub(r"(?m)^;", "", text)
         # One setting per field of struct config.
-        self.assertEqual(len(re.findall(r"(?m)^[a-z_]+ =", uncommented)), 37)
+        self.assertEqual(len(re.findall(r"(?m)^[a-z_]+ =", uncommented)), 36)
         path = self.write("uncommented.conf", uncommented)
         r = self.run_cc("--config", path)
         self.assertEqual(r.rc, 0, r)
