@@ -68,7 +68,7 @@ typedef struct config {
     char *securityhub_mode;        /* "member" | "central" */
 
     /* [state] */
-    char *state_dir;               /* "/var/lib/certsweep", or $XDG_STATE_HOME/certsweep for non-root */
+    char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
 } config;
 
 /* Fills defaults (no I/O). */

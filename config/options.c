@@ -104,7 +104,7 @@ const struct option_def config_options[] = {
 
     /* [state] */
     { "state", "dir", OPT_STRING, CHK_PATH, OPT_COMPUTED, FIELD(state_dir), NULL, 0, 0, NULL,
-      "Directory of the state database. Unset: /var/lib/certsweep as root, else $XDG_STATE_HOME/certsweep or ~/.local/state/certsweep." },
+      "Directory of the state database. Unset: $STATE_DIRECTORY (set by systemd), else /var/lib/certsweep as root, else $XDG_STATE_HOME/certsweep or ~/.local/state/certsweep." },
 };
 
 const size_t config_options_count = sizeof(config_options) / sizeof(config_options[0]);
@@ -480,6 +480,18 @@ void option_clear(config *c, const struct option_def *o)
 
 char *option_default_state_dir(void)
 {
+    /* systemd sets STATE_DIRECTORY for a unit with StateDirectory=; it may
+     * list several directories separated by ':', the first is ours. */
+    const char *sd = getenv("STATE_DIRECTORY");
+    if (sd && sd[0] == '/') {
+        size_t n = strcspn(sd, ":");
+        char *d = malloc(n + 1);
+        if (d) {
+            memcpy(d, sd, n);
+            d[n] = '\0';
+        }
+        return d;
+    }
     if (geteuid() == 0)
         return strdup("/var/lib/certsweep");
     const char *xdg = getenv("XDG_STATE_HOME");

@@ -116,6 +116,9 @@ def clean_env(endpoint_url=None, extra=None, home=None):
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
         "AWS_REGION": "us-east-1",
     }
+    # The state database goes to a temporary directory, never to the
+    # system's /var/lib/certsweep (tests run as root in CI).
+    env["STATE_DIRECTORY"] = os.path.join(env["HOME"], "state")
     for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
         if k in os.environ:
             env[k] = os.environ[k]

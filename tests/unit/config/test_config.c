@@ -352,9 +352,28 @@ static void defaults(void **state)
     config_finish(NULL);
 }
 
+static void state_dir_systemd(void **state)
+{
+    (void)state;
+    /* systemd's StateDirectory= sets STATE_DIRECTORY (':'-separated when
+     * several are configured): the first one wins over every default. */
+    setenv("STATE_DIRECTORY", "/var/lib/certsweep-unit:/var/lib/other", 1);
+    config c;
+    config_init(&c);
+    assert_string_equal(c.state_dir, "/var/lib/certsweep-unit");
+    config_finish(&c);
+    /* A relative value is not a directory systemd would give: ignored. */
+    setenv("STATE_DIRECTORY", "relative", 1);
+    config_init(&c);
+    assert_string_not_equal(c.state_dir, "relative");
+    config_finish(&c);
+    unsetenv("STATE_DIRECTORY");
+}
+
 static void state_dir_default(void **state)
 {
     (void)state;
+    unsetenv("STATE_DIRECTORY");
     if (geteuid() == 0) {
         config c;
         config_init(&c);
@@ -762,6 +781,7 @@ int main(void)
         cmocka_unit_test(external_id_never_echoed),
         cmocka_unit_test(defaults),
         cmocka_unit_test(state_dir_default),
+        cmocka_unit_test(state_dir_systemd),
         cmocka_unit_test(load_good_file),
         cmocka_unit_test(load_file_errors),
         cmocka_unit_test(set_table),
