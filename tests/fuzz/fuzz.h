@@ -1,0 +1,19 @@
+/* certsweep — fuzz harness entry point, shared by the libFuzzer builds
+ * (-Dfuzz=true, clang) and the plain corpus replay driver (replay.c). */
+#ifndef TESTS_FUZZ_FUZZ_H
+#define TESTS_FUZZ_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A NUL-terminated copy of the input (abort on ENOMEM: not a finding). */
+char *fuzz_strndup(const uint8_t *data, size_t size);
+
+/* Fails the run loudly: a broken invariant is a finding. */
+#define FUZZ_CHECK(cond) \
+    do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, #cond); } while (0)
+void fuzz_fail(const char *file, int line, const char *what) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,38 @@
+/* certsweep — fuzz the ACM collector's parsers (ListCertificates,
+ * DescribeCertificate) with one body each. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/error.h"
+#include "scanner/collect.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *body = (const char *)data;
+    char err[256];
+
+    scanner_strv arns;
+    scanner_strv_init(&arns);
+    char *next = NULL;
+    err[0] = '\0';
+    int rc = scanner_acm_parse_list(body, size, &arns, &next, err, sizeof(err));
+    FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
+    if (rc == AWS_EPARSE)
+        FUZZ_CHECK(err[0] != '\0' && !strchr(err, '\n'));
+    for (size_t i = 0; i < arns.n; i++)
+        FUZZ_CHECK(arns.v[i] != NULL);
+    free(next);
+    scanner_strv_finish(&arns);
+
+    scanner_record *r = NULL;
+    err[0] = '\0';
+    rc = scanner_acm_parse_describe(body, size, "111122223333", "us-east-1", &r, err, sizeof(err));
+    FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
+    if (rc == AWS_EPARSE)
+        FUZZ_CHECK(err[0] != '\0' && !strchr(err, '\n'));
+    if (rc == 0)
+        FUZZ_CHECK(r != NULL);
+    scanner_record_free(r);
+    return 0;
+}

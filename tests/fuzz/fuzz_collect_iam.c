@@ -1,0 +1,23 @@
+/* certsweep — fuzz the IAM collector's parser (ListServerCertificates XML). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/error.h"
+#include "scanner/collect.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[256] = "";
+    char *marker = NULL;
+    scanner_record_set set;
+    scanner_record_set_init(&set);
+    int rc = scanner_iam_parse_server_certs((const char *)data, size, "111122223333", &set,
+                                            &marker, err, sizeof(err));
+    FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
+    if (rc == AWS_EPARSE)
+        FUZZ_CHECK(err[0] != '\0' && !strchr(err, '\n'));
+    free(marker);
+    scanner_record_set_finish(&set);
+    return 0;
+}
