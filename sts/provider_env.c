@@ -117,7 +117,13 @@ int sts_creds_from_json(const char *json, size_t len, int process_doc, const cha
     }
     const char *code = jstr(o, "Code");
     if (code && strcmp(code, "Success") != 0) {
-        snprintf(msg, msglen, "credential document says Code=%.64s", code);
+        /* The code is remote text: keep the message one line, no control bytes. */
+        char shown[65];
+        size_t i;
+        for (i = 0; code[i] && i < sizeof(shown) - 1; i++)
+            shown[i] = (unsigned char)code[i] < 0x20 || code[i] == 0x7f ? '?' : code[i];
+        shown[i] = '\0';
+        snprintf(msg, msglen, "credential document says Code=%s", shown);
         goto out;
     }
     const char *ak = jstr(o, "AccessKeyId");
