@@ -16,4 +16,8 @@ char *fuzz_strndup(const uint8_t *data, size_t size);
     do { if (!(cond)) fuzz_fail(__FILE__, __LINE__, #cond); } while (0)
 void fuzz_fail(const char *file, int line, const char *what) __attribute__((noreturn));
 
+/* 1 when s is a non-empty line without control characters (an error
+ * message that quotes remote text must not break a log line or a terminal). */
+int fuzz_one_line(const char *s);
+
 #endif

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = scanner_acm_parse_list(body, size, &arns, &next, err, sizeof(err));
     FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
     if (rc == AWS_EPARSE)
-        FUZZ_CHECK(err[0] != '\0' && !strchr(err, '\n'));
+        FUZZ_CHECK(fuzz_one_line(err));
     for (size_t i = 0; i < arns.n; i++)
         FUZZ_CHECK(arns.v[i] != NULL);
     free(next);
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = scanner_acm_parse_describe(body, size, "111122223333", "us-east-1", &r, err, sizeof(err));
     FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
     if (rc == AWS_EPARSE)
-        FUZZ_CHECK(err[0] != '\0' && !strchr(err, '\n'));
+        FUZZ_CHECK(fuzz_one_line(err));
     if (rc == 0)
         FUZZ_CHECK(r != NULL);
     scanner_record_free(r);

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             FUZZ_CHECK(c == NULL);
             if (rc == AWS_EPARSE)
-                FUZZ_CHECK(msg[0] != '\0' && !strchr(msg, '\n'));
+                FUZZ_CHECK(fuzz_one_line(msg));
         }
         aws_creds_unref(c);
     }

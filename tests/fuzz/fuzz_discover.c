@@ -11,7 +11,7 @@ static void check(int rc, const char *err)
 {
     FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
     if (rc == AWS_EPARSE)
-        FUZZ_CHECK(err[0] != '\0' && !strchr(err, '\n'));
+        FUZZ_CHECK(fuzz_one_line(err));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

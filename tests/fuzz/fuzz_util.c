@@ -21,3 +21,13 @@ void fuzz_fail(const char *file, int line, const char *what)
     fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, what);
     abort();
 }
+
+int fuzz_one_line(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
