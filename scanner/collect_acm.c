@@ -237,6 +237,11 @@ int scanner_acm_parse_describe(const char *body, size_t len,
     *out = r;
     r = NULL;
 out:
+    /* Messages quote the ARN and Status as sent: keep them one line. */
+    if (rc == AWS_EPARSE)
+        for (char *e = err; errlen && *e; e++)
+            if ((unsigned char)*e < 0x20 || *e == 0x7f)
+                *e = '?';
     scanner_record_free(r);
     json_object_put(o);
     return rc;

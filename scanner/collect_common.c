@@ -204,6 +204,10 @@ void scanner_note_bad(size_t *bad, char *err, size_t errlen, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    /* The reason quotes remote text (names, ARNs): keep it one line. */
+    for (char *c = err; errlen && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
 }
 
 int scanner_bad_result(size_t bad, char *err, size_t errlen)
