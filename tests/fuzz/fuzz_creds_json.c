@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "aws/creds.h"
 #include "aws/error.h"
 #include "sts/providers.h"
@@ -17,6 +19,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      msg, sizeof(msg));
         FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
         if (rc == 0) {
+            /* Accepted: one JSON object and nothing after it but white space. */
+            json_tokener *tok = json_tokener_new();
+            if (!tok)
+                abort();
+            json_object *o = json_tokener_parse_ex(tok, (const char *)data, (int)size);
+            size_t end = json_tokener_get_parse_end(tok);
+            json_tokener_free(tok);
+            json_object_put(o);
+            for (; end < size; end++)
+                FUZZ_CHECK(data[end] == ' ' || data[end] == '\n' || data[end] == '\r' ||
+                           data[end] == '\t');
             FUZZ_CHECK(c != NULL);
             FUZZ_CHECK(c->access_key_id && *c->access_key_id);
             FUZZ_CHECK(c->secret_access_key && *c->secret_access_key);
