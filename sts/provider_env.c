@@ -101,12 +101,19 @@ int sts_creds_from_json(const char *json, size_t len, int process_doc, const cha
         return AWS_ENOMEM;
     json_object *o = json_tokener_parse_ex(tok, json, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t used = o && jerr == json_tokener_success ? json_tokener_get_parse_end(tok) : len;
     json_tokener_free(tok);
     int rc = AWS_EPARSE;
     if (!o || jerr != json_tokener_success || !json_object_is_type(o, json_type_object)) {
         snprintf(msg, msglen, "credential document is not a JSON object");
         goto out;
     }
+    /* A second document or garbage after the object is not ignored. */
+    for (size_t i = used; i < len; i++)
+        if (json[i] != ' ' && json[i] != '\n' && json[i] != '\r' && json[i] != '\t') {
+            snprintf(msg, msglen, "credential document has trailing data after the JSON object");
+            goto out;
+        }
     if (process_doc) {
         json_object *v;
         if (!json_object_object_get_ex(o, "Version", &v) || !json_object_is_type(v, json_type_int) ||
