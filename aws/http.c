@@ -578,7 +578,13 @@ int aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void
     if (h->ca_bundle)
         SET(CURLOPT_CAINFO, h->ca_bundle);
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    SET(CURLOPT_PIPEWAIT, 1L);
+    /* HTTP/2 only over TLS, where ALPN tells at the handshake whether a
+     * connection multiplexes: wait for that rather than open another.
+     * Over plain http curl would learn it only from the first answer, so
+     * every other request to the host would wait for that answer, their
+     * timeouts running, without being sent. */
+    if (strncasecmp(req->url, "https://", 8) == 0)
+        SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : AWS_HTTP_DEFAULT_TIMEOUT_MS);
     SET(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
