@@ -544,7 +544,9 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
         aws_ratelimit_record(c->rl, k->rate_key, k->region, svc, throttled);
 
     int final_err = err ? err : AWS_ESERVICE;
-    if (!retryable) {
+    /* Retries turned off (retry_budget < 0): the answer itself is the
+     * error, not an exhausted budget. */
+    if (!retryable || c->o.retry_budget < 0) {
         finish(k, final_err, status, code, msg, body, body_len);
         return;
     }
@@ -557,8 +559,9 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
     int cost = err == AWS_ETIMEDOUT ? AWS_RETRY_COST_TIMEOUT : AWS_RETRY_COST;
     if (!aws_retry_quota_acquire(&c->quota, cost)) {
         char m[700];
-        snprintf(m, sizeof(m), "retry budget exhausted after %d attempts; last error: %s%s%s",
-                 k->attempts, code[0] ? code : "", code[0] ? ": " : "", msg);
+        snprintf(m, sizeof(m), "retry budget exhausted after %d attempt%s; last error: %s%s%s",
+                 k->attempts, k->attempts == 1 ? "" : "s", code[0] ? code : "",
+                 code[0] ? ": " : "", msg);
         finish(k, AWS_EBUDGET, status, code, m, body, body_len);
         return;
     }

@@ -214,6 +214,38 @@ class TransportTest(unittest.TestCase):
         self.assertLess(r.elapsed, 5.5, "timeouts were not applied")
         self.assertEqual(self.double.records()["count_by_path"], {"/": 2})
 
+    def test_no_retries_reports_the_answer_itself(self):
+        """A negative budget (retry_budget = 0 in the config) disables
+        retries: each call is sent once and fails with its own error, not
+        with an exhausted retry budget."""
+        self.double.program({"status": 503, "json": {"__type": "ServiceUnavailable",
+                                                     "message": "try later"}})
+        r = self.probe("--count", 3, "--budget", -1, "--base-delay", 5, "--no-adaptive")
+        self.assertEqual(len(r.results), 3, r)
+        for res in r.results:
+            self.assertEqual(res["err"], AWS_ESERVICE, r)
+            self.assertEqual(res["code"], "ServiceUnavailable", r)
+            self.assertEqual(res["message"], "try later", r)
+            self.assertEqual(res["attempts"], 1, r)
+        self.assertEqual(r.stats["stats"]["retries"], 0, r)
+        self.assertEqual(self.double.records()["count_by_path"], {"/": 3})
+
+    def test_concurrent_timeouts_over_plain_http_are_all_sent(self):
+        """Calls started together to one plain-http host are all sent at
+        once: none waits for the first one's answer (and times out unsent)."""
+        self.double.program(dict(OK, sleep=3))
+        r = self.probe("--count", 4, "--concurrency", 4, "--timeout", 1000, "--budget", -1,
+                       "--no-adaptive")
+        self.assertEqual(len(r.results), 4, r)
+        for res in r.results:
+            self.assertEqual(res["err"], AWS_ETIMEDOUT, r)
+            self.assertEqual(res["attempts"], 1, r)
+            self.assertIn("timed out", res["message"], r)
+        rec = self.double.records()
+        self.assertEqual(rec["count_by_path"], {"/": 4}, rec["count_by_path"])
+        self.assertEqual(rec["max_concurrent_requests"], 4)
+        self.assertLess(r.elapsed, 2.9, "a timeout was not applied")
+
     # (g)
     def test_retry_after_honoured(self):
         self.double.program({"status": 503, "headers": {"Retry-After": "1"},
