@@ -52,6 +52,7 @@ struct scan {
     size_t accounts_done;
 
     tgt *queue_head, *queue_tail;   /* targets waiting */
+    size_t targets_queued;
     size_t targets_active;
     size_t targets_total, targets_done;
     size_t max_targets, max_accounts;
@@ -201,6 +202,7 @@ static int queue_target(account *a, const char *region)
     else
         s->queue_head = g;
     s->queue_tail = g;
+    s->targets_queued++;
     a->targets_left++;
     s->targets_total++;
     return 0;
@@ -349,7 +351,11 @@ static void prepare_account(scan *s, account *a)
     account_finish(a);
 }
 
-/* Starts what can start: account preparations, then targets. */
+/* Starts what can start: account preparations, then targets.  A new
+ * account is prepared only while fewer than max_targets targets wait:
+ * otherwise every account of a large organization would be assumed at
+ * once and its targets queued, and memory would grow with accounts x
+ * regions instead of the targets in flight. */
 static void pump(scan *s)
 {
     if (s->pumping)
@@ -359,7 +365,7 @@ static void pump(scan *s)
     while (again) {
         again = 0;
         while (s->discovery_done && s->next_account < s->n_accounts &&
-               s->accounts_preparing < s->max_accounts) {
+               s->accounts_preparing < s->max_accounts && s->targets_queued < s->max_targets) {
             prepare_account(s, s->accounts[s->next_account++]);
             again = 1;
         }
@@ -369,6 +375,7 @@ static void pump(scan *s)
             if (!s->queue_head)
                 s->queue_tail = NULL;
             g->next = NULL;
+            s->targets_queued--;
             start_target(s, g);
             again = 1;
         }

@@ -45,19 +45,20 @@ class ScanLimitsTest(unittest.TestCase):
         for s in reversed(getattr(cls, "servers", [])):
             s.stop()
 
-    def run_scan(self, aws_section, *steps):
+    def run_scan(self, aws_section, *steps, regions=REGIONS, args=(), scan_section=""):
         """Scans with `aws_section` as [aws]; the ACM double answers `steps`."""
         scanlib.double_post(self.acm, "/__double/program", {"steps": list(steps)})
         config = os.path.join(self.home, "certsweep.conf")
         with open(config, "w") as f:
-            f.write("[aws]\n%s\n[scan]\ncollectors = acm\n[securityhub]\nenabled = false\n"
-                    "[state]\ndir = %s\n" % (aws_section, os.path.join(self.home, "state")))
+            f.write("[aws]\n%s\n[scan]\ncollectors = acm\n%s\n[securityhub]\nenabled = false\n"
+                    "[state]\ndir = %s\n" % (aws_section, scan_section,
+                                             os.path.join(self.home, "state")))
         env = harness.clean_env(endpoint_url=self.moto.url, home=self.home, extra=dict(
             harness.env_credentials(session_token=True), AWS_ENDPOINT_URL_ACM=self.acm.url,
             CERTSWEEP_CONFIG=config))
         t0 = time.monotonic()
-        r = harness.run(["scan", "--regions", ",".join(REGIONS), "--format", "json"], env,
-                        timeout=120)
+        r = harness.run(["scan", "--regions", ",".join(regions), "--format", "json"] + list(args),
+                        env, timeout=180)
         r.elapsed = time.monotonic() - t0
         return r
 
@@ -113,6 +114,30 @@ class ScanLimitsTest(unittest.TestCase):
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(r.json()["coverage_gaps"], [], r)
         self.assertGreaterEqual(r.elapsed, 3, r)
+
+    def test_accounts_are_entered_as_targets_drain(self):
+        """Memory follows the targets in flight: a large organization's
+        accounts are not all assumed (and their targets queued) up front; a
+        new account is entered only while few targets wait."""
+        regions = ("us-east-1", "eu-west-1", "us-west-2", "eu-central-1")
+        accounts = ["%012d" % (100000000000 + i) for i in range(40)]
+        r = self.run_scan("retry_budget = 0", dict(UNAVAILABLE, sleep=0.05), regions=regions,
+                          args=["-v", "--accounts", ",".join(accounts)],
+                          scan_section="concurrency = 4")
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(len(r.json()["coverage_gaps"]), len(accounts) * len(regions), r)
+        # stderr in event order: "assume-role:<id>: assumed ..." when an
+        # account is entered, one ListCertificates gap line when a target
+        # ends.  When the last account is entered fewer than 4 targets
+        # (concurrency) wait, at most 4 run and at most 7 other accounts
+        # (8 are prepared at once) have not queued theirs yet: every other
+        # target has ended.
+        lines = r.err.splitlines()
+        assumed = [i for i, ln in enumerate(lines) if ": assumed arn:" in ln]
+        self.assertEqual(len(assumed), len(accounts), r)
+        done = sum(1 for ln in lines[:assumed[-1]] if "/ListCertificates: ServiceUnavailable" in ln)
+        self.assertGreaterEqual(done, (len(accounts) - 1 - 7) * len(regions) - 4 - 3, r.err[-3000:])
+
 
 if __name__ == "__main__":
     harness.main()
