@@ -2,12 +2,14 @@
  * every certificate, judge them and write the report. */
 #include "src/cli.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include "aws/awstime.h"
@@ -239,6 +241,7 @@ int cli_scan(int argc, char **argv)
     scanner_findings findings;
     scanner_findings_init(&findings);
     FILE *out = NULL, *dry = NULL;
+    int out_created = 0;            /* --output did not exist before this run */
     scanner_scan_result res;
     scanner_scan_result_init(&res);
     progress_line prog;
@@ -307,8 +310,14 @@ int cli_scan(int argc, char **argv)
     }
     aws_log_info("scan: home region %s", region);
     if (fl.output) {
-        if (!*fl.output || !(out = fopen(fl.output, "w"))) {
-            fprintf(stderr, "certsweep: scan: cannot write '%s'\n", fl.output);
+        /* Opened now so that an unwritable path fails before the scan, but
+         * not truncated until the report is written: a run that fails
+         * leaves an earlier report as it was (and creates no empty one). */
+        struct stat sb;
+        out_created = stat(fl.output, &sb) != 0;
+        if (!*fl.output || !(out = fopen(fl.output, "a"))) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", fl.output,
+                    *fl.output ? strerror(errno) : "empty file name");
             exit_code = CLI_EXIT_USAGE;
             goto out;
         }
@@ -391,8 +400,11 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     FILE *dst = out ? out : stdout;
-    int wrc;
-    if (asff) {
+    int wrc = 0;
+    /* A file the report replaces (a pipe or a device has nothing to cut). */
+    if (out && ftruncate(fileno(out), 0) != 0 && errno != EINVAL) {
+        wrc = AWS_EIO;
+    } else if (asff) {
         scanner_asff_opts ao = {
             .home_region = shub_home,
             .mode = mode,
@@ -410,6 +422,7 @@ int cli_scan(int argc, char **argv)
         if (fclose(out) != 0 && wrc == 0)
             wrc = AWS_EIO;
         out = NULL;
+        out_created = 0;
     }
     if (wrc != 0) {
         aws_log_error("scan: cannot write the report: %s", aws_strerror(wrc));
@@ -431,8 +444,11 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_OK;
 
 out:
-    if (out)
+    if (out) {
         fclose(out);
+        if (out_created)
+            unlink(fl.output);
+    }
     if (dry)
         fclose(dry);
     scanner_scan_result_finish(&res);       /* the accounts' providers, before the client */

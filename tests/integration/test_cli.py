@@ -255,6 +255,25 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.out, "", r)
         self.assertIn("no credentials", r.err)
 
+    def test_scan_that_cannot_run_keeps_the_report_file(self):
+        # An earlier report is left as it was, and no empty one is created.
+        kept = os.path.join(self.tmp.name, "kept.json")
+        with open(kept, "w") as f:
+            f.write("yesterday's report\n")
+        fresh = os.path.join(self.tmp.name, "fresh.json")
+        for path in (kept, fresh):
+            r = self.cmd("scan", "--no-securityhub", "--regions", "us-east-1", "-o", path)
+            self.assertEqual(r.rc, 4, r)
+            self.assertIn("no credentials", r.err)
+        with open(kept) as f:
+            self.assertEqual(f.read(), "yesterday's report\n")
+        self.assertFalse(os.path.exists(fresh))
+        # A path that cannot be written: exit 2 before anything runs, with
+        # the reason.
+        bad = os.path.join(self.tmp.name, "no-such-dir", "report.json")
+        self.assert_usage_error(self.cmd("scan", "-o", bad),
+                                "cannot write '%s': No such file or directory" % bad)
+
 
 class StsScopes:
     """A proxy in front of moto for STS that keeps the region of each
