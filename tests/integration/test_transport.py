@@ -476,8 +476,20 @@ class Http2Test(unittest.TestCase):
         return out
 
     def test_h2_negotiated_and_calls_multiplexed(self):
-        since = len(self.server.log_text())
         n = 12
+        # Whether two streams are open at the same moment depends on how fast
+        # the client sends compared with how fast nghttpd answers (a loaded
+        # machine or a sanitizer build sends slowly), so that one property
+        # gets up to three runs; everything else is checked on every run.
+        most = 0
+        for _ in range(3):
+            most = max(most, self.one_multiplexed_run(n))
+            if most >= 2:
+                break
+        self.assertGreaterEqual(most, 2, "no two streams were ever open at once")
+
+    def one_multiplexed_run(self, n):
+        since = len(self.server.log_text())
         r = self.probe("--count", n, "--concurrency", n)
         self.assertEqual(len(r.results), n, r)
         for x in r.results:
@@ -495,7 +507,7 @@ class Http2Test(unittest.TestCase):
         self.assertEqual(len(reqs), n, fr)
         self.assertEqual(len({c for c, _ in reqs}), 1, reqs)
         self.assertEqual(len({sid for _, sid in reqs}), n, reqs)
-        # ... and several streams were open at the same time (a request's
+        # ... and how many streams were open at the same time (a request's
         # stream counts as open from its HEADERS until the answer's
         # END_STREAM).
         open_, most = set(), 0
@@ -505,7 +517,7 @@ class Http2Test(unittest.TestCase):
                 most = max(most, len(open_))
             elif d == "send" and t in ("HEADERS", "DATA") and flags & 0x1:
                 open_.discard(sid)
-        self.assertGreaterEqual(most, 2, fr)
+        return most
 
     def test_rest_json_get_over_h2(self):
         r = self.probe("--service", "apigateway", "--proto", "rest-json", "--method", "GET",
