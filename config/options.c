@@ -38,7 +38,7 @@ const struct option_def config_options[] = {
     { "aws", "max_attempts", OPT_INT, CHK_NONE, 0, FIELD(max_attempts), "8", 1, 20, NULL,
       "Attempts per request, the first one included." },
     { "aws", "retry_budget", OPT_INT, CHK_NONE, 0, FIELD(retry_budget), "500", 0, 100000, NULL,
-      "Retries allowed in one run across all requests; 0 disables retries." },
+      "Retry tokens shared by all requests of a run: a retry costs 5 (10 after a timeout), a success gives tokens back; 500 pays for about 100 retries in a row. 0 disables retries." },
     { "aws", "timeout_seconds", OPT_INT, CHK_NONE, 0, FIELD(timeout_seconds), "30", 1, 3600, NULL,
       "Timeout of one request, in seconds." },
 

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "aws/error.h"
+#include "aws/ratelimit.h"
 #include "config/config.h"
+#include "config/options.h"
 
 #define DASH "\xe2\x80\x94"
 
@@ -757,6 +759,27 @@ static void help_lists_every_option(void **state)
     free(ex);
 }
 
+/* The help of [aws] retry_budget describes the token pool the transport
+ * really uses (aws/ratelimit.h), not a count of retries. */
+static void retry_budget_help_states_costs(void **state)
+{
+    (void)state;
+    const struct option_def *o = option_find("aws", "retry_budget");
+    assert_non_null(o);
+    char want[128];
+    snprintf(want, sizeof(want), "a retry costs %d (%d after a timeout)",
+             AWS_RETRY_COST, AWS_RETRY_COST_TIMEOUT);
+    if (!strstr(o->help, want))
+        fail_msg("help '%s' lacks '%s'", o->help, want);
+    snprintf(want, sizeof(want), "%d pays for about %d retries",
+             AWS_RETRY_QUOTA_DEFAULT, AWS_RETRY_QUOTA_DEFAULT / AWS_RETRY_COST);
+    if (!strstr(o->help, want))
+        fail_msg("help '%s' lacks '%s'", o->help, want);
+    assert_non_null(strstr(o->help, "a success gives tokens back"));
+    assert_non_null(strstr(o->help, "0 disables retries"));
+    assert_string_equal(o->def, "500");
+}
+
 static void default_path(void **state)
 {
     (void)state;
@@ -790,6 +813,7 @@ int main(void)
         cmocka_unit_test(example_matches_committed_file),
         cmocka_unit_test(example_round_trips),
         cmocka_unit_test(help_lists_every_option),
+        cmocka_unit_test(retry_budget_help_states_costs),
         cmocka_unit_test(default_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
