@@ -21,3 +21,25 @@ const char *aws_strerror(int err)
     }
     return "unknown error";
 }
+
+const char *aws_error_code(int err)
+{
+    switch (err) {
+    case AWS_OK:        return "Success";
+    case AWS_ENOMEM:    return "OutOfMemory";
+    case AWS_EINVAL:    return "InvalidInput";
+    case AWS_ETOOBIG:   return "ResponseTooLarge";
+    case AWS_ETIMEDOUT: return "Timeout";
+    case AWS_ECONN:     return "ConnectionError";
+    case AWS_ETLS:      return "TLSError";
+    case AWS_EHTTP:     return "HTTPError";
+    case AWS_ESERVICE:  return "ServiceError";
+    case AWS_EPARSE:    return "ParseError";
+    case AWS_ECANCELED: return "Canceled";
+    case AWS_ENOCREDS:  return "NoCredentials";
+    case AWS_ENOTFOUND: return "NotFound";
+    case AWS_EIO:       return "IOError";
+    case AWS_EBUDGET:   return "RetryBudgetExhausted";
+    }
+    return "UnknownError";
+}

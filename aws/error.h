@@ -25,5 +25,11 @@ enum aws_err {
 };
 
 const char *aws_strerror(int err);
+/* A short AWS-style error code for `err`, for places that need a code
+ * where the service gave none (a coverage gap after a transport failure):
+ * "Timeout", "ConnectionError", "TLSError", "ResponseTooLarge",
+ * "RetryBudgetExhausted", "Canceled", "NoCredentials", "ParseError", ...
+ * Never NULL, never contains a space; aws_strerror() stays the text. */
+const char *aws_error_code(int err);
 
 #endif

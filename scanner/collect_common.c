@@ -326,7 +326,7 @@ static void on_call(const aws_result *r, void *ud)
     struct call_ctx *cc = ud;
     scanner_target *t = cc->t;
     if (r->err != 0) {
-        const char *code = (r->code && *r->code) ? r->code : aws_strerror(r->err);
+        const char *code = (r->code && *r->code) ? r->code : aws_error_code(r->err);
         const char *msg = (r->message && *r->message) ? r->message : aws_strerror(r->err);
         mark_incomplete(t, cc->src);
         scanner_target_gap(t, cc->op, code, "%s", msg);

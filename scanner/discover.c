@@ -283,7 +283,7 @@ static void on_disc(const aws_result *r, void *ud)
     disc *d = c->d;
     d->res->api_calls++;
     if (r->err) {
-        disc_fail(d, r->err, *r->code ? r->code : aws_strerror(r->err),
+        disc_fail(d, r->err, *r->code ? r->code : aws_error_code(r->err),
                   *r->message ? r->message : aws_strerror(r->err));
     } else if (!d->res->err) {
         char err[200] = "", *next = NULL;
@@ -429,7 +429,7 @@ static void on_regions(const aws_result *r, void *ud)
     scanner_strv regions;
     scanner_strv_init(&regions);
     if (r->err) {
-        c->cb(r->err, *r->code ? r->code : aws_strerror(r->err),
+        c->cb(r->err, *r->code ? r->code : aws_error_code(r->err),
               *r->message ? r->message : aws_strerror(r->err), &regions, c->ud);
     } else {
         char err[256] = "";

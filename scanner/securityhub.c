@@ -547,7 +547,7 @@ static int not_enabled(const aws_result *r)
 
 static const char *result_code(const aws_result *r)
 {
-    return r->code && *r->code ? r->code : aws_strerror(r->err);
+    return r->code && *r->code ? r->code : aws_error_code(r->err);
 }
 
 static void on_job_timer(uv_timer_t *t)
@@ -707,7 +707,7 @@ static void on_get(const aws_result *r, void *ud)
                                          ex->o.home_region, ex->o.mode, &j->prev,
                                          &j->next_token);
     if (rc) {
-        add_gap(ex, j->importer, "GetFindings", rc == AWS_EPARSE ? "ParseError" : aws_strerror(rc),
+        add_gap(ex, j->importer, "GetFindings", aws_error_code(rc),
                 "could not read the GetFindings answer; nothing archived");
         j->prev_ok = 0;
         goto build;
@@ -850,7 +850,7 @@ static void job_step(job *j)
         rc = aws_client_call(ex->c, &call, on_get, j);
         free(body);
         if (rc) {
-            add_gap(ex, j->importer, "GetFindings", aws_strerror(rc), "could not start the call");
+            add_gap(ex, j->importer, "GetFindings", aws_error_code(rc), "could not start the call");
             job_done(j);
         }
         return;
@@ -869,7 +869,7 @@ static void job_step(job *j)
     rc = aws_client_call(ex->c, &call, on_import, j);
     if (rc) {
         j->next_batch++;
-        fail_batch(j, b, aws_strerror(rc), "could not start the call");
+        fail_batch(j, b, aws_error_code(rc), "could not start the call");
         if (j->next_batch < j->batches.n)
             schedule(j);
         else

@@ -107,7 +107,7 @@ class ScanLimitsTest(unittest.TestCase):
         gaps = self.list_gaps(doc)
         self.assertEqual(sorted(gaps), sorted(REGIONS), doc["coverage_gaps"])
         for g in gaps.values():
-            self.assertEqual(g["error_code"], "timed out", g)
+            self.assertEqual(g["error_code"], "Timeout", g)
             self.assertIn("timed out after 1", g["message"], g)
         # Control: with the default timeout the late answers are read.
         r = self.run_scan("retry_budget = 0", late)
