@@ -172,11 +172,16 @@ out:
     return rc;
 }
 
+int scanner_org_error_refused(const char *code)
+{
+    return code && (strcmp(code, "AccessDenied") == 0 ||
+                    strcmp(code, "AccessDeniedException") == 0);
+}
+
 int scanner_org_error_falls_back(const char *code)
 {
     return code && (strcmp(code, "AWSOrganizationsNotInUseException") == 0 ||
-                    strcmp(code, "AccessDenied") == 0 ||
-                    strcmp(code, "AccessDeniedException") == 0);
+                    scanner_org_error_refused(code));
 }
 
 void scanner_accounts_filter(scanner_strv *accounts, const config *cfg,
@@ -230,11 +235,12 @@ typedef struct disc_call {
 
 static const char *const k_ops[] = { "ListAccounts", "ListAccountsForParent", "ListChildren" };
 
-static void disc_fail(disc *d, int err, const char *code, const char *msg)
+static void disc_fail(disc *d, int kind, int err, const char *code, const char *msg)
 {
     if (d->res->err)
         return;                      /* the first failure is the one reported */
     d->res->err = err ? err : AWS_EINVAL;
+    snprintf(d->res->operation, sizeof(d->res->operation), "%s", k_ops[kind]);
     snprintf(d->res->code, sizeof(d->res->code), "%s", code ? code : "");
     snprintf(d->res->message, sizeof(d->res->message), "%s", msg ? msg : "");
 }
@@ -269,7 +275,7 @@ static void disc_walk(disc *d, const char *ou, int to_excluded)
         if (scanner_strv_contains(&d->visited, ou))
             return;
         if (scanner_strv_add(&d->visited, ou)) {
-            disc_fail(d, AWS_ENOMEM, "InternalError", "out of memory");
+            disc_fail(d, K_CHILDREN, AWS_ENOMEM, "InternalError", "out of memory");
             return;
         }
     }
@@ -283,7 +289,7 @@ static void on_disc(const aws_result *r, void *ud)
     disc *d = c->d;
     d->res->api_calls++;
     if (r->err) {
-        disc_fail(d, r->err, *r->code ? r->code : aws_error_code(r->err),
+        disc_fail(d, c->kind, r->err, *r->code ? r->code : aws_error_code(r->err),
                   *r->message ? r->message : aws_strerror(r->err));
     } else if (!d->res->err) {
         char err[200] = "", *next = NULL;
@@ -304,7 +310,7 @@ static void on_disc(const aws_result *r, void *ud)
             char msg[240];
             snprintf(msg, sizeof(msg), "%s: %s", k_ops[c->kind],
                      rc == AWS_EPARSE ? err : aws_strerror(rc));
-            disc_fail(d, rc, "ParseError", msg);
+            disc_fail(d, c->kind, rc, "ParseError", msg);
         } else if (next) {
             disc_send(d, c->kind, c->kind == K_LIST_ACCOUNTS ? NULL : c->parent,
                       c->to_excluded, next);
@@ -357,7 +363,7 @@ static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
 fail:
     free(c);
     free(body);
-    disc_fail(d, rc, "InternalError", aws_strerror(rc));
+    disc_fail(d, kind, rc, "InternalError", aws_strerror(rc));
     return rc;
 }
 

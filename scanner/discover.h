@@ -38,6 +38,10 @@ int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *region
  * caller's own account": AWSOrganizationsNotInUseException, AccessDenied,
  * AccessDeniedException. */
 int scanner_org_error_falls_back(const char *code);
+/* 1 when the error is a refusal (AccessDenied, AccessDeniedException): an
+ * organization may exist whose other accounts go unscanned, so the
+ * fallback is a coverage gap, not only a warning. */
+int scanner_org_error_refused(const char *code);
 
 /* Applies include_accounts / exclude_accounts to `accounts` in place and
  * removes the ids in `excluded` (accounts under exclude_ous).  Keeps the
@@ -51,6 +55,7 @@ typedef struct scanner_discovery {
     int err;                        /* 0, or why the accounts could not be listed */
     char code[64];                  /* AWS error code when err != 0 */
     char message[256];
+    char operation[32];             /* the call that failed ("" when none did) */
     scanner_strv accounts;          /* the result (filtered) */
     size_t listed;                  /* ACTIVE accounts listed before the filters */
     uint64_t api_calls;

@@ -428,7 +428,22 @@ static void on_discovered(scanner_discovery *d, void *ud)
     scan *s = ud;
     s->extra_calls += d->api_calls;
     if (d->err) {
-        if (scanner_org_error_falls_back(d->code)) {
+        if (scanner_org_error_refused(d->code)) {
+            /* An organization may exist whose other accounts go unseen:
+             * a gap on the caller's whole account makes the run partial
+             * (exit 3) and keeps Security Hub from archiving anything. */
+            char msg[400];
+            const char *op = *d->operation ? d->operation : "ListAccounts";
+            snprintf(msg, sizeof(msg), "cannot list the organization's accounts (%s); "
+                     "scanned only the caller's account", d->message);
+            aws_log_warn("%s/*/%s: %s: %s", s->caller_account, op, d->code, msg);
+            if (scanner_findings_add_gap(s->out, s->caller_account, "*", op, d->code, msg) != 0) {
+                s->failed = 1;
+                snprintf(s->err, sizeof(s->err), "out of memory");
+            } else {
+                caller_only(s);
+            }
+        } else if (scanner_org_error_falls_back(d->code)) {
             aws_log_warn("cannot list the organization's accounts (%s): scanning only the "
                          "caller's account %s", d->code, s->caller_account);
             caller_only(s);
