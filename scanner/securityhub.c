@@ -1,4 +1,5 @@
 #include "scanner/securityhub.h"
+#include "aws/awstime.h"
 #include "aws/error.h"
 #include "aws/log.h"
 
@@ -35,34 +36,12 @@ static int streq(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* "2026-11-23T08:45:28[.fff](Z|+hh:mm)" -> unix seconds; 0 when unreadable. */
-static int64_t parse_iso(const char *s)
+/* An ISO 8601 time of a returned finding -> unix seconds; 0 when absent or
+ * unreadable (the import then treats it as unknown). */
+static int64_t finding_time(json_object *o, const char *key)
 {
-    if (!s)
-        return 0;
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    int y, mo, d, h, mi, se;
-    char rest[16] = "";
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &se, rest) < 6)
-        return 0;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    int64_t t = (int64_t)timegm(&tm);
-    const char *z = rest;
-    if (*z == '.')
-        for (z++; *z >= '0' && *z <= '9'; z++)
-            ;
-    if ((*z == '+' || *z == '-') && strlen(z) >= 6) {
-        int oh = (z[1] - '0') * 10 + (z[2] - '0'), om = (z[4] - '0') * 10 + (z[5] - '0');
-        int64_t off = (int64_t)oh * 3600 + om * 60;
-        t = *z == '+' ? t - off : t + off;
-    }
-    return t;
+    int64_t t;
+    return aws_time_parse(jstr(o, key), &t) == 0 ? t : 0;
 }
 
 static json_object *parse_json(const char *body, size_t len)
@@ -168,8 +147,8 @@ static int prevset_add(scanner_shub_prevset *p, json_object *raw, const char *id
         free(e->rule);
         return AWS_ENOMEM;
     }
-    e->created_at = parse_iso(jstr(raw, "CreatedAt"));
-    e->first_observed_at = parse_iso(jstr(raw, "FirstObservedAt"));
+    e->created_at = finding_time(raw, "CreatedAt");
+    e->first_observed_at = finding_time(raw, "FirstObservedAt");
     e->raw = json_object_get(raw);
     p->n++;
     return 0;

@@ -482,6 +482,58 @@ static void test_parse_findings_client_side_check(void **st)
     scanner_findings_finish(&fs);
 }
 
+/* CreatedAt / FirstObservedAt of a returned finding are read strictly
+ * (aws_time_parse): an offset is applied only when its digits are digits,
+ * and an unreadable time is 0 ("unknown": the import uses now). */
+static void test_parse_findings_times(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *text;
+        int64_t want;
+    } cases[] = {
+        { "2026-11-23T08:45:28Z", NOW },
+        { "2026-11-23T08:45:28.123Z", NOW },
+        { "2026-11-23T09:45:28+01:00", NOW },
+        { "2026-11-23T05:15:28-03:30", NOW },
+        { "2026-11-23T09:45:28+0x:zz", 0 },     /* offset digits that are not digits */
+        { "2026-11-23T09:45:28+01", NOW },      /* hours only, as ISO 8601 allows */
+        { "2026-11-23T09:45:28+1:00", 0 },      /* one hour digit */
+        { "2026-11-23T09:45:28+25:00", 0 },     /* no such offset */
+        { "2026-11-23T08:45:28Zjunk", 0 },      /* something after the time */
+        { "2026-02-30T00:00:00Z", 0 },          /* no such day */
+        { "2026-11-23T24:00:00Z", 0 },          /* no such hour */
+        { "", 0 },
+    };
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
+    scanner_asff_opts o = member_opts();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_object *root = json_object_new_object(), *arr = json_object_new_array();
+        json_object *a = returned(&fs.v[0], &o, "ACTIVE");
+        json_object_object_add(a, "CreatedAt", json_object_new_string(cases[i].text));
+        json_object_object_add(a, "FirstObservedAt", json_object_new_string(cases[i].text));
+        json_object_array_add(arr, a);
+        json_object_object_add(root, "Findings", arr);
+        const char *body = json_object_to_json_string(root);
+        scanner_shub_prevset p;
+        scanner_shub_prevset_init(&p);
+        char *next = NULL;
+        assert_int_equal(scanner_shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
+                                                     SCANNER_SHUB_MEMBER, &p, &next), 0);
+        assert_int_equal(p.n, 1);
+        if (p.v[0].created_at != cases[i].want || p.v[0].first_observed_at != cases[i].want)
+            fail_msg("'%s': CreatedAt %lld, FirstObservedAt %lld, want %lld", cases[i].text,
+                     (long long)p.v[0].created_at, (long long)p.v[0].first_observed_at,
+                     (long long)cases[i].want);
+        free(next);
+        scanner_shub_prevset_finish(&p);
+        json_object_put(root);
+    }
+    scanner_findings_finish(&fs);
+}
+
 static void test_covered_and_decide(void **st)
 {
     (void)st;
@@ -642,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_archive),
         cmocka_unit_test(test_batching_250),
         cmocka_unit_test(test_parse_findings_client_side_check),
+        cmocka_unit_test(test_parse_findings_times),
         cmocka_unit_test(test_covered_and_decide),
         cmocka_unit_test(test_write_and_dry_run),
     };
