@@ -800,14 +800,14 @@ int scanner_run(const scanner_run_opts *o, scanner_findings *out, scanner_stats 
 
     state_db *db = NULL;
     if (o->state_dir && *o->state_dir) {
-        int src = state_open(o->state_dir, NULL, &db);
-        if (src != 0) {
-            aws_log_warn("state: cannot open the state in %s (%s): going on without it "
+        char why[1400];
+        if (state_open_why(o->state_dir, NULL, &db, why, sizeof(why)) != 0) {
+            aws_log_warn("state: cannot open the state (%s): going on without it "
                          "(no run record, CreatedAt of earlier imports from Security Hub only)",
-                         o->state_dir, aws_strerror(src));
+                         why);
             db = NULL;
         } else if (state_run_begin(db, now, &sum->run_id) != 0) {
-            aws_log_warn("state: cannot record the run in %s", o->state_dir);
+            aws_log_warn("state: cannot record the run (%s)", state_errmsg(db));
             sum->run_id = 0;
         }
     }
@@ -823,8 +823,8 @@ int scanner_run(const scanner_run_opts *o, scanner_findings *out, scanner_stats 
         char *counts = run_counts(rc, out, st, sum, o);
         int64_t fin = (int64_t)time(NULL);
         if (!counts || state_run_finish(db, sum->run_id, fin < now ? now : fin, counts) != 0)
-            aws_log_warn("state: cannot record the end of run %lld",
-                         (long long)sum->run_id);
+            aws_log_warn("state: cannot record the end of run %lld (%s)",
+                         (long long)sum->run_id, counts ? state_errmsg(db) : "out of memory");
         free(counts);
     }
     state_close(db);

@@ -896,19 +896,18 @@ static void save_state(export *ex)
 {
     if (!ex->o.state)
         return;
-    if (state_begin(ex->o.state) != 0) {
-        aws_log_warn("securityhub: local state not updated (locked or unwritable); "
-                     "Security Hub itself is up to date");
-        return;
-    }
-    int rc = 0;
+    /* state.c logs nothing: this is the one report of a failure. */
+    int rc = state_begin(ex->o.state);
     for (size_t i = 0; !rc && i < ex->n_jobs; i++)
         for (size_t k = 0; !rc && k < ex->jobs[i].n_rows; k++)
             if (ex->jobs[i].rows[k].ok)
                 rc = state_shub_upsert(ex->o.state, &ex->jobs[i].rows[k].row);
-    if (rc || state_commit(ex->o.state) != 0) {
+    if (!rc)
+        rc = state_commit(ex->o.state);
+    if (rc) {
         state_rollback(ex->o.state);
-        aws_log_warn("securityhub: local state not updated: %s", aws_strerror(rc));
+        aws_log_warn("securityhub: local state not updated (%s); Security Hub itself is up "
+                     "to date", state_errmsg(ex->o.state));
     }
 }
 

@@ -14,6 +14,7 @@ struct state_db {
     sqlite3 *db;
     int in_tx;
     char path[1024];
+    char err[1400];                 /* the last failure, for state_errmsg() */
 };
 
 /* The schema, one step per entry, applied in order.  Never edit a step that
@@ -66,13 +67,20 @@ static int map_rc(int rc)
     }
 }
 
+/* Notes why the last call failed; nothing is logged here: the caller
+ * reports it once, saying what it means for the run (state_errmsg). */
 static int fail(state_db *s, int rc, const char *what)
 {
     int err = map_rc(rc);
-    aws_log_error("state: %s: %s: %s", s->path, what,
-                  err == AWS_ETIMEDOUT ? "locked by another certsweep (busy timeout)"
-                                       : sqlite3_errmsg(s->db));
+    snprintf(s->err, sizeof(s->err), "%s: %s: %s", s->path, what,
+             err == AWS_ETIMEDOUT ? "locked by another certsweep (busy timeout)"
+                                  : sqlite3_errmsg(s->db));
     return err;
+}
+
+const char *state_errmsg(const state_db *s)
+{
+    return s ? s->err : "";
 }
 
 static int exec(state_db *s, const char *sql, const char *what)
@@ -94,8 +102,10 @@ int state_schema_version(state_db *s)
 
 int state_begin(state_db *s)
 {
-    if (s->in_tx)
+    if (s->in_tx) {
+        snprintf(s->err, sizeof(s->err), "%s: begin: a transaction is already open", s->path);
         return AWS_EINVAL;
+    }
     int rc = exec(s, "BEGIN IMMEDIATE", "begin");
     if (rc == 0)
         s->in_tx = 1;
@@ -104,8 +114,10 @@ int state_begin(state_db *s)
 
 int state_commit(state_db *s)
 {
-    if (!s->in_tx)
+    if (!s->in_tx) {
+        snprintf(s->err, sizeof(s->err), "%s: commit: no transaction is open", s->path);
         return AWS_EINVAL;
+    }
     int rc = exec(s, "COMMIT", "commit");
     if (rc == 0)
         s->in_tx = 0;
@@ -133,8 +145,8 @@ static int migrate(state_db *s)
         goto out;
     }
     if (v > N_MIGRATIONS) {
-        aws_log_error("state: %s: schema version %d is newer than this certsweep "
-                      "knows (%d); refusing to touch it", s->path, v, N_MIGRATIONS);
+        snprintf(s->err, sizeof(s->err), "%s: schema version %d is newer than this "
+                 "certsweep knows (%d); refusing to touch it", s->path, v, N_MIGRATIONS);
         rc = AWS_EINVAL;
         goto out;
     }
@@ -153,27 +165,31 @@ out:
     return rc;
 }
 
-int state_open_file(const char *path, const state_opts *opts, state_db **out)
+static int open_file(const char *path, const state_opts *opts, state_db **out,
+                     char *why, size_t whylen)
 {
     *out = NULL;
     state_db *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        snprintf(why, whylen, "%s: out of memory", path);
         return AWS_ENOMEM;
+    }
     snprintf(s->path, sizeof(s->path), "%s", path);
     int rc = sqlite3_open_v2(path, &s->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        int err = s->db ? fail(s, rc, "open") : AWS_ENOMEM;
-        state_close(s);
-        return err;
+        rc = s->db ? fail(s, rc, "open") : AWS_ENOMEM;
+    } else {
+        int busy = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
+                                                     : STATE_DEFAULT_BUSY_MS;
+        sqlite3_busy_timeout(s->db, busy);
+        sqlite3_extended_result_codes(s->db, 1);
+        if (!(rc = exec(s, "PRAGMA foreign_keys = ON", "configure")))
+            rc = migrate(s);
     }
-    int busy = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
-                                                 : STATE_DEFAULT_BUSY_MS;
-    sqlite3_busy_timeout(s->db, busy);
-    sqlite3_extended_result_codes(s->db, 1);
-    if ((rc = exec(s, "PRAGMA foreign_keys = ON", "configure")) ||
-        (rc = migrate(s))) {
+    if (rc) {
+        snprintf(why, whylen, "%s", s->err[0] ? s->err : aws_strerror(rc));
         state_close(s);
         return rc;
     }
@@ -181,27 +197,56 @@ int state_open_file(const char *path, const state_opts *opts, state_db **out)
     return 0;
 }
 
-int state_open(const char *dir, const state_opts *opts, state_db **out)
+int state_open_why(const char *dir, const state_opts *opts, state_db **out,
+                   char *why, size_t whylen)
 {
+    char scratch[8];
+    if (!why || whylen == 0) {
+        why = scratch;
+        whylen = sizeof(scratch);
+    }
+    why[0] = '\0';
     *out = NULL;
-    if (!dir || !*dir)
+    if (!dir || !*dir) {
+        snprintf(why, whylen, "no state directory");
         return AWS_EINVAL;
+    }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        aws_log_error("state: cannot create %s: %s", dir, strerror(errno));
+        snprintf(why, whylen, "cannot create %s: %s", dir, strerror(errno));
         return AWS_EIO;
     }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        aws_log_error("state: %s is not a directory", dir);
+        snprintf(why, whylen, "%s is not a directory", dir);
         return AWS_EIO;
     }
     char path[1024];
     int n = snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE_NAME);
-    if (n < 0 || (size_t)n >= sizeof(path))
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        snprintf(why, whylen, "%s: path too long", dir);
         return AWS_EINVAL;
+    }
     mode_t old = umask(077);
-    int rc = state_open_file(path, opts, out);
+    int rc = open_file(path, opts, out, why, whylen);
     umask(old);
+    return rc;
+}
+
+int state_open_file(const char *path, const state_opts *opts, state_db **out)
+{
+    char why[1400];
+    int rc = open_file(path, opts, out, why, sizeof(why));
+    if (rc)
+        aws_log_error("state: %s", why);
+    return rc;
+}
+
+int state_open(const char *dir, const state_opts *opts, state_db **out)
+{
+    char why[1400];
+    int rc = state_open_why(dir, opts, out, why, sizeof(why));
+    if (rc)
+        aws_log_error("state: %s", why);
     return rc;
 }
 
@@ -358,5 +403,9 @@ int state_run_finish(state_db *s, int64_t id, int64_t finished,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return fail(s, rc, "finish run");
-    return sqlite3_changes(s->db) == 1 ? 0 : AWS_ENOTFOUND;
+    if (sqlite3_changes(s->db) != 1) {
+        snprintf(s->err, sizeof(s->err), "%s: finish run: no run %lld", s->path, (long long)id);
+        return AWS_ENOTFOUND;
+    }
+    return 0;
 }

@@ -34,7 +34,16 @@ typedef struct state_opts {
 int  state_open(const char *dir, const state_opts *opts, state_db **out);
 /* Same with an explicit file path (tests; ":memory:" works). */
 int  state_open_file(const char *path, const state_opts *opts, state_db **out);
+/* state_open that logs nothing: on failure `why` (may be NULL) says what
+ * went wrong, naming the path, for the caller's one report. */
+int  state_open_why(const char *dir, const state_opts *opts, state_db **out,
+                    char *why, size_t whylen);
 void state_close(state_db *db);                 /* accepts NULL */
+
+/* Why the last failed call on `db` failed ("path: what: detail", e.g.
+ * "locked by another certsweep (busy timeout)"); "" when none did.  The
+ * functions below log nothing: their caller reports a failure once. */
+const char *state_errmsg(const state_db *db);
 
 /* Number of migrations applied (PRAGMA user_version) and the number this
  * build knows. */
