@@ -218,6 +218,16 @@ static int worst_at_or_above(const scanner_findings *f, const char *fail_on)
     return 0;
 }
 
+/* --as-of takes an ISO 8601 date or time, as its help says: it starts
+ * with YYYY-, never an epoch number (aws_time_parse reads those too). */
+static int starts_with_year(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return s[4] == '-';
+}
+
 int cli_scan(int argc, char **argv)
 {
     scan_flags fl;
@@ -294,7 +304,7 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     int64_t as_of = (int64_t)time(NULL);
-    if (fl.as_of && aws_time_parse(fl.as_of, &as_of) != 0) {
+    if (fl.as_of && (!starts_with_year(fl.as_of) || aws_time_parse(fl.as_of, &as_of) != 0)) {
         fprintf(stderr, "certsweep: scan: --as-of '%s' is not an ISO 8601 date or time "
                 "(e.g. 2026-11-23 or 2026-11-23T08:00:00Z)\n", fl.as_of);
         exit_code = CLI_EXIT_USAGE;

@@ -227,9 +227,12 @@ class Cli(unittest.TestCase):
         line = self.assert_usage_error(self.cmd("scan", "--format", "nope"))
         self.assertEqual(line, "certsweep: scan: --format: 'nope' is not allowed "
                                "\u2014 use one of: table, json, csv, asff")
-        line = self.assert_usage_error(self.cmd("scan", "--as-of", "nope"))
-        self.assertEqual(line, "certsweep: scan: --as-of 'nope' is not an ISO 8601 date or time "
-                               "(e.g. 2026-11-23 or 2026-11-23T08:00:00Z)")
+        # Not a date, and numbers that aws_time_parse would read as epoch
+        # seconds (20261123 is 1970-08-24): the help promises ISO 8601.
+        for value in ("nope", "20261123", "1795423528", "2026-1-23"):
+            line = self.assert_usage_error(self.cmd("scan", "--as-of", value))
+            self.assertEqual(line, "certsweep: scan: --as-of '%s' is not an ISO 8601 date or "
+                                   "time (e.g. 2026-11-23 or 2026-11-23T08:00:00Z)" % value)
         for flag, value in (("--fail-on", "urgent"), ("--regions", "mars-1"),
                             ("--concurrency", "0"), ("--accounts", "1234")):
             self.assert_usage_error(self.cmd("scan", flag, value),
