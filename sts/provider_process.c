@@ -1,10 +1,18 @@
 /* credential_process: run a command, read its JSON from stdout.
  *
- * Three handles per run: the child, the read end of its stdout and a timer
- * that bounds the run.  The run is over when the child has exited and its
- * stdout reached EOF (both handles closed), or when the timer fires first:
- * then the child is killed and the pipe closed, so a helper that hangs, or
- * leaves a background process holding its stdout, cannot stall a lookup. */
+ * Four handles per run: the child, the read ends of its stdout and stderr
+ * and a timer that bounds the run.  The run is over when the child has
+ * exited and its stdout reached EOF (both handles closed), or when the
+ * timer fires first: then the child is killed and the pipe closed, so a
+ * helper that hangs, or leaves a background process holding its stdout,
+ * cannot stall a lookup.  stderr is then drained of what is already there
+ * and closed (a background process holding it is not waited for either).
+ *
+ * The child's stderr is captured (capped), not passed to the terminal where
+ * it would land on the progress line: once the run is over its lines are
+ * logged, prefixed with the profile and with control characters shown as
+ * '?' — as warnings when the run failed, at -v (info) otherwise.  stdout,
+ * which carries the secret, is never logged. */
 #include "sts/providers.h"
 #include "aws/buf.h"
 #include "aws/error.h"
@@ -12,12 +20,15 @@
 
 #include <openssl/crypto.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PROCESS_MAX_OUTPUT (64 * 1024)
+#define PROCESS_MAX_STDERR (8 * 1024)     /* shown; the rest is counted */
 
 typedef struct {
     aws_creds_provider base;
@@ -29,11 +40,14 @@ typedef struct {
 typedef struct run {
     uv_process_t proc;
     uv_pipe_t out;
+    uv_pipe_t err;              /* the child's stderr */
     uv_timer_t timer;
     process_provider *pp;       /* ref held while running */
     aws_creds_cb cb;
     void *ud;
     aws_buf buf;
+    aws_buf errbuf;             /* stderr, up to PROCESS_MAX_STDERR */
+    size_t err_dropped;         /* stderr bytes past the cap */
     char chunk[4096];
     int over;                   /* output passed the cap */
     int read_err;
@@ -41,7 +55,8 @@ typedef struct run {
     int term_signal;
     int exited;
     int timed_out;
-    int pending_closes;         /* child and pipe; then the timer closes */
+    int pending_closes;         /* child and stdout; then stderr, then the timer */
+    int err_eof;                /* stderr reached EOF or failed */
 } run;
 
 /* "process:profile:NAME" -> "NAME"; any other name as it is. */
@@ -51,6 +66,37 @@ static const char *profile_of(const char *name)
     if (strncmp(name, prefix, sizeof(prefix) - 1) == 0)
         return name + sizeof(prefix) - 1;
     return name;
+}
+
+/* Logs the captured stderr, one log line per line of it. */
+static void log_stderr(run *r, int failed)
+{
+    int lvl = failed ? AWS_LOG_WARN : AWS_LOG_INFO;
+    if (aws_log_get_level() < lvl || (r->errbuf.len == 0 && r->err_dropped == 0))
+        return;
+    const char *prof = profile_of(r->pp->base.name);
+    const char *p = r->errbuf.data, *end = p + r->errbuf.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)((nl ? nl : end) - p);
+        if (n > 0 && p[n - 1] == '\r')
+            n--;                              /* CRLF ends a line too */
+        if (n > 0) {
+            char line[512];
+            size_t k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+            for (size_t i = 0; i < k; i++) {
+                unsigned char c = (unsigned char)p[i];
+                line[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+            }
+            line[k] = '\0';
+            aws_log(lvl, "credential_process (profile %s): %s%s", prof, line,
+                    k < n ? " [line cut]" : "");
+        }
+        p = nl ? nl + 1 : end;
+    }
+    if (r->err_dropped)
+        aws_log(lvl, "credential_process (profile %s): %zu more bytes of stderr not shown",
+                prof, r->err_dropped);
 }
 
 static void run_done(run *r)
@@ -90,9 +136,11 @@ static void run_done(run *r)
         if (err)
             snprintf(msg, sizeof(msg), "credential_process: %s", why);
     }
+    log_stderr(r, err != 0);
     r->cb(err, creds, err ? msg : NULL, r->ud);
     aws_creds_unref(creds);
     aws_buf_finish_secret(&r->buf);
+    aws_buf_finish_secret(&r->errbuf);
     aws_creds_provider_unref(&r->pp->base);
     free(r);
 }
@@ -102,13 +150,41 @@ static void on_timer_closed(uv_handle_t *h)
     run_done(h->data);
 }
 
+static void keep_stderr(run *r, const char *p, size_t n)
+{
+    size_t room = PROCESS_MAX_STDERR - r->errbuf.len;
+    size_t k = n < room ? n : room;
+    if (k && aws_buf_append(&r->errbuf, p, k) != 0)
+        k = 0;
+    r->err_dropped += n - k;
+}
+
+static void on_err_closed(uv_handle_t *h)
+{
+    run *r = h->data;
+    uv_timer_stop(&r->timer);
+    uv_close((uv_handle_t *)&r->timer, on_timer_closed);
+}
+
+/* The child and its stdout are done: take what its stderr already holds
+ * (without waiting), then close it and the timer. */
 static void on_close(uv_handle_t *h)
 {
     run *r = h->data;
-    if (--r->pending_closes == 0) {
-        uv_timer_stop(&r->timer);
-        uv_close((uv_handle_t *)&r->timer, on_timer_closed);
+    if (--r->pending_closes > 0)
+        return;
+    uv_os_fd_t fd;
+    if (!r->err_eof && uv_fileno((uv_handle_t *)&r->err, &fd) == 0) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        for (int i = 0; i < 64 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN); i++) {
+            ssize_t n = read(fd, r->chunk, sizeof(r->chunk));
+            if (n <= 0)
+                break;
+            keep_stderr(r, r->chunk, (size_t)n);
+        }
     }
+    uv_read_stop((uv_stream_t *)&r->err);
+    uv_close((uv_handle_t *)&r->err, on_err_closed);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -148,6 +224,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         OPENSSL_cleanse(r->chunk, (size_t)nread);
 }
 
+static void on_err_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    run *r = s->data;
+    if (nread > 0)
+        keep_stderr(r, b->base, (size_t)nread);
+    else if (nread < 0) {
+        r->err_eof = 1;
+        uv_read_stop(s);       /* closed with the run (on_close) */
+    }
+}
+
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
     run *r = p->data;
@@ -162,6 +249,7 @@ static void spawn_failed_close(uv_handle_t *h)
     run *r = h->data;
     if (--r->pending_closes == 0) {
         aws_buf_finish_secret(&r->buf);
+        aws_buf_finish_secret(&r->errbuf);
         aws_creds_provider_unref(&r->pp->base);
         free(r);
     }
@@ -177,6 +265,7 @@ static int process_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
     r->cb = cb;
     r->ud = ud;
     aws_buf_init(&r->buf, PROCESS_MAX_OUTPUT);
+    aws_buf_init(&r->errbuf, PROCESS_MAX_STDERR);
     aws_creds_provider_ref(p);
     int rc = uv_pipe_init(pp->loop, &r->out, 0);
     if (rc) {
@@ -185,11 +274,18 @@ static int process_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
         return AWS_EIO;
     }
     r->out.data = r;
+    r->err.data = r;
     r->proc.data = r;
     r->timer.data = r;
-    if (uv_timer_init(pp->loop, &r->timer) != 0) {
+    if (uv_pipe_init(pp->loop, &r->err, 0) != 0) {
         r->pending_closes = 1;
         uv_close((uv_handle_t *)&r->out, spawn_failed_close);
+        return AWS_EIO;
+    }
+    if (uv_timer_init(pp->loop, &r->timer) != 0) {
+        r->pending_closes = 2;
+        uv_close((uv_handle_t *)&r->out, spawn_failed_close);
+        uv_close((uv_handle_t *)&r->err, spawn_failed_close);
         return AWS_EIO;
     }
 
@@ -198,8 +294,8 @@ static int process_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = (uv_stdio_flags)(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
     stdio[1].data.stream = (uv_stream_t *)&r->out;
-    stdio[2].flags = UV_INHERIT_FD;
-    stdio[2].data.fd = 2;
+    stdio[2].flags = (uv_stdio_flags)(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+    stdio[2].data.stream = (uv_stream_t *)&r->err;
     uv_process_options_t o;
     memset(&o, 0, sizeof(o));
     o.file = "/bin/sh";
@@ -210,16 +306,19 @@ static int process_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
     rc = uv_spawn(pp->loop, &r->proc, &o);
     if (rc) {
         aws_log_debug("credential_process: spawn failed: %s", uv_strerror(rc));
-        r->pending_closes = 2;
+        r->pending_closes = 3;
         if (!uv_is_closing((uv_handle_t *)&r->proc)) {
-            r->pending_closes = 3;
+            r->pending_closes = 4;
             uv_close((uv_handle_t *)&r->proc, spawn_failed_close);
         }
         uv_close((uv_handle_t *)&r->out, spawn_failed_close);
+        uv_close((uv_handle_t *)&r->err, spawn_failed_close);
         uv_close((uv_handle_t *)&r->timer, spawn_failed_close);
         return AWS_EIO;
     }
     r->pending_closes = 2;
+    if (uv_read_start((uv_stream_t *)&r->err, on_alloc, on_err_read) != 0)
+        r->err_eof = 1;           /* not read: nothing to show */
     if (uv_timer_start(&r->timer, on_timeout, pp->timeout_ms, 0) != 0) {
         r->timed_out = 1;        /* cannot bound it: do not let it run */
         on_timeout(&r->timer);

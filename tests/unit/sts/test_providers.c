@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "aws/error.h"
+#include "aws/log.h"
 #include "sts/providers.h"
 
 typedef struct got {
@@ -219,6 +220,72 @@ static void process_provider(void **state)
     assert_non_null(strstr(g.msg, "signal 9"));
 }
 
+/* The helper's stderr is captured, not passed to the terminal: logged
+ * after the run, one line per line, prefixed with the profile, control
+ * characters as '?' — as warnings when the run failed, only at -v (info)
+ * when it worked.  stdout (the secret) never reaches the log. */
+static char *process_log(const char *cmd, int level, got *g)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    aws_log_set_stream(f);
+    aws_log_set_level(level);
+    *g = run_process_limit(cmd, 2000);
+    aws_log_set_level(AWS_LOG_WARN);
+    aws_log_set_stream(stderr);
+    fclose(f);
+    return text;
+}
+
+static void process_provider_stderr(void **state)
+{
+    (void)state;
+    static const char doc[] = "{\"Version\": 1, \"AccessKeyId\": \"AKIAPROC\", "
+                              "\"SecretAccessKey\": \"procsecret\"}";
+    char cmd[512];
+    got g;
+
+    /* Failed: every stderr line as a warning, sanitised; no stdout. */
+    snprintf(cmd, sizeof(cmd), "printf 'token expired\\033[31m red\\r\\n\\nlog in\\tagain' >&2; "
+             "echo '%s'; exit 3", doc);
+    char *log = process_log(cmd, AWS_LOG_WARN, &g);
+    assert_int_equal(g.err, AWS_EIO);
+    assert_string_equal(log,
+        "certsweep: warning: credential_process (profile t): token expired?[31m red\n"
+        "certsweep: warning: credential_process (profile t): log in?again\n");
+    free(log);
+
+    /* Worked: nothing at the default level ... */
+    snprintf(cmd, sizeof(cmd), "echo 'helper ran' >&2; echo '%s'", doc);
+    log = process_log(cmd, AWS_LOG_WARN, &g);
+    assert_int_equal(g.err, 0);
+    assert_string_equal(log, "");
+    free(log);
+    /* ... and an info line at -v. */
+    log = process_log(cmd, AWS_LOG_INFO, &g);
+    assert_int_equal(g.err, 0);
+    assert_string_equal(log, "certsweep: info: credential_process (profile t): helper ran\n");
+    free(log);
+
+    /* More than the cap: the first 8 KiB shown, the rest counted. */
+    snprintf(cmd, sizeof(cmd), "head -c 10000 /dev/zero | tr '\\0' 'e' >&2; exit 1");
+    log = process_log(cmd, AWS_LOG_WARN, &g);
+    assert_int_equal(g.err, AWS_EIO);
+    assert_non_null(strstr(log, "[line cut]\n"));
+    assert_non_null(strstr(log, "credential_process (profile t): 1808 more bytes of stderr not shown\n"));
+    free(log);
+
+    /* A background process holding stderr open is not waited for, and
+     * what the helper wrote before exiting is still shown. */
+    log = process_log("echo 'bye' >&2; sleep 3 >/dev/null & exit 2", AWS_LOG_WARN, &g);
+    assert_int_equal(g.err, AWS_EIO);
+    assert_true(last_run_ms < 1500);
+    assert_string_equal(log, "certsweep: warning: credential_process (profile t): bye\n");
+    free(log);
+}
+
 /* A helper that never ends, or that ends but leaves a process holding its
  * stdout, is stopped at the time limit with an error naming the profile. */
 static void process_provider_timeout(void **state)
@@ -334,6 +401,7 @@ int main(void)
         cmocka_unit_test(ecs_full_uri_rules),
         cmocka_unit_test(process_provider),
         cmocka_unit_test(process_provider_timeout),
+        cmocka_unit_test(process_provider_stderr),
         cmocka_unit_test(default_chain_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
