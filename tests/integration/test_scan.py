@@ -259,8 +259,9 @@ class ScanTest(unittest.TestCase):
 
 
 class NoOrganizationTest(unittest.TestCase):
-    """Without an organization (or without permission to list it) the
-    caller's own account is scanned, with one warning line."""
+    """Without an organization the caller's own account is scanned, with one
+    warning line.  (A refused ListAccounts also adds a coverage gap:
+    test_scan_org_denied.py.)"""
 
     @classmethod
     def setUpClass(cls):
