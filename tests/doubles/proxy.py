@@ -14,6 +14,13 @@ ProxyHandler, overrides answer(body) and starts with serve():
             self.send_forwarded(*self.forward(body))
 
     proxy.serve(Handler, description="...")     # --port N --upstream URL
+
+A test that wants such a proxy inside its own process (to record what the
+program sent, say) starts one with start() and stops it with stop():
+
+    srv, url = proxy.start(Handler, moto.url)
+    ...
+    proxy.stop(srv)
 """
 import argparse
 import http.client
@@ -27,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
               "te", "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 
-UPSTREAM = None          # urllib.parse.SplitResult of --upstream
+UPSTREAM = None          # urllib.parse.SplitResult of serve()'s --upstream
 _ACCOUNTS = {}           # access key id -> account id
 _LOCK = threading.Lock()
 
@@ -62,13 +69,15 @@ def account_of(akid):
     return acct
 
 
-def upstream_request(method, path, body, headers):
-    """One request to moto: (status, [(header, value)] without hop-by-hop
-    headers, body bytes)."""
-    conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
+def upstream_request(method, path, body, headers, upstream=None):
+    """One request to moto (upstream, a urllib.parse.SplitResult; default
+    UPSTREAM): (status, [(header, value)] without hop-by-hop headers, body
+    bytes)."""
+    up = upstream or UPSTREAM
+    conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
     try:
         hdrs = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
-        hdrs["Host"] = "%s:%d" % (UPSTREAM.hostname, UPSTREAM.port)
+        hdrs["Host"] = "%s:%d" % (up.hostname, up.port)
         conn.request(method, path, body=body or None, headers=hdrs)
         resp = conn.getresponse()
         data = resp.read()
@@ -79,10 +88,13 @@ def upstream_request(method, path, body, headers):
 
 
 class ProxyHandler(BaseHTTPRequestHandler):
+    """Forwards to its server's `upstream` (set by serve() and start())."""
     protocol_version = "HTTP/1.1"
     server_version = "proxy-double"
 
     def log_message(self, fmt, *args):
+        if getattr(self.server, "quiet", False):
+            return
         sys.stderr.write("%s: %s\n" % (self.server_version, fmt % args))
 
     # ---- reading ------------------------------------------------------------
@@ -110,7 +122,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def forward(self, body):
         """This request, unchanged, to moto: (status, headers, data)."""
-        return upstream_request(self.command, self.path, body, self.headers)
+        return upstream_request(self.command, self.path, body, self.headers,
+                                self.server.upstream)
 
     def send_forwarded(self, status, headers, data):
         self.send_raw(status, data, headers)
@@ -139,6 +152,27 @@ def serve(handler, description=None, add_args=None, configure=None):
     UPSTREAM = urllib.parse.urlsplit(a.upstream)
     if configure:
         configure(a)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), handler)
+    _server(handler, a.port, UPSTREAM, quiet=False).serve_forever()
+
+
+def _server(handler, port, upstream, quiet):
+    srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
     srv.daemon_threads = True
-    srv.serve_forever()
+    srv.upstream = upstream
+    srv.quiet = quiet
+    return srv
+
+
+def start(handler, upstream, quiet=True):
+    """Serves handler (a ProxyHandler) in front of the upstream URL on a
+    free 127.0.0.1 port, in a daemon thread of this process; the requests
+    are not logged unless quiet is false.  Returns (server, its URL)."""
+    srv = _server(handler, 0, urllib.parse.urlsplit(upstream), quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, "http://127.0.0.1:%d" % srv.server_address[1]
+
+
+def stop(srv):
+    """Stops a server start() returned and closes its socket."""
+    srv.shutdown()
+    srv.server_close()

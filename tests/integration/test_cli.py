@@ -8,14 +8,13 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import unittest
-import urllib.error
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "doubles"))
+import proxy  # noqa: E402
 
 # Every flag each command accepts: (short alias or None, long name, takes a value).
 FLAGS = {
@@ -288,40 +287,20 @@ class StsScopes:
         self.regions = []
         rec = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        class Handler(proxy.ProxyHandler):
+            def answer(self, body):
                 m = StsScopes.SCOPE.search(self.headers.get("Authorization", ""))
                 rec.regions.append(m.group(1) if m else None)
-                hdrs = {k: v for k, v in self.headers.items()
-                        if k.lower() not in ("host", "content-length")}
-                req = urllib.request.Request(target + self.path, data=body, headers=hdrs, method="POST")
-                try:
-                    with urllib.request.urlopen(req, timeout=30) as r:
-                        status, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "text/xml")
-                except urllib.error.HTTPError as e:
-                    status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "text/xml")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                super().answer(body)
 
-        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
-        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.thread.start()
+        self.srv, self.url = proxy.start(Handler, target)
 
     def take(self):
         r, self.regions = self.regions, []
         return r
 
     def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
+        proxy.stop(self.srv)
 
 
 class HomeRegion(unittest.TestCase):

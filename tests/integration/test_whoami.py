@@ -9,14 +9,15 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
+
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "doubles"))
+import proxy  # noqa: E402
 
 DOUBLE = os.path.join(harness.SRCDIR, "tests", "doubles", "imds_double.py")
 
@@ -42,41 +43,17 @@ class StsRecorder:
         self.bodies = []
         rec = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        class Handler(proxy.ProxyHandler):
+            def answer(self, body):
                 rec.bodies.append(urllib.parse.parse_qs(body.decode()))
                 if deny_assume and rec.bodies[-1].get("Action") == ["AssumeRole"]:
-                    self.send_response(403)
-                    self.send_header("Content-Type", "text/xml")
-                    self.send_header("Content-Length", str(len(StsRecorder.DENIED)))
-                    self.end_headers()
-                    self.wfile.write(StsRecorder.DENIED)
-                    return
-                hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                req = urllib.request.Request(target + self.path, data=body, headers=hdrs, method="POST")
-                try:
-                    with urllib.request.urlopen(req, timeout=30) as r:
-                        status, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "text/xml")
-                except urllib.error.HTTPError as e:
-                    status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "text/xml")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    return self.reply(403, StsRecorder.DENIED, ctype="text/xml")
+                super().answer(body)
 
-        self.srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
-        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.thread.start()
+        self.srv, self.url = proxy.start(Handler, target)
 
     def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
+        proxy.stop(self.srv)
 
 
 class WhoamiTest(unittest.TestCase):
