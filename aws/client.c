@@ -26,6 +26,7 @@
 
 #include "certsweep_config.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,8 @@ static void call_maybe_free(call *k)
     free(k->method);
     free(k->path);
     free(k->query);
+    if (k->body && !k->prov)     /* an unsigned call's body carries its proof (a token) */
+        OPENSSL_cleanse(k->body, k->body_len);
     free(k->body);
     aws_creds_unref(k->creds);
     aws_creds_provider_unref(k->prov);
@@ -332,6 +335,11 @@ static void step_rate(call *k)
  * free. */
 static void step_creds(call *k)
 {
+    if (!k->prov) {              /* an unsigned call: straight to the queue */
+        enqueue(k->c, k);
+        pump(k->c);
+        return;
+    }
     k->creds_pending = 1;
     int rc = aws_creds_provider_get(k->prov, on_creds, k);
     if (rc) {
@@ -400,7 +408,7 @@ static int build_and_send(call *k, const aws_creds *creds, char *why, size_t why
         .now = c->o.now ? (time_t)c->o.now() : time(NULL),
         .flags = 0,
     };
-    rc = aws_sigv4_sign(&sreq, creds);
+    rc = creds ? aws_sigv4_sign(&sreq, creds) : 0;   /* NULL: unsigned call */
     if (rc) {
         snprintf(why, why_len, "signing failed: %s", aws_strerror(rc));
         goto out;
@@ -458,12 +466,12 @@ static void step_send(call *k)
     aws_client *c = k->c;
     aws_creds *creds = k->creds;
     k->creds = NULL;
-    if (!creds) {                /* cannot happen: queued calls hold some */
+    if (!creds && k->prov) {     /* cannot happen: queued signed calls hold some */
         finish(k, AWS_ENOCREDS, 0, "", "no credentials", NULL, 0);
         return;
     }
     int64_t now = c->o.now ? c->o.now() : (int64_t)time(NULL);
-    if (!k->refetched && aws_creds_expiring(creds, now, QUEUED_CREDS_MARGIN)) {
+    if (creds && !k->refetched && aws_creds_expiring(creds, now, QUEUED_CREDS_MARGIN)) {
         /* They went stale in the queue: give the slot back, fetch again
          * (once: a provider that only has expiring ones gets them used). */
         k->refetched = 1;
@@ -636,8 +644,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         return AWS_EINVAL;
     if (c->closing)
         return AWS_ECANCELED;
-    if (!in->creds)
-        return AWS_ENOCREDS;
+    /* in->creds NULL: an unsigned call (AssumeRoleWithWebIdentity) */
     if ((unsigned)in->service >= AWS_SVC__COUNT || !in->region ||
         (in->proto == AWS_PROTO_JSON && !in->target) || (in->body_len && !in->body))
         return AWS_EINVAL;
@@ -683,7 +690,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         return fail ? AWS_ENOMEM : AWS_EIO;
     }
     k->timer.data = k;
-    k->prov = aws_creds_provider_ref(in->creds);
+    k->prov = in->creds ? aws_creds_provider_ref(in->creds) : NULL;
     c->refs++;
     k->next_step = step_rate;
     if (uv_timer_start(&k->timer, on_step_timer, 0, 0) != 0) {

@@ -382,6 +382,10 @@ static int resolve(const sts_profiles *p, const char *profile, sts_plan *plan,
                    const char **visited, size_t nvisited, char *err, size_t errlen)
 {
     const char *role = get_from(p, profile, "role_arn", -1);
+    /* role_arn beside web_identity_token_file is web identity's (botocore
+     * AssumeRoleProvider skips such a profile), not an AssumeRole hop */
+    if (role && nvisited == 0 && get_from(p, profile, "web_identity_token_file", -1))
+        role = NULL;
     if (!role) {
         if (base_of(p, profile, plan))
             return 0;
@@ -479,4 +483,42 @@ int sts_profile_plan(const sts_profiles *p, const char *profile, sts_plan *plan,
     if (rc)
         memset(plan, 0, sizeof(*plan));
     return rc;
+}
+
+/* ---- web identity ----------------------------------------------------------- */
+
+static const char *webid_value(const sts_profiles *p, const char *profile, int use_env,
+                               const char *env, const char *key, int *from_env)
+{
+    const char *v = use_env ? getenv(env) : NULL;
+    if (v && *v) {
+        if (from_env)
+            *from_env = 1;
+        return v;
+    }
+    v = p && profile ? sts_profiles_get(p, profile, key) : NULL;
+    return v && *v ? v : NULL;
+}
+
+int sts_web_identity_config(const sts_profiles *p, const char *profile, int use_env,
+                            sts_webid_cfg *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    if (err && errlen)
+        err[0] = '\0';
+    out->token_file = webid_value(p, profile, use_env, "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                  "web_identity_token_file", &out->from_env);
+    if (!out->token_file)
+        return AWS_ENOCREDS;
+    out->role_arn = webid_value(p, profile, use_env, "AWS_ROLE_ARN", "role_arn", NULL);
+    out->session_name = webid_value(p, profile, use_env, "AWS_ROLE_SESSION_NAME",
+                                    "role_session_name", NULL);
+    if (!out->role_arn) {
+        if (out->from_env)
+            snprintf(err, errlen, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
+        else
+            snprintf(err, errlen, "profile '%s': web_identity_token_file needs role_arn", profile);
+        return AWS_EINVAL;
+    }
+    return 0;
 }

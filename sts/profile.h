@@ -82,4 +82,23 @@ typedef struct sts_plan {
 int sts_profile_plan(const sts_profiles *p, const char *profile, sts_plan *plan,
                      char *err, size_t errlen);
 
+/* ---- web identity ----------------------------------------------------------- */
+
+/* Web identity federation settings, each key from the environment first
+ * (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME; only
+ * when use_env: an explicit --profile ignores them, as botocore does), then
+ * the profile (web_identity_token_file, role_arn, role_session_name).
+ * Empty values count as unset.  Strings borrowed from the environment or p. */
+typedef struct sts_webid_cfg {
+    const char *token_file;
+    const char *role_arn;
+    const char *session_name;     /* NULL: default */
+    int from_env;                 /* the token file came from the environment */
+} sts_webid_cfg;
+
+/* 0: configured.  AWS_ENOCREDS: no token file.  AWS_EINVAL: a token file
+ * but no role ARN (err says so).  p may be NULL (environment only). */
+int sts_web_identity_config(const sts_profiles *p, const char *profile, int use_env,
+                            sts_webid_cfg *out, char *err, size_t errlen);
+
 #endif

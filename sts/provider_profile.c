@@ -77,17 +77,55 @@ int sts_profile_provider_new(uv_loop_t *loop, aws_client *c, const sts_profiles 
     return 0;
 }
 
+/* Web identity's provider, or NULL in *out when it is not configured. */
+static int webid_provider(aws_client *c, const sts_profiles *profs, const char *pname,
+                          int use_env, const char *region, aws_creds_provider **out)
+{
+    *out = NULL;
+    sts_webid_cfg w;
+    char err[512];
+    int rc = sts_web_identity_config(profs, pname, use_env, &w, err, sizeof(err));
+    if (rc == AWS_ENOCREDS)
+        return 0;
+    if (rc) {
+        *out = sts_error_provider_new("web-identity", AWS_EINVAL, err);
+        return *out ? 0 : AWS_ENOMEM;
+    }
+    char name[96];
+    if (w.from_env)
+        snprintf(name, sizeof(name), "web-identity");
+    else
+        snprintf(name, sizeof(name), "web-identity:profile:%s", pname);
+    sts_webid_opts o = {
+        .token_file = w.token_file,
+        .role_arn = w.role_arn,
+        .session_name = w.session_name,
+        .region = region,
+        .name = name,
+    };
+    rc = sts_web_identity_provider_new(c, &o, out);
+    if (rc == AWS_EINVAL) {
+        snprintf(err, sizeof(err), "invalid settings (role ARN over 2047 characters?)");
+        *out = sts_error_provider_new("web-identity", AWS_EINVAL, err);
+        return *out ? 0 : AWS_ENOMEM;
+    }
+    return rc;
+}
+
+#define CHAIN_MAX 5
+
 int sts_default_chain_new(uv_loop_t *loop, aws_client *c, const char *profile,
                           const char *region, aws_creds_provider **out)
 {
     *out = NULL;
-    aws_creds_provider *v[4] = { NULL };
-    char labels[4][160];
-    const char *lp[4];
+    aws_creds_provider *v[CHAIN_MAX] = { NULL };
+    char labels[CHAIN_MAX][160];
+    const char *lp[CHAIN_MAX];
     size_t n = 0;
     int rc = AWS_ENOMEM;
     int explicit_profile = profile && *profile;
     const char *pname = sts_profile_name(profile);
+    aws_creds_provider *prof = NULL, *webid = NULL;
 
     if (!explicit_profile) {
         if (!(v[n] = sts_env_provider_new()))
@@ -95,12 +133,20 @@ int sts_default_chain_new(uv_loop_t *loop, aws_client *c, const char *profile,
         snprintf(labels[n++], sizeof(labels[0]), "env");
     }
 
-    snprintf(labels[n], sizeof(labels[0]), "profile '%s'", pname);
     sts_profiles *profs = NULL;
     char err[512];
     int prc = sts_profiles_load(NULL, NULL, &profs, err, sizeof(err));
+    /* botocore: env, then a profile's AssumeRole (role_arn without
+     * web_identity_token_file), then web identity, then the profile's own
+     * keys and credential_process. */
+    int profile_assumes = prc == 0 && sts_profiles_get(profs, pname, "role_arn") &&
+                          !sts_profiles_get(profs, pname, "web_identity_token_file");
+    if (webid_provider(c, prc == 0 ? profs : NULL, pname, !explicit_profile, region, &webid) != 0) {
+        sts_profiles_free(profs);
+        goto out;
+    }
     if (prc == 0)
-        prc = sts_profile_provider_new(loop, c, profs, pname, region, &v[n], err, sizeof(err));
+        prc = sts_profile_provider_new(loop, c, profs, pname, region, &prof, err, sizeof(err));
     if (prc == AWS_ENOCREDS && profs && !sts_profiles_has(profs, pname))
         snprintf(err, sizeof(err), "not in %s or %s", sts_profiles_config_path(profs),
                  sts_profiles_creds_path(profs));
@@ -110,13 +156,25 @@ int sts_default_chain_new(uv_loop_t *loop, aws_client *c, const char *profile,
     if (prc == AWS_ENOMEM)
         goto out;
     if (prc) {
-        /* Not found: the chain moves on; a broken profile stops it. An
-         * explicitly chosen profile that does not exist is an error. */
-        int e = prc == AWS_ENOCREDS && !explicit_profile ? AWS_ENOCREDS : AWS_EINVAL;
-        if (!(v[n] = sts_error_provider_new("profile", e, err)))
+        /* Not found: the chain moves on; a broken profile stops it.  An
+         * explicitly chosen profile that does not exist is an error, unless
+         * web identity (from the profile) stands in for it. */
+        int e = prc == AWS_ENOCREDS && (!explicit_profile || webid) ? AWS_ENOCREDS : AWS_EINVAL;
+        if (!(prof = sts_error_provider_new("profile", e, err)))
             goto out;
     }
-    n++;
+    for (int pass = 0; pass < 2; pass++) {
+        int take_profile = pass == (profile_assumes ? 0 : 1);
+        if (take_profile) {
+            v[n] = prof;
+            prof = NULL;
+            snprintf(labels[n++], sizeof(labels[0]), "profile '%s'", pname);
+        } else if (webid) {
+            v[n] = webid;
+            webid = NULL;
+            snprintf(labels[n++], sizeof(labels[0]), "web identity");
+        }
+    }
 
     if (!(v[n] = sts_ecs_provider_new(c)))
         goto out;
@@ -142,7 +200,9 @@ int sts_default_chain_new(uv_loop_t *loop, aws_client *c, const char *profile,
     *out = chain;
     rc = 0;
 out:
-    for (size_t i = 0; i < 4; i++)
+    aws_creds_provider_unref(prof);
+    aws_creds_provider_unref(webid);
+    for (size_t i = 0; i < CHAIN_MAX; i++)
         aws_creds_provider_unref(v[i]);
     return rc;
 }

@@ -8,7 +8,8 @@
  * AssumeRole) and ends the chain with that error, as the AWS CLI does.
  *
  * Provider and credential names ("source"): "env", "profile:NAME",
- * "process:profile:NAME", "assume-role:profile:NAME", "ecs", "imds".
+ * "process:profile:NAME", "assume-role:profile:NAME", "web-identity",
+ * "web-identity:profile:NAME", "ecs", "imds".
  *
  * Environment honoured for tests (besides the SDKs' own variables):
  *   CERTSWEEP_CONTAINER_CREDENTIALS_HOST  replaces http://169.254.170.2 as
@@ -100,8 +101,9 @@ int sts_profile_provider_new(uv_loop_t *loop, aws_client *c, const sts_profiles 
                              const char *profile, const char *region,
                              aws_creds_provider **out, char *err, size_t errlen);
 
-/* The AWS CLI's order: env -> profile (static, assume role, process) -> ECS
- * -> IMDSv2 (each expiring source cached on its own).  profile: the --profile flag or NULL (then
+/* The AWS CLI's order: env -> profile's assume role -> web identity
+ * (sts_web_identity_config; only when configured) -> profile (static,
+ * process) -> ECS -> IMDSv2 (each expiring source cached on its own).  profile: the --profile flag or NULL (then
  * AWS_PROFILE / AWS_DEFAULT_PROFILE / "default"); an explicit profile skips
  * the environment's keys, as the AWS CLI does.  region: for STS calls.
  * Building never fails for configuration problems (they surface at get);

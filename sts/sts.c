@@ -8,6 +8,9 @@
 #include "aws/proto.h"
 
 #include <openssl/crypto.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +58,8 @@ typedef struct assume_req {
     aws_creds_cb cb;
     void *ud;
     char role_arn[2048];
-    char name[48];
+    char name[64];
+    const char *op;               /* "AssumeRole" or "AssumeRoleWithWebIdentity" */
 } assume_req;
 
 static void on_assume(const aws_result *res, void *ud)
@@ -63,7 +67,7 @@ static void on_assume(const aws_result *res, void *ud)
     assume_req *r = ud;
     char what[2100];
     char msg[3000];
-    snprintf(what, sizeof(what), "AssumeRole %s", r->role_arn);
+    snprintf(what, sizeof(what), "%s %s", r->op, r->role_arn);
     if (res->err) {
         fail_msg(msg, sizeof(msg), what, res);
         r->cb(res->err, NULL, msg, r->ud);
@@ -74,10 +78,15 @@ static void on_assume(const aws_result *res, void *ud)
     aws_creds *creds = NULL;
     int rc = aws_xml_parse(res->body, res->body_len, &root);
     if (rc == 0) {
-        const char *ak = aws_xml_text(root, "AssumeRoleResult/Credentials/AccessKeyId");
-        const char *sk = aws_xml_text(root, "AssumeRoleResult/Credentials/SecretAccessKey");
-        const char *st = aws_xml_text(root, "AssumeRoleResult/Credentials/SessionToken");
-        const char *ex = aws_xml_text(root, "AssumeRoleResult/Credentials/Expiration");
+        char path[4][96];
+        static const char *const leaf[4] = { "AccessKeyId", "SecretAccessKey", "SessionToken",
+                                             "Expiration" };
+        for (int i = 0; i < 4; i++)
+            snprintf(path[i], sizeof(path[i]), "%sResult/Credentials/%s", r->op, leaf[i]);
+        const char *ak = aws_xml_text(root, path[0]);
+        const char *sk = aws_xml_text(root, path[1]);
+        const char *st = aws_xml_text(root, path[2]);
+        const char *ex = aws_xml_text(root, path[3]);
         int64_t exp = 0;
         if (!ak || !*ak || !sk || !*sk || !ex || aws_time_parse(ex, &exp) != 0) {
             rc = AWS_EPARSE;
@@ -114,6 +123,7 @@ int sts_assume_role(aws_client *c, aws_creds_provider *source, const sts_assume_
         return AWS_ENOMEM;
     r->cb = cb;
     r->ud = ud;
+    r->op = "AssumeRole";
     snprintf(r->role_arn, sizeof(r->role_arn), "%s", o->role_arn);
     snprintf(r->name, sizeof(r->name), "%s", o->name ? o->name : "assume-role");
 
@@ -227,6 +237,148 @@ int sts_assume_role_provider_new(aws_client *c, aws_creds_provider *source,
     ap->duration = o->duration_seconds;
     aws_creds_provider *cached = fail ? NULL : sts_cache_provider_new(&ap->base, NULL);
     aws_creds_provider_unref(&ap->base);   /* the cache holds it now */
+    if (!cached)
+        return AWS_ENOMEM;
+    *out = cached;
+    return 0;
+}
+
+/* ---- AssumeRoleWithWebIdentity ------------------------------------------------ */
+
+typedef struct {
+    aws_creds_provider base;
+    aws_client *client;
+    char *token_file, *role_arn, *session_name, *region;
+} webid_provider;
+
+/* Reads the token (re-read at every refresh: the file rotates).  The token
+ * is a secret: buf is wiped by the caller, and never shown. */
+static int read_token(const char *path, aws_buf *buf, char *msg, size_t msglen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(msg, msglen, "token file %s: %s", path, strerror(errno));
+        return AWS_EIO;
+    }
+    char chunk[4096];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(msg, msglen, "token file %s: %s", path, strerror(errno));
+            rc = AWS_EIO;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (aws_buf_append(buf, chunk, (size_t)n) != 0) {
+            snprintf(msg, msglen, "token file %s: larger than %u bytes", path,
+                     STS_WEBID_MAX_TOKEN);
+            rc = AWS_ETOOBIG;
+            break;
+        }
+    }
+    OPENSSL_cleanse(chunk, sizeof(chunk));
+    close(fd);
+    if (rc)
+        return rc;
+    while (buf->len && (buf->data[buf->len - 1] == '\n' || buf->data[buf->len - 1] == '\r' ||
+                        buf->data[buf->len - 1] == ' ' || buf->data[buf->len - 1] == '\t'))
+        buf->data[--buf->len] = '\0';
+    if (buf->len == 0) {
+        snprintf(msg, msglen, "token file %s is empty", path);
+        return AWS_EINVAL;
+    }
+    return 0;
+}
+
+static int webid_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
+{
+    webid_provider *wp = (webid_provider *)p;
+    char msg[1200];
+    aws_buf tok, b;
+    aws_buf_init(&tok, STS_WEBID_MAX_TOKEN);
+    aws_buf_init(&b, STS_WEBID_MAX_TOKEN + STS_MAX_BODY);
+    int rc = read_token(wp->token_file, &tok, msg, sizeof(msg));
+    if (rc) {
+        aws_buf_finish_secret(&tok);
+        cb(rc, NULL, msg, ud);
+        return 0;
+    }
+    assume_req *r = calloc(1, sizeof(*r));
+    if (!r) {
+        aws_buf_finish_secret(&tok);
+        return AWS_ENOMEM;
+    }
+    r->cb = cb;
+    r->ud = ud;
+    r->op = "AssumeRoleWithWebIdentity";
+    snprintf(r->role_arn, sizeof(r->role_arn), "%s", wp->role_arn);
+    snprintf(r->name, sizeof(r->name), "%s", p->name);
+    rc = aws_query_add(&b, "Action", "AssumeRoleWithWebIdentity");
+    if (!rc) rc = aws_query_add(&b, "Version", STS_VERSION);
+    if (!rc) rc = aws_query_add(&b, "RoleArn", wp->role_arn);
+    if (!rc) rc = aws_query_add(&b, "RoleSessionName",
+                                wp->session_name && *wp->session_name ? wp->session_name
+                                                                      : STS_DEFAULT_SESSION_NAME);
+    if (!rc) rc = aws_query_add(&b, "WebIdentityToken", tok.data);
+    aws_buf_finish_secret(&tok);
+    if (rc) {
+        aws_buf_finish_secret(&b);
+        free(r);
+        return rc;
+    }
+    aws_call call = {
+        .service = AWS_SVC_STS,
+        .region = wp->region && *wp->region ? wp->region : "us-east-1",
+        .creds = NULL,                /* unsigned: the token is the proof */
+        .proto = AWS_PROTO_QUERY,
+        .op = "AssumeRoleWithWebIdentity",
+        .body = b.data,
+        .body_len = b.len,
+        .max_response = STS_MAX_RESPONSE,
+    };
+    aws_log_debug("%s: AssumeRoleWithWebIdentity %s (token from %s)", p->name, wp->role_arn,
+                  wp->token_file);
+    rc = aws_client_call(wp->client, &call, on_assume, r);
+    aws_buf_finish_secret(&b);
+    if (rc)
+        free(r);
+    return rc;
+}
+
+static void webid_destroy(aws_creds_provider *p)
+{
+    webid_provider *wp = (webid_provider *)p;
+    free(wp->token_file);
+    free(wp->role_arn);
+    free(wp->session_name);
+    free(wp->region);
+    free(wp);
+}
+
+static const aws_creds_provider_vtable webid_vt = { webid_get, webid_destroy };
+
+int sts_web_identity_provider_new(aws_client *c, const sts_webid_opts *o, aws_creds_provider **out)
+{
+    *out = NULL;
+    if (!c || !o || !o->token_file || !*o->token_file || !o->role_arn || !*o->role_arn ||
+        strlen(o->role_arn) >= sizeof(((assume_req *)0)->role_arn))
+        return AWS_EINVAL;
+    webid_provider *wp = calloc(1, sizeof(*wp));
+    if (!wp)
+        return AWS_ENOMEM;
+    aws_creds_provider_init(&wp->base, &webid_vt, o->name ? o->name : "web-identity");
+    wp->client = c;
+    int fail = 0;
+    wp->token_file = dup_opt(o->token_file, &fail);
+    wp->role_arn = dup_opt(o->role_arn, &fail);
+    wp->session_name = dup_opt(o->session_name, &fail);
+    wp->region = dup_opt(o->region, &fail);
+    aws_creds_provider *cached = fail ? NULL : sts_cache_provider_new(&wp->base, NULL);
+    aws_creds_provider_unref(&wp->base);
     if (!cached)
         return AWS_ENOMEM;
     *out = cached;

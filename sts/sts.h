@@ -38,6 +38,24 @@ int sts_assume_role(aws_client *c, aws_creds_provider *source, const sts_assume_
 int sts_assume_role_provider_new(aws_client *c, aws_creds_provider *source,
                                  const sts_assume_opts *o, aws_creds_provider **out);
 
+/* AssumeRoleWithWebIdentity (EKS IRSA, CI OIDC): an UNSIGNED call that
+ * trades the token in token_file (read at every refresh, at most
+ * STS_WEBID_MAX_TOKEN bytes, trailing whitespace dropped, never shown) for
+ * role_arn's credentials; cached until 5 minutes before they expire.
+ * A missing or unreadable file fails the get with AWS_EIO and a message
+ * naming the file. */
+#define STS_WEBID_MAX_TOKEN (16u * 1024)
+typedef struct sts_webid_opts {
+    const char *token_file;        /* required */
+    const char *role_arn;          /* required */
+    const char *session_name;      /* NULL: "certsweep" */
+    const char *region;            /* NULL: "us-east-1" */
+    const char *name;              /* NULL: "web-identity" */
+} sts_webid_opts;
+
+int sts_web_identity_provider_new(aws_client *c, const sts_webid_opts *o,
+                                  aws_creds_provider **out);
+
 typedef struct sts_identity {
     const char *account;
     const char *arn;

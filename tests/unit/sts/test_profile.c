@@ -314,6 +314,79 @@ static void profile_name_and_region(void **state)
     sts_profiles_free(p);
 }
 
+/* web identity: env first per key, then the profile; --profile ignores env */
+static void web_identity_detection(void **state)
+{
+    (void)state;
+    unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    unsetenv("AWS_ROLE_ARN");
+    unsetenv("AWS_ROLE_SESSION_NAME");
+    sts_profiles *p = load("[profile wi]\nweb_identity_token_file = /var/run/tok\n"
+                           "role_arn = arn:aws:iam::123456789012:role/Wi\nrole_session_name = s1\n"
+                           "[profile noarn]\nweb_identity_token_file = /t\n"
+                           "[profile keys]\naws_access_key_id = AKIAK\naws_secret_access_key = k\n"
+                           "[profile both]\nweb_identity_token_file = /t\n"
+                           "role_arn = arn:aws:iam::123456789012:role/B\n"
+                           "aws_access_key_id = AKIAB\naws_secret_access_key = b\n", NULL);
+    sts_webid_cfg w;
+    char err[256];
+
+    /* nothing configured */
+    assert_int_equal(sts_web_identity_config(p, "keys", 1, &w, err, sizeof(err)), AWS_ENOCREDS);
+    assert_int_equal(sts_web_identity_config(NULL, NULL, 1, &w, err, sizeof(err)), AWS_ENOCREDS);
+
+    /* from the profile */
+    assert_int_equal(sts_web_identity_config(p, "wi", 1, &w, err, sizeof(err)), 0);
+    assert_string_equal(w.token_file, "/var/run/tok");
+    assert_string_equal(w.role_arn, "arn:aws:iam::123456789012:role/Wi");
+    assert_string_equal(w.session_name, "s1");
+    assert_int_equal(w.from_env, 0);
+
+    /* token file without role ARN: a configuration error naming the profile */
+    assert_int_equal(sts_web_identity_config(p, "noarn", 1, &w, err, sizeof(err)), AWS_EINVAL);
+    assert_non_null(strstr(err, "profile 'noarn'"));
+    assert_non_null(strstr(err, "role_arn"));
+
+    /* env wins per key over the profile */
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/env/tok", 1);
+    setenv("AWS_ROLE_ARN", "arn:aws:iam::210987654321:role/Env", 1);
+    assert_int_equal(sts_web_identity_config(p, "wi", 1, &w, err, sizeof(err)), 0);
+    assert_string_equal(w.token_file, "/env/tok");
+    assert_string_equal(w.role_arn, "arn:aws:iam::210987654321:role/Env");
+    assert_string_equal(w.session_name, "s1");
+    assert_int_equal(w.from_env, 1);
+    setenv("AWS_ROLE_SESSION_NAME", "envsess", 1);
+    assert_int_equal(sts_web_identity_config(p, "keys", 1, &w, err, sizeof(err)), 0);
+    assert_string_equal(w.session_name, "envsess");
+    assert_string_equal(w.token_file, "/env/tok");
+
+    /* an explicit profile (use_env 0) ignores the environment */
+    assert_int_equal(sts_web_identity_config(p, "keys", 0, &w, err, sizeof(err)), AWS_ENOCREDS);
+    assert_int_equal(sts_web_identity_config(p, "wi", 0, &w, err, sizeof(err)), 0);
+    assert_string_equal(w.token_file, "/var/run/tok");
+    assert_string_equal(w.session_name, "s1");
+
+    /* env token file without AWS_ROLE_ARN */
+    unsetenv("AWS_ROLE_ARN");
+    assert_int_equal(sts_web_identity_config(p, "keys", 1, &w, err, sizeof(err)), AWS_EINVAL);
+    assert_non_null(strstr(err, "AWS_ROLE_ARN"));
+    /* empty values count as unset */
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "", 1);
+    assert_int_equal(sts_web_identity_config(p, "keys", 1, &w, err, sizeof(err)), AWS_ENOCREDS);
+    unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    unsetenv("AWS_ROLE_SESSION_NAME");
+
+    /* role_arn beside web_identity_token_file is no AssumeRole hop: the
+     * profile plan sees only its keys (or nothing) */
+    sts_plan plan;
+    assert_int_equal(sts_profile_plan(p, "wi", &plan, err, sizeof(err)), AWS_ENOCREDS);
+    assert_int_equal(sts_profile_plan(p, "both", &plan, err, sizeof(err)), 0);
+    assert_int_equal(plan.nhops, 0);
+    assert_int_equal(plan.base, STS_BASE_STATIC);
+    assert_string_equal(plan.access_key_id, "AKIAB");
+    sts_profiles_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +401,7 @@ int main(void)
         cmocka_unit_test(credential_sources),
         cmocka_unit_test(precedence_keys_process),
         cmocka_unit_test(profile_name_and_region),
+        cmocka_unit_test(web_identity_detection),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -47,6 +47,7 @@ static void clear_env(void)
         "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
         "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
     };
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
@@ -386,6 +387,35 @@ static void default_chain_order(void **state)
     aws_creds_provider_get(ch, record, &g);
     assert_int_equal(g.err, AWS_EINVAL);
     assert_non_null(strstr(g.msg, "profile 'ghost': not in "));
+    aws_creds_provider_unref(ch);
+    unsetenv("AWS_PROFILE");
+
+    /* web identity comes after env keys: env keys win over it */
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token", 1);
+    setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "e", 1);
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(sts_default_chain_new(NULL, NULL, NULL, "us-east-1", &ch), 0);
+    aws_creds_provider_get(ch, record, &g);
+    assert_int_equal(g.err, 0);
+    assert_string_equal(g.source, "env");
+    aws_creds_provider_unref(ch);
+    /* ... and before the profile's keys: a token file without AWS_ROLE_ARN
+     * stops the chain with that configuration error */
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(sts_default_chain_new(NULL, NULL, NULL, "us-east-1", &ch), 0);
+    aws_creds_provider_get(ch, record, &g);
+    assert_int_equal(g.err, AWS_EINVAL);
+    assert_non_null(strstr(g.msg, "web identity: AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not"));
+    aws_creds_provider_unref(ch);
+    /* --profile ignores the environment's web identity */
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(sts_default_chain_new(NULL, NULL, "other", "us-east-1", &ch), 0);
+    aws_creds_provider_get(ch, record, &g);
+    assert_int_equal(g.err, 0);
+    assert_string_equal(g.source, "profile:other");
     aws_creds_provider_unref(ch);
 
     unlink(creds);
