@@ -39,7 +39,7 @@ typedef struct aws_call {
     aws_service service;
     const char *region;           /* the region the call is about */
     const char *rate_key;         /* token-bucket key, normally the account id; NULL: "" */
-    aws_creds_provider *creds;    /* a ref is held while the call lives */
+    aws_creds_provider *creds;    /* a ref is held while the call lives; NULL: unsigned call (AssumeRoleWithWebIdentity) */
     aws_proto proto;
     const char *op;               /* operation name, for messages and stats: "ListCertificates" */
     const char *target;           /* JSON: X-Amz-Target, e.g. "CertificateManager.ListCertificates" */
