@@ -111,6 +111,45 @@ static void on_assume(const aws_result *res, void *ud)
     free(r);
 }
 
+/* The form fields both AssumeRole flavours start with. */
+static int assume_body(aws_buf *b, const char *action, const char *role_arn,
+                       const char *session_name)
+{
+    int rc = aws_query_add(b, "Action", action);
+    if (!rc) rc = aws_query_add(b, "Version", STS_VERSION);
+    if (!rc) rc = aws_query_add(b, "RoleArn", role_arn);
+    if (!rc) rc = aws_query_add(b, "RoleSessionName",
+                                session_name && *session_name ? session_name
+                                                              : STS_DEFAULT_SESSION_NAME);
+    return rc;
+}
+
+/* Sends the form in b (wiped here in every case) for request r (freed here
+ * when the call cannot start; otherwise on_assume owns it).  creds NULL is
+ * an unsigned call. */
+static int assume_send(aws_client *c, aws_creds_provider *creds, const char *region,
+                       const char *rate_key, assume_req *r, aws_buf *b, int rc)
+{
+    if (rc == 0) {
+        aws_call call = {
+            .service = AWS_SVC_STS,
+            .region = region && *region ? region : "us-east-1",
+            .rate_key = rate_key,
+            .creds = creds,
+            .proto = AWS_PROTO_QUERY,
+            .op = r->op,
+            .body = b->data,
+            .body_len = b->len,
+            .max_response = STS_MAX_RESPONSE,
+        };
+        rc = aws_client_call(c, &call, on_assume, r);
+    }
+    aws_buf_finish_secret(b);
+    if (rc)
+        free(r);
+    return rc;
+}
+
 int sts_assume_role(aws_client *c, aws_creds_provider *source, const sts_assume_opts *o,
                     aws_creds_cb cb, void *ud)
 {
@@ -131,37 +170,13 @@ int sts_assume_role(aws_client *c, aws_creds_provider *source, const sts_assume_
     snprintf(dur, sizeof(dur), "%d", o->duration_seconds > 0 ? o->duration_seconds : STS_DEFAULT_DURATION);
     aws_buf b;
     aws_buf_init(&b, STS_MAX_BODY);
-    int rc = aws_query_add(&b, "Action", "AssumeRole");
-    if (!rc) rc = aws_query_add(&b, "Version", STS_VERSION);
-    if (!rc) rc = aws_query_add(&b, "RoleArn", o->role_arn);
-    if (!rc) rc = aws_query_add(&b, "RoleSessionName",
-                                o->session_name && *o->session_name ? o->session_name
-                                                                    : STS_DEFAULT_SESSION_NAME);
+    int rc = assume_body(&b, "AssumeRole", o->role_arn, o->session_name);
     if (!rc) rc = aws_query_add(&b, "DurationSeconds", dur);
     if (!rc && o->external_id && *o->external_id)
         rc = aws_query_add(&b, "ExternalId", o->external_id);
-    if (rc) {
-        aws_buf_finish_secret(&b);
-        free(r);
-        return rc;
-    }
-    aws_call call = {
-        .service = AWS_SVC_STS,
-        .region = o->region && *o->region ? o->region : "us-east-1",
-        .rate_key = o->rate_key,
-        .creds = source,
-        .proto = AWS_PROTO_QUERY,
-        .op = "AssumeRole",
-        .body = b.data,
-        .body_len = b.len,
-        .max_response = STS_MAX_RESPONSE,
-    };
-    aws_log_debug("%s: AssumeRole %s", r->name, o->role_arn);
-    rc = aws_client_call(c, &call, on_assume, r);
-    aws_buf_finish_secret(&b);
-    if (rc)
-        free(r);
-    return rc;
+    if (!rc)
+        aws_log_debug("%s: AssumeRole %s", r->name, o->role_arn);
+    return assume_send(c, source, o->region, o->rate_key, r, &b, rc);
 }
 
 /* ---- the assume-role provider ------------------------------------------------ */
@@ -317,36 +332,14 @@ static int webid_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
     r->op = "AssumeRoleWithWebIdentity";
     snprintf(r->role_arn, sizeof(r->role_arn), "%s", wp->role_arn);
     snprintf(r->name, sizeof(r->name), "%s", p->name);
-    rc = aws_query_add(&b, "Action", "AssumeRoleWithWebIdentity");
-    if (!rc) rc = aws_query_add(&b, "Version", STS_VERSION);
-    if (!rc) rc = aws_query_add(&b, "RoleArn", wp->role_arn);
-    if (!rc) rc = aws_query_add(&b, "RoleSessionName",
-                                wp->session_name && *wp->session_name ? wp->session_name
-                                                                      : STS_DEFAULT_SESSION_NAME);
+    rc = assume_body(&b, "AssumeRoleWithWebIdentity", wp->role_arn, wp->session_name);
     if (!rc) rc = aws_query_add(&b, "WebIdentityToken", tok.data);
     aws_buf_finish_secret(&tok);
-    if (rc) {
-        aws_buf_finish_secret(&b);
-        free(r);
-        return rc;
-    }
-    aws_call call = {
-        .service = AWS_SVC_STS,
-        .region = wp->region && *wp->region ? wp->region : "us-east-1",
-        .creds = NULL,                /* unsigned: the token is the proof */
-        .proto = AWS_PROTO_QUERY,
-        .op = "AssumeRoleWithWebIdentity",
-        .body = b.data,
-        .body_len = b.len,
-        .max_response = STS_MAX_RESPONSE,
-    };
-    aws_log_debug("%s: AssumeRoleWithWebIdentity %s (token from %s)", p->name, wp->role_arn,
-                  wp->token_file);
-    rc = aws_client_call(wp->client, &call, on_assume, r);
-    aws_buf_finish_secret(&b);
-    if (rc)
-        free(r);
-    return rc;
+    if (!rc)
+        aws_log_debug("%s: AssumeRoleWithWebIdentity %s (token from %s)", p->name,
+                      wp->role_arn, wp->token_file);
+    /* Unsigned (creds NULL): the token is the proof. */
+    return assume_send(wp->client, NULL, wp->region, NULL, r, &b, rc);
 }
 
 static void webid_destroy(aws_creds_provider *p)
