@@ -191,3 +191,17 @@ void scanner_fmt_time(int64_t t, int with_time, char *buf, size_t n)
     if (len == 0)
         snprintf(buf, n, "?");
 }
+
+void scanner_stats_init(scanner_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+}
+
+void scanner_stats_tally(scanner_stats *st, const scanner_findings *f)
+{
+    memset(st->findings, 0, sizeof(st->findings));
+    for (size_t i = 0; i < f->n; i++)
+        if ((unsigned)f->v[i].severity <= SCANNER_SEV_CRITICAL)
+            st->findings[f->v[i].severity]++;
+    st->gaps = f->n_gaps;
+}

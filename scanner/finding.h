@@ -80,4 +80,23 @@ void scanner_fmt_time(int64_t t, int with_time, char *buf, size_t n);
 void scanner_finding_id(const char *account, const char *region,
                         const char *resource, const char *rule, char out[65]);
 
+/* ---- run statistics --------------------------------------------------- */
+
+typedef struct scanner_stats {
+    uint64_t accounts;
+    uint64_t regions;
+    uint64_t account_regions;       /* (account, region) targets scanned */
+    uint64_t api_calls;
+    uint64_t retries;
+    uint64_t throttled;
+    uint64_t certificates;          /* records judged */
+    uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
+    uint64_t gaps;
+    int64_t  wall_ms;
+} scanner_stats;
+
+void scanner_stats_init(scanner_stats *st);
+/* Sets st->findings[] and st->gaps from f. */
+void scanner_stats_tally(scanner_stats *st, const scanner_findings *f);
+
 #endif

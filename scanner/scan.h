@@ -19,9 +19,6 @@
 #include "aws/client.h"
 #include "config/config.h"
 #include "scanner/finding.h"
-#include "scanner/report.h"
-#include "scanner/securityhub.h"
-#include "state/state.h"
 
 typedef struct scanner_progress {
     size_t accounts_done, accounts_total;
@@ -54,6 +51,19 @@ int scanner_scan_run(const scanner_scan_opts *o, scanner_findings *out,
 
 /* ---- what the scan hands on ---------------------------------------------- */
 
+/* One account of the scan as the sinks read it. */
+typedef struct scanner_scanned_account {
+    const char *account_id;
+    aws_creds_provider *creds;      /* borrowed; NULL: not reachable (nothing imported, nothing archived) */
+    const char *const *regions;     /* regions this scan ran for the account ("global" for IAM) */
+    size_t n_regions;
+} scanner_scanned_account;
+
+typedef struct scanner_scanned_accounts {
+    const scanner_scanned_account *v;
+    size_t n;
+} scanner_scanned_accounts;
+
 /* Besides findings, the Security Hub export needs to know who scanned and,
  * per account, the credentials the scan used and the regions it ran.  The
  * scan fills this plain struct; the caller passes it on and finishes it
@@ -65,53 +75,20 @@ typedef struct scanner_scan_result {
      * the regions (each queued target: regions, and "global" when IAM ran)
      * and a reference to creds are owned here; creds is NULL for an account
      * the scan could not enter (AssumeRole failed). */
-    scanner_shub_account *accounts;
+    scanner_scanned_account *accounts;
     size_t n_accounts;
 } scanner_scan_result;
 
 void scanner_scan_result_init(scanner_scan_result *r);
 void scanner_scan_result_finish(scanner_scan_result *r);   /* accepts NULL */
-/* The accounts as the exporter reads them (valid while r is). */
-scanner_shub_accounts scanner_scan_result_accounts(const scanner_scan_result *r);
+/* The accounts as the sinks read them (valid while r is). */
+scanner_scanned_accounts scanner_scan_result_accounts(const scanner_scan_result *r);
 
 /* scanner_scan_run, also filling res (which must be initialised; it is
  * filled even when the scan could not run, with what was known). */
 int scanner_scan_run_result(const scanner_scan_opts *o, scanner_findings *out,
                             scanner_stats *st, scanner_scan_result *res,
                             char *err, size_t errlen);
-
-/* ---- a whole run: scan, then Security Hub, recorded in the state ------------ */
-
-typedef struct scanner_run_opts {
-    scanner_scan_opts scan;
-    const char *state_dir;          /* NULL: no local state (no runs row, no import history) */
-    int securityhub;                /* 1: import the findings into Security Hub */
-    const char *shub_region;        /* home region of Security Hub; NULL/"": scan.home_region */
-    scanner_shub_mode shub_mode;
-    FILE *dry_run;                  /* non-NULL: write the batches here instead of importing
-                                     * (whatever securityhub says); no Security Hub call */
-    int64_t now;                    /* wall clock: UpdatedAt, runs; 0: time(NULL) */
-} scanner_run_opts;
-
-typedef struct scanner_run_summary {
-    int exported;                   /* the Security Hub export ran to its end */
-    size_t imported, archived, failed, skipped, batches, max_batch;
-    size_t dry_run_batches;
-    int64_t run_id;                 /* row in the runs table; 0: not recorded */
-} scanner_run_summary;
-
-/* Opens the state (a failure is a warning: the run goes on without it),
- * records the run's start, runs the scan, then either writes the dry run or
- * exports to Security Hub and waits for it, records the run's end with its
- * counts and closes the state.  Security Hub's coverage gaps (not enabled,
- * calls that failed) and its refused findings (one gap per importing
- * account and error code) are added to out's gaps.  res (initialised by the
- * caller) and sum (may be NULL) are filled.  Returns 0 when the scan ran
- * (gaps possible), or a negative error with a one-line reason in err when
- * the scan could not run or the dry run could not be written. */
-int scanner_run(const scanner_run_opts *o, scanner_findings *out, scanner_stats *st,
-                scanner_scan_result *res, scanner_run_summary *sum,
-                char *err, size_t errlen);
 
 /* The AWS error code inside an sts message "AssumeRole <arn>: <code>:
  * <message>" (or "GetCallerIdentity: <code>: ..."); "AssumeRoleFailed" when

@@ -18,10 +18,11 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "config/config.h"
-#include "scanner/asff.h"
+#include "report/report.h"
+#include "run/run.h"
 #include "scanner/finding.h"
-#include "scanner/report.h"
 #include "scanner/scan.h"
+#include "securityhub/asff.h"
 #include "sts/profile.h"
 #include "sts/providers.h"
 
@@ -290,14 +291,14 @@ int cli_scan(int argc, char **argv)
         cfg.securityhub_enabled = 0;
     const char *format = cfg.format ? cfg.format : "table";
     int asff = strcmp(format, "asff") == 0;
-    if (!asff && !scanner_report_format_known(format)) {
+    if (!asff && !report_format_known(format)) {
         fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json, csv or asff)\n",
                 format);
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
-    scanner_shub_mode mode;
-    if (scanner_shub_mode_parse(cfg.securityhub_mode, &mode) != 0) {
+    shub_mode mode;
+    if (shub_mode_parse(cfg.securityhub_mode, &mode) != 0) {
         fprintf(stderr, "certsweep: scan: [securityhub] mode '%s' is not member or central\n",
                 cfg.securityhub_mode);
         exit_code = CLI_EXIT_USAGE;
@@ -368,7 +369,7 @@ int cli_scan(int argc, char **argv)
     if (prog.enabled)
         aws_log_set_hook(progress_clear, &prog);
 
-    scanner_run_opts ro = {
+    run_opts ro = {
         .scan = {
             .loop = &loop,
             .client = client,
@@ -390,9 +391,9 @@ int cli_scan(int argc, char **argv)
     scanner_stats st;
     scanner_stats_init(&st);
     char err[512] = "";
-    scanner_run_summary sum;
+    run_summary sum;
     memset(&sum, 0, sizeof(sum));
-    int rc = scanner_run(&ro, &findings, &st, &res, &sum, err, sizeof(err));
+    int rc = run_execute(&ro, &findings, &st, &res, &sum, err, sizeof(err));
     if (prog.enabled) {
         progress_clear(&prog);
         aws_log_set_hook(NULL, NULL);
@@ -415,15 +416,15 @@ int cli_scan(int argc, char **argv)
     if (out && ftruncate(fileno(out), 0) != 0 && errno != EINVAL) {
         wrc = AWS_EIO;
     } else if (asff) {
-        scanner_asff_opts ao = {
+        asff_opts ao = {
             .home_region = shub_home,
             .mode = mode,
             .scanning_account = res.scanning_account,
             .now = as_of,
         };
-        wrc = scanner_asff_write(dst, &findings, &ao);
+        wrc = asff_write(dst, &findings, &ao);
     } else {
-        wrc = scanner_report_write(dst, format, &findings, &st, as_of,
+        wrc = report_write(dst, format, &findings, &st, as_of,
                                    !out && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
     }
     if (wrc == 0 && fflush(dst) != 0)

@@ -1,4 +1,4 @@
-/* Unit tests of scanner/asff.c and the pure parts of scanner/securityhub.c:
+/* Unit tests of securityhub/asff.c and the pure parts of securityhub/securityhub.c:
  * ASFF building (field by field, limits, determinism), archiving, batching,
  * the GetFindings client-side check, coverage and the lifecycle decision. */
 #include <stdarg.h>
@@ -13,8 +13,8 @@
 
 #include "aws/error.h"
 #include "aws/log.h"
-#include "scanner/asff.h"
-#include "scanner/securityhub.h"
+#include "securityhub/asff.h"
+#include "securityhub/securityhub.h"
 #include "state/state.h"
 
 #define NOW  1795423528       /* 2026-11-23T08:45:28Z */
@@ -84,9 +84,9 @@ static const char *gets_(json_object *o, const char *path)
     return v ? json_object_get_string(v) : NULL;
 }
 
-static scanner_asff_opts member_opts(void)
+static asff_opts member_opts(void)
 {
-    scanner_asff_opts o = { .home_region = "us-east-1", .mode = SCANNER_SHUB_MEMBER,
+    asff_opts o = { .home_region = "us-east-1", .mode = SHUB_MEMBER,
                             .scanning_account = SCANNER_ACCT, .now = NOW };
     return o;
 }
@@ -97,9 +97,9 @@ static void test_build_acm_field_by_field(void **st)
     scanner_findings fs;
     scanner_findings_init(&fs);
     add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
-    scanner_asff_opts o = member_opts();
-    scanner_asff_history h = { .created_at = NOW - 86400 * 3, .first_observed_at = NOW - 86400 * 4 };
-    json_object *a = scanner_asff_build(&fs.v[0], &o, &h);
+    asff_opts o = member_opts();
+    asff_history h = { .created_at = NOW - 86400 * 3, .first_observed_at = NOW - 86400 * 4 };
+    json_object *a = asff_build(&fs.v[0], &o, &h);
     assert_non_null(a);
     char id[128];
     snprintf(id, sizeof(id), "certsweep/%s", fs.v[0].id);
@@ -109,7 +109,7 @@ static void test_build_acm_field_by_field(void **st)
         "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default");
     assert_string_equal(gets_(a, "GeneratorId"), "certsweep/expiring");
     assert_string_equal(gets_(a, "AwsAccountId"), ACCT);
-    assert_string_equal(gets_(a, "Types.0"), SCANNER_ASFF_TYPE);
+    assert_string_equal(gets_(a, "Types.0"), ASFF_TYPE);
     assert_string_equal(gets_(a, "CreatedAt"), "2026-11-20T08:45:28.000Z");
     assert_string_equal(gets_(a, "FirstObservedAt"), "2026-11-19T08:45:28.000Z");
     assert_string_equal(gets_(a, "UpdatedAt"), "2026-11-23T08:45:28.000Z");
@@ -169,7 +169,7 @@ static void test_build_acm_field_by_field(void **st)
     json_object_put(a);
 
     /* Without history, CreatedAt and FirstObservedAt are now. */
-    a = scanner_asff_build(&fs.v[0], &o, NULL);
+    a = asff_build(&fs.v[0], &o, NULL);
     assert_string_equal(gets_(a, "CreatedAt"), "2026-11-23T08:45:28.000Z");
     assert_string_equal(gets_(a, "FirstObservedAt"), "2026-11-23T08:45:28.000Z");
     json_object_put(a);
@@ -185,10 +185,10 @@ static void test_build_central_and_other(void **st)
                 "arn:aws:iam::111111111111:server-certificate/old", "expiring",
                 "{\"source\":\"iam\",\"name\":\"old\",\"uploaded_at\":\"2024-01-01T00:00:00Z\","
                 "\"not_after\":\"2026-12-05T08:45:28Z\",\"nested\":{\"x\":1},\"list\":[\"a\",\"b\"]}");
-    scanner_asff_opts o = member_opts();
-    o.mode = SCANNER_SHUB_CENTRAL;
+    asff_opts o = member_opts();
+    o.mode = SHUB_CENTRAL;
     o.home_region = "cn-north-1";
-    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    json_object *a = asff_build(&fs.v[0], &o, NULL);
     assert_non_null(a);
     assert_string_equal(gets_(a, "AwsAccountId"), SCANNER_ACCT);
     assert_string_equal(gets_(a, "ProductArn"),
@@ -212,15 +212,15 @@ static void test_build_central_and_other(void **st)
 
     /* Central mode without a scanning account cannot build. */
     o.scanning_account = NULL;
-    assert_null(scanner_asff_build(&fs.v[0], &o, NULL));
+    assert_null(asff_build(&fs.v[0], &o, NULL));
     scanner_findings_finish(&fs);
 
-    scanner_shub_mode m;
-    assert_int_equal(scanner_shub_mode_parse("central", &m), 0);
-    assert_int_equal(m, SCANNER_SHUB_CENTRAL);
-    assert_int_equal(scanner_shub_mode_parse(NULL, &m), 0);
-    assert_int_equal(m, SCANNER_SHUB_MEMBER);
-    assert_int_equal(scanner_shub_mode_parse("both", &m), AWS_EINVAL);
+    shub_mode m;
+    assert_int_equal(shub_mode_parse("central", &m), 0);
+    assert_int_equal(m, SHUB_CENTRAL);
+    assert_int_equal(shub_mode_parse(NULL, &m), 0);
+    assert_int_equal(m, SHUB_MEMBER);
+    assert_int_equal(shub_mode_parse("both", &m), AWS_EINVAL);
 }
 
 static void test_limits_and_determinism(void **st)
@@ -241,14 +241,14 @@ static void test_limits_and_determinism(void **st)
     fs.v[0].details = malloc(5001);
     memset(fs.v[0].details, 'd', 5000);
     fs.v[0].details[5000] = '\0';
-    scanner_asff_opts o = member_opts();
-    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
-    json_object *b = scanner_asff_build(&fs.v[0], &o, NULL);
+    asff_opts o = member_opts();
+    json_object *a = asff_build(&fs.v[0], &o, NULL);
+    json_object *b = asff_build(&fs.v[0], &o, NULL);
     assert_non_null(a);
     const char *t = gets_(a, "Title");
-    assert_true(strlen(t) <= SCANNER_ASFF_MAX_TITLE);
+    assert_true(strlen(t) <= ASFF_MAX_TITLE);
     assert_int_equal(strlen(t) % 2, 0);                 /* not cut inside é */
-    assert_int_equal(strlen(gets_(a, "Description")), SCANNER_ASFF_MAX_DESC);
+    assert_int_equal(strlen(gets_(a, "Description")), ASFF_MAX_DESC);
     /* Same input, same bytes. */
     assert_string_equal(json_object_to_json_string(a), json_object_to_json_string(b));
     json_object_put(a);
@@ -280,10 +280,10 @@ static void test_oversize_details_trimmed(void **st)
     scanner_findings_init(&fs);
     add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", js.data);
     aws_buf_finish(&js);
-    scanner_asff_opts o = member_opts();
-    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    asff_opts o = member_opts();
+    json_object *a = asff_build(&fs.v[0], &o, NULL);
     assert_non_null(a);
-    assert_true(scanner_asff_size(a) < SCANNER_ASFF_MAX_FINDING);
+    assert_true(asff_size(a) < ASFF_MAX_FINDING);
     assert_string_equal(gets_(a, "ProductFields.certsweep/DetailsTrimmed"), "true");
     /* The scalar facts are kept; the lists are gone. */
     assert_string_equal(gets_(a, "Resources.0.Details.AwsCertificateManagerCertificate.Status"), "ISSUED");
@@ -298,14 +298,14 @@ static void test_archive(void **st)
     scanner_findings fs;
     scanner_findings_init(&fs);
     add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
-    scanner_asff_opts o = member_opts();
-    json_object *a = scanner_asff_build(&fs.v[0], &o, NULL);
+    asff_opts o = member_opts();
+    json_object *a = asff_build(&fs.v[0], &o, NULL);
     /* What Security Hub adds on its side. */
     json_object_object_add(a, "ProductName", json_object_new_string("Default"));
     json_object_object_add(a, "Workflow", json_tokener_parse("{\"Status\":\"NEW\"}"));
     json_object_object_add(get(a, "ProductFields"), "aws/securityhub/FindingId",
                            json_object_new_string("x"));
-    json_object *ar = scanner_asff_archive(a, NOW + 86400);
+    json_object *ar = asff_archive(a, NOW + 86400);
     assert_non_null(ar);
     assert_string_equal(gets_(ar, "RecordState"), "ARCHIVED");
     assert_string_equal(gets_(ar, "Compliance.Status"), "PASSED");
@@ -321,7 +321,7 @@ static void test_archive(void **st)
     assert_null(get(ar, "Workflow"));
     json_object_put(ar);
     json_object_object_del(a, "Resources");
-    assert_null(scanner_asff_archive(a, NOW));
+    assert_null(asff_archive(a, NOW));
     json_object_put(a);
     scanner_findings_finish(&fs);
 }
@@ -336,13 +336,13 @@ static void test_batching_250(void **st)
         snprintf(arn, sizeof(arn), "arn:aws:acm:eu-west-1:111111111111:certificate/%04d", i);
         add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, arn, "expiring", ACM_JSON);
     }
-    scanner_asff_opts o = member_opts();
+    asff_opts o = member_opts();
     json_object *objs[258];
     for (int i = 0; i < 257; i++)
-        assert_non_null(objs[i] = scanner_asff_build(&fs.v[i], &o, NULL));
-    scanner_shub_batches b;
-    scanner_shub_batches_init(&b);
-    assert_int_equal(scanner_shub_make_batches(objs, 257, 0, 0, &b), 0);
+        assert_non_null(objs[i] = asff_build(&fs.v[i], &o, NULL));
+    shub_batches b;
+    shub_batches_init(&b);
+    assert_int_equal(shub_make_batches(objs, 257, 0, 0, &b), 0);
     assert_int_equal(b.n, 3);
     assert_int_equal(b.v[0].n, 100);
     assert_int_equal(b.v[1].n, 100);
@@ -351,7 +351,7 @@ static void test_batching_250(void **st)
     /* Each body is a valid request with the same findings in order. */
     size_t seen = 0;
     for (size_t k = 0; k < b.n; k++) {
-        assert_true(b.v[k].len <= SCANNER_SHUB_MAX_BATCH_BYTES);
+        assert_true(b.v[k].len <= SHUB_MAX_BATCH_BYTES);
         assert_int_equal(strlen(b.v[k].body), b.v[k].len);
         json_object *body = json_tokener_parse(b.v[k].body);
         assert_non_null(body);
@@ -364,12 +364,12 @@ static void test_batching_250(void **st)
         json_object_put(body);
     }
     assert_int_equal(seen, 257);
-    scanner_shub_batches_finish(&b);
+    shub_batches_finish(&b);
 
     /* A byte budget splits earlier: about 4 findings per 12 KB. */
-    size_t one = scanner_asff_size(objs[0]);
-    scanner_shub_batches_init(&b);
-    assert_int_equal(scanner_shub_make_batches(objs, 257, 0, one * 4 + 20, &b), 0);
+    size_t one = asff_size(objs[0]);
+    shub_batches_init(&b);
+    assert_int_equal(shub_make_batches(objs, 257, 0, one * 4 + 20, &b), 0);
     size_t total = 0;
     for (size_t k = 0; k < b.n; k++) {
         assert_true(b.v[k].len <= one * 4 + 20);
@@ -377,14 +377,14 @@ static void test_batching_250(void **st)
         total += b.v[k].n;
     }
     assert_int_equal(total, 257);
-    scanner_shub_batches_finish(&b);
+    shub_batches_finish(&b);
 
     /* A finding over 240 KB (e.g. an archived copy of someone else's giant
      * finding) is left out and counted; the others still go. */
     json_object *big = json_object_new_object();
-    char *blob = malloc(SCANNER_ASFF_MAX_FINDING + 10);
-    memset(blob, 'x', SCANNER_ASFF_MAX_FINDING + 9);
-    blob[SCANNER_ASFF_MAX_FINDING + 9] = '\0';
+    char *blob = malloc(ASFF_MAX_FINDING + 10);
+    memset(blob, 'x', ASFF_MAX_FINDING + 9);
+    blob[ASFF_MAX_FINDING + 9] = '\0';
     json_object_object_add(big, "Id", json_object_new_string("certsweep/big"));
     json_object_object_add(big, "Description", json_object_new_string(blob));
     free(blob);
@@ -392,8 +392,8 @@ static void test_batching_250(void **st)
     objs[5] = big;
     FILE *devnull = fopen("/dev/null", "w");
     aws_log_set_stream(devnull);
-    scanner_shub_batches_init(&b);
-    assert_int_equal(scanner_shub_make_batches(objs, 258, 0, 0, &b), 0);
+    shub_batches_init(&b);
+    assert_int_equal(shub_make_batches(objs, 258, 0, 0, &b), 0);
     aws_log_set_stream(stderr);
     fclose(devnull);
     assert_int_equal(b.skipped, 1);
@@ -404,7 +404,7 @@ static void test_batching_250(void **st)
             assert_string_not_equal(b.v[k].ids[i], "certsweep/big");
     }
     assert_int_equal(total, 257);
-    scanner_shub_batches_finish(&b);
+    shub_batches_finish(&b);
 
     for (int i = 0; i < 258; i++)
         json_object_put(objs[i]);
@@ -412,10 +412,10 @@ static void test_batching_250(void **st)
 }
 
 /* A GetFindings-shaped finding as Security Hub would return it. */
-static json_object *returned(const scanner_finding *f, const scanner_asff_opts *o,
+static json_object *returned(const scanner_finding *f, const asff_opts *o,
                              const char *record_state)
 {
-    json_object *a = scanner_asff_build(f, o, NULL);
+    json_object *a = asff_build(f, o, NULL);
     json_object_object_add(a, "RecordState", json_object_new_string(record_state));
     return a;
 }
@@ -428,7 +428,7 @@ static void test_parse_findings_client_side_check(void **st)
     add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
     add_finding(&fs, ACCT, "eu-west-2", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
     add_finding(&fs, ACCT2, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
-    scanner_asff_opts o = member_opts();
+    asff_opts o = member_opts();
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
     json_object_array_add(arr, returned(&fs.v[0], &o, "ACTIVE"));     /* ours */
     json_object_array_add(arr, returned(&fs.v[1], &o, "ARCHIVED"));   /* not active */
@@ -439,18 +439,18 @@ static void test_parse_findings_client_side_check(void **st)
     json_object_array_add(arr, foreign);                               /* not certsweep's */
     json_object *dup = returned(&fs.v[0], &o, "ACTIVE");
     json_object_array_add(arr, dup);                                    /* duplicate */
-    scanner_asff_opts eu = o;
+    asff_opts eu = o;
     eu.home_region = "eu-central-1";
     json_object_array_add(arr, returned(&fs.v[1], &eu, "ACTIVE"));    /* other home region */
     json_object_object_add(root, "Findings", arr);
     json_object_object_add(root, "NextToken", json_object_new_string("tok2"));
     const char *body = json_object_to_json_string(root);
 
-    scanner_shub_prevset p;
-    scanner_shub_prevset_init(&p);
+    shub_prevset p;
+    shub_prevset_init(&p);
     char *next = NULL;
-    assert_int_equal(scanner_shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
-                                                 SCANNER_SHUB_MEMBER, &p, &next), 0);
+    assert_int_equal(shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
+                                                 SHUB_MEMBER, &p, &next), 0);
     assert_int_equal(p.n, 1);
     assert_int_equal(p.rejected, 5);
     assert_string_equal(next, "tok2");
@@ -459,17 +459,17 @@ static void test_parse_findings_client_side_check(void **st)
     assert_string_equal(p.v[0].rule, "expiring");
     assert_int_equal(p.v[0].created_at, NOW);
     free(next);
-    scanner_shub_prevset_finish(&p);
+    shub_prevset_finish(&p);
 
-    assert_int_equal(scanner_shub_parse_findings("[1]", 3, ACCT, "us-east-1",
-                                                 SCANNER_SHUB_MEMBER, &p, &next), AWS_EPARSE);
-    assert_int_equal(scanner_shub_parse_findings("{\"x\":1}", 7, ACCT, "us-east-1",
-                                                 SCANNER_SHUB_MEMBER, &p, &next), AWS_EPARSE);
-    scanner_shub_prevset_finish(&p);
+    assert_int_equal(shub_parse_findings("[1]", 3, ACCT, "us-east-1",
+                                                 SHUB_MEMBER, &p, &next), AWS_EPARSE);
+    assert_int_equal(shub_parse_findings("{\"x\":1}", 7, ACCT, "us-east-1",
+                                                 SHUB_MEMBER, &p, &next), AWS_EPARSE);
+    shub_prevset_finish(&p);
     json_object_put(root);
 
     /* Request body: the filters are there (the server may ignore them). */
-    char *gb = scanner_shub_get_body(ACCT, "us-east-1", "tok2");
+    char *gb = shub_get_body(ACCT, "us-east-1", "tok2");
     json_object *g = json_tokener_parse(gb);
     assert_string_equal(gets_(g, "Filters.GeneratorId.0.Value"), "certsweep/");
     assert_string_equal(gets_(g, "Filters.GeneratorId.0.Comparison"), "PREFIX");
@@ -508,7 +508,7 @@ static void test_parse_findings_times(void **st)
     scanner_findings fs;
     scanner_findings_init(&fs);
     add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM, ARN1, "expiring", ACM_JSON);
-    scanner_asff_opts o = member_opts();
+    asff_opts o = member_opts();
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_object *root = json_object_new_object(), *arr = json_object_new_array();
         json_object *a = returned(&fs.v[0], &o, "ACTIVE");
@@ -517,18 +517,18 @@ static void test_parse_findings_times(void **st)
         json_object_array_add(arr, a);
         json_object_object_add(root, "Findings", arr);
         const char *body = json_object_to_json_string(root);
-        scanner_shub_prevset p;
-        scanner_shub_prevset_init(&p);
+        shub_prevset p;
+        shub_prevset_init(&p);
         char *next = NULL;
-        assert_int_equal(scanner_shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
-                                                     SCANNER_SHUB_MEMBER, &p, &next), 0);
+        assert_int_equal(shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
+                                                     SHUB_MEMBER, &p, &next), 0);
         assert_int_equal(p.n, 1);
         if (p.v[0].created_at != cases[i].want || p.v[0].first_observed_at != cases[i].want)
             fail_msg("'%s': CreatedAt %lld, FirstObservedAt %lld, want %lld", cases[i].text,
                      (long long)p.v[0].created_at, (long long)p.v[0].first_observed_at,
                      (long long)cases[i].want);
         free(next);
-        scanner_shub_prevset_finish(&p);
+        shub_prevset_finish(&p);
         json_object_put(root);
     }
     scanner_findings_finish(&fs);
@@ -555,39 +555,39 @@ static void test_covered_and_decide(void **st)
     assert_int_equal(scanner_findings_add_gap(&cur, ACCT2, "*", "AssumeRole",
                                               "AccessDenied", "no"), 0);
 
-    scanner_asff_opts o = member_opts();
-    o.mode = SCANNER_SHUB_CENTRAL;
-    scanner_shub_prevset p;
-    scanner_shub_prevset_init(&p);
+    asff_opts o = member_opts();
+    o.mode = SHUB_CENTRAL;
+    shub_prevset p;
+    shub_prevset_init(&p);
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
     for (size_t i = 0; i < prev_f.n; i++)
         json_object_array_add(arr, returned(&prev_f.v[i], &o, "ACTIVE"));
     json_object_object_add(root, "Findings", arr);
     const char *body = json_object_to_json_string(root);
     char *next = NULL;
-    assert_int_equal(scanner_shub_parse_findings(body, strlen(body), SCANNER_ACCT, "us-east-1",
-                                                 SCANNER_SHUB_CENTRAL, &p, &next), 0);
+    assert_int_equal(shub_parse_findings(body, strlen(body), SCANNER_ACCT, "us-east-1",
+                                                 SHUB_CENTRAL, &p, &next), 0);
     assert_null(next);
     assert_int_equal(p.n, 6);
     /* E became ARCHIVED after it was read: the decision re-checks. */
     json_object_object_add(p.v[4].raw, "RecordState", json_object_new_string("ARCHIVED"));
 
     static const char *const r1[] = { "eu-west-1", "eu-west-2", "global" };
-    scanner_shub_account accts[] = {
+    shub_account accts[] = {
         { ACCT, (aws_creds_provider *)&accts, r1, 3 },
         { ACCT2, (aws_creds_provider *)&accts, r1, 3 },
     };
-    scanner_shub_accounts A = { accts, 2 };
-    assert_true(scanner_shub_covered(&A, &cur, ACCT, "eu-west-1"));
-    assert_true(scanner_shub_covered(&A, &cur, ACCT, "global"));
-    assert_false(scanner_shub_covered(&A, &cur, ACCT, "eu-west-2"));   /* gap */
-    assert_false(scanner_shub_covered(&A, &cur, ACCT, "ap-south-1"));  /* not scanned */
-    assert_false(scanner_shub_covered(&A, &cur, ACCT2, "eu-west-1"));  /* account-wide gap */
-    assert_false(scanner_shub_covered(&A, &cur, "333333333333", "eu-west-1"));
-    assert_false(scanner_shub_covered(NULL, &cur, ACCT, "eu-west-1"));
+    shub_accounts A = { accts, 2 };
+    assert_true(shub_covered(&A, &cur, ACCT, "eu-west-1"));
+    assert_true(shub_covered(&A, &cur, ACCT, "global"));
+    assert_false(shub_covered(&A, &cur, ACCT, "eu-west-2"));   /* gap */
+    assert_false(shub_covered(&A, &cur, ACCT, "ap-south-1"));  /* not scanned */
+    assert_false(shub_covered(&A, &cur, ACCT2, "eu-west-1"));  /* account-wide gap */
+    assert_false(shub_covered(&A, &cur, "333333333333", "eu-west-1"));
+    assert_false(shub_covered(NULL, &cur, ACCT, "eu-west-1"));
 
     size_t *idx = NULL, n = 0;
-    assert_int_equal(scanner_shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
+    assert_int_equal(shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
     assert_int_equal(n, 2);
     assert_string_equal(p.v[idx[0]].id + strlen("certsweep/"), prev_f.v[1].id);   /* B */
     assert_string_equal(p.v[idx[1]].id + strlen("certsweep/"), prev_f.v[5].id);   /* F (global) */
@@ -595,17 +595,17 @@ static void test_covered_and_decide(void **st)
 
     /* An org-wide gap (no account) stops all archiving. */
     assert_int_equal(scanner_findings_add_gap(&cur, "", "*", "ListAccounts", "AccessDenied", ""), 0);
-    assert_int_equal(scanner_shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
+    assert_int_equal(shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
     assert_int_equal(n, 0);
     assert_null(idx);
 
     /* Nothing previously imported: nothing to archive. */
-    scanner_shub_prevset empty;
-    scanner_shub_prevset_init(&empty);
-    assert_int_equal(scanner_shub_decide_archive(&empty, &cur, &A, &idx, &n), 0);
+    shub_prevset empty;
+    shub_prevset_init(&empty);
+    assert_int_equal(shub_decide_archive(&empty, &cur, &A, &idx, &n), 0);
     assert_int_equal(n, 0);
 
-    scanner_shub_prevset_finish(&p);
+    shub_prevset_finish(&p);
     json_object_put(root);
     scanner_findings_finish(&prev_f);
     scanner_findings_finish(&cur);
@@ -622,11 +622,11 @@ static void test_write_and_dry_run(void **st)
         add_finding(&fs, i % 2 ? ACCT : ACCT2, "eu-west-1", SCANNER_SRC_ACM, arn, "expiring",
                     ACM_JSON);
     }
-    scanner_asff_opts o = member_opts();
+    asff_opts o = member_opts();
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
-    assert_int_equal(scanner_asff_write(m, &fs, &o), 0);
+    assert_int_equal(asff_write(m, &fs, &o), 0);
     fclose(m);
     json_object *all = json_tokener_parse(buf);
     assert_non_null(all);
@@ -648,11 +648,11 @@ static void test_write_and_dry_run(void **st)
     r.updated_at = NOW - 86400;
     snprintf(r.record_state, sizeof(r.record_state), "ACTIVE");
     assert_int_equal(state_shub_upsert(db, &r), 0);
-    scanner_shub_opts so = { .home_region = "us-east-1", .mode = SCANNER_SHUB_MEMBER,
+    shub_opts so = { .home_region = "us-east-1", .mode = SHUB_MEMBER,
                              .state = db, .max_batch = 50 };
     m = open_memstream(&buf, &len);
     size_t nb = 0;
-    assert_int_equal(scanner_securityhub_dry_run(m, &so, &fs, NOW, &nb), 0);
+    assert_int_equal(shub_dry_run(m, &so, &fs, NOW, &nb), 0);
     fclose(m);
     assert_int_equal(nb, 4);     /* 65 + 65 findings in batches of <= 50 */
     int lines = 0, total = 0, found_created = 0;

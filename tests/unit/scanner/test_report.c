@@ -1,4 +1,4 @@
-/* Unit tests: scanner/report.c (table, json, csv writers). */
+/* Unit tests: report/report.c (table, json, csv writers). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "scanner/finding.h"
 #include "scanner/record.h"
-#include "scanner/report.h"
+#include "report/report.h"
 #include "scanner/rules.h"
 
 #define AS_OF ((int64_t)1795430728)     /* 2026-11-23T10:45:28Z */
@@ -82,7 +82,7 @@ static char *render(const char *format, const scanner_findings *f, const scanner
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     assert_non_null(m);
-    assert_int_equal(scanner_report_write(m, format, f, st, AS_OF, color), expect_rc);
+    assert_int_equal(report_write(m, format, f, st, AS_OF, color), expect_rc);
     fclose(m);
     return buf;
 }
@@ -447,20 +447,20 @@ static void formats_and_errors(void **state)
     (void)state;
     scanner_findings f;
     sample(&f);
-    assert_int_equal(scanner_report_format_known("table"), 1);
-    assert_int_equal(scanner_report_format_known("json"), 1);
-    assert_int_equal(scanner_report_format_known("csv"), 1);
-    assert_int_equal(scanner_report_format_known("xml"), 0);
-    assert_int_equal(scanner_report_format_known(NULL), 0);
+    assert_int_equal(report_format_known("table"), 1);
+    assert_int_equal(report_format_known("json"), 1);
+    assert_int_equal(report_format_known("csv"), 1);
+    assert_int_equal(report_format_known("xml"), 0);
+    assert_int_equal(report_format_known(NULL), 0);
     char *out = render("yaml", &f, NULL, 0, AWS_EINVAL);
     assert_string_equal(out, "");
     free(out);
-    assert_int_equal(scanner_report_write(stdout, "json", NULL, NULL, AS_OF, 0), AWS_EINVAL);
+    assert_int_equal(report_write(stdout, "json", NULL, NULL, AS_OF, 0), AWS_EINVAL);
 
     /* A stream that cannot be written is an error, not silence. */
     FILE *full = fopen("/dev/full", "w");
     if (full) {
-        assert_int_equal(scanner_report_write(full, "json", &f, NULL, AS_OF, 0), AWS_EIO);
+        assert_int_equal(report_write(full, "json", &f, NULL, AS_OF, 0), AWS_EIO);
         fclose(full);
     }
 

@@ -1,4 +1,4 @@
-#include "scanner/securityhub.h"
+#include "securityhub/securityhub.h"
 #include "aws/awstime.h"
 #include "aws/error.h"
 #include "aws/log.h"
@@ -65,17 +65,17 @@ static json_object *parse_json(const char *body, size_t len)
 static void product_arn(const char *home, const char *importer, char *buf, size_t n)
 {
     snprintf(buf, n, "arn:%s:securityhub:%s:%s:product/%s/default",
-             scanner_asff_partition(home), home, importer, importer);
+             asff_partition(home), home, importer, importer);
 }
 
 /* ---- coverage ---------------------------------------------------------------- */
 
-int scanner_shub_covered(const scanner_shub_accounts *a, const scanner_findings *f,
+int shub_covered(const shub_accounts *a, const scanner_findings *f,
                          const char *account, const char *region)
 {
     if (!a || !account || !region)
         return 0;
-    const scanner_shub_account *acct = NULL;
+    const shub_account *acct = NULL;
     for (size_t i = 0; i < a->n; i++)
         if (streq(a->v[i].account_id, account))
             acct = &a->v[i];
@@ -97,12 +97,12 @@ int scanner_shub_covered(const scanner_shub_accounts *a, const scanner_findings 
 
 /* ---- previous imports ----------------------------------------------------------- */
 
-void scanner_shub_prevset_init(scanner_shub_prevset *p)
+void shub_prevset_init(shub_prevset *p)
 {
     memset(p, 0, sizeof(*p));
 }
 
-void scanner_shub_prevset_finish(scanner_shub_prevset *p)
+void shub_prevset_finish(shub_prevset *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         free(p->v[i].id);
@@ -112,10 +112,10 @@ void scanner_shub_prevset_finish(scanner_shub_prevset *p)
         json_object_put(p->v[i].raw);
     }
     free(p->v);
-    scanner_shub_prevset_init(p);
+    shub_prevset_init(p);
 }
 
-const scanner_shub_prev *scanner_shub_prevset_find(const scanner_shub_prevset *p, const char *id)
+const shub_prev *shub_prevset_find(const shub_prevset *p, const char *id)
 {
     for (size_t i = 0; p && i < p->n; i++)
         if (streq(p->v[i].id, id))
@@ -123,18 +123,18 @@ const scanner_shub_prev *scanner_shub_prevset_find(const scanner_shub_prevset *p
     return NULL;
 }
 
-static int prevset_add(scanner_shub_prevset *p, json_object *raw, const char *id,
+static int prevset_add(shub_prevset *p, json_object *raw, const char *id,
                        const char *account, const char *region, const char *rule)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
-        scanner_shub_prev *v = realloc(p->v, cap * sizeof(*v));
+        shub_prev *v = realloc(p->v, cap * sizeof(*v));
         if (!v)
             return AWS_ENOMEM;
         p->v = v;
         p->cap = cap;
     }
-    scanner_shub_prev *e = &p->v[p->n];
+    shub_prev *e = &p->v[p->n];
     memset(e, 0, sizeof(*e));
     e->id = strdup(id);
     e->account = strdup(account);
@@ -156,11 +156,11 @@ static int prevset_add(scanner_shub_prevset *p, json_object *raw, const char *id
 
 /* The client-side check of one returned finding; 1 when it is ours. */
 static int check_prev(json_object *fo, const char *importer, const char *parn,
-                      scanner_shub_mode mode, const char **account,
+                      shub_mode mode, const char **account,
                       const char **region, const char **rule)
 {
     const char *id = jstr(fo, "Id"), *gen = jstr(fo, "GeneratorId");
-    if (!starts_with(id, SCANNER_ASFF_ID_PREFIX) || !starts_with(gen, SCANNER_ASFF_ID_PREFIX))
+    if (!starts_with(id, ASFF_ID_PREFIX) || !starts_with(gen, ASFF_ID_PREFIX))
         return 0;
     if (!streq(jstr(fo, "RecordState"), "ACTIVE"))
         return 0;
@@ -169,9 +169,9 @@ static int check_prev(json_object *fo, const char *importer, const char *parn,
     json_object *pf = NULL, *res = NULL;
     json_object_object_get_ex(fo, "ProductFields", &pf);
     *account = jstr(pf, "certsweep/AccountId");
-    if (!*account && mode == SCANNER_SHUB_MEMBER)
+    if (!*account && mode == SHUB_MEMBER)
         *account = importer;
-    if (!*account || (mode == SCANNER_SHUB_MEMBER && !streq(*account, importer)))
+    if (!*account || (mode == SHUB_MEMBER && !streq(*account, importer)))
         return 0;
     *region = jstr(pf, "certsweep/Region");
     if (!*region && json_object_object_get_ex(fo, "Resources", &res) &&
@@ -181,13 +181,13 @@ static int check_prev(json_object *fo, const char *importer, const char *parn,
         return 0;
     *rule = jstr(pf, "certsweep/Rule");
     if (!*rule)
-        *rule = gen + strlen(SCANNER_ASFF_ID_PREFIX);
+        *rule = gen + strlen(ASFF_ID_PREFIX);
     return 1;
 }
 
-int scanner_shub_parse_findings(const char *body, size_t len, const char *importer,
-                                const char *home_region, scanner_shub_mode mode,
-                                scanner_shub_prevset *out, char **next)
+int shub_parse_findings(const char *body, size_t len, const char *importer,
+                                const char *home_region, shub_mode mode,
+                                shub_prevset *out, char **next)
 {
     *next = NULL;
     json_object *root = parse_json(body, len), *arr = NULL;
@@ -206,7 +206,7 @@ int scanner_shub_parse_findings(const char *body, size_t len, const char *import
         const char *account = NULL, *region = NULL, *rule = NULL;
         if (!fo || !json_object_is_type(fo, json_type_object) ||
             !check_prev(fo, importer, parn, mode, &account, &region, &rule) ||
-            scanner_shub_prevset_find(out, jstr(fo, "Id"))) {
+            shub_prevset_find(out, jstr(fo, "Id"))) {
             out->rejected++;
             continue;
         }
@@ -233,7 +233,7 @@ static json_object *filter1(const char *value, const char *cmp)
     return a;
 }
 
-char *scanner_shub_get_body(const char *importer, const char *home_region,
+char *shub_get_body(const char *importer, const char *home_region,
                             const char *next_token)
 {
     char parn[256];
@@ -244,7 +244,7 @@ char *scanner_shub_get_body(const char *importer, const char *home_region,
         json_object_put(flt);
         return NULL;
     }
-    json_object_object_add(flt, "GeneratorId", filter1(SCANNER_ASFF_ID_PREFIX, "PREFIX"));
+    json_object_object_add(flt, "GeneratorId", filter1(ASFF_ID_PREFIX, "PREFIX"));
     json_object_object_add(flt, "RecordState", filter1("ACTIVE", "EQUALS"));
     json_object_object_add(flt, "AwsAccountId", filter1(importer, "EQUALS"));
     json_object_object_add(flt, "ProductArn", filter1(parn, "EQUALS"));
@@ -266,9 +266,9 @@ static int cmp_strp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int scanner_shub_decide_archive(const scanner_shub_prevset *prev,
+int shub_decide_archive(const shub_prevset *prev,
                                 const scanner_findings *cur,
-                                const scanner_shub_accounts *accounts,
+                                const shub_accounts *accounts,
                                 size_t **idx, size_t *n)
 {
     *idx = NULL;
@@ -290,21 +290,21 @@ int scanner_shub_decide_archive(const scanner_shub_prevset *prev,
         return AWS_ENOMEM;
     }
     size_t k = 0;
-    const size_t plen = strlen(SCANNER_ASFF_ID_PREFIX);
+    const size_t plen = strlen(ASFF_ID_PREFIX);
     for (size_t i = 0; i < prev->n; i++) {
-        const scanner_shub_prev *p = &prev->v[i];
-        if (!starts_with(p->id, SCANNER_ASFF_ID_PREFIX))
+        const shub_prev *p = &prev->v[i];
+        if (!starts_with(p->id, ASFF_ID_PREFIX))
             continue;
         if (p->raw) {
             const char *rs = jstr(p->raw, "RecordState");
             const char *gen = jstr(p->raw, "GeneratorId");
-            if (!streq(rs, "ACTIVE") || !starts_with(gen, SCANNER_ASFF_ID_PREFIX))
+            if (!streq(rs, "ACTIVE") || !starts_with(gen, ASFF_ID_PREFIX))
                 continue;
         }
         const char *key = p->id + plen;
         if (nids && bsearch(&key, ids, nids, sizeof(*ids), cmp_strp))
             continue;                       /* still produced: stays ACTIVE */
-        if (!scanner_shub_covered(accounts, cur, p->account, p->region))
+        if (!shub_covered(accounts, cur, p->account, p->region))
             continue;                       /* not seen completely: leave it */
         out[k++] = i;
     }
@@ -320,12 +320,12 @@ int scanner_shub_decide_archive(const scanner_shub_prevset *prev,
 
 /* ---- batching ------------------------------------------------------------------- */
 
-void scanner_shub_batches_init(scanner_shub_batches *b)
+void shub_batches_init(shub_batches *b)
 {
     memset(b, 0, sizeof(*b));
 }
 
-static void batch_free(scanner_shub_batch *b)
+static void batch_free(shub_batch *b)
 {
     free(b->body);
     for (size_t i = 0; i < b->n; i++)
@@ -333,19 +333,19 @@ static void batch_free(scanner_shub_batch *b)
     free(b->ids);
 }
 
-void scanner_shub_batches_finish(scanner_shub_batches *b)
+void shub_batches_finish(shub_batches *b)
 {
     for (size_t i = 0; i < b->n; i++)
         batch_free(&b->v[i]);
     free(b->v);
-    scanner_shub_batches_init(b);
+    shub_batches_init(b);
 }
 
-static int batch_close(scanner_shub_batches *out, aws_buf *body, char **ids, size_t n)
+static int batch_close(shub_batches *out, aws_buf *body, char **ids, size_t n)
 {
     if (out->n == out->cap) {
         size_t cap = out->cap ? out->cap * 2 : 8;
-        scanner_shub_batch *v = realloc(out->v, cap * sizeof(*v));
+        shub_batch *v = realloc(out->v, cap * sizeof(*v));
         if (!v)
             return AWS_ENOMEM;
         out->v = v;
@@ -354,7 +354,7 @@ static int batch_close(scanner_shub_batches *out, aws_buf *body, char **ids, siz
     int rc = aws_buf_puts(body, "]}");
     if (rc)
         return rc;
-    scanner_shub_batch *b = &out->v[out->n++];
+    shub_batch *b = &out->v[out->n++];
     b->len = body->len;
     b->body = aws_buf_take(body);
     b->ids = ids;
@@ -362,16 +362,16 @@ static int batch_close(scanner_shub_batches *out, aws_buf *body, char **ids, siz
     return 0;
 }
 
-int scanner_shub_make_batches(json_object *const *findings, size_t n,
+int shub_make_batches(json_object *const *findings, size_t n,
                               size_t max_count, size_t max_bytes,
-                              scanner_shub_batches *out)
+                              shub_batches *out)
 {
     static const char head[] = "{\"Findings\":[";
     const size_t overhead = sizeof(head) - 1 + 2;   /* head + "]}" */
-    if (max_count == 0 || max_count > SCANNER_SHUB_MAX_BATCH)
-        max_count = SCANNER_SHUB_MAX_BATCH;
-    if (max_bytes == 0 || max_bytes > SCANNER_SHUB_MAX_BATCH_BYTES)
-        max_bytes = SCANNER_SHUB_MAX_BATCH_BYTES;
+    if (max_count == 0 || max_count > SHUB_MAX_BATCH)
+        max_count = SHUB_MAX_BATCH;
+    if (max_bytes == 0 || max_bytes > SHUB_MAX_BATCH_BYTES)
+        max_bytes = SHUB_MAX_BATCH_BYTES;
     aws_buf body;
     aws_buf_init(&body, max_bytes);
     char **ids = NULL;
@@ -386,9 +386,9 @@ int scanner_shub_make_batches(json_object *const *findings, size_t n,
             rc = AWS_ENOMEM;
             break;
         }
-        if (len >= SCANNER_ASFF_MAX_FINDING || len + overhead > max_bytes) {
+        if (len >= ASFF_MAX_FINDING || len + overhead > max_bytes) {
             aws_log_warn("securityhub: finding %s is %zu bytes, over the %u byte limit: "
-                         "not imported", id ? id : "(no id)", len, SCANNER_ASFF_MAX_FINDING);
+                         "not imported", id ? id : "(no id)", len, ASFF_MAX_FINDING);
             out->skipped++;
             continue;
         }
@@ -449,8 +449,8 @@ typedef struct job {
     char *next_token;
     int pages;
     int prev_ok;
-    scanner_shub_prevset prev;
-    scanner_shub_batches batches;
+    shub_prevset prev;
+    shub_batches batches;
     size_t next_batch;
     uint64_t next_ok_ms;
     pending_row *rows;
@@ -459,11 +459,11 @@ typedef struct job {
 
 struct export {
     aws_client *c;
-    scanner_shub_opts o;
+    shub_opts o;
     const scanner_findings *f;
-    const scanner_shub_accounts *acc;
+    const shub_accounts *acc;
     int64_t now;
-    scanner_shub_done_cb cb;
+    shub_done_cb cb;
     void *ud;
 
     uv_timer_t start;
@@ -472,9 +472,9 @@ struct export {
     int open_handles;
 
     scanner_findings gaps;          /* only gaps used */
-    scanner_shub_failure *failures;
+    shub_failure *failures;
     size_t n_failures, cap_failures;
-    scanner_shub_result res;
+    shub_result res;
 };
 
 static void job_step(job *j);
@@ -488,13 +488,13 @@ static int add_failure(export *ex, const char *account, const char *id,
     ex->res.failed++;
     if (ex->n_failures == ex->cap_failures) {
         size_t cap = ex->cap_failures ? ex->cap_failures * 2 : 16;
-        scanner_shub_failure *v = realloc(ex->failures, cap * sizeof(*v));
+        shub_failure *v = realloc(ex->failures, cap * sizeof(*v));
         if (!v)
             return AWS_ENOMEM;
         ex->failures = v;
         ex->cap_failures = cap;
     }
-    scanner_shub_failure *fl = &ex->failures[ex->n_failures];
+    shub_failure *fl = &ex->failures[ex->n_failures];
     fl->account = strdup(account);
     fl->id = strdup(id);
     fl->code = strdup(code);
@@ -582,21 +582,21 @@ static void set_row(pending_row *pr, const char *id, const char *account,
 
 static int belongs(const export *ex, const job *j, const scanner_finding *fd)
 {
-    return ex->o.mode == SCANNER_SHUB_CENTRAL || streq(fd->account_id, j->importer);
+    return ex->o.mode == SHUB_CENTRAL || streq(fd->account_id, j->importer);
 }
 
 /* Builds this job's ASFF findings (current + archived) and its batches. */
 static int job_build(job *j)
 {
     export *ex = j->ex;
-    scanner_asff_opts ao = {
+    asff_opts ao = {
         .home_region = ex->o.home_region, .mode = ex->o.mode,
         .scanning_account = ex->o.scanning_account, .now = ex->now,
     };
     size_t *arch = NULL, n_arch = 0;
     int rc = 0;
     if (j->prev_ok)
-        rc = scanner_shub_decide_archive(&j->prev, ex->f, ex->acc, &arch, &n_arch);
+        rc = shub_decide_archive(&j->prev, ex->f, ex->acc, &arch, &n_arch);
     if (rc)
         return rc;
     size_t cap = n_arch;
@@ -615,9 +615,9 @@ static int job_build(job *j)
         if (!belongs(ex, j, fd))
             continue;
         char id[128];
-        scanner_asff_id(fd, id, sizeof(id));
-        scanner_asff_history h = { 0, 0 };
-        const scanner_shub_prev *p = scanner_shub_prevset_find(&j->prev, id);
+        asff_id(fd, id, sizeof(id));
+        asff_history h = { 0, 0 };
+        const shub_prev *p = shub_prevset_find(&j->prev, id);
         state_shub_row sr;
         if (p) {
             h.created_at = p->created_at;
@@ -626,7 +626,7 @@ static int job_build(job *j)
             h.created_at = sr.created_at;
             h.first_observed_at = sr.created_at;
         }
-        if (!(objs[k] = scanner_asff_build(fd, &ao, &h))) {
+        if (!(objs[k] = asff_build(fd, &ao, &h))) {
             rc = AWS_ENOMEM;
             break;
         }
@@ -635,8 +635,8 @@ static int job_build(job *j)
         k++;
     }
     for (size_t i = 0; !rc && i < n_arch; i++) {
-        const scanner_shub_prev *p = &j->prev.v[arch[i]];
-        json_object *a = scanner_asff_archive(p->raw, ex->now);
+        const shub_prev *p = &j->prev.v[arch[i]];
+        json_object *a = asff_archive(p->raw, ex->now);
         if (!a) {
             aws_log_warn("securityhub: %s/%s: cannot archive %s: the finding Security Hub "
                          "returned lacks required fields", j->importer, ex->o.home_region, p->id);
@@ -650,7 +650,7 @@ static int job_build(job *j)
     }
     j->n_rows = k;
     if (!rc)
-        rc = scanner_shub_make_batches(objs, k, ex->o.max_batch, 0, &j->batches);
+        rc = shub_make_batches(objs, k, ex->o.max_batch, 0, &j->batches);
     ex->res.skipped += j->batches.skipped;
     for (size_t i = 0; i < k; i++)
         json_object_put(objs[i]);
@@ -682,7 +682,7 @@ static void on_get(const aws_result *r, void *ud)
     }
     free(j->next_token);
     j->next_token = NULL;
-    int rc = scanner_shub_parse_findings(r->body, r->body_len, j->importer,
+    int rc = shub_parse_findings(r->body, r->body_len, j->importer,
                                          ex->o.home_region, ex->o.mode, &j->prev,
                                          &j->next_token);
     if (rc) {
@@ -691,7 +691,7 @@ static void on_get(const aws_result *r, void *ud)
         j->prev_ok = 0;
         goto build;
     }
-    if (j->next_token && ++j->pages < SCANNER_SHUB_MAX_PAGES) {
+    if (j->next_token && ++j->pages < SHUB_MAX_PAGES) {
         schedule(j);
         return;
     }
@@ -725,7 +725,7 @@ build:
 
 /* ---- job: BatchImportFindings --------------------------------------------------- */
 
-static void mark_batch(job *j, const scanner_shub_batch *b, json_object *failed)
+static void mark_batch(job *j, const shub_batch *b, json_object *failed)
 {
     export *ex = j->ex;
     for (size_t i = 0; i < b->n; i++) {
@@ -744,7 +744,7 @@ static void mark_batch(job *j, const scanner_shub_batch *b, json_object *failed)
     }
 }
 
-static void fail_batch(job *j, const scanner_shub_batch *b, const char *code, const char *msg)
+static void fail_batch(job *j, const shub_batch *b, const char *code, const char *msg)
 {
     for (size_t i = 0; i < b->n; i++)
         add_failure(j->ex, j->importer, b->ids[i], code, msg);
@@ -754,7 +754,7 @@ static void on_import(const aws_result *r, void *ud)
 {
     job *j = ud;
     export *ex = j->ex;
-    const scanner_shub_batch *b = &j->batches.v[j->next_batch++];
+    const shub_batch *b = &j->batches.v[j->next_batch++];
     if (r->err == AWS_ECANCELED) {
         job_done(j);
         return;
@@ -814,7 +814,7 @@ static void job_step(job *j)
     char *body = NULL;
     int rc;
     if (j->phase == PH_GET) {
-        body = scanner_shub_get_body(j->importer, ex->o.home_region, j->next_token);
+        body = shub_get_body(j->importer, ex->o.home_region, j->next_token);
         if (!body) {
             add_gap(ex, j->importer, "GetFindings", "OutOfMemory", "");
             job_done(j);
@@ -834,7 +834,7 @@ static void job_step(job *j)
         }
         return;
     }
-    const scanner_shub_batch *b = &j->batches.v[j->next_batch];
+    const shub_batch *b = &j->batches.v[j->next_batch];
     call.op = "BatchImportFindings";
     call.path = "/findings/import";
     call.body = b->body;
@@ -863,8 +863,8 @@ static void export_free(export *ex)
     for (size_t i = 0; i < ex->n_jobs; i++) {
         job *j = &ex->jobs[i];
         free(j->next_token);
-        scanner_shub_prevset_finish(&j->prev);
-        scanner_shub_batches_finish(&j->batches);
+        shub_prevset_finish(&j->prev);
+        shub_batches_finish(&j->batches);
         free(j->rows);
     }
     free(ex->jobs);
@@ -958,12 +958,12 @@ static int add_job(export *ex, const char *importer, aws_creds_provider *creds)
     j->importer = importer;
     j->creds = creds;
     j->phase = PH_GET;
-    scanner_shub_prevset_init(&j->prev);
-    scanner_shub_batches_init(&j->batches);
+    shub_prevset_init(&j->prev);
+    shub_batches_init(&j->batches);
     return 0;
 }
 
-static aws_creds_provider *creds_of(const scanner_shub_accounts *a, const char *account)
+static aws_creds_provider *creds_of(const shub_accounts *a, const char *account)
 {
     for (size_t i = 0; a && i < a->n; i++)
         if (streq(a->v[i].account_id, account))
@@ -971,14 +971,14 @@ static aws_creds_provider *creds_of(const scanner_shub_accounts *a, const char *
     return NULL;
 }
 
-int scanner_securityhub_export(aws_client *c, const scanner_shub_opts *o,
+int shub_export(aws_client *c, const shub_opts *o,
                                const scanner_findings *f,
-                               const scanner_shub_accounts *accounts, int64_t now,
-                               scanner_shub_done_cb cb, void *ud)
+                               const shub_accounts *accounts, int64_t now,
+                               shub_done_cb cb, void *ud)
 {
     if (!c || !o || !o->loop || !o->home_region || !*o->home_region || !f || !cb)
         return AWS_EINVAL;
-    if (o->mode == SCANNER_SHUB_CENTRAL &&
+    if (o->mode == SHUB_CENTRAL &&
         (!o->scanning_account || !*o->scanning_account || !o->scanning_creds))
         return AWS_EINVAL;
     export *ex = calloc(1, sizeof(*ex));
@@ -987,9 +987,9 @@ int scanner_securityhub_export(aws_client *c, const scanner_shub_opts *o,
     ex->c = c;
     ex->o = *o;
     if (ex->o.import_tps <= 0)
-        ex->o.import_tps = SCANNER_SHUB_IMPORT_TPS;
+        ex->o.import_tps = SHUB_IMPORT_TPS;
     if (ex->o.get_tps <= 0)
-        ex->o.get_tps = SCANNER_SHUB_GET_TPS;
+        ex->o.get_tps = SHUB_GET_TPS;
     ex->f = f;
     ex->acc = accounts;
     ex->now = now;
@@ -1001,7 +1001,7 @@ int scanner_securityhub_export(aws_client *c, const scanner_shub_opts *o,
         free(ex);
         return AWS_ENOMEM;
     }
-    if (o->mode == SCANNER_SHUB_CENTRAL) {
+    if (o->mode == SHUB_CENTRAL) {
         add_job(ex, o->scanning_account, o->scanning_creds);
     } else {
         /* Every reachable account: its hub may hold findings to archive. */
@@ -1034,14 +1034,14 @@ int scanner_securityhub_export(aws_client *c, const scanner_shub_opts *o,
 
 /* ---- dry run ----------------------------------------------------------------------- */
 
-int scanner_securityhub_dry_run(FILE *out, const scanner_shub_opts *o,
+int shub_dry_run(FILE *out, const shub_opts *o,
                                 const scanner_findings *f, int64_t now, size_t *nbatches)
 {
     if (nbatches)
         *nbatches = 0;
     if (!out || !o || !o->home_region || !f)
         return AWS_EINVAL;
-    scanner_asff_opts ao = {
+    asff_opts ao = {
         .home_region = o->home_region, .mode = o->mode,
         .scanning_account = o->scanning_account, .now = now,
     };
@@ -1052,34 +1052,34 @@ int scanner_securityhub_dry_run(FILE *out, const scanner_shub_opts *o,
     for (size_t i = 0; !rc && i < f->n; i++) {
         if (done[i])
             continue;
-        const char *importer = scanner_asff_importer(&f->v[i], &ao);
+        const char *importer = asff_importer(&f->v[i], &ao);
         size_t k = 0;
         for (size_t m = i; !rc && m < f->n; m++) {
-            if (done[m] || !streq(scanner_asff_importer(&f->v[m], &ao), importer))
+            if (done[m] || !streq(asff_importer(&f->v[m], &ao), importer))
                 continue;
             done[m] = 1;
             char id[128];
-            scanner_asff_id(&f->v[m], id, sizeof(id));
-            scanner_asff_history h = { 0, 0 };
+            asff_id(&f->v[m], id, sizeof(id));
+            asff_history h = { 0, 0 };
             state_shub_row sr;
             if (o->state && state_shub_get(o->state, id, &sr) == 0)
                 h.created_at = h.first_observed_at = sr.created_at;
-            if (!(objs[k] = scanner_asff_build(&f->v[m], &ao, &h)))
+            if (!(objs[k] = asff_build(&f->v[m], &ao, &h)))
                 rc = AWS_ENOMEM;
             else
                 k++;
         }
-        scanner_shub_batches b;
-        scanner_shub_batches_init(&b);
+        shub_batches b;
+        shub_batches_init(&b);
         if (!rc)
-            rc = scanner_shub_make_batches(objs, k, o->max_batch, 0, &b);
+            rc = shub_make_batches(objs, k, o->max_batch, 0, &b);
         for (size_t m = 0; !rc && m < b.n; m++) {
             if (fwrite(b.v[m].body, 1, b.v[m].len, out) != b.v[m].len || fputc('\n', out) == EOF)
                 rc = AWS_EIO;
             else if (nbatches)
                 (*nbatches)++;
         }
-        scanner_shub_batches_finish(&b);
+        shub_batches_finish(&b);
         for (size_t m = 0; m < k; m++) {
             json_object_put(objs[m]);
             objs[m] = NULL;

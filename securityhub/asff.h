@@ -1,7 +1,7 @@
 /* certsweep — findings in the AWS Security Finding Format (ASFF).
  *
  * Pure functions: a scanner_finding in, a json-c object out.  Used by the
- * Security Hub export (scanner/securityhub.c) and by `--format asff`.
+ * Security Hub export (securityhub/securityhub.c) and by `--format asff`.
  *
  *   Id           "certsweep/<finding id>" (stable per account, region,
  *                resource, rule)
@@ -12,8 +12,8 @@
  *   Region       the home region; the certificate's region is in
  *                Resources[0].Region and ProductFields "certsweep/Region"
  */
-#ifndef SCANNER_ASFF_H
-#define SCANNER_ASFF_H
+#ifndef ASFF_H
+#define ASFF_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,68 +23,68 @@
 
 struct json_object;
 
-#define SCANNER_ASFF_SCHEMA       "2018-10-08"
-#define SCANNER_ASFF_ID_PREFIX    "certsweep/"
-#define SCANNER_ASFF_TYPE         "Software and Configuration Checks/AWS Security Best Practices"
-#define SCANNER_ASFF_MAX_TITLE    256
-#define SCANNER_ASFF_MAX_DESC     1024
-#define SCANNER_ASFF_MAX_REC_TEXT 512
-#define SCANNER_ASFF_MAX_FINDING  (240u * 1024)   /* bytes, serialised */
+#define ASFF_SCHEMA       "2018-10-08"
+#define ASFF_ID_PREFIX    "certsweep/"
+#define ASFF_TYPE         "Software and Configuration Checks/AWS Security Best Practices"
+#define ASFF_MAX_TITLE    256
+#define ASFF_MAX_DESC     1024
+#define ASFF_MAX_REC_TEXT 512
+#define ASFF_MAX_FINDING  (240u * 1024)   /* bytes, serialised */
 
-typedef enum scanner_shub_mode {
-    SCANNER_SHUB_MEMBER = 0,        /* into each certificate's own account */
-    SCANNER_SHUB_CENTRAL,           /* all into the scanning account */
-} scanner_shub_mode;
+typedef enum shub_mode {
+    SHUB_MEMBER = 0,        /* into each certificate's own account */
+    SHUB_CENTRAL,           /* all into the scanning account */
+} shub_mode;
 
 /* "member" | "central" -> mode; 0 or AWS_EINVAL. NULL means member. */
-int scanner_shub_mode_parse(const char *s, scanner_shub_mode *out);
+int shub_mode_parse(const char *s, shub_mode *out);
 
-typedef struct scanner_asff_opts {
+typedef struct asff_opts {
     const char *home_region;        /* required */
-    scanner_shub_mode mode;
+    shub_mode mode;
     const char *scanning_account;   /* importing account in central mode */
     int64_t now;                    /* UpdatedAt, LastObservedAt */
-} scanner_asff_opts;
+} asff_opts;
 
 /* What is known of a finding from earlier imports (0: not known, then `now`
  * is used). */
-typedef struct scanner_asff_history {
+typedef struct asff_history {
     int64_t created_at;
     int64_t first_observed_at;
-} scanner_asff_history;
+} asff_history;
 
 /* "aws", "aws-cn", "aws-us-gov" for a region. */
-const char *scanner_asff_partition(const char *region);
+const char *asff_partition(const char *region);
 /* The account a finding is imported into (central: the scanning account). */
-const char *scanner_asff_importer(const scanner_finding *f, const scanner_asff_opts *o);
+const char *asff_importer(const scanner_finding *f, const asff_opts *o);
 /* "certsweep/<id>" into buf. */
-void scanner_asff_id(const scanner_finding *f, char *buf, size_t n);
+void asff_id(const scanner_finding *f, char *buf, size_t n);
 
 /* Builds the ASFF object of a finding (RecordState ACTIVE, Compliance
  * FAILED).  hist may be NULL.  Text fields are cut to their ASFF limits (on
- * a UTF-8 boundary); when the result would pass SCANNER_ASFF_MAX_FINDING the
+ * a UTF-8 boundary); when the result would pass ASFF_MAX_FINDING the
  * resource details are reduced, then dropped.  Returns NULL on ENOMEM or
  * missing required fields. */
-struct json_object *scanner_asff_build(const scanner_finding *f,
-                                       const scanner_asff_opts *o,
-                                       const scanner_asff_history *hist);
+struct json_object *asff_build(const scanner_finding *f,
+                                       const asff_opts *o,
+                                       const asff_history *hist);
 
 /* The archived form of a finding certsweep imported before (as GetFindings
  * returned it): only the fields certsweep itself sets are kept, RecordState
  * ARCHIVED, Compliance.Status PASSED, Severity INFORMATIONAL (the old label
  * kept in Severity.Original), UpdatedAt now.  NULL when prev lacks a
  * required field. */
-struct json_object *scanner_asff_archive(struct json_object *prev, int64_t now);
+struct json_object *asff_archive(struct json_object *prev, int64_t now);
 
 /* Serialised size of an object as it is sent. */
-size_t scanner_asff_size(struct json_object *o);
+size_t asff_size(struct json_object *o);
 
 /* Writes {"Findings":[...]} (the BatchImportFindings request shape) with
  * every finding of f.  Returns 0, AWS_ENOMEM or AWS_EIO. */
-int scanner_asff_write(FILE *out, const scanner_findings *f,
-                       const scanner_asff_opts *o);
+int asff_write(FILE *out, const scanner_findings *f,
+                       const asff_opts *o);
 
 /* Timestamps as ASFF wants them: "2026-11-23T08:45:28.000Z" (n >= 25). */
-void scanner_asff_time(int64_t t, char *buf, size_t n);
+void asff_time(int64_t t, char *buf, size_t n);
 
 #endif

@@ -1,4 +1,4 @@
-#include "scanner/asff.h"
+#include "securityhub/asff.h"
 #include "aws/error.h"
 
 #include <json-c/json.h>
@@ -10,20 +10,20 @@
 #define MAX_FIELD_VALUE  1024
 #define MAX_FIELD_KEY    128
 
-int scanner_shub_mode_parse(const char *s, scanner_shub_mode *out)
+int shub_mode_parse(const char *s, shub_mode *out)
 {
     if (!s || strcmp(s, "member") == 0) {
-        *out = SCANNER_SHUB_MEMBER;
+        *out = SHUB_MEMBER;
         return 0;
     }
     if (strcmp(s, "central") == 0) {
-        *out = SCANNER_SHUB_CENTRAL;
+        *out = SHUB_CENTRAL;
         return 0;
     }
     return AWS_EINVAL;
 }
 
-const char *scanner_asff_partition(const char *region)
+const char *asff_partition(const char *region)
 {
     if (region && strncmp(region, "cn-", 3) == 0)
         return "aws-cn";
@@ -32,19 +32,19 @@ const char *scanner_asff_partition(const char *region)
     return "aws";
 }
 
-const char *scanner_asff_importer(const scanner_finding *f, const scanner_asff_opts *o)
+const char *asff_importer(const scanner_finding *f, const asff_opts *o)
 {
-    if (o->mode == SCANNER_SHUB_CENTRAL && o->scanning_account && *o->scanning_account)
+    if (o->mode == SHUB_CENTRAL && o->scanning_account && *o->scanning_account)
         return o->scanning_account;
     return f->account_id;
 }
 
-void scanner_asff_id(const scanner_finding *f, char *buf, size_t n)
+void asff_id(const scanner_finding *f, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s%s", SCANNER_ASFF_ID_PREFIX, f->id);
+    snprintf(buf, n, "%s%s", ASFF_ID_PREFIX, f->id);
 }
 
-void scanner_asff_time(int64_t t, char *buf, size_t n)
+void asff_time(int64_t t, char *buf, size_t n)
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -56,7 +56,7 @@ void scanner_asff_time(int64_t t, char *buf, size_t n)
         buf[0] = '\0';
 }
 
-size_t scanner_asff_size(json_object *o)
+size_t asff_size(json_object *o)
 {
     size_t len = 0;
     json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
@@ -131,7 +131,7 @@ static json_object *jget(json_object *o, const char *k)
 static int add_time(json_object *o, const char *k, int64_t t)
 {
     char buf[32];
-    scanner_asff_time(t, buf, sizeof(buf));
+    asff_time(t, buf, sizeof(buf));
     return add_str(o, k, buf);
 }
 
@@ -298,7 +298,7 @@ static json_object *other_details(const scanner_finding *f, json_object *d, int 
 
 /* Detail levels: 2 full, 1 without lists, 0 none. */
 static int add_resource(json_object *fo, const scanner_finding *f,
-                        const scanner_asff_opts *o, json_object *dj, int level)
+                        const asff_opts *o, json_object *dj, int level)
 {
     json_object *res = json_object_new_object();
     json_object *arr = json_object_new_array();
@@ -317,7 +317,7 @@ static int add_resource(json_object *fo, const scanner_finding *f,
     if (!rc)
         rc = add_str(res, "Id", rid ? rid : f->id);
     if (!rc)
-        rc = add_str(res, "Partition", scanner_asff_partition(region));
+        rc = add_str(res, "Partition", asff_partition(region));
     if (!rc)
         rc = add_str(res, "Region", region);
     if (!rc && level > 0) {
@@ -366,29 +366,29 @@ static int add_product_fields(json_object *fo, const scanner_finding *f, int tri
     return add(fo, "ProductFields", pf);
 }
 
-static json_object *build_level(const scanner_finding *f, const scanner_asff_opts *o,
-                                const scanner_asff_history *h, json_object *dj, int level)
+static json_object *build_level(const scanner_finding *f, const asff_opts *o,
+                                const asff_history *h, json_object *dj, int level)
 {
-    const char *importer = scanner_asff_importer(f, o);
+    const char *importer = asff_importer(f, o);
     char id[128], gen[128], arn[256];
-    scanner_asff_id(f, id, sizeof(id));
-    snprintf(gen, sizeof(gen), "%s%s", SCANNER_ASFF_ID_PREFIX, f->rule);
+    asff_id(f, id, sizeof(id));
+    snprintf(gen, sizeof(gen), "%s%s", ASFF_ID_PREFIX, f->rule);
     snprintf(arn, sizeof(arn), "arn:%s:securityhub:%s:%s:product/%s/default",
-             scanner_asff_partition(o->home_region), o->home_region, importer, importer);
+             asff_partition(o->home_region), o->home_region, importer, importer);
     int64_t created = h && h->created_at ? h->created_at : o->now;
     int64_t first = h && h->first_observed_at ? h->first_observed_at : created;
 
     json_object *fo = json_object_new_object();
     if (!fo)
         return NULL;
-    int rc = add_str(fo, "SchemaVersion", SCANNER_ASFF_SCHEMA);
+    int rc = add_str(fo, "SchemaVersion", ASFF_SCHEMA);
     if (!rc) rc = add_str(fo, "Id", id);
     if (!rc) rc = add_str(fo, "ProductArn", arn);
     if (!rc) rc = add_str(fo, "GeneratorId", gen);
     if (!rc) rc = add_str(fo, "AwsAccountId", importer);
     if (!rc) {
         json_object *types = json_object_new_array();
-        json_object *t = json_object_new_string(SCANNER_ASFF_TYPE);
+        json_object *t = json_object_new_string(ASFF_TYPE);
         if (types && t && json_object_array_add(types, t) == 0) {
             rc = add(fo, "Types", types);
         } else {
@@ -408,9 +408,9 @@ static json_object *build_level(const scanner_finding *f, const scanner_asff_opt
         if (sev)
             rc = rc ? (json_object_put(sev), rc) : add(fo, "Severity", sev);
     }
-    if (!rc) rc = add(fo, "Title", str_cut(f->title, SCANNER_ASFF_MAX_TITLE));
+    if (!rc) rc = add(fo, "Title", str_cut(f->title, ASFF_MAX_TITLE));
     if (!rc) rc = add(fo, "Description", str_cut(nonempty(f->details) ? f->details : f->title,
-                                                 SCANNER_ASFF_MAX_DESC));
+                                                 ASFF_MAX_DESC));
     if (!rc) {
         json_object *rem = json_object_new_object(), *recm = json_object_new_object();
         char text[160];
@@ -419,7 +419,7 @@ static json_object *build_level(const scanner_finding *f, const scanner_asff_opt
             snprintf(text, sizeof(text), "See the certsweep documentation of rule %s.", f->rule);
             rt = text;
         }
-        rc = rem && recm ? add(recm, "Text", str_cut(rt, SCANNER_ASFF_MAX_REC_TEXT)) : AWS_ENOMEM;
+        rc = rem && recm ? add(recm, "Text", str_cut(rt, ASFF_MAX_REC_TEXT)) : AWS_ENOMEM;
         if (!rc) rc = add_opt(recm, "Url", f->console_url, 2048);
         if (!rc) {
             rc = add(rem, "Recommendation", recm);
@@ -447,13 +447,13 @@ static json_object *build_level(const scanner_finding *f, const scanner_asff_opt
     return fo;
 }
 
-json_object *scanner_asff_build(const scanner_finding *f, const scanner_asff_opts *o,
-                                const scanner_asff_history *h)
+json_object *asff_build(const scanner_finding *f, const asff_opts *o,
+                                const asff_history *h)
 {
     if (!f || !o || !nonempty(o->home_region) || !nonempty(f->account_id) ||
         !f->rule || !nonempty(f->title) || !f->id[0])
         return NULL;
-    if (o->mode == SCANNER_SHUB_CENTRAL && !nonempty(o->scanning_account))
+    if (o->mode == SHUB_CENTRAL && !nonempty(o->scanning_account))
         return NULL;
     json_object *dj = NULL;
     if (f->details_json && *f->details_json)
@@ -461,7 +461,7 @@ json_object *scanner_asff_build(const scanner_finding *f, const scanner_asff_opt
     json_object *fo = NULL;
     for (int level = 2; level >= 0; level--) {
         fo = build_level(f, o, h, dj, level);
-        if (!fo || scanner_asff_size(fo) < SCANNER_ASFF_MAX_FINDING)
+        if (!fo || asff_size(fo) < ASFF_MAX_FINDING)
             break;
         json_object_put(fo);
         fo = NULL;
@@ -472,7 +472,7 @@ json_object *scanner_asff_build(const scanner_finding *f, const scanner_asff_opt
 
 /* ---- archive --------------------------------------------------------------- */
 
-json_object *scanner_asff_archive(json_object *prev, int64_t now)
+json_object *asff_archive(json_object *prev, int64_t now)
 {
     static const char *const keep[] = {
         "SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId",
@@ -542,12 +542,12 @@ json_object *scanner_asff_archive(json_object *prev, int64_t now)
 
 /* ---- --format asff ---------------------------------------------------------- */
 
-int scanner_asff_write(FILE *out, const scanner_findings *f, const scanner_asff_opts *o)
+int asff_write(FILE *out, const scanner_findings *f, const asff_opts *o)
 {
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
     int rc = (root && arr) ? 0 : AWS_ENOMEM;
     for (size_t i = 0; !rc && i < f->n; i++) {
-        json_object *a = scanner_asff_build(&f->v[i], o, NULL);
+        json_object *a = asff_build(&f->v[i], o, NULL);
         if (!a || json_object_array_add(arr, a) != 0) {
             json_object_put(a);
             rc = AWS_ENOMEM;

@@ -5,8 +5,8 @@
  * Findings are written worst first (the scanner_findings_sort order)
  * without modifying the caller's array.
  */
-#ifndef SCANNER_REPORT_H
-#define SCANNER_REPORT_H
+#ifndef REPORT_REPORT_H
+#define REPORT_REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,25 +14,9 @@
 
 #include "scanner/finding.h"
 
-typedef struct scanner_stats {
-    uint64_t accounts;
-    uint64_t regions;
-    uint64_t account_regions;       /* (account, region) targets scanned */
-    uint64_t api_calls;
-    uint64_t retries;
-    uint64_t throttled;
-    uint64_t certificates;          /* records judged */
-    uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
-    uint64_t gaps;
-    int64_t  wall_ms;
-} scanner_stats;
 
-void scanner_stats_init(scanner_stats *st);
-/* Sets st->findings[] and st->gaps from f. */
-void scanner_stats_tally(scanner_stats *st, const scanner_findings *f);
-
-/* 1 when format is one scanner_report_write knows: "table", "json", "csv". */
-int scanner_report_format_known(const char *format);
+/* 1 when format is one report_write knows: "table", "json", "csv". */
+int report_format_known(const char *format);
 
 /* Writes the report.  st may be NULL (counters then 0); the finding and gap
  * counts are always recounted from f.  color adds ANSI colours to the table
@@ -44,7 +28,7 @@ int scanner_report_format_known(const char *format);
  *  table: fixed-width rows worst first, a summary line, then coverage gaps.
  *  csv:   RFC 4180 (CRLF line ends, header row); one row per finding.
  *         Coverage gaps are not rows: use json to get them. */
-int scanner_report_write(FILE *out, const char *format, const scanner_findings *f,
+int report_write(FILE *out, const char *format, const scanner_findings *f,
                          const scanner_stats *st, int64_t as_of, int color);
 
 #endif

@@ -1,5 +1,5 @@
 /* certsweep — report writers (table, json, csv). */
-#include "scanner/report.h"
+#include "report/report.h"
 
 #include "aws/buf.h"
 #include "aws/error.h"
@@ -13,21 +13,8 @@
 #define CELL_MAX_BYTES 2048         /* display cells are cut before measuring */
 #define GAP_MSG_COLS   160
 
-void scanner_stats_init(scanner_stats *st)
-{
-    memset(st, 0, sizeof(*st));
-}
 
-void scanner_stats_tally(scanner_stats *st, const scanner_findings *f)
-{
-    memset(st->findings, 0, sizeof(st->findings));
-    for (size_t i = 0; i < f->n; i++)
-        if ((unsigned)f->v[i].severity <= SCANNER_SEV_CRITICAL)
-            st->findings[f->v[i].severity]++;
-    st->gaps = f->n_gaps;
-}
-
-int scanner_report_format_known(const char *format)
+int report_format_known(const char *format)
 {
     return format && (strcmp(format, "table") == 0 || strcmp(format, "json") == 0 ||
                       strcmp(format, "csv") == 0);
@@ -546,11 +533,11 @@ done:
     return rc;
 }
 
-int scanner_report_write(FILE *out, const char *format, const scanner_findings *f,
+int report_write(FILE *out, const char *format, const scanner_findings *f,
                          const scanner_stats *st, int64_t as_of, int color)
 {
     int rc;
-    if (!out || !f || !scanner_report_format_known(format))
+    if (!out || !f || !report_format_known(format))
         return AWS_EINVAL;
     if (strcmp(format, "json") == 0)
         rc = write_json(out, f, st, as_of);

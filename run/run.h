@@ -1,0 +1,51 @@
+/* certsweep — one run: the scan, then its sinks, recorded in the state.
+ *
+ * The scan (scanner/) produces one result: findings, coverage gaps, stats
+ * and the accounts it entered.  This room hands that result to the sinks
+ * (the Security Hub export, later the notification channels) in order and
+ * records the run in the state; the sinks never call back into the scan.
+ */
+#ifndef RUN_RUN_H
+#define RUN_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scanner/finding.h"
+#include "scanner/scan.h"
+#include "securityhub/securityhub.h"
+#include "state/state.h"
+
+typedef struct run_opts {
+    scanner_scan_opts scan;
+    const char *state_dir;          /* NULL: no local state (no runs row, no import history) */
+    int securityhub;                /* 1: import the findings into Security Hub */
+    const char *shub_region;        /* home region of Security Hub; NULL/"": scan.home_region */
+    shub_mode shub_mode;
+    FILE *dry_run;                  /* non-NULL: write the batches here instead of importing
+                                     * (whatever securityhub says); no Security Hub call */
+    int64_t now;                    /* wall clock: UpdatedAt, runs; 0: time(NULL) */
+} run_opts;
+
+typedef struct run_summary {
+    int exported;                   /* the Security Hub export ran to its end */
+    size_t imported, archived, failed, skipped, batches, max_batch;
+    size_t dry_run_batches;
+    int64_t run_id;                 /* row in the runs table; 0: not recorded */
+} run_summary;
+
+/* Opens the state (a failure is a warning: the run goes on without it),
+ * records the run's start, runs the scan, then either writes the dry run or
+ * exports to Security Hub and waits for it, records the run's end with its
+ * counts and closes the state.  Security Hub's coverage gaps (not enabled,
+ * calls that failed) and its refused findings (one gap per importing
+ * account and error code) are added to out's gaps.  res (initialised by the
+ * caller) and sum (may be NULL) are filled.  Returns 0 when the scan ran
+ * (gaps possible), or a negative error with a one-line reason in err when
+ * the scan could not run or the dry run could not be written. */
+int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
+                scanner_scan_result *res, run_summary *sum,
+                char *err, size_t errlen);
+
+#endif
