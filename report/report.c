@@ -111,6 +111,13 @@ static json_object *finding_json(const scanner_finding *fd)
     json_object_object_add(o, "details_text", jstr(fd->details));
     json_object_object_add(o, "remediation", jstr(fd->remediation));
     json_object_object_add(o, "console_url", jstr(fd->console_url));
+    if (fd->label != SCANNER_LABEL_NONE) {
+        json_object_object_add(o, "label", json_object_new_string(scanner_label_name(fd->label)));
+        if (fd->label != SCANNER_LABEL_NEW)
+            json_object_object_add(o, "previous_severity",
+                                   json_object_new_string(scanner_severity_name(fd->prev_severity)));
+        json_object_object_add(o, "first_seen", jtime(fd->first_seen));
+    }
     return o;
 }
 
@@ -189,13 +196,32 @@ static int write_json(FILE *out, const scanner_findings *f, const scanner_stats 
             goto done;
         }
     }
+    /* Findings of earlier runs this run resolved: only when the run
+     * labelled against a state (scanner/resolve.h decides). */
+    json_object *ra = NULL;
+    if (f->n_resolved) {
+        if (!(ra = json_object_new_array()))
+            goto done;
+        for (size_t i = 0; i < f->n_resolved; i++) {
+            json_object *o = finding_json(&f->resolved[i]);
+            if (!o || json_object_array_add(ra, o)) {
+                json_object_put(o);
+                json_object_put(ra);
+                goto done;
+            }
+        }
+    }
     json_object *stats = stats_json(f, st);
-    if (!stats)
+    if (!stats) {
+        json_object_put(ra);
         goto done;
+    }
     json_object_object_add(doc, "schema", json_object_new_string("certsweep.scan/1"));
     json_object_object_add(doc, "as_of", jtime(as_of));
     json_object_object_add(doc, "findings", fa);
     json_object_object_add(doc, "coverage_gaps", ga);
+    if (ra)
+        json_object_object_add(doc, "resolved", ra);
     json_object_object_add(doc, "stats", stats);
     fa = ga = NULL;
     const char *s = json_object_to_json_string_ext(doc,

@@ -142,6 +142,128 @@ static int export_findings(const run_opts *o, state_db *db, scanner_findings *ou
     return 0;
 }
 
+/* ---- labels against the state ------------------------------------------- */
+
+typedef struct known_list {
+    scanner_known *v;
+    size_t n, cap;
+    int oom;
+} known_list;
+
+static char *dupn(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int collect_known(const state_finding_row *r, void *ud)
+{
+    known_list *l = ud;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        scanner_known *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return l->oom = AWS_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    scanner_known *k = &l->v[l->n];
+    memset(k, 0, sizeof(*k));
+    k->id = dupn(r->id);
+    k->account = dupn(r->account);
+    k->region = dupn(r->region);
+    k->rule = dupn(r->rule);
+    k->source = scanner_source_parse(r->source);
+    k->severity = r->severity >= SCANNER_SEV_INFORMATIONAL && r->severity <= SCANNER_SEV_CRITICAL
+                      ? (scanner_severity)r->severity : SCANNER_SEV_CRITICAL;
+    k->resource_arn = dupn(r->resource_arn);
+    k->resource_id = dupn(r->resource_id);
+    k->domain = dupn(r->domain);
+    k->title = dupn(r->title);
+    k->not_after = r->not_after;
+    k->first_seen = r->first_seen;
+    l->n++;
+    if (!k->id || !k->account || !k->region || !k->rule)
+        return l->oom = AWS_ENOMEM;
+    return 0;
+}
+
+static void known_finish(known_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        scanner_known *k = &l->v[i];
+        free((char *)k->id);
+        free((char *)k->account);
+        free((char *)k->region);
+        free((char *)k->rule);
+        free((char *)k->resource_arn);
+        free((char *)k->resource_id);
+        free((char *)k->domain);
+        free((char *)k->title);
+    }
+    free(l->v);
+}
+
+/* Labels out's findings against the state's open findings. */
+static void label_findings(const run_opts *o, state_db *db, scanner_findings *out,
+                           const scanner_scan_result *res, run_summary *sum, int64_t now)
+{
+    known_list kl = { 0 };
+    int rc = state_finding_each(db, "open", collect_known, &kl);
+    if (rc == 0 && kl.oom)
+        rc = kl.oom;
+    if (rc == 0)
+        rc = scanner_label_findings(out, kl.v, kl.n, &res->coverage, o->scan.cfg, o->what_if,
+                                    o->scan.as_of, now, &sum->unverified);
+    if (rc != 0)
+        aws_log_warn("state: cannot label the findings against earlier runs (%s)",
+                     rc == AWS_ENOMEM ? "out of memory" : state_errmsg(db));
+    else
+        sum->labelled = 1;
+    known_finish(&kl);
+}
+
+static void fill_row(state_finding_row *r, const scanner_finding *f, int64_t now)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = f->id;
+    r->account = f->account_id;
+    r->region = f->region;
+    r->rule = f->rule;
+    r->source = scanner_source_name(f->source);
+    r->severity = (int)f->severity;
+    r->resource_arn = f->resource_arn;
+    r->resource_id = f->resource_id;
+    r->domain = f->domain;
+    r->title = f->title;
+    r->not_after = f->not_after;
+    r->first_seen = f->first_seen ? f->first_seen : now;
+    r->last_seen = now;
+}
+
+/* Records this run's findings as open and its resolved ones as resolved, in
+ * one transaction. */
+static void record_labels(state_db *db, const scanner_findings *out, int64_t now)
+{
+    int rc = state_begin(db);
+    for (size_t i = 0; rc == 0 && i < out->n; i++) {
+        state_finding_row r;
+        fill_row(&r, &out->v[i], now);
+        rc = state_finding_open(db, &r);
+    }
+    for (size_t i = 0; rc == 0 && i < out->n_resolved; i++) {
+        rc = state_finding_resolve(db, out->resolved[i].id, now);
+        if (rc == AWS_ENOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0)
+        rc = state_commit(db);
+    if (rc != 0) {
+        aws_log_warn("state: cannot record this run's findings (%s): the next run "
+                     "labels against the earlier state", state_errmsg(db));
+        state_rollback(db);
+    }
+}
+
 int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
                 scanner_scan_result *res, run_summary *sum,
                 char *err, size_t errlen)
@@ -169,11 +291,17 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
     }
 
     int rc = scanner_scan_run_result(&o->scan, out, st, res, err, errlen);
+    if (rc == 0 && db)
+        label_findings(o, db, out, res, sum, now);
     if (rc == 0) {
         rc = export_findings(o, db, out, res, sum, now, err, errlen);
         if (st)
             scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
     }
+    /* The labels are recorded after the sinks had them: a run cut short
+     * before this point labels the same way next time. */
+    if (rc == 0 && db && sum->labelled && !o->what_if)
+        record_labels(db, out, now);
 
     if (db && sum->run_id) {
         char *counts = run_counts(rc, out, st, sum, o);

@@ -26,6 +26,8 @@ typedef struct run_opts {
     FILE *dry_run;                  /* non-NULL: write the batches here instead of importing
                                      * (whatever securityhub says); no Security Hub call */
     int64_t now;                    /* wall clock: UpdatedAt, runs; 0: time(NULL) */
+    int what_if;                    /* judged at another instant (--as-of): label, but
+                                     * resolve nothing and record no labels */
 } run_opts;
 
 typedef struct run_summary {
@@ -33,12 +35,17 @@ typedef struct run_summary {
     size_t imported, archived, failed, skipped, batches, max_batch;
     size_t dry_run_batches;
     int64_t run_id;                 /* row in the runs table; 0: not recorded */
+    int labelled;                   /* findings carry labels (the state was read) */
+    size_t unverified;              /* open before, absent now, not resolvable (not read in full) */
 } run_summary;
 
 /* Opens the state (a failure is a warning: the run goes on without it),
- * records the run's start, runs the scan, then either writes the dry run or
+ * records the run's start, runs the scan, labels its findings against the
+ * state's open findings (scanner/resolve.h: new, escalated, unchanged, and
+ * the resolved list in out->resolved), then either writes the dry run or
  * exports to Security Hub and waits for it, records the run's end with its
- * counts and closes the state.  Security Hub's coverage gaps (not enabled,
+ * counts, records the labels (not in a what-if run) and closes the state.
+ * Security Hub's coverage gaps (not enabled,
  * calls that failed) and its refused findings (one gap per importing
  * account and error code) are added to out's gaps.  res (initialised by the
  * caller) and sum (may be NULL) are filled.  Returns 0 when the scan ran

@@ -53,11 +53,26 @@ void scanner_finding_release(scanner_finding *fd)
     free(fd->console_url);
 }
 
+const char *scanner_label_name(scanner_label l)
+{
+    switch (l) {
+    case SCANNER_LABEL_NONE:      return "";
+    case SCANNER_LABEL_NEW:       return "new";
+    case SCANNER_LABEL_ESCALATED: return "escalated";
+    case SCANNER_LABEL_UNCHANGED: return "unchanged";
+    case SCANNER_LABEL_RESOLVED:  return "resolved";
+    }
+    return "";
+}
+
 void scanner_findings_finish(scanner_findings *f)
 {
     for (size_t i = 0; i < f->n; i++)
         scanner_finding_release(&f->v[i]);
     free(f->v);
+    for (size_t i = 0; i < f->n_resolved; i++)
+        scanner_finding_release(&f->resolved[i]);
+    free(f->resolved);
     for (size_t i = 0; i < f->n_gaps; i++) {
         scanner_gap *g = &f->gaps[i];
         free(g->account_id);
@@ -70,20 +85,30 @@ void scanner_findings_finish(scanner_findings *f)
     scanner_findings_init(f);
 }
 
-int scanner_findings_add(scanner_findings *f, scanner_finding *fd)
+static int push_finding(scanner_finding **v, size_t *n, size_t *cap, scanner_finding *fd)
 {
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 32;
-        scanner_finding *v = realloc(f->v, cap * sizeof(*v));
-        if (!v) {
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 32;
+        scanner_finding *nv = realloc(*v, ncap * sizeof(*nv));
+        if (!nv) {
             scanner_finding_release(fd);
             return AWS_ENOMEM;
         }
-        f->v = v;
-        f->cap = cap;
+        *v = nv;
+        *cap = ncap;
     }
-    f->v[f->n++] = *fd;
+    (*v)[(*n)++] = *fd;
     return 0;
+}
+
+int scanner_findings_add(scanner_findings *f, scanner_finding *fd)
+{
+    return push_finding(&f->v, &f->n, &f->cap, fd);
+}
+
+int scanner_findings_add_resolved(scanner_findings *f, scanner_finding *fd)
+{
+    return push_finding(&f->resolved, &f->n_resolved, &f->cap_resolved, fd);
 }
 
 static char *dup_or_empty(const char *s)

@@ -23,6 +23,17 @@ const char *scanner_severity_name(scanner_severity s);      /* "CRITICAL", ... *
 /* Case-insensitive; returns 0 or AWS_EINVAL. "none" is not a severity. */
 int scanner_severity_parse(const char *s, scanner_severity *out);
 
+/* How a finding relates to earlier runs (scanner/resolve.h decides). */
+typedef enum scanner_label {
+    SCANNER_LABEL_NONE = 0,         /* not labelled (no state, or not asked) */
+    SCANNER_LABEL_NEW,              /* not open in an earlier run */
+    SCANNER_LABEL_ESCALATED,        /* open before at a lower severity */
+    SCANNER_LABEL_UNCHANGED,        /* open before, same or lower severity */
+    SCANNER_LABEL_RESOLVED,         /* open before, gone, and its source was read in full now */
+} scanner_label;
+
+const char *scanner_label_name(scanner_label l);            /* "new", ...; "" for NONE */
+
 typedef struct scanner_finding {
     char id[65];                    /* hex SHA-256 of account|region|resource|rule */
     const char *rule;               /* static rule id, e.g. "expiring" */
@@ -41,6 +52,9 @@ typedef struct scanner_finding {
     char *details_json;             /* JSON object with structured details (string) */
     const char *remediation;        /* static text */
     char *console_url;              /* link to the resource in the console */
+    scanner_label label;            /* against earlier runs */
+    scanner_severity prev_severity; /* ESCALATED / UNCHANGED / RESOLVED: the severity before */
+    int64_t first_seen;             /* first run that produced it (0: unknown) */
 } scanner_finding;
 
 typedef struct scanner_gap {
@@ -56,12 +70,18 @@ typedef struct scanner_findings {
     size_t n, cap;
     scanner_gap *gaps;
     size_t n_gaps, cap_gaps;
+    /* Findings of earlier runs that this run resolved (label RESOLVED):
+     * not current findings, listed so that reports and digests can say so. */
+    scanner_finding *resolved;
+    size_t n_resolved, cap_resolved;
 } scanner_findings;
 
 void scanner_findings_init(scanner_findings *f);
 void scanner_findings_finish(scanner_findings *f);
 /* Takes ownership of the strings in *fd (the struct is copied). */
 int  scanner_findings_add(scanner_findings *f, scanner_finding *fd);
+/* The same for the resolved list. */
+int  scanner_findings_add_resolved(scanner_findings *f, scanner_finding *fd);
 int  scanner_findings_add_gap(scanner_findings *f, const char *account,
                               const char *region, const char *operation,
                               const char *code, const char *message);

@@ -123,6 +123,14 @@ const char *scanner_source_name(scanner_source s)
     return "unknown";
 }
 
+int scanner_source_parse(const char *name)
+{
+    for (int i = 0; name && i < SCANNER_SRC_COUNT; i++)
+        if (strcmp(name, scanner_source_name((scanner_source)i)) == 0)
+            return i;
+    return -1;
+}
+
 const char *scanner_source_resource_type(scanner_source s)
 {
     switch (s) {

@@ -74,6 +74,9 @@ int  scanner_record_add_validation(scanner_record *r, const char *domain,
                                    const char *status, const char *method);
 int  scanner_record_add_tag(scanner_record *r, const char *key, const char *value);
 const char *scanner_source_name(scanner_source s);          /* "acm", "apigateway-client-certificate", ... */
+/* The source of a scanner_source_name; -1 when unknown. */
+int scanner_source_parse(const char *name);
+#define SCANNER_SRC_COUNT 6
 /* ASFF / CloudFormation resource type: "AwsCertificateManagerCertificate", ... */
 const char *scanner_source_resource_type(scanner_source s);
 

@@ -28,6 +28,7 @@
 
 #include "aws/buf.h"
 #include "aws/error.h"
+#include "scanner/resolve.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -181,6 +182,41 @@ static const scanner_rule rules[R_COUNT] = {
         "if it must be trusted now.",
     },
 };
+
+/* What each rule reads: the sources whose records it judges, and the
+ * sources it joins them to (a custom domain's ACM certificate, a stage's
+ * client certificate).  scanner_resolvable() resolves a finding only when
+ * all of them were read in full. */
+#define SRC(x) (1u << SCANNER_SRC_##x)
+static const struct {
+    unsigned judges, joins;
+} rule_inputs[R_COUNT] = {
+    [R_EXPIRED]         = { SRC(ACM), 0 },
+    [R_EXPIRING]        = { SRC(ACM), 0 },
+    [R_VALIDATION]      = { SRC(ACM), 0 },
+    [R_RENEWAL_FAILING] = { SRC(ACM), 0 },
+    [R_NOT_RENEWABLE]   = { SRC(ACM), 0 },
+    [R_CLIENT_CERT]     = { SRC(APIGW_CLIENT_CERT), 0 },
+    [R_DOMAIN_CERT]     = { SRC(APIGW_DOMAIN) | SRC(APIGWV2_DOMAIN), SRC(ACM) },
+    [R_IAM]             = { SRC(IAM_SERVER_CERT), 0 },
+    [R_STAGE]           = { SRC(APIGW_STAGE), SRC(APIGW_CLIENT_CERT) },
+    [R_WEAK_KEY]        = { SRC(ACM) | SRC(IAM_SERVER_CERT), 0 },
+    [R_CT]              = { SRC(ACM), 0 },
+};
+#undef SRC
+
+unsigned scanner_rule_needs(const char *rule, int src)
+{
+    const scanner_rule *r = scanner_rule_find(rule);
+    if (!r)
+        return 0;
+    size_t i = (size_t)(r - rules);
+    if (src < 0)
+        return rule_inputs[i].judges | rule_inputs[i].joins;
+    if (src >= SCANNER_SRC_COUNT || !(rule_inputs[i].judges & (1u << (unsigned)src)))
+        return 0;
+    return (1u << (unsigned)src) | rule_inputs[i].joins;
+}
 
 const scanner_rule *scanner_rule_find(const char *id)
 {

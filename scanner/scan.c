@@ -20,6 +20,7 @@ typedef struct account account;
 typedef struct tgt {
     scanner_target t;               /* first: callbacks get &t */
     account *a;
+    unsigned collected;             /* sources whose collectors ran (1u << scanner_source) */
     struct tgt *next;
 } tgt;
 
@@ -37,6 +38,7 @@ struct scan {
     const scanner_scan_opts *o;
     scanner_findings *out;
     int keep_creds;                 /* a result wants the providers after the account */
+    scanner_coverage *coverage;     /* the result's; NULL without a result */
     char partition[16];
     char caller_account[16];
 
@@ -128,9 +130,16 @@ static void target_done(scanner_target *t)
     for (size_t i = 0; i < t->set.n; i++)
         if (t->set.v[i]->source != SCANNER_SRC_APIGW_STAGE)
             s->certificates++;
-    if (scanner_rules_judge(&t->set, s->o->cfg, s->o->as_of, s->out) != 0)
+    int jrc = scanner_rules_judge(&t->set, s->o->cfg, s->o->as_of, s->out);
+    if (jrc != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Judge", "InternalError",
                                  "out of memory while judging");
+    /* What this target read in full: the sources it collected, less those
+     * a failed call left incomplete; nothing when judging failed. */
+    unsigned read = jrc != 0 ? 0 : g->collected & ~t->set.incomplete;
+    if (s->coverage && scanner_coverage_add(s->coverage, a->id, t->region, read) != 0)
+        scanner_findings_add_gap(s->out, a->id, t->region, "Scan", "InternalError",
+                                 "out of memory while recording coverage");
     aws_log_debug("%s/%s: %zu records, %llu calls", a->id, t->region, t->set.n,
                   (unsigned long long)t->api_calls);
     scanner_target_finish(t);
@@ -149,24 +158,29 @@ static void start_target(scan *s, tgt *g)
     s->targets_active++;
     scanner_target_hold(t);
     if (strcmp(t->region, "global") == 0) {
+        g->collected = 1u << SCANNER_SRC_IAM_SERVER_CERT;
         scanner_collect_iam(t);
     } else {
         /* A source that [scan] collectors turned off is not "complete and
          * empty": rules that join across sources must not judge on it. */
-        if (s->collect_acm)
+        if (s->collect_acm) {
+            g->collected |= 1u << SCANNER_SRC_ACM;
             scanner_collect_acm(t);
-        else
+        } else
             scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_ACM);
         if (s->collect_apigw) {
+            g->collected |= 1u << SCANNER_SRC_APIGW_CLIENT_CERT | 1u << SCANNER_SRC_APIGW_STAGE |
+                            1u << SCANNER_SRC_APIGW_DOMAIN;
             scanner_collect_apigw(t);
         } else {
             scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_CLIENT_CERT);
             scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_STAGE);
             scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_DOMAIN);
         }
-        if (s->collect_apigwv2)
+        if (s->collect_apigwv2) {
+            g->collected |= 1u << SCANNER_SRC_APIGWV2_DOMAIN;
             scanner_collect_apigwv2(t);
-        else
+        } else
             scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGWV2_DOMAIN);
     }
     scanner_target_release(t);      /* may run target_done now */
@@ -533,6 +547,7 @@ void scanner_scan_result_finish(scanner_scan_result *r)
         free((char *)a->account_id);
     }
     free(r->accounts);
+    scanner_coverage_finish(&r->coverage);
     memset(r, 0, sizeof(*r));
 }
 
@@ -576,6 +591,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.o = o;
     s.out = out;
     s.keep_creds = res != NULL;
+    s.coverage = res ? &res->coverage : NULL;
     snprintf(s.partition, sizeof(s.partition), "aws");
     scanner_strv_init(&s.regions_seen);
     size_t conc = o->cfg->concurrency > 0 ? (size_t)o->cfg->concurrency : 32;

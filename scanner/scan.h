@@ -19,6 +19,7 @@
 #include "aws/client.h"
 #include "config/config.h"
 #include "scanner/finding.h"
+#include "scanner/resolve.h"
 
 typedef struct scanner_progress {
     size_t accounts_done, accounts_total;
@@ -77,6 +78,9 @@ typedef struct scanner_scan_result {
      * the scan could not enter (AssumeRole failed). */
     scanner_scanned_account *accounts;
     size_t n_accounts;
+    /* What was read completely, per account, region and source: the input
+     * of the resolution rule (scanner/resolve.h). */
+    scanner_coverage coverage;
 } scanner_scan_result;
 
 void scanner_scan_result_init(scanner_scan_result *r);

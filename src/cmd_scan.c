@@ -385,6 +385,7 @@ int cli_scan(int argc, char **argv)
         .shub_region = cfg.securityhub_region,
         .shub_mode = mode,
         .dry_run = dry,
+        .what_if = fl.as_of != NULL,
     };
     const char *shub_home = cfg.securityhub_region && *cfg.securityhub_region
                           ? cfg.securityhub_region : region;

@@ -1,4 +1,5 @@
 #include "state/state.h"
+#include "state/internal.h"
 #include "aws/error.h"
 #include "aws/log.h"
 
@@ -10,12 +11,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-struct state_db {
-    sqlite3 *db;
-    int in_tx;
-    char path[1024];
-    char err[1400];                 /* the last failure, for state_errmsg() */
-};
 
 /* The schema, one step per entry, applied in order.  Never edit a step that
  * has shipped: add a new one.  notify's tickets and outbox tables will be
@@ -39,6 +34,25 @@ static const char *const migrations[] = {
     "  finished INTEGER,"
     "  counts TEXT"
     ");",
+    /* 2: findings as the runs saw them (labels, resolution). */
+    "CREATE TABLE findings ("
+    "  id TEXT PRIMARY KEY,"
+    "  account TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  severity INTEGER NOT NULL,"
+    "  resource_arn TEXT,"
+    "  resource_id TEXT,"
+    "  domain TEXT,"
+    "  title TEXT,"
+    "  not_after INTEGER NOT NULL DEFAULT 0,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"           /* 'open' | 'resolved' */
+    "  resolved_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX findings_status ON findings(status);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -48,7 +62,7 @@ int state_schema_latest(void)
     return N_MIGRATIONS;
 }
 
-static int map_rc(int rc)
+int state_map_rc(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -69,9 +83,9 @@ static int map_rc(int rc)
 
 /* Notes why the last call failed; nothing is logged here: the caller
  * reports it once, saying what it means for the run (state_errmsg). */
-static int fail(state_db *s, int rc, const char *what)
+int state_fail(state_db *s, int rc, const char *what)
 {
-    int err = map_rc(rc);
+    int err = state_map_rc(rc);
     snprintf(s->err, sizeof(s->err), "%s: %s: %s", s->path, what,
              err == AWS_ETIMEDOUT ? "locked by another certsweep (busy timeout)"
                                   : sqlite3_errmsg(s->db));
@@ -86,7 +100,7 @@ const char *state_errmsg(const state_db *s)
 static int exec(state_db *s, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : fail(s, rc, what);
+    return rc == SQLITE_OK ? 0 : state_fail(s, rc, what);
 }
 
 int state_schema_version(state_db *s)
@@ -141,7 +155,7 @@ static int migrate(state_db *s)
      * migrated while we waited. */
     int v = state_schema_version(s);
     if (v < 0) {
-        rc = fail(s, SQLITE_ERROR, "read schema version");
+        rc = state_fail(s, SQLITE_ERROR, "read schema version");
         goto out;
     }
     if (v > N_MIGRATIONS) {
@@ -179,7 +193,7 @@ static int open_file(const char *path, const state_opts *opts, state_db **out,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        rc = s->db ? fail(s, rc, "open") : AWS_ENOMEM;
+        rc = s->db ? state_fail(s, rc, "open") : AWS_ENOMEM;
     } else {
         int busy = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
                                                      : STATE_DEFAULT_BUSY_MS;
@@ -285,7 +299,7 @@ int state_shub_upsert(state_db *s, const state_shub_row *r)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return fail(s, rc, "prepare upsert");
+        return state_fail(s, rc, "prepare upsert");
     sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->region, -1, SQLITE_STATIC);
@@ -297,7 +311,7 @@ int state_shub_upsert(state_db *s, const state_shub_row *r)
                       SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(s, rc, "upsert Security Hub finding");
+    return rc == SQLITE_DONE ? 0 : state_fail(s, rc, "upsert Security Hub finding");
 }
 
 static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
@@ -327,7 +341,7 @@ int state_shub_get(state_db *s, const char *id, state_shub_row *out)
     int rc = sqlite3_prepare_v2(s->db,
         "SELECT " ROW_COLS " FROM shub_findings WHERE id = ?1", -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return fail(s, rc, "prepare get");
+        return state_fail(s, rc, "prepare get");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     int err;
@@ -337,7 +351,7 @@ int state_shub_get(state_db *s, const char *id, state_shub_row *out)
     } else if (rc == SQLITE_DONE) {
         err = AWS_ENOTFOUND;
     } else {
-        err = fail(s, rc, "read Security Hub finding");
+        err = state_fail(s, rc, "read Security Hub finding");
     }
     sqlite3_finalize(st);
     return err;
@@ -353,7 +367,7 @@ int state_shub_each(state_db *s, const char *account, const char *region,
         " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR region = ?2)"
         "   AND (?3 IS NULL OR record_state = ?3) ORDER BY id", -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return fail(s, rc, "prepare list");
+        return state_fail(s, rc, "prepare list");
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, record_state, -1, SQLITE_STATIC);
@@ -365,7 +379,7 @@ int state_shub_each(state_db *s, const char *account, const char *region,
             break;
     }
     if (!err && rc != SQLITE_DONE)
-        err = fail(s, rc, "list Security Hub findings");
+        err = state_fail(s, rc, "list Security Hub findings");
     sqlite3_finalize(st);
     return err;
 }
@@ -378,12 +392,12 @@ int state_run_begin(state_db *s, int64_t started, int64_t *id)
     int rc = sqlite3_prepare_v2(s->db, "INSERT INTO runs(started) VALUES (?1)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return fail(s, rc, "prepare run");
+        return state_fail(s, rc, "prepare run");
     sqlite3_bind_int64(st, 1, started);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return fail(s, rc, "record run");
+        return state_fail(s, rc, "record run");
     *id = sqlite3_last_insert_rowid(s->db);
     return 0;
 }
@@ -395,14 +409,14 @@ int state_run_finish(state_db *s, int64_t id, int64_t finished,
     int rc = sqlite3_prepare_v2(s->db,
         "UPDATE runs SET finished = ?2, counts = ?3 WHERE id = ?1", -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return fail(s, rc, "prepare run");
+        return state_fail(s, rc, "prepare run");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, finished);
     sqlite3_bind_text(st, 3, counts_json, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return fail(s, rc, "finish run");
+        return state_fail(s, rc, "finish run");
     if (sqlite3_changes(s->db) != 1) {
         snprintf(s->err, sizeof(s->err), "%s: finish run: no run %lld", s->path, (long long)id);
         return AWS_ENOTFOUND;

@@ -83,6 +83,38 @@ int  state_shub_each(state_db *db, const char *account, const char *region,
                      const char *record_state,
                      int (*cb)(const state_shub_row *row, void *ud), void *ud);
 
+/* ---- findings as the runs saw them (labels, resolution) --------------------- */
+
+typedef struct state_finding_row {
+    const char *id;                 /* scanner finding id (hex) */
+    const char *account;
+    const char *region;
+    const char *rule;
+    const char *source;             /* scanner_source_name() */
+    int severity;                   /* scanner_severity */
+    const char *resource_arn;       /* may be NULL */
+    const char *resource_id;
+    const char *domain;
+    const char *title;
+    int64_t not_after;
+    int64_t first_seen;             /* kept by upserts */
+    int64_t last_seen;
+    const char *status;             /* "open" | "resolved" */
+    int64_t resolved_at;
+} state_finding_row;
+
+/* Inserts or updates by id as "open" (resolved_at 0); first_seen of an
+ * existing open row is kept, a resolved row that comes back starts again.
+ * Not transactional by itself. */
+int  state_finding_open(state_db *db, const state_finding_row *row);
+/* Marks an open finding resolved at `at`.  AWS_ENOTFOUND when no open row. */
+int  state_finding_resolve(state_db *db, const char *id, int64_t at);
+/* Calls cb for every row with that status (NULL: all), ordered by id; the
+ * row's strings are valid during the call only.  A non-zero return from cb
+ * stops and is returned. */
+int  state_finding_each(state_db *db, const char *status,
+                        int (*cb)(const state_finding_row *row, void *ud), void *ud);
+
 /* ---- runs ---------------------------------------------------------------- */
 
 /* Records a run start; *id is its row id. */

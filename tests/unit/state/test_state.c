@@ -230,6 +230,71 @@ static void test_runs(void **st)
     state_close(db);
 }
 
+typedef struct seen_rows {
+    char ids[8][65];
+    int64_t first_seen[8], resolved_at[8];
+    char status[8][12];
+    int n;
+} seen_rows;
+
+static int see_row(const state_finding_row *r, void *ud)
+{
+    seen_rows *s = ud;
+    if (s->n == 8)
+        return 1;
+    snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s", r->id);
+    snprintf(s->status[s->n], sizeof(s->status[0]), "%s", r->status);
+    s->first_seen[s->n] = r->first_seen;
+    s->resolved_at[s->n] = r->resolved_at;
+    s->n++;
+    return 0;
+}
+
+static void test_findings_open_resolve_reopen(void **st)
+{
+    (void)st;
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    state_finding_row r = {
+        .id = "aa", .account = "111111111111", .region = "eu-west-1", .rule = "expiring",
+        .source = "acm", .severity = 3, .resource_arn = "arn:x", .title = "t",
+        .first_seen = 100, .last_seen = 100,
+    };
+    assert_int_equal(state_finding_open(db, &r), 0);
+    r.id = "bb";
+    assert_int_equal(state_finding_open(db, &r), 0);
+    /* A later run keeps first_seen of an open finding. */
+    r.id = "aa";
+    r.first_seen = 200;
+    r.last_seen = 200;
+    assert_int_equal(state_finding_open(db, &r), 0);
+    assert_int_equal(state_finding_resolve(db, "bb", 300), 0);
+    assert_int_equal(state_finding_resolve(db, "bb", 301), AWS_ENOTFOUND);
+    assert_int_equal(state_finding_resolve(db, "zz", 301), AWS_ENOTFOUND);
+    seen_rows open = { .n = 0 }, all = { .n = 0 };
+    assert_int_equal(state_finding_each(db, "open", see_row, &open), 0);
+    assert_int_equal(open.n, 1);
+    assert_string_equal(open.ids[0], "aa");
+    assert_int_equal(open.first_seen[0], 100);
+    assert_int_equal(state_finding_each(db, NULL, see_row, &all), 0);
+    assert_int_equal(all.n, 2);
+    assert_string_equal(all.status[1], "resolved");
+    assert_int_equal(all.resolved_at[1], 300);
+    /* A resolved finding that comes back is open again, first seen anew. */
+    r.id = "bb";
+    r.first_seen = 400;
+    assert_int_equal(state_finding_open(db, &r), 0);
+    seen_rows again = { .n = 0 };
+    assert_int_equal(state_finding_each(db, "open", see_row, &again), 0);
+    assert_int_equal(again.n, 2);
+    assert_int_equal(again.first_seen[1], 400);
+    assert_int_equal(again.resolved_at[1], 0);
+    /* Required fields. */
+    r.source = NULL;
+    assert_int_equal(state_finding_open(db, &r), AWS_EINVAL);
+    state_close(db);
+}
+
 static void test_one_writer_at_a_time(void **st)
 {
     (void)st;
@@ -286,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_upsert_keeps_created_at),
         cmocka_unit_test(test_each_filters),
         cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_findings_open_resolve_reopen),
         cmocka_unit_test_setup_teardown(test_one_writer_at_a_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
