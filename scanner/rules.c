@@ -205,6 +205,74 @@ static const struct {
 };
 #undef SRC
 
+static const char *const rule_docs[R_COUNT] = {
+    [R_EXPIRED]         = "https://docs.aws.amazon.com/acm/latest/userguide/troubleshooting-renewal.html",
+    [R_EXPIRING]        = "https://docs.aws.amazon.com/acm/latest/userguide/managed-renewal.html",
+    [R_VALIDATION]      = "https://docs.aws.amazon.com/acm/latest/userguide/troubleshooting-validation.html",
+    [R_RENEWAL_FAILING] = "https://docs.aws.amazon.com/acm/latest/userguide/check-certificate-renewal-status.html",
+    [R_NOT_RENEWABLE]   = "https://docs.aws.amazon.com/acm/latest/userguide/managed-renewal.html",
+    [R_CLIENT_CERT]     = "https://docs.aws.amazon.com/apigateway/latest/developerguide/getting-started-client-side-ssl-authentication.html",
+    [R_DOMAIN_CERT]     = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-custom-domains.html",
+    [R_IAM]             = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
+    [R_STAGE]           = "https://docs.aws.amazon.com/apigateway/latest/developerguide/getting-started-client-side-ssl-authentication.html",
+    [R_WEAK_KEY]        = "https://docs.aws.amazon.com/acm/latest/userguide/acm-certificate.html#algorithms",
+    [R_CT]              = "https://docs.aws.amazon.com/acm/latest/userguide/acm-bestpractices.html#best-practices-transparency",
+};
+
+const char *scanner_rule_doc_url(const char *id)
+{
+    const scanner_rule *r = scanner_rule_find(id);
+    return r ? rule_docs[r - rules] : NULL;
+}
+
+static const char *tiers_text(const config_tiers *t, char *buf, size_t n)
+{
+    snprintf(buf, n, "%d / %d / %d days (MEDIUM / HIGH / CRITICAL)", t->medium, t->high,
+             t->critical);
+    return buf;
+}
+
+const char *scanner_rule_thresholds(const config *cfg, const char *id, char *buf, size_t n)
+{
+    const scanner_rule *r = scanner_rule_find(id);
+    char a[96], b[96];
+    buf[0] = '\0';
+    if (!r || !cfg)
+        return buf;
+    switch ((int)(r - rules)) {
+    case R_EXPIRING:
+        snprintf(buf, n, "%s; renewed by ACM: %s", tiers_text(&cfg->expiring, a, sizeof(a)),
+                 tiers_text(&cfg->expiring_managed, b, sizeof(b)));
+        break;
+    case R_NOT_RENEWABLE:
+        snprintf(buf, n, "within %d days", cfg->expiring.medium);
+        break;
+    case R_VALIDATION:
+        snprintf(buf, n, "pending validation for more than %d days",
+                 cfg->pending_validation_max_days);
+        break;
+    case R_RENEWAL_FAILING:
+        snprintf(buf, n, "pending validation within %d days of expiry", cfg->renewal_pending_days);
+        break;
+    case R_CLIENT_CERT:
+        tiers_text(&cfg->client_certificate, buf, n);
+        break;
+    case R_IAM:
+        tiers_text(&cfg->iam_server_certificate, buf, n);
+        break;
+    case R_DOMAIN_CERT:
+        snprintf(buf, n, "certificate uploaded more than %d days ago", cfg->domain_upload_max_days);
+        break;
+    case R_STAGE:
+        snprintf(buf, n, "stages without a client certificate: %s",
+                 cfg->stage_without_client_certificate ? "reported (LOW)" : "not reported");
+        break;
+    default:
+        break;
+    }
+    return buf;
+}
+
 unsigned scanner_rule_needs(const char *rule, int src)
 {
     const scanner_rule *r = scanner_rule_find(rule);

@@ -32,6 +32,13 @@ const scanner_rule *scanner_rule_find(const char *id);
 size_t scanner_rule_count(void);
 const scanner_rule *scanner_rule_at(size_t i);   /* NULL past the end */
 
+/* The AWS documentation page behind a rule (never NULL for a known id). */
+const char *scanner_rule_doc_url(const char *id);
+/* The rule's thresholds as cfg sets them, one line ("45 / 30 / 7 days
+ * (MEDIUM / HIGH / CRITICAL)"), or "" for a rule without thresholds.
+ * Writes to buf and returns it. */
+const char *scanner_rule_thresholds(const config *cfg, const char *id, char *buf, size_t n);
+
 /* 1 unless cfg lists the rule in [rules] disabled_rules (cfg may be NULL). */
 int scanner_rule_enabled(const config *cfg, const char *id);
 

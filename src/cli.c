@@ -132,8 +132,25 @@ int cli_args_next(cli_args *a)
      * about to read (0 before the first call means 1). */
     int at = optind > 0 ? optind : 1;
     optopt = 0;
-    int c = getopt_long(a->argc, a->argv, a->shortopts, a->longopts, NULL);
+    int idx = -1;
+    int c = getopt_long(a->argc, a->argv, a->shortopts, a->longopts, &idx);
     a->value = NULL;
+    /* Long options only as spelled: getopt takes an unambiguous prefix
+     * ("--region" for "--regions"), which silently means something else
+     * once a longer option is added. */
+    if (c != -1 && c != '?' && c != ':' && idx >= 0 && at < a->argc &&
+        strncmp(a->argv[at], "--", 2) == 0) {
+        const char *typed = a->argv[at] + 2;
+        size_t len = strcspn(typed, "=");
+        const char *name = a->longopts[idx].name;
+        if (strlen(name) != len || strncmp(name, typed, len) != 0) {
+            prefix(a->cmd);
+            fprintf(stderr, "unknown option '--%.*s' (did you mean --%s?)", (int)len, typed,
+                    name);
+            help_hint(a->cmd);
+            return CLI_ARGS_ERROR;
+        }
+    }
     if (c == -1) {
         a->first_operand = optind;
         if (optind < a->argc && !a->operands_ok) {

@@ -19,7 +19,8 @@ enum {
 /* ---- flag parsing (cli.c) ------------------------------------------------
  *
  * glibc's getopt_long over argv[0] = command name (NULL cmd: the tool
- * itself): --name VALUE, --name=VALUE and unambiguous prefixes of long names;
+ * itself): --name VALUE and --name=VALUE, long names only as spelled (a
+ * prefix is an error naming the option it would match);
  * short aliases may be clustered (-vv is -v twice, -fjson).  A long option
  * whose val is an ASCII letter also has that letter as its short alias; give
  * long-only options a val of 256 or more.  Parsing stops at the first
@@ -59,5 +60,6 @@ int  cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_whoami(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
+int cli_rules(int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: certsweep scan [--config FILE] [--accounts ID,...] [--regions R,...|all]\n"
+        "                      [--profile NAME] [--region REGION]\n"
         "                      [--as-of DATE] [--format table|json|csv|asff] [--output FILE]\n"
         "                      [--fail-on SEVERITY|none] [--concurrency N]\n"
         "                      [--no-securityhub] [--dry-run FILE] [-v|-q] [--help]\n"
@@ -51,6 +52,8 @@ static void usage(FILE *f)
         "                          /etc/certsweep/certsweep.conf if it exists)\n"
         "  -a, --accounts ID,...   scan these accounts instead of listing the organization\n"
         "  -r, --regions R,...|all regions to scan; all = each account's enabled regions\n"
+        "      --profile NAME      AWS profile of the scanning identity ([aws] profile)\n"
+        "      --region REGION     home region ([aws] region; not the regions to scan)\n"
         "      --as-of DATE        judge as of this ISO 8601 date or time (default: now)\n"
         "  -f, --format FMT        table (default), json, csv, or asff (the findings in the\n"
         "                          AWS Security Finding Format, as they would be imported)\n"
@@ -120,12 +123,13 @@ static void on_progress(const scanner_progress *sp, void *ud)
 typedef struct scan_flags {
     const char *config_path;
     const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
-    const char *dry_run;
+    const char *dry_run, *profile, *region;
     int verbose, quiet, no_securityhub;
 } scan_flags;
 
 enum {
     OPT_AS_OF = 256, OPT_FAIL_ON, OPT_CONCURRENCY, OPT_NO_SECURITYHUB, OPT_DRY_RUN,
+    OPT_PROFILE, OPT_REGION,
 };
 
 static const struct option scan_options[] = {
@@ -139,6 +143,8 @@ static const struct option scan_options[] = {
     { "concurrency",    required_argument, NULL, OPT_CONCURRENCY },
     { "no-securityhub", no_argument,       NULL, OPT_NO_SECURITYHUB },
     { "dry-run",        required_argument, NULL, OPT_DRY_RUN },
+    { "profile",        required_argument, NULL, OPT_PROFILE },
+    { "region",         required_argument, NULL, OPT_REGION },
     { "verbose",        no_argument,       NULL, 'v' },
     { "quiet",          no_argument,       NULL, 'q' },
     { "help",           no_argument,       NULL, 'h' },
@@ -168,6 +174,8 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         case OPT_FAIL_ON:        f->fail_on = a.value; break;
         case OPT_CONCURRENCY:    f->concurrency = a.value; break;
         case OPT_DRY_RUN:        f->dry_run = a.value; break;
+        case OPT_PROFILE:        f->profile = a.value; break;
+        case OPT_REGION:         f->region = a.value; break;
         default:                 return -1;     /* an option missing from the switch */
         }
     }
@@ -275,8 +283,15 @@ int cli_scan(int argc, char **argv)
             { "--format", "scan.format", fl.format },
             { "--fail-on", "scan.fail_on", fl.fail_on },
             { "--concurrency", "scan.concurrency", fl.concurrency },
+            { "--profile", "aws.profile", fl.profile },
+            { "--region", "aws.region", fl.region },
         };
         for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+            if (sets[i].value && !*sets[i].value) {
+                fprintf(stderr, "certsweep: scan: %s needs a value\n", sets[i].flag);
+                exit_code = CLI_EXIT_USAGE;
+                goto out;
+            }
             if (sets[i].value && set_from_flag(&cfg, sets[i].flag, sets[i].key, sets[i].value) != 0) {
                 exit_code = CLI_EXIT_USAGE;
                 goto out;

@@ -12,6 +12,7 @@ static const struct {
     { "scan",         cli_scan,         "scan the organization for certificate risks" },
     { "whoami",       cli_whoami,       "show the identity the credential chain resolves to" },
     { "check-config", cli_check_config, "validate a configuration file" },
+    { "rules",        cli_rules,        "list what certsweep checks, or explain one rule" },
 };
 
 static void usage(FILE *f)
@@ -70,6 +71,17 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0) {
+        /* "certsweep help scan" is "certsweep scan --help". */
+        if (at + 1 < argc) {
+            for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[at + 1], commands[i].name) == 0) {
+                    char *hargv[] = { argv[at + 1], (char *)"--help", NULL };
+                    return commands[i].run(2, hargv);
+                }
+            fprintf(stderr, "certsweep: help: unknown command '%s'; run 'certsweep --help' "
+                    "for the list\n", argv[at + 1]);
+            return CLI_EXIT_USAGE;
+        }
         usage(stdout);
         return CLI_EXIT_OK;
     }

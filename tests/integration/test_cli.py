@@ -33,6 +33,8 @@ FLAGS = {
         (None, "--concurrency", True),
         (None, "--no-securityhub", False),
         (None, "--dry-run", True),
+        (None, "--profile", True),
+        (None, "--region", True),
         ("-v", "--verbose", False),
         ("-q", "--quiet", False),
         ("-h", "--help", False),
@@ -203,9 +205,20 @@ class Cli(unittest.TestCase):
         self.assert_usage_error(self.cmd("scan", "--config="), "--config needs a file name")
 
     def test_abbreviations(self):
-        r = self.cmd("check-config", "--print-ex")
-        self.assertEqual(r.rc, 0, r)
-        self.assertEqual(r.out, self.cmd("check-config", "--print-example").out)
+        # Long options only as spelled (the AWS CLI's habit): a prefix is
+        # refused with the option it would have been, so that --region is
+        # never silently taken as --regions.
+        line = self.assert_usage_error(self.cmd("check-config", "--print-ex"))
+        self.assertEqual(line, "certsweep: check-config: unknown option '--print-ex' (did you mean "
+                               "--print-example?); run 'certsweep check-config --help'")
+        line = self.assert_usage_error(self.cmd("scan", "--regions=eu-west-1", "--form", "json"))
+        self.assertIn("unknown option '--form' (did you mean --format?)", line)
+        # --region is the home region of its own (as in the AWS CLI), not --regions.
+        self.assertEqual(self.assert_usage_error(self.cmd("scan", "--region", "mars-1")),
+                         "certsweep: scan: --region: 'mars-1' is not a region name \u2014 "
+                         "write a name like us-east-1")
+        self.assertEqual(self.assert_usage_error(self.cmd("scan", "--profile=")),
+                         "certsweep: scan: --profile needs a value")
         line = self.assert_usage_error(self.cmd("scan", "--co", "1"), "ambiguous option '--co'")
         self.assertIn("--config", line)
         self.assertIn("--concurrency", line)
@@ -404,6 +417,50 @@ class HomeRegion(unittest.TestCase):
         env = self.env(self.certsweep_config())
         self.assertEqual(self.scan_region(env), "us-east-1")
         self.assertEqual(self.whoami_region(env), "us-east-1")
+
+
+class Rules(Cli):
+    """certsweep rules: the rule table as configured, and help CMD."""
+
+    def readme_rules(self):
+        text = open(os.path.join(os.environ["SRCDIR"], "README.md")).read()
+        table = text.split("### Rules", 1)[1].split("\n\n", 2)[1]
+        return [re.match(r"\| `([a-z-]+)`", line).group(1)
+                for line in table.splitlines() if line.startswith("| `")]
+
+    def test_list_matches_the_table_and_the_config(self):
+        env = dict(os.environ)
+        env.pop("CERTSWEEP_CONFIG", None)
+        r = self.run_cli("rules", env=env)
+        self.assertEqual(r.rc, 0, r)
+        rows = [line.split() for line in r.out.splitlines()[1:] if line and not line.startswith("Run")]
+        ids = [row[0] for row in rows]
+        self.assertEqual(ids, self.readme_rules())
+        self.assertTrue(all(row[2] == "enabled" for row in rows), r.out)
+        tmp = tempfile.mkdtemp(prefix="certsweep-rules-")
+        conf = os.path.join(tmp, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[rules]\nexpiring = 60,21,5\ndisabled_rules = weak-key\n")
+        r = self.run_cli("rules", "--config", conf)
+        self.assertEqual(r.rc, 0, r)
+        line = [l for l in r.out.splitlines() if l.startswith("expiring ")][0]
+        self.assertIn("60 / 21 / 5 days", line)
+        line = [l for l in r.out.splitlines() if l.startswith("weak-key ")][0]
+        self.assertIn("disabled", line)
+        r = self.run_cli("rules", "--config", conf, "expiring")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Thresholds:    60 / 21 / 5 days", r.out)
+        self.assertIn("Documentation: https://docs.aws.amazon.com/", r.out)
+        self.assertIn("Remediation:", r.out)
+
+    def test_unknown_rule_and_help(self):
+        self.assertEqual(self.assert_usage_error(self.run_cli("rules", "expird")),
+                         "certsweep: rules: unknown rule 'expird'; run 'certsweep rules' for the list")
+        for c in COMMANDS + ["rules"]:
+            r = self.run_cli("help", c)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.out, self.cmd(c, "--help").out)
+        self.assert_usage_error(self.run_cli("help", "nope"), "unknown command 'nope'")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,110 @@
+/* certsweep rules: what certsweep checks, from the rule table. */
+#include "src/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "scanner/finding.h"
+#include "scanner/rules.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: certsweep rules [--config FILE] [RULE] [--help]\n"
+        "\n"
+        "Lists every rule with its default severity, whether the configuration enables\n"
+        "it and its thresholds as configured; with RULE, explains that one rule: what it\n"
+        "checks and why, its thresholds, the AWS documentation and the remediation.\n"
+        "\n"
+        "Options:\n"
+        "  -c, --config FILE  read thresholds and disabled_rules from FILE (default:\n"
+        "                     $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it\n"
+        "                     exists, else the built-in defaults)\n"
+        "  -h, --help         show this help\n"
+        "\n"
+        "Exit status: 0 done, 2 unknown rule or bad usage.\n");
+}
+
+static void list_rules(const config *cfg)
+{
+    printf("%-30s %-9s %-8s %s\n", "RULE", "SEVERITY", "STATE", "THRESHOLDS");
+    for (size_t i = 0; i < scanner_rule_count(); i++) {
+        const scanner_rule *r = scanner_rule_at(i);
+        char th[256];
+        scanner_rule_thresholds(cfg, r->id, th, sizeof(th));
+        printf("%-30s %-9s %-8s %s\n", r->id, scanner_severity_name(r->severity),
+               scanner_rule_enabled(cfg, r->id) ? "enabled" : "disabled", *th ? th : "-");
+    }
+    printf("\nRun 'certsweep rules RULE' for what a rule checks and how to fix its findings.\n");
+}
+
+static void explain(const config *cfg, const scanner_rule *r)
+{
+    char th[256];
+    scanner_rule_thresholds(cfg, r->id, th, sizeof(th));
+    printf("%s: %s\n\n", r->id, r->title);
+    printf("Severity:      %s%s\n", scanner_severity_name(r->severity),
+           *th && strstr(th, "MEDIUM / HIGH / CRITICAL") ? " (worst tier)" : "");
+    printf("State:         %s\n", scanner_rule_enabled(cfg, r->id)
+                                      ? "enabled" : "disabled ([rules] disabled_rules)");
+    if (*th)
+        printf("Thresholds:    %s\n", th);
+    printf("Documentation: %s\n\n", scanner_rule_doc_url(r->id));
+    printf("What it checks:\n  %s\n\n", r->description);
+    printf("Remediation:\n  %s\n", r->remediation);
+}
+
+int cli_rules(int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "help",   no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *path = NULL;
+    cli_args a;
+    cli_args_init(&a, "rules", argc, argv, options);
+    a.operands_ok = 1;
+    for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
+        switch (c) {
+        case 'h':
+            usage(stdout);
+            return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        case 'c':
+            if (!*a.value)
+                return cli_usage_error("rules", "--config needs a file name");
+            path = a.value;
+            break;
+        default:                        /* CLI_ARGS_ERROR, printed */
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (argc - a.first_operand > 1)
+        return cli_usage_error("rules", "one rule at a time (got %d)", argc - a.first_operand);
+    const char *id = a.first_operand < argc ? argv[a.first_operand] : NULL;
+    const scanner_rule *r = NULL;
+    if (id && !(r = scanner_rule_find(id)))
+        return cli_usage_error("rules", "unknown rule '%s'; run 'certsweep rules' for the list", id);
+
+    config cfg;
+    config_init(&cfg);
+    if (!path)
+        path = config_default_path();
+    int exit_code = CLI_EXIT_OK;
+    if (path && (config_load_file(&cfg, path, stderr) != 0 ||
+                 config_validate_as(&cfg, path, stderr) != 0)) {
+        exit_code = CLI_EXIT_USAGE;
+    } else {
+        if (r)
+            explain(&cfg, r);
+        else
+            list_rules(&cfg);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "certsweep: rules: cannot write to standard output\n");
+            exit_code = CLI_EXIT_FAILURE;
+        }
+    }
+    config_finish(&cfg);
+    return exit_code;
+}
