@@ -123,7 +123,9 @@ static const scanner_rule rules[R_COUNT] = {
         "Generate a new client certificate (aws apigateway "
         "generate-client-certificate), make the backend trust it alongside the "
         "old one, switch every stage listed to the new certificate id "
-        "(update-stage, /clientCertificateId), redeploy, then delete the old "
+        "(aws apigateway update-stage --rest-api-id <api-id> --stage-name "
+        "<stage> --patch-operations op=replace,path=/clientCertificateId,"
+        "value=<new-id>), redeploy, then delete the old "
         "certificate.",
     },
     [R_DOMAIN_CERT] = {
@@ -158,10 +160,14 @@ static const scanner_rule rules[R_COUNT] = {
         "stage_without_client_certificate on, a stage without any client "
         "certificate is reported too (LOW): its backend cannot verify that "
         "calls come from API Gateway.",
-        "Generate a client certificate, configure the backend to require it, "
-        "and set it on the stage (aws apigateway update-stage --patch-"
-        "operations op=replace,path=/clientCertificateId,value=<id>), then "
-        "redeploy.",
+        "The stage points at a client certificate id that no longer exists, so "
+        "API Gateway presents none to the backend. Generate a new one (aws "
+        "apigateway generate-client-certificate), make the backend trust it, set "
+        "it on the stage (aws apigateway update-stage --rest-api-id <api-id> "
+        "--stage-name <stage> --patch-operations "
+        "op=replace,path=/clientCertificateId,value=<new-id>) and redeploy. A "
+        "stage reported for having no client certificate at all (LOW) takes the "
+        "same steps.",
     },
     [R_WEAK_KEY] = {
         "weak-key", SCANNER_SEV_LOW, "Certificate uses a weak key",
@@ -177,7 +183,8 @@ static const scanner_rule rules[R_COUNT] = {
         "logging; browsers such as Chrome and Safari reject publicly trusted "
         "certificates that are not logged.",
         "Turn logging back on (aws acm update-certificate-options "
-        "--options CertificateTransparencyLoggingPreference=ENABLED); it "
+        "--certificate-arn <arn> --options "
+        "CertificateTransparencyLoggingPreference=ENABLED); it "
         "applies from the next issue or renewal, so request a new certificate "
         "if it must be trusted now.",
     },

@@ -1009,6 +1009,28 @@ static void bad_arguments(void **state)
     config_finish(&c);
 }
 
+/* Remediation commands can be pasted: each AWS CLI command the texts name
+ * carries the arguments that command requires. */
+static void remediation_commands_complete(void **state)
+{
+    (void)state;
+    static const struct { const char *cmd; const char *need[3]; } cmds[] = {
+        { "update-certificate-options", { "--certificate-arn", "--options", NULL } },
+        { "update-stage", { "--rest-api-id", "--stage-name", "--patch-operations" } },
+    };
+    for (size_t i = 0; i < scanner_rule_count(); i++) {
+        const scanner_rule *r = scanner_rule_at(i);
+        for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+            const char *at = strstr(r->remediation, cmds[c].cmd);
+            if (!at)
+                continue;
+            for (size_t k = 0; k < 3 && cmds[c].need[k]; k++)
+                if (!strstr(at, cmds[c].need[k]))
+                    fail_msg("%s: '%s' lacks %s", r->id, cmds[c].cmd, cmds[c].need[k]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1027,6 +1049,7 @@ int main(void)
         cmocka_unit_test(iam_server_certs),
         cmocka_unit_test(console_partitions),
         cmocka_unit_test(bad_arguments),
+        cmocka_unit_test(remediation_commands_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
