@@ -47,6 +47,7 @@ typedef struct config {
     int   role_duration_seconds;   /* 3600 */
     int   assume_role_in_caller_account; /* 0 */
     config_list collectors;        /* acm,apigateway,apigatewayv2,iam */
+    char *suppressions;            /* path of the suppressions file (scanner/suppress.h); NULL: none */
     int   concurrency;             /* calls in flight, 32 */
     char *fail_on;                 /* "high" (a severity, or "none") */
     char *format;                  /* "table" */

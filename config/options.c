@@ -73,6 +73,10 @@ const struct option_def config_options[] = {
       "Exit with status 1 when a finding has this severity or a worse one; none never does." },
     { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,
       "Report format on standard output." },
+    { "scan", "suppressions", OPT_STRING, CHK_PATH, 0, FIELD(suppressions), NULL, 0, 0, NULL,
+      "File of suppressions: [suppress NAME] entries matching account, region, rule, resource or "
+      "domain (globs), each with a mandatory reason and expires date. A suppressed finding stays in "
+      "the report, marked, and is left out of the exit status and the digests." },
 
     /* [rules] */
     { "rules", "expiring", OPT_TIERS, CHK_NONE, 0, FIELD(expiring), "45,30,7", 0, 3650, NULL,

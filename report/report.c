@@ -111,6 +111,13 @@ static json_object *finding_json(const scanner_finding *fd)
     json_object_object_add(o, "details_text", jstr(fd->details));
     json_object_object_add(o, "remediation", jstr(fd->remediation));
     json_object_object_add(o, "console_url", jstr(fd->console_url));
+    if (fd->suppressed_by) {
+        json_object *sp = json_object_new_object();
+        json_object_object_add(sp, "by", jstr(fd->suppressed_by));
+        json_object_object_add(sp, "reason", jstr(fd->suppressed_reason));
+        json_object_object_add(sp, "until", jtime(fd->suppressed_until));
+        json_object_object_add(o, "suppressed", sp);
+    }
     if (fd->label != SCANNER_LABEL_NONE) {
         json_object_object_add(o, "label", json_object_new_string(scanner_label_name(fd->label)));
         if (fd->label != SCANNER_LABEL_NEW)
@@ -519,6 +526,15 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
                 (unsigned long long)by_sev[SCANNER_SEV_MEDIUM],
                 (unsigned long long)by_sev[SCANNER_SEV_LOW],
                 (unsigned long long)by_sev[SCANNER_SEV_INFORMATIONAL]);
+    size_t n_supp = 0;
+    for (size_t i = 0; i < f->n; i++)
+        n_supp += f->v[i].suppressed_by != NULL;
+    if (n_supp)
+        fprintf(out, "%zu of them suppressed (not in the exit status; --format json shows "
+                "by which entry and why)\n", n_supp);
+    if (f->n_resolved)
+        fprintf(out, "%zu finding%s of earlier runs resolved\n", f->n_resolved,
+                f->n_resolved == 1 ? "" : "s");
     if (st)
         fprintf(out, "Scanned %llu account%s, %llu region%s (%llu account-regions), "
                 "%llu certificate%s; %llu API calls, %llu retries, %llu throttled; "

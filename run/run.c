@@ -291,6 +291,8 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
     }
 
     int rc = scanner_scan_run_result(&o->scan, out, st, res, err, errlen);
+    if (rc == 0 && o->suppressions)
+        sum->suppressed = scanner_suppressions_apply(o->suppressions, out, now);
     if (rc == 0 && db)
         label_findings(o, db, out, res, sum, now);
     if (rc == 0) {

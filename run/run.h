@@ -14,6 +14,7 @@
 
 #include "scanner/finding.h"
 #include "scanner/scan.h"
+#include "scanner/suppress.h"
 #include "securityhub/securityhub.h"
 #include "state/state.h"
 
@@ -26,6 +27,7 @@ typedef struct run_opts {
     FILE *dry_run;                  /* non-NULL: write the batches here instead of importing
                                      * (whatever securityhub says); no Security Hub call */
     int64_t now;                    /* wall clock: UpdatedAt, runs; 0: time(NULL) */
+    scanner_suppressions *suppressions; /* applied to the findings before any sink; may be NULL */
     int what_if;                    /* judged at another instant (--as-of): label, but
                                      * resolve nothing and record no labels */
 } run_opts;
@@ -37,6 +39,7 @@ typedef struct run_summary {
     int64_t run_id;                 /* row in the runs table; 0: not recorded */
     int labelled;                   /* findings carry labels (the state was read) */
     size_t unverified;              /* open before, absent now, not resolvable (not read in full) */
+    size_t suppressed;              /* findings a suppression matched */
 } run_summary;
 
 /* Opens the state (a failure is a warning: the run goes on without it),

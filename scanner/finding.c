@@ -51,6 +51,8 @@ void scanner_finding_release(scanner_finding *fd)
     free(fd->details);
     free(fd->details_json);
     free(fd->console_url);
+    free(fd->suppressed_by);
+    free(fd->suppressed_reason);
 }
 
 const char *scanner_label_name(scanner_label l)

@@ -55,6 +55,11 @@ typedef struct scanner_finding {
     scanner_label label;            /* against earlier runs */
     scanner_severity prev_severity; /* ESCALATED / UNCHANGED / RESOLVED: the severity before */
     int64_t first_seen;             /* first run that produced it (0: unknown) */
+    /* Set when a suppression (scanner/suppress.h) matched: the entry's name
+     * and reason, and when it ends.  NULL: not suppressed. */
+    char *suppressed_by;
+    char *suppressed_reason;
+    int64_t suppressed_until;
 } scanner_finding;
 
 typedef struct scanner_gap {

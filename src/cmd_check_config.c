@@ -5,6 +5,7 @@
 
 #include "aws/error.h"
 #include "config/config.h"
+#include "scanner/suppress.h"
 
 static void usage(FILE *f)
 {
@@ -73,6 +74,15 @@ int cli_check_config(int argc, char **argv)
     if (rc == 0 || rc == AWS_EINVAL)
         if (config_validate_as(&c, name, stderr) != 0 && rc == 0)
             rc = AWS_EINVAL;
+    /* The files the config names are part of it. */
+    if ((rc == 0 || rc == AWS_EINVAL) && c.suppressions) {
+        scanner_suppressions sup;
+        scanner_suppressions_init(&sup);
+        int src = scanner_suppressions_load(&sup, c.suppressions, stderr);
+        if (src != 0 && rc == 0)
+            rc = src == AWS_ENOMEM ? AWS_ENOMEM : AWS_EINVAL;
+        scanner_suppressions_finish(&sup);
+    }
     config_finish(&c);
     if (rc == AWS_ENOMEM) {
         fprintf(stderr, "certsweep: check-config: out of memory\n");

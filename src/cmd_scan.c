@@ -22,6 +22,7 @@
 #include "run/run.h"
 #include "scanner/finding.h"
 #include "scanner/scan.h"
+#include "scanner/suppress.h"
 #include "securityhub/asff.h"
 #include "sts/profile.h"
 #include "sts/providers.h"
@@ -222,9 +223,15 @@ static int worst_at_or_above(const scanner_findings *f, const char *fail_on)
     if (!fail_on || strcmp(fail_on, "none") == 0 || scanner_severity_parse(fail_on, &min) != 0)
         return 0;
     for (size_t i = 0; i < f->n; i++)
-        if (f->v[i].severity >= min)
+        if (f->v[i].severity >= min && !f->v[i].suppressed_by)
             return 1;
     return 0;
+}
+
+static void warn_line(const char *line, void *ud)
+{
+    (void)ud;
+    aws_log_warn("suppressions: %s", line);
 }
 
 /* --as-of takes an ISO 8601 date or time, as its help says: it starts
@@ -265,6 +272,8 @@ int cli_scan(int argc, char **argv)
     scanner_scan_result_init(&res);
     progress_line prog;
     memset(&prog, 0, sizeof(prog));
+    scanner_suppressions supp;
+    scanner_suppressions_init(&supp);
 
     const char *path = fl.config_path ? fl.config_path : config_default_path();
     if (fl.config_path && !*fl.config_path) {
@@ -301,6 +310,13 @@ int cli_scan(int argc, char **argv)
     if (config_validate_as(&cfg, path ? path : "command line", stderr) != 0) {
         exit_code = CLI_EXIT_USAGE;
         goto out;
+    }
+    if (cfg.suppressions) {
+        int src = scanner_suppressions_load(&supp, cfg.suppressions, stderr);
+        if (src != 0) {
+            exit_code = src == AWS_ENOMEM ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
+            goto out;
+        }
     }
     if (fl.no_securityhub)
         cfg.securityhub_enabled = 0;
@@ -401,6 +417,7 @@ int cli_scan(int argc, char **argv)
         .shub_mode = mode,
         .dry_run = dry,
         .what_if = fl.as_of != NULL,
+        .suppressions = cfg.suppressions ? &supp : NULL,
     };
     const char *shub_home = cfg.securityhub_region && *cfg.securityhub_region
                           ? cfg.securityhub_region : region;
@@ -463,6 +480,8 @@ int cli_scan(int argc, char **argv)
     else if (!fl.quiet && ro.dry_run)
         fprintf(stderr, "Security Hub dry run: %zu batch%s written to %s\n", sum.dry_run_batches,
                 sum.dry_run_batches == 1 ? "" : "es", fl.dry_run);
+    if (cfg.suppressions)
+        scanner_suppressions_report(&supp, (int64_t)time(NULL), warn_line, NULL);
     if (worst_at_or_above(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
@@ -488,6 +507,7 @@ out:
             aws_log_debug("scan: event loop still had handles at exit");
     }
     scanner_findings_finish(&findings);
+    scanner_suppressions_finish(&supp);
     config_finish(&cfg);
     return exit_code;
 }
