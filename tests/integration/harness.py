@@ -163,6 +163,19 @@ def run(args, env, timeout=300, secrets=(), check_secrets=True, input=None):
     return r
 
 
+class MotoCase(unittest.TestCase):
+    """A test case class with one moto server for all its tests
+    (self.moto), reset before each test by the subclass as it needs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = start_moto()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+
 def main():
     """unittest main that exits non-zero on failure (for meson)."""
     unittest.main(verbosity=2)

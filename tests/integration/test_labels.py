@@ -15,15 +15,7 @@ from test_securityhub import MGMT, Org, SCAN_REGION  # noqa: E402
 REGIONS = ("us-east-1", "eu-west-1")
 
 
-class LabelTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class LabelTest(harness.MotoCase):
     def setUp(self):
         import tempfile
         harness.moto_reset(self.moto)

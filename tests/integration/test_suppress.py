@@ -14,15 +14,7 @@ import harness  # noqa: E402
 from test_securityhub import Org, SCAN_REGION  # noqa: E402
 
 
-class SuppressTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class SuppressTest(harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.tmp = tempfile.mkdtemp(prefix="certsweep-supp-")
