@@ -57,6 +57,10 @@ struct aws_http {
     size_t in_flight;
     sock_ctx *socks;         /* sockets curl asked us to watch */
     char *ca_bundle;
+    /* Proxies from the environment, read once as the AWS CLI does
+     * (HTTP_PROXY / HTTPS_PROXY / NO_PROXY, either case): URLs may carry
+     * credentials, so they are wiped on free and never logged. */
+    char *http_proxy, *https_proxy, *no_proxy;
     long connect_timeout_ms;
     int debug;
     int closing;
@@ -77,12 +81,42 @@ static int global_init(void)
 
 /* ---- lifetime of uv handles ----------------------------------------------- */
 
+static void free_secret(char *s)
+{
+    if (s) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+static void http_release(aws_http *h)
+{
+    free(h->ca_bundle);
+    free_secret(h->http_proxy);
+    free_secret(h->https_proxy);
+    free(h->no_proxy);
+    free(h);
+}
+
 static void handle_gone(aws_http *h)
 {
-    if (--h->open_handles == 0 && h->closing) {
-        free(h->ca_bundle);
-        free(h);
-    }
+    if (--h->open_handles == 0 && h->closing)
+        http_release(h);
+}
+
+/* The first of two environment variables that is set and not empty, as
+ * a copy (NULL when neither is).  *oom is set when the copy failed. */
+static char *env_copy(const char *upper, const char *lower, int *oom)
+{
+    const char *v = getenv(upper);
+    if (!v || !*v)
+        v = getenv(lower);
+    if (!v || !*v)
+        return NULL;
+    char *c = strdup(v);
+    if (!c)
+        *oom = 1;
+    return c;
 }
 
 static void on_sock_closed(uv_handle_t *hd)
@@ -436,6 +470,12 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
         if (!h->ca_bundle)
             goto nomem;
     }
+    int oom = 0;
+    h->http_proxy = env_copy("HTTP_PROXY", "http_proxy", &oom);
+    h->https_proxy = env_copy("HTTPS_PROXY", "https_proxy", &oom);
+    h->no_proxy = env_copy("NO_PROXY", "no_proxy", &oom);
+    if (oom)
+        goto nomem;
     h->multi = curl_multi_init();
     if (!h->multi)
         goto nomem;
@@ -450,8 +490,7 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
                       opts->max_host_connections > 0 ? opts->max_host_connections : 8L);
     if (uv_timer_init(loop, &h->timer) != 0) {
         curl_multi_cleanup(h->multi);
-        free(h->ca_bundle);
-        free(h);
+        http_release(h);
         return AWS_EIO;
     }
     h->timer.data = h;
@@ -459,8 +498,7 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
     *out = h;
     return 0;
 nomem:
-    free(h->ca_bundle);
-    free(h);
+    http_release(h);
     return AWS_ENOMEM;
 }
 
@@ -577,6 +615,15 @@ int aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_bundle)
         SET(CURLOPT_CAINFO, h->ca_bundle);
+    /* The proxy for the URL's scheme, or none ("" turns off curl's own
+     * reading of the environment, which ignores HTTP_PROXY in capitals). */
+    {
+        int tls = strncasecmp(req->url, "https://", 8) == 0;
+        const char *proxy = tls ? h->https_proxy : h->http_proxy;
+        SET(CURLOPT_PROXY, proxy ? proxy : "");
+        if (proxy && h->no_proxy)
+            SET(CURLOPT_NOPROXY, h->no_proxy);
+    }
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     /* HTTP/2 only over TLS, where ALPN tells at the handshake whether a
      * connection multiplexes: wait for that rather than open another.
