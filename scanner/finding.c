@@ -55,6 +55,24 @@ void scanner_finding_release(scanner_finding *fd)
     free(fd->suppressed_reason);
 }
 
+size_t scanner_findings_keep(scanner_findings *f,
+                             int (*keep)(const scanner_finding *fd, void *ud), void *ud)
+{
+    size_t w = 0, dropped = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (keep(&f->v[i], ud)) {
+            if (w != i)
+                f->v[w] = f->v[i];
+            w++;
+        } else {
+            scanner_finding_release(&f->v[i]);
+            dropped++;
+        }
+    }
+    f->n = w;
+    return dropped;
+}
+
 const char *scanner_label_name(scanner_label l)
 {
     switch (l) {

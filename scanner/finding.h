@@ -90,6 +90,11 @@ int  scanner_findings_add_resolved(scanner_findings *f, scanner_finding *fd);
 int  scanner_findings_add_gap(scanner_findings *f, const char *account,
                               const char *region, const char *operation,
                               const char *code, const char *message);
+/* Keeps the findings for which keep() returns non-zero (in order) and
+ * releases the others; gaps and the resolved list are untouched.  Returns
+ * the number dropped. */
+size_t scanner_findings_keep(scanner_findings *f,
+                             int (*keep)(const scanner_finding *fd, void *ud), void *ud);
 /* Worst first, then soonest expiry, then account, region, resource. */
 void scanner_findings_sort(scanner_findings *f);
 /* The order of scanner_findings_sort: <0, 0 or >0 as a comes before, with

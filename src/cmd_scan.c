@@ -21,6 +21,7 @@
 #include "report/report.h"
 #include "run/run.h"
 #include "scanner/finding.h"
+#include "scanner/rules.h"
 #include "scanner/scan.h"
 #include "scanner/suppress.h"
 #include "securityhub/asff.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
     fprintf(f,
         "Usage: certsweep scan [--config FILE] [--accounts ID,...] [--regions R,...|all]\n"
         "                      [--profile NAME] [--region REGION]\n"
+        "                      [--severity LIST] [--rule LIST]\n"
         "                      [--as-of DATE] [--format table|json|csv|asff] [--output FILE]\n"
         "                      [--fail-on SEVERITY|none] [--concurrency N]\n"
         "                      [--no-securityhub] [--dry-run FILE] [-v|-q] [--help]\n"
@@ -55,6 +57,9 @@ static void usage(FILE *f)
         "  -r, --regions R,...|all regions to scan; all = each account's enabled regions\n"
         "      --profile NAME      AWS profile of the scanning identity ([aws] profile)\n"
         "      --region REGION     home region ([aws] region; not the regions to scan)\n"
+        "      --severity LIST     report only findings of these severities (the scan,\n"
+        "                          Security Hub and the state still see every finding)\n"
+        "      --rule LIST         report only findings of these rules ('certsweep rules')\n"
         "      --as-of DATE        judge as of this ISO 8601 date or time (default: now)\n"
         "  -f, --format FMT        table (default), json, csv, or asff (the findings in the\n"
         "                          AWS Security Finding Format, as they would be imported)\n"
@@ -124,13 +129,13 @@ static void on_progress(const scanner_progress *sp, void *ud)
 typedef struct scan_flags {
     const char *config_path;
     const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
-    const char *dry_run, *profile, *region;
+    const char *dry_run, *profile, *region, *severity, *rule;
     int verbose, quiet, no_securityhub;
 } scan_flags;
 
 enum {
     OPT_AS_OF = 256, OPT_FAIL_ON, OPT_CONCURRENCY, OPT_NO_SECURITYHUB, OPT_DRY_RUN,
-    OPT_PROFILE, OPT_REGION,
+    OPT_PROFILE, OPT_REGION, OPT_SEVERITY, OPT_RULE,
 };
 
 static const struct option scan_options[] = {
@@ -146,6 +151,8 @@ static const struct option scan_options[] = {
     { "dry-run",        required_argument, NULL, OPT_DRY_RUN },
     { "profile",        required_argument, NULL, OPT_PROFILE },
     { "region",         required_argument, NULL, OPT_REGION },
+    { "severity",       required_argument, NULL, OPT_SEVERITY },
+    { "rule",           required_argument, NULL, OPT_RULE },
     { "verbose",        no_argument,       NULL, 'v' },
     { "quiet",          no_argument,       NULL, 'q' },
     { "help",           no_argument,       NULL, 'h' },
@@ -177,6 +184,8 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         case OPT_DRY_RUN:        f->dry_run = a.value; break;
         case OPT_PROFILE:        f->profile = a.value; break;
         case OPT_REGION:         f->region = a.value; break;
+        case OPT_SEVERITY:       f->severity = a.value; break;
+        case OPT_RULE:           f->rule = a.value; break;
         default:                 return -1;     /* an option missing from the switch */
         }
     }
@@ -228,6 +237,53 @@ static int worst_at_or_above(const scanner_findings *f, const char *fail_on)
     return 0;
 }
 
+/* --severity and --rule: what the report shows.  Each list is parsed into
+ * a bit set (severities) or a list of known rule ids. */
+typedef struct report_filter {
+    unsigned severities;            /* bit per scanner_severity; 0: all */
+    config_list rules;              /* empty: all */
+} report_filter;
+
+static int filter_keep(const scanner_finding *fd, void *ud)
+{
+    const report_filter *rf = ud;
+    if (rf->severities && !(rf->severities & (1u << (unsigned)fd->severity)))
+        return 0;
+    return rf->rules.n == 0 || config_list_contains(&rf->rules, fd->rule);
+}
+
+/* 0, or CLI_EXIT_USAGE with the problem printed. */
+static int filter_parse(report_filter *rf, const char *severity, const char *rule)
+{
+    config_list l;
+    memset(&l, 0, sizeof(l));
+    if (severity) {
+        if (config_list_parse(&l, severity) != 0 || l.n == 0)
+            return cli_usage_error("scan", "--severity needs a list of severities "
+                                   "(critical, high, medium, low, informational)");
+        for (size_t i = 0; i < l.n; i++) {
+            scanner_severity sv;
+            if (scanner_severity_parse(l.v[i], &sv) != 0) {
+                int rc = cli_usage_error("scan", "--severity: '%s' is not a severity \u2014 use "
+                                         "critical, high, medium, low or informational", l.v[i]);
+                config_list_free(&l);
+                return rc;
+            }
+            rf->severities |= 1u << (unsigned)sv;
+        }
+        config_list_free(&l);
+    }
+    if (rule) {
+        if (config_list_parse(&rf->rules, rule) != 0 || rf->rules.n == 0)
+            return cli_usage_error("scan", "--rule needs a list of rule ids ('certsweep rules')");
+        for (size_t i = 0; i < rf->rules.n; i++)
+            if (!scanner_rule_find(rf->rules.v[i]))
+                return cli_usage_error("scan", "--rule: unknown rule '%s'; run 'certsweep rules' "
+                                       "for the list", rf->rules.v[i]);
+    }
+    return 0;
+}
+
 static void warn_line(const char *line, void *ud)
 {
     (void)ud;
@@ -274,6 +330,8 @@ int cli_scan(int argc, char **argv)
     memset(&prog, 0, sizeof(prog));
     scanner_suppressions supp;
     scanner_suppressions_init(&supp);
+    report_filter filter;
+    memset(&filter, 0, sizeof(filter));
 
     const char *path = fl.config_path ? fl.config_path : config_default_path();
     if (fl.config_path && !*fl.config_path) {
@@ -308,6 +366,10 @@ int cli_scan(int argc, char **argv)
         }
     }
     if (config_validate_as(&cfg, path ? path : "command line", stderr) != 0) {
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if ((fl.severity || fl.rule) && filter_parse(&filter, fl.severity, fl.rule) != 0) {
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
@@ -443,6 +505,10 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_FAILURE;
         goto out;
     }
+    /* --severity / --rule: after every sink, for the report and the exit
+     * status only. */
+    if (fl.severity || fl.rule)
+        scanner_findings_keep(&findings, filter_keep, &filter);
     FILE *dst = out ? out : stdout;
     int wrc = 0;
     /* A file the report replaces (a pipe or a device has nothing to cut). */
@@ -508,6 +574,7 @@ out:
     }
     scanner_findings_finish(&findings);
     scanner_suppressions_finish(&supp);
+    config_list_free(&filter.rules);
     config_finish(&cfg);
     return exit_code;
 }

@@ -35,6 +35,8 @@ FLAGS = {
         (None, "--dry-run", True),
         (None, "--profile", True),
         (None, "--region", True),
+        (None, "--severity", True),
+        (None, "--rule", True),
         ("-v", "--verbose", False),
         ("-q", "--quiet", False),
         ("-h", "--help", False),

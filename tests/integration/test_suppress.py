@@ -62,6 +62,33 @@ class SuppressTest(harness.MotoCase):
         self.assertNotIn("suppressed", f)
         self.assertIn("[suppress alb] expired on 2020-01-01 and no longer applies", r.err)
 
+    def test_report_filters(self):
+        """--severity / --rule choose what the report shows and the exit
+        status counts; the state still records every finding."""
+        medium = self.org.import_cert(self.org.a1, "eu-west-1", days=40)
+        _, conf, env = self.scan("")
+
+        def run(*args):
+            return harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"]
+                               + list(args), env, timeout=300)
+        r = run("--severity", "high")
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual([f["resource_arn"] for f in r.json()["findings"]], [self.arn])
+        r = run("--severity", "medium,low")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual([f["resource_arn"] for f in r.json()["findings"]], [medium])
+        r = run("--rule", "expired")
+        self.assertEqual((r.rc, r.json()["findings"]), (0, []))
+        # The unfiltered findings were all labelled and recorded: none is new.
+        r = run()
+        self.assertEqual({f["label"] for f in r.json()["findings"]}, {"unchanged"})
+        r = run("--rule", "expird")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("--rule: unknown rule 'expird'", r.err)
+        r = run("--severity", "urgent")
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("--severity: 'urgent' is not a severity", r.err)
+
     def test_bad_file_is_a_config_error(self):
         r, conf, env = self.scan("[suppress x]\nrule = expird\n")
         self.assertEqual(r.rc, 2, r)
