@@ -365,6 +365,10 @@ int cli_scan(int argc, char **argv)
             }
         }
     }
+    /* The command line overrides the file: --accounts replaces the
+     * accounts the file would list, OUs included. */
+    if (fl.accounts)
+        config_list_free(&cfg.organizational_units);
     if (config_validate_as(&cfg, path ? path : "command line", stderr) != 0) {
         exit_code = CLI_EXIT_USAGE;
         goto out;

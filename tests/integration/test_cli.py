@@ -421,6 +421,19 @@ class HomeRegion(unittest.TestCase):
         self.assertEqual(self.whoami_region(env), "us-east-1")
 
 
+class Overrides(Cli):
+    def test_accounts_flag_replaces_the_files_ous(self):
+        """--accounts with organizational_units in the file means the
+        accounts given (the command line overrides the file), not an error."""
+        with open(self.config, "a") as f:
+            f.write("[scan]\norganizational_units = ou-ab12-cdefgh12\n")
+        r = self.cmd("check-config")
+        self.assertEqual(r.rc, 0, r)
+        r = self.cmd("scan", "--accounts", "111111111111")
+        self.assertNotIn("both set", r.err)
+        self.assertEqual(r.rc, 4, r)      # no credentials here: it got as far as running
+
+
 class Rules(Cli):
     """certsweep rules: the rule table as configured, and help CMD."""
 
