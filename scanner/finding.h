@@ -46,7 +46,7 @@ typedef struct scanner_finding {
     char *resource_id;              /* short id / domain */
     char *domain;
     int64_t not_after;              /* 0 when not applicable */
-    int64_t days_to_expiry;         /* floor((not_after - as_of) / 86400); meaningful when not_after != 0 */
+    int64_t days_to_expiry;         /* scanner_days_until(): whole days, toward zero; meaningful when not_after != 0 */
     char *title;                    /* one line */
     char *details;                  /* human text, may be multi-line */
     char *details_json;             /* JSON object with structured details (string) */

@@ -343,11 +343,9 @@ int scanner_rules_validate(const config *cfg, FILE *errs)
 
 int64_t scanner_days_until(int64_t not_after, int64_t as_of)
 {
-    int64_t d = not_after - as_of;
-    int64_t q = d / DAY;
-    if (d % DAY != 0 && d < 0)
-        q--;
-    return q;
+    /* Whole days, toward zero: the same number the titles say ("expires in
+     * 3 days", "expired 8 days ago"); 0 within a day either side. */
+    return (not_after - as_of) / DAY;
 }
 
 int scanner_tier_severity(const config_tiers *t, int64_t days,
@@ -651,7 +649,7 @@ static int put_when(aws_buf *b, int64_t not_after, int64_t as_of)
         return aws_buf_puts(b, "has expired");
     fmt_date(not_after, date, sizeof(date));
     if (not_after <= as_of) {
-        int64_t ago = (as_of - not_after) / DAY;
+        int64_t ago = -scanner_days_until(not_after, as_of);
         if (ago == 0)
             return aws_buf_printf(b, "expired less than a day ago (%s)", date);
         return aws_buf_printf(b, "expired %lld day%s ago (%s)", (long long)ago,

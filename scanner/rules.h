@@ -47,8 +47,9 @@ int scanner_rule_enabled(const config *cfg, const char *id);
  * unknown id to errs (may be NULL) and returns AWS_EINVAL, or 0. */
 int scanner_rules_validate(const config *cfg, FILE *errs);
 
-/* floor((not_after - as_of) / 86400): 0 during the last day, -1 during the
- * first day after expiry. */
+/* Whole days from as_of to not_after, toward zero: 0 within a day either
+ * side of expiry, -8 eight full days after it, the number the titles show
+ * ("expired 8 days ago"). */
 int64_t scanner_days_until(int64_t not_after, int64_t as_of);
 
 /* The severity of a tiered threshold for `days` left: CRITICAL when

@@ -80,7 +80,9 @@ def epoch_of(date_str):
 
 
 def days_until(not_after, as_of):
-    return (int(not_after) - as_of) // DAY
+    """Whole days toward zero, as certsweep counts them (scanner_days_until)."""
+    d = int(not_after) - as_of
+    return d // DAY if d >= 0 else -((-d) // DAY)
 
 
 class Seeder:

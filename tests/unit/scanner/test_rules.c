@@ -263,17 +263,18 @@ static void acm_table(void **state)
     }
 }
 
-static void days_until_floors(void **state)
+static void days_until_truncates(void **state)
 {
     (void)state;
     assert_int_equal(scanner_days_until(AS_OF, AS_OF), 0);
     assert_int_equal(scanner_days_until(AS_OF + 1, AS_OF), 0);
     assert_int_equal(scanner_days_until(AS_OF + DAY - 1, AS_OF), 0);
     assert_int_equal(scanner_days_until(AS_OF + DAY, AS_OF), 1);
-    assert_int_equal(scanner_days_until(AS_OF - 1, AS_OF), -1);
+    assert_int_equal(scanner_days_until(AS_OF - 1, AS_OF), 0);
+    assert_int_equal(scanner_days_until(AS_OF - DAY + 1, AS_OF), 0);
     assert_int_equal(scanner_days_until(AS_OF - DAY, AS_OF), -1);
-    assert_int_equal(scanner_days_until(AS_OF - DAY - 1, AS_OF), -2);
-    assert_int_equal(scanner_days_until(0, AS_OF), -20781);   /* 1795430728/86400 = 20780.4 */
+    assert_int_equal(scanner_days_until(AS_OF - 9 * DAY + 1, AS_OF), -8);
+    assert_int_equal(scanner_days_until(0, AS_OF), -20780);   /* 1795430728/86400 = 20780.4 */
 }
 
 static void tiers(void **state)
@@ -432,12 +433,12 @@ static void titles_for_expired(void **state)
     judge_one(acm(IMP, AS_OF - 1), &c, got, sizeof(got), &f);
     assert_string_equal(f.v[0].title,
                         "ACM certificate example.com expired less than a day ago (2026-11-23)");
-    assert_int_equal(f.v[0].days_to_expiry, -1);
+    assert_int_equal(f.v[0].days_to_expiry, 0);     /* the title's count: less than a day */
     scanner_findings_finish(&f);
     judge_one(acm(IMP, AS_OF - 3 * DAY - 5), &c, got, sizeof(got), &f);
     assert_string_equal(f.v[0].title,
                         "ACM certificate example.com expired 3 days ago (2026-11-20)");
-    assert_int_equal(f.v[0].days_to_expiry, -4);
+    assert_int_equal(f.v[0].days_to_expiry, -3);    /* one way of counting days */
     scanner_findings_finish(&f);
     judge_one(acm(IMP, AS_OF + 1 * DAY), &c, got, sizeof(got), &f);
     assert_string_equal(f.v[0].title,
@@ -582,7 +583,7 @@ static void client_certs_and_stages(void **state)
     fd = find(&f, "client-certificate-rotation", "cc3");                 /* expired 1 s */
     assert_non_null(fd);
     assert_int_equal(fd->severity, SCANNER_SEV_CRITICAL);
-    assert_int_equal(fd->days_to_expiry, -1);
+    assert_int_equal(fd->days_to_expiry, 0);
     assert_non_null(strstr(fd->details, "Used by stages: none"));
     fd = find(&f, "client-certificate-rotation", "cc4");                 /* 45 days */
     assert_non_null(fd);
@@ -1035,7 +1036,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(acm_table),
-        cmocka_unit_test(days_until_floors),
+        cmocka_unit_test(days_until_truncates),
         cmocka_unit_test(tiers),
         cmocka_unit_test(rule_table),
         cmocka_unit_test(id_stability_and_fields),
