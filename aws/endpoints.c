@@ -68,6 +68,8 @@ static const svc_info services[AWS_SVC__COUNT] = {
         { { "aws", { US4, NULL }, 0 }, { "aws-us-gov", { GOV, NULL }, 0 } } },
     [AWS_SVC_SNS] = { "sns", "SNS", "sns", "sns", 0,
         { { "aws", { US4, "ca-west-1", NULL }, 0 }, { "aws-us-gov", { GOV, NULL }, 1 } } },
+    [AWS_SVC_SSO] = { "sso", "SSO", "portal.sso", "awsssoportal", 0,
+        { { NULL, { NULL }, 0 }, { NULL, { NULL }, 0 } } },
 };
 
 /* Global services: the partition endpoint, its signing region, and its FIPS

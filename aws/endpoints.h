@@ -17,6 +17,7 @@ typedef enum aws_service {
     AWS_SVC_CLOUDWATCH,
     AWS_SVC_SECURITYHUB,
     AWS_SVC_SNS,
+    AWS_SVC_SSO,                   /* IAM Identity Center portal (GetRoleCredentials) */
     AWS_SVC__COUNT
 } aws_service;
 

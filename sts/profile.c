@@ -46,13 +46,20 @@ void sts_profiles_free(sts_profiles *p)
     free(p);
 }
 
+/* entry.from_creds of an [sso-session NAME] section of the config file: a
+ * namespace of its own, never a profile. */
+#define FROM_SSO_SESSION 2
+
 static entry *find(const sts_profiles *p, const char *profile, const char *key, int which)
 {
-    /* which: 1 credentials file only, 0 config file only, -1 either (credentials first) */
+    /* which: 1 credentials file only, 0 config file only, -1 either (credentials first),
+     * FROM_SSO_SESSION the sso-session sections */
     if (!p || !profile)
         return NULL;
     for (int pass = 0; pass < 2; pass++) {
-        int want = pass == 0 ? 1 : 0;
+        int want = which == FROM_SSO_SESSION ? FROM_SSO_SESSION : pass == 0 ? 1 : 0;
+        if (which == FROM_SSO_SESSION && pass == 1)
+            break;
         if (which != -1 && which != want)
             continue;
         for (size_t i = 0; i < p->n; i++) {
@@ -212,14 +219,22 @@ static int on_value(void *user, const char *section, const char *name, const cha
 {
     load_ctx *lc = user;
     const char *profile = section;
+    int from = lc->from_creds;
     if (!lc->from_creds) {
-        /* config: "[default]", "[profile NAME]"; other sections are not profiles */
+        /* config: "[default]", "[profile NAME]", "[sso-session NAME]"; other
+         * sections are not profiles */
         if (strcmp(section, "default") == 0) {
             profile = "default";
         } else if (strncmp(section, "profile", 7) == 0 && (section[7] == ' ' || section[7] == '\t')) {
             profile = section + 8;
             while (*profile == ' ' || *profile == '\t')
                 profile++;
+        } else if (strncmp(section, "sso-session", 11) == 0 &&
+                   (section[11] == ' ' || section[11] == '\t')) {
+            profile = section + 12;
+            while (*profile == ' ' || *profile == '\t')
+                profile++;
+            from = FROM_SSO_SESSION;
         } else {
             return 1;
         }
@@ -233,9 +248,9 @@ static int on_value(void *user, const char *section, const char *name, const cha
             return 0;
         value = lc->r->stash[idx];
     }
-    int rc = put(lc->p, profile, "", "", lc->from_creds);
+    int rc = put(lc->p, profile, "", "", from);
     if (!rc)
-        rc = put(lc->p, profile, name, value, lc->from_creds);
+        rc = put(lc->p, profile, name, value, from);
     if (rc) {
         lc->rc = rc;
         return 0;
@@ -361,11 +376,69 @@ static int static_keys(const sts_profiles *p, const char *profile, int which, st
     return 1;
 }
 
-/* Credentials of a profile without following role_arn: the credentials
- * file's keys, then credential_process, then the config file's keys
- * (botocore's provider order). */
-static int base_of(const sts_profiles *p, const char *profile, sts_plan *plan)
+/* An IAM Identity Center profile: sso_account_id + sso_role_name, with
+ * sso_session naming an [sso-session NAME] section (sso_start_url,
+ * sso_region), or the legacy sso_start_url + sso_region in the profile.
+ * 1: plan filled; 0: not an SSO profile; AWS_EINVAL: half configured (err
+ * says what is missing). */
+static int sso_of(const sts_profiles *p, const char *profile, sts_plan *plan,
+                  char *err, size_t errlen)
 {
+    const char *acct = get_from(p, profile, "sso_account_id", 0);
+    const char *role = get_from(p, profile, "sso_role_name", 0);
+    const char *session = get_from(p, profile, "sso_session", 0);
+    const char *legacy_url = get_from(p, profile, "sso_start_url", 0);
+    if (!acct && !role && !session && !legacy_url)
+        return 0;
+    if (!acct || !role) {
+        snprintf(err, errlen, "profile '%s': an SSO profile needs sso_account_id and "
+                 "sso_role_name", profile);
+        return AWS_EINVAL;
+    }
+    const char *region;
+    if (session) {
+        if (!sts_profiles_has_session(p, session)) {
+            snprintf(err, errlen, "profile '%s': sso_session '%s' has no [sso-session %s] "
+                     "section", profile, session, session);
+            return AWS_EINVAL;
+        }
+        region = get_from(p, session, "sso_region", FROM_SSO_SESSION);
+        if (!get_from(p, session, "sso_start_url", FROM_SSO_SESSION) || !region) {
+            snprintf(err, errlen, "[sso-session %s] needs sso_start_url and sso_region", session);
+            return AWS_EINVAL;
+        }
+    } else {
+        region = get_from(p, profile, "sso_region", 0);
+        if (!legacy_url || !region) {
+            snprintf(err, errlen, "profile '%s': an SSO profile needs sso_session, or "
+                     "sso_start_url and sso_region", profile);
+            return AWS_EINVAL;
+        }
+    }
+    plan->base = STS_BASE_SSO;
+    plan->base_profile = profile;
+    plan->sso_cache_key = session ? session : legacy_url;
+    plan->sso_region = region;
+    plan->sso_account_id = acct;
+    plan->sso_role_name = role;
+    return 1;
+}
+
+int sts_profiles_has_session(const sts_profiles *p, const char *session)
+{
+    return find(p, session, NULL, FROM_SSO_SESSION) != NULL;
+}
+
+/* Credentials of a profile without following role_arn: SSO, the
+ * credentials file's keys, then credential_process, then the config
+ * file's keys (botocore's provider order).  1: found; 0: none; or a
+ * negative error (err says why). */
+static int base_of(const sts_profiles *p, const char *profile, sts_plan *plan,
+                   char *err, size_t errlen)
+{
+    int sso = sso_of(p, profile, plan, err, errlen);
+    if (sso != 0)
+        return sso;
     if (static_keys(p, profile, 1, plan))
         return 1;
     const char *proc = get_from(p, profile, "credential_process", -1);
@@ -387,7 +460,10 @@ static int resolve(const sts_profiles *p, const char *profile, sts_plan *plan,
     if (role && nvisited == 0 && get_from(p, profile, "web_identity_token_file", -1))
         role = NULL;
     if (!role) {
-        if (base_of(p, profile, plan))
+        int b = base_of(p, profile, plan, err, errlen);
+        if (b < 0)
+            return b;
+        if (b)
             return 0;
         if (nvisited == 0) {
             snprintf(err, errlen, "profile '%s' has no credentials", profile);
@@ -440,7 +516,10 @@ static int resolve(const sts_profiles *p, const char *profile, sts_plan *plan,
         plan->base_profile = profile;
     } else if (strcmp(src, profile) == 0) {
         /* a profile may name itself to use its own static keys */
-        if (!base_of(p, profile, plan)) {
+        int b = base_of(p, profile, plan, err, errlen);
+        if (b < 0)
+            return b;
+        if (!b) {
             snprintf(err, errlen, "profile '%s': source_profile is itself but it has no keys", profile);
             return AWS_EINVAL;
         }

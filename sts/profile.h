@@ -27,6 +27,8 @@ int  sts_profiles_load(const char *config_path, const char *creds_path,
 void sts_profiles_free(sts_profiles *p);                 /* wipes values; accepts NULL */
 /* True when the profile has a section in either file. */
 int  sts_profiles_has(const sts_profiles *p, const char *profile);
+/* 1 when the config file has an [sso-session NAME] section of that name. */
+int  sts_profiles_has_session(const sts_profiles *p, const char *session);
 /* Value of key (case-insensitive) in profile: credentials file first, then
  * config file.  NULL when absent. */
 const char *sts_profiles_get(const sts_profiles *p, const char *profile, const char *key);
@@ -52,6 +54,7 @@ typedef enum sts_base_kind {
     STS_BASE_ENV,          /* credential_source = Environment */
     STS_BASE_IMDS,         /* credential_source = Ec2InstanceMetadata */
     STS_BASE_ECS,          /* credential_source = EcsContainer */
+    STS_BASE_SSO,          /* IAM Identity Center: sso_account_id + sso_role_name of base_profile */
 } sts_base_kind;
 
 typedef struct sts_role_hop {
@@ -70,6 +73,10 @@ typedef struct sts_plan {
     const char *secret_access_key;
     const char *session_token;    /* may be NULL */
     const char *process;          /* STS_BASE_PROCESS: the command line */
+    const char *sso_cache_key;    /* STS_BASE_SSO: sso_session name, or the legacy start URL */
+    const char *sso_region;
+    const char *sso_account_id;
+    const char *sso_role_name;
     size_t nhops;                 /* AssumeRole hops, applied in order hops[0]..hops[n-1] */
     sts_role_hop hops[STS_MAX_ROLE_HOPS];
 } sts_plan;

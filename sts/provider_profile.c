@@ -34,6 +34,17 @@ static aws_creds_provider *base_provider(uv_loop_t *loop, aws_client *c, const s
     case STS_BASE_ECS:
         raw = sts_ecs_provider_new(c);
         break;
+    case STS_BASE_SSO: {
+        sts_sso_opts o = {
+            .profile = plan->base_profile,
+            .cache_key = plan->sso_cache_key,
+            .region = plan->sso_region,
+            .account_id = plan->sso_account_id,
+            .role_name = plan->sso_role_name,
+        };
+        raw = sts_sso_provider_new(c, &o);
+        break;
+    }
     }
     if (!raw)
         return NULL;

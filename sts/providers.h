@@ -68,6 +68,25 @@ int sts_ecs_check_full_uri(const char *uri);
  * AWS_ENOCREDS at once.  Name "imds". */
 aws_creds_provider *sts_imds_provider_new(aws_client *c);
 
+/* IAM Identity Center (SSO): the token `aws sso login` cached under
+ * ~/.aws/sso/cache/<sha1 of cache_key>.json (accessToken, expiresAt),
+ * exchanged with the portal's GetRoleCredentials (GET
+ * /federation/credentials, x-amz-sso_bearer_token; endpoint of service
+ * "sso" in region, AWS_ENDPOINT_URL_SSO overrides it) for the role's
+ * credentials.  A missing or expired token fails with AWS_ENOCREDS and a
+ * message saying to run 'aws sso login --profile NAME'.  Not cached: wrap
+ * with sts_cache_provider_new.  Name "sso:profile:NAME". */
+typedef struct sts_sso_opts {
+    const char *profile;            /* for messages */
+    const char *cache_key;          /* the sso_session name, or (legacy) the start URL */
+    const char *region;             /* sso_region */
+    const char *account_id;         /* sso_account_id */
+    const char *role_name;          /* sso_role_name */
+} sts_sso_opts;
+aws_creds_provider *sts_sso_provider_new(aws_client *c, const sts_sso_opts *o);
+/* The token cache file of a cache key (tests).  0 or AWS_EINVAL. */
+int sts_sso_cache_path(const char *cache_key, char *buf, size_t n);
+
 /* ---- caching ------------------------------------------------------------ */
 
 typedef struct sts_cache_opts {

@@ -233,6 +233,7 @@ static void names(void **state)
         { AWS_SVC_CLOUDWATCH, "cloudwatch", "CLOUDWATCH" },
         { AWS_SVC_SECURITYHUB, "securityhub", "SECURITYHUB" },
         { AWS_SVC_SNS, "sns", "SNS" },
+        { AWS_SVC_SSO, "sso", "SSO" },
     };
     assert_int_equal(sizeof(t) / sizeof(*t), AWS_SVC__COUNT);
     for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {

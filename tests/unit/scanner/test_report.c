@@ -498,7 +498,7 @@ static void judge_then_json(void **state)
     json_object *doc = json_tokener_parse(out);
     json_object *f0 = json_object_array_get_idx(get(doc, "findings"), 0);
     assert_string_equal(json_object_get_string(get(f0, "rule")), "expired");
-    assert_int_equal(json_object_get_int64(get(f0, "days_to_expiry")), -1);
+    assert_int_equal(json_object_get_int64(get(f0, "days_to_expiry")), 0);   /* less than a day ago */
     assert_string_equal(json_object_get_string(get(get(f0, "details"), "type")), "IMPORTED");
     assert_string_equal(json_object_get_string(get(f0, "console_url")),
         "https://us-east-1.console.aws.amazon.com/acm/home?region=us-east-1#/certificates/abc");
