@@ -7,6 +7,7 @@ a JSON file {mail_from, rcpt_tos, data} in OUTDIR.
 usage: smtp_server.py PORT OUTDIR CERT KEY USER PASSWORD
 """
 import json
+import logging
 import os
 import ssl
 import sys
@@ -34,6 +35,7 @@ class Saver:
 
 
 def main():
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     port, outdir, cert, key, user, password = sys.argv[1:7]
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
