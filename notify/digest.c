@@ -82,6 +82,10 @@ int notify_digest_build(notify_digest *d, const scanner_findings *f,
             const scanner_finding *x = &v[i];
             if (account && strcmp(x->account_id, account) != 0)
                 continue;
+            if (!pass && x->suppressed_by) {
+                d->suppressed++;        /* "we know": kept out of digests */
+                continue;
+            }
             if (!pass) {
                 d->total++;
                 if (x->severity <= SCANNER_SEV_CRITICAL)

@@ -5,7 +5,8 @@
  * UNCHANGED, and the resolved list that scanner/resolve.h decided): it never
  * decides resolution itself.  Sections, each worst first: New, Escalated,
  * Still open, Resolved.  Findings below [notify] min_severity are counted,
- * not listed.  The organization digest adds counts by severity and by
+ * not listed; suppressed findings (scanner/suppress.h) are left out.  The
+ * organization digest adds counts by severity and by
  * account, the coverage gaps and the accounts that have no owner; an
  * account's digest holds that account's findings and gaps.
  */
@@ -46,6 +47,7 @@ typedef struct notify_digest {
     size_t by_sev[DIGEST_SEVERITIES];   /* every current finding, listed or not */
     size_t total;                   /* current findings */
     size_t unlisted;                /* current and resolved findings below min_severity */
+    size_t suppressed;              /* current findings a suppression matched: not counted */
     digest_account *accounts;       /* org: accounts with findings, worst first */
     size_t n_accounts;
     const scanner_gap **gaps;

@@ -99,6 +99,8 @@ static tpl_ctx *build_ctx(const notify_digest *d, int64_t now)
     rc |= count(c, "unlisted", d->unlisted);
     if (d->unlisted)
         rc |= tpl_set(c, "has_unlisted", "1");
+    if (d->suppressed)
+        rc |= count(c, "suppressed", d->suppressed);
     static const char *const keys[DIGEST__SECTIONS] = {
         "new_count", "escalated_count", "open_count", "resolved_count" };
     char changes[160];

@@ -93,6 +93,8 @@ static void digest_model(void **state)
     add(&f, "222222222222", SCANNER_SEV_LOW, SCANNER_LABEL_NEW, "low", 0);
     add(&f, "222222222222", SCANNER_SEV_MEDIUM, SCANNER_LABEL_UNCHANGED, "open", 0);
     add(&f, "111111111111", SCANNER_SEV_HIGH, SCANNER_LABEL_RESOLVED, "gone", 1);
+    add(&f, "111111111111", SCANNER_SEV_CRITICAL, SCANNER_LABEL_NEW, "quiet-lb", 0);
+    f.v[f.n - 1].suppressed_by = strdup("legacy");
     scanner_findings_add_gap(&f, "222222222222", "us-east-1", "ListCertificates",
                              "AccessDenied", "denied");
     scanner_scanned_account acc[] = {
@@ -106,6 +108,7 @@ static void digest_model(void **state)
     assert_string_equal(d.key, "org");
     assert_int_equal(d.total, 5);
     assert_int_equal(d.unlisted, 1);            /* the LOW one: counted, not listed */
+    assert_int_equal(d.suppressed, 1);          /* quiet-lb: neither counted nor listed */
     assert_int_equal(d.by_sev[SCANNER_SEV_LOW], 1);
     assert_int_equal(d.n_items[DIGEST_NEW], 2);
     assert_string_equal(d.items[DIGEST_NEW][0]->resource_id, "crit-new");   /* worst first */
@@ -127,6 +130,8 @@ static void digest_model(void **state)
     assert_true(strstr(r.text, "crit-new") < strstr(r.text, "high-new"));
     assert_non_null(strstr(r.text, "1 finding(s) below"));
     assert_non_null(strstr(r.text, "AccessDenied"));
+    assert_null(strstr(r.text, "quiet-lb"));
+    assert_non_null(strstr(r.text, "1 suppressed finding(s)"));
     assert_non_null(strstr(r.text, "dev (222222222222)"));   /* unowned */
     assert_non_null(strstr(r.html, "<table"));
     assert_null(strstr(r.html, "<script"));
