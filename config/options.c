@@ -141,7 +141,7 @@ const struct option_def config_options[] = {
     { "email", "account_owners", OPT_STRING, CHK_OWNERS, 0, FIELD(email_account_owners), NULL, 0, 0, NULL,
       "Owners of accounts: ID: mail, mail; ID: mail. They get their account's digest." },
     { "email", "owner_tag", OPT_STRING, CHK_NONE, 0, FIELD(email_owner_tag), NULL, 0, 0, NULL,
-      "Organizations account tag whose value lists an account's owners (comma- or space-separated), for accounts not in account_owners." },
+      "Organizations account tag whose value lists an account's owners (separated by spaces: tag values cannot hold commas), for accounts not in account_owners." },
     { "email", "use_account_email", OPT_BOOL, CHK_NONE, 0, FIELD(email_use_account_email), "false", 0, 0, NULL,
       "Send an account's digest to its e-mail in Organizations when no other owner is known." },
     { "email", "timeout_seconds", OPT_INT, CHK_NONE, 0, FIELD(email_timeout_seconds), "60", 5, 3600, NULL,

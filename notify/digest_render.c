@@ -198,26 +198,14 @@ static int read_template(const char *dir, const char *name, char **out, size_t *
         snprintf(err, errlen, "%s/%s: path too long", dir, name);
         return AWS_EINVAL;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            return AWS_ENOTFOUND;
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return AWS_EIO;
-    }
     aws_buf b;
     aws_buf_init(&b, TEMPLATE_MAX);
-    char chunk[8192];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        rc = aws_buf_append(&b, chunk, n);
-    if (rc == 0 && ferror(f))
-        rc = AWS_EIO;
-    fclose(f);
+    int rc = aws_buf_read_file(&b, path);
+    if (rc == AWS_ENOTFOUND)
+        return rc;
     if (rc) {
-        snprintf(err, errlen, "%s: %s", path, rc == AWS_ETOOBIG
-                 ? "larger than 256 KiB" : "cannot be read");
+        snprintf(err, errlen, "%s: %s", path, rc == AWS_ETOOBIG ? "larger than 256 KiB"
+                 : strerror(errno));
         aws_buf_finish(&b);
         return rc;
     }

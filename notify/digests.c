@@ -16,6 +16,7 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "certsweep_config.h"
+#include "scanner/tags.h"
 #include "state/outbox.h"
 #include "sts/sts.h"
 
@@ -66,9 +67,74 @@ static int add_account(owners *o, const char *id, size_t cap)
     return 0;
 }
 
+/* ---- owners from an Organizations tag -------------------------------------- */
+
+typedef struct tag_wait {
+    owner_map *m;
+    size_t *pending;
+    int err;
+} tag_wait;
+
+static void on_tag(int err, const char *code, const char *message, const char *value, void *ud)
+{
+    tag_wait *w = ud;
+    (*w->pending)--;
+    if (err) {
+        aws_log_warn("%s/*/ListTagsForResource: %s: %s (owners from [email] owner_tag unknown)",
+                     w->m->account, code, message);
+        return;
+    }
+    /* Tag values cannot hold commas: addresses are separated by spaces. */
+    for (const char *p = value ? value : ""; *p && !w->err;) {
+        p += strspn(p, " ");
+        size_t k = strcspn(p, " ");
+        char addr[320];
+        if (k == 0)
+            break;
+        if (k < sizeof(addr)) {
+            memcpy(addr, p, k);
+            addr[k] = '\0';
+            if (!config_is_email(addr))
+                aws_log_warn("account %s: tag value '%s' is not an e-mail address: ignored",
+                             w->m->account, addr);
+            else if ((w->m->to.len && aws_buf_puts(&w->m->to, ", ")) ||
+                     aws_buf_puts(&w->m->to, addr))
+                w->err = AWS_ENOMEM;
+        }
+        p += k;
+    }
+}
+
+/* Reads owner_tag of every account still without owners, all at once. */
+static int owners_from_tags(const notify_run *r, owners *o)
+{
+    size_t pending = 0, n = 0;
+    tag_wait *w = calloc(o->n ? o->n : 1, sizeof(*w));
+    if (!w)
+        return AWS_ENOMEM;
+    for (size_t i = 0; i < o->n; i++) {
+        if (o->v[i].to.len)
+            continue;
+        w[n] = (tag_wait){ .m = &o->v[i], .pending = &pending };
+        if (scanner_account_tag(r->client, r->caller, r->home_region, o->v[i].account,
+                                r->cfg->email_owner_tag, on_tag, &w[n]) == 0) {
+            pending++;
+            n++;
+        }
+    }
+    while (pending)
+        uv_run(r->loop, UV_RUN_ONCE);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i].err)
+            rc = w[i].err;
+    free(w);
+    return rc;
+}
+
 /* Every account the run has a finding (open or resolved) about, with its
- * owners: [email] account_owners, else (use_account_email) its e-mail in
- * Organizations. */
+ * owners: [email] account_owners, else the account's owner_tag in
+ * Organizations, else (use_account_email) its e-mail in Organizations. */
 static int owners_build(const notify_run *r, owners *o)
 {
     const scanner_findings *f = r->findings;
@@ -85,6 +151,8 @@ static int owners_build(const notify_run *r, owners *o)
     char why[200];
     if (rc == 0 && r->cfg->email_account_owners)
         rc = config_owners_parse(r->cfg->email_account_owners, on_owner, o, why, sizeof(why));
+    if (rc == 0 && r->cfg->email_owner_tag && r->client && r->loop)
+        rc = owners_from_tags(r, o);
     for (size_t i = 0; rc == 0 && i < o->n; i++) {
         owner_map *m = &o->v[i];
         if (m->to.len || !r->cfg->email_use_account_email)

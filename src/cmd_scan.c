@@ -477,15 +477,7 @@ int cli_scan(int argc, char **argv)
     }
     loop_ok = 1;
     aws_client_opts co;
-    memset(&co, 0, sizeof(co));
-    co.http.ca_bundle = cfg.ca_bundle;
-    co.endpoints.fips = cfg.fips;
-    co.endpoints.use_env = 1;
-    co.endpoints.endpoint_url = cfg.endpoint_url;
-    co.max_attempts = cfg.max_attempts;
-    co.retry_budget = cfg.retry_budget > 0 ? cfg.retry_budget : -1;   /* 0 in the config: no retries */
-    co.timeout_ms = (long)cfg.timeout_seconds * 1000;
-    co.max_in_flight = cfg.concurrency;
+    cli_client_opts(&cfg, &co);
     if (aws_client_new(&loop, &co, &client) != 0) {
         fprintf(stderr, "certsweep: scan: cannot set up the HTTP client\n");
         goto out;

@@ -208,6 +208,51 @@ class DigestTest(unittest.TestCase):
         self.scan()
         self.assertEqual(self.smtp.messages(), [])
 
+    def notify(self, *args, rc=0):
+        env = harness.clean_env(endpoint_url=self.moto.url,
+                                extra=dict(harness.env_credentials()), home=self.tmp)
+        r = harness.run(["notify", "--config", self.config()] + list(args), env, timeout=300,
+                        secrets=(PASSWORD,))
+        self.assertEqual(r.rc, rc, r)
+        return r
+
+    def test_notify_retry_delivers_outbox(self):
+        self.smtp.stop()
+        self.scan(rc=5)
+        self.smtp.start()
+        r = self.notify("--retry")
+        self.assertIn("3 delivered", r.err)
+        self.assertEqual(len(self.smtp.messages()), 3)
+        self.smtp.clear()
+        self.notify("--retry")
+        self.assertEqual(self.smtp.messages(), [])
+
+    def test_notify_from_shard_reports(self):
+        o = self.org
+        reports = []
+        for acct in (o.a1, o.a2):
+            path = os.path.join(self.tmp, "report-%s.json" % acct)
+            self.scan("--no-notify", "--accounts", acct, "--output", path)
+            reports.append(path)
+        self.assertEqual(self.smtp.messages(), [])
+        self.notify("--report", *reports)
+        got = self.by_rcpt()
+        self.assertEqual(set(got), {("pki@example.com", "secops@example.com"),
+                                    ("team-a@example.com",),
+                                    ("b1@example.com", "b2@example.com")}, got.keys())
+        org_text, _ = parts(got[("pki@example.com", "secops@example.com")]["msg"])
+        self.assertIn(o.a1, org_text)
+        self.assertIn(o.a2, org_text)
+        self.assertIn("== New (2)", org_text)
+        # a report that is not one: a clear error, exit 4, nothing sent
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"findings": []}')
+        self.smtp.clear()
+        r = self.notify("--report", bad, rc=4)
+        self.assertIn("not a certsweep JSON report", r.err)
+        self.assertEqual(self.smtp.messages(), [])
+
     def test_wrong_ca_is_refused(self):
         other = os.path.join(self.tmp, "other-ca.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
@@ -233,6 +278,32 @@ class DigestTest(unittest.TestCase):
         self.assertEqual(names, sorted(["email-org.eml", "email-account-%s.eml" % self.org.a1,
                                         "email-account-%s.eml" % self.org.a2]))
         self.assertEqual(self.smtp.messages(), [])
+
+    def test_owners_from_tag_and_account_email(self):
+        o = self.org
+        org = harness.boto_client(self.moto, "organizations")
+        org.tag_resource(ResourceId=o.a2, Tags=[
+            {"Key": "certsweep-owner", "Value": "tag-one@example.com tag-two@example.com"}])
+        out = os.path.join(self.tmp, "dry")
+        conf_extra = "owner_tag = certsweep-owner\n"
+        # a1 has no account_owners entry and no tag: its Organizations e-mail
+        env = harness.clean_env(endpoint_url=self.moto.url,
+                                extra=dict(harness.env_credentials()), home=self.tmp)
+        conf = self.config(conf_extra + "use_account_email = true\n")
+        with open(conf) as f:
+            text = f.read()
+        text = "\n".join(l for l in text.split("\n") if not l.startswith("account_owners"))
+        with open(conf, "w") as f:
+            f.write(text)
+        r = harness.run(["scan", "--config", conf, "--format", "json", "--notify-dry-run", out],
+                        env, timeout=300)
+        self.assertEqual(r.rc, 0, r)
+        def to(name):
+            with open(os.path.join(out, name)) as f:
+                return email.message_from_file(f, policy=email.policy.default)["To"]
+        self.assertEqual(to("email-account-%s.eml" % o.a2),
+                         "tag-one@example.com, tag-two@example.com")
+        self.assertEqual(to("email-account-%s.eml" % o.a1), "member-a@example.com")
 
     def test_what_if_notifies_nobody(self):
         self.scan("--as-of", "2027-12-31", "--notify", "always")
