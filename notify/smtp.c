@@ -155,14 +155,22 @@ static int add_recipients(smtp_message_t msg, const char *list)
     return n;
 }
 
-/* The worst recipient status. */
+/* The worst recipient status, with the server's words. */
+typedef struct rcpt_worst {
+    int code;
+    char reply[400];
+} rcpt_worst;
+
 static void on_recipient(smtp_recipient_t r, const char *mailbox, void *arg)
 {
-    int *worst = arg;
+    rcpt_worst *w = arg;
     const smtp_status_t *st = smtp_recipient_status(r);
-    (void)mailbox;
-    if (st && st->code > *worst)
-        *worst = st->code;
+    if (st && st->code > w->code) {
+        char line[300];
+        clean_reply(line, sizeof(line), st->code, st->text);
+        w->code = st->code;
+        snprintf(w->reply, sizeof(w->reply), "RCPT TO:<%s>: %s", mailbox ? mailbox : "", line);
+    }
 }
 
 static void send_one(const notify_smtp_cfg *c, notify_smtp_job *job)
@@ -226,33 +234,35 @@ static void send_one(const notify_smtp_cfg *c, notify_smtp_job *job)
         goto out;
     }
     const smtp_status_t *st = smtp_message_transfer_status(msg);
+    const smtp_status_t *rp = smtp_reverse_path_status(msg);
+    rcpt_worst rw = { 0, "" };
+    smtp_enumerate_recipients(msg, on_recipient, &rw);
     int code = st ? st->code : 0;
-    if (code == 0) {
+    if (code >= 200 && code < 300) {
+        clean_reply(job->reply, sizeof(job->reply), code, st->text);
+        job->outcome = NOTIFY_SENT;
+        if (rw.code >= 400)         /* delivered to the others */
+            snprintf(job->reply, sizeof(job->reply), "partly: %s", rw.reply);
+    } else if (rp && rp->code >= 400) {
+        clean_reply(job->reply, sizeof(job->reply), rp->code, rp->text);
+        job->outcome = rp->code >= 500 ? NOTIFY_PERMANENT : NOTIFY_RETRY;
+    } else if (rw.code >= 400) {
+        /* Every recipient was refused: the server's words for the worst. */
+        snprintf(job->reply, sizeof(job->reply), "%s", rw.reply);
+        job->outcome = rw.code >= 500 ? NOTIFY_PERMANENT : NOTIFY_RETRY;
+    } else if (code) {
+        clean_reply(job->reply, sizeof(job->reply), code, st->text);
+        job->outcome = code >= 500 ? NOTIFY_PERMANENT : NOTIFY_RETRY;
+    } else {
         /* No transfer: the session ended before DATA (STARTTLS refused or
-         * failed, AUTH refused, the sender refused). */
-        const smtp_status_t *rp = smtp_reverse_path_status(msg);
-        int rcpt_code = 0;
-        char rcpt_text[256] = "";
-        smtp_enumerate_recipients(msg, on_recipient, &rcpt_code);
-        (void)rcpt_text;
-        if (rp && rp->code >= 400)
-            clean_reply(job->reply, sizeof(job->reply), rp->code, rp->text);
-        else if (rcpt_code >= 400)
-            snprintf(job->reply, sizeof(job->reply), "%d: every recipient was refused",
-                     rcpt_code);
-        else {
-            char ebuf[200];
-            int e = smtp_errno();
-            snprintf(job->reply, sizeof(job->reply), "%s:%d: the session ended before the "
-                     "message was sent (STARTTLS, certificate or AUTH refused): %s",
-                     c->host, c->port, e && smtp_strerror(e, ebuf, sizeof(ebuf)) ? ebuf : "no reply");
-        }
-        job->outcome = rp && rp->code >= 500 ? NOTIFY_PERMANENT : NOTIFY_RETRY;
-        goto out;
+         * failed, AUTH refused). */
+        char ebuf[200];
+        int e = smtp_errno();
+        snprintf(job->reply, sizeof(job->reply), "%s:%d: the session ended before the "
+                 "message was sent (STARTTLS, certificate or AUTH refused): %s",
+                 c->host, c->port, e && smtp_strerror(e, ebuf, sizeof(ebuf)) ? ebuf : "no reply");
+        job->outcome = NOTIFY_RETRY;
     }
-    clean_reply(job->reply, sizeof(job->reply), code, st->text);
-    job->outcome = code >= 200 && code < 300 ? NOTIFY_SENT
-                 : code >= 500 ? NOTIFY_PERMANENT : NOTIFY_RETRY;
 out:
     smtp_destroy_session(s);
     if (auth)

@@ -2,7 +2,8 @@
 """A real SMTP server on 127.0.0.1 for the digest tests: Debian's aiosmtpd
 (python3-aiosmtpd, run by /usr/bin/python3), STARTTLS required with the
 given certificate, AUTH PLAIN/LOGIN with one user, every message saved as
-a JSON file {mail_from, rcpt_tos, data} in OUTDIR.
+a JSON file {mail_from, rcpt_tos, data} in OUTDIR; a recipient whose
+address starts with "reject" gets 550 (a permanent refusal).
 
 usage: smtp_server.py PORT OUTDIR CERT KEY USER PASSWORD
 """
@@ -21,6 +22,12 @@ class Saver:
     def __init__(self, outdir):
         self.outdir = outdir
         self.n = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("reject"):
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.n += 1

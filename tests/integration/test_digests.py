@@ -305,6 +305,32 @@ class DigestTest(unittest.TestCase):
                          "tag-one@example.com, tag-two@example.com")
         self.assertEqual(to("email-account-%s.eml" % o.a1), "member-a@example.com")
 
+    def test_permanent_refusal_kept_for_a_person(self):
+        o = self.org
+        conf = self.config()
+        with open(conf) as f:
+            text = f.read().replace("b1@example.com, b2@example.com", "reject-me@example.com")
+        with open(conf, "w") as f:
+            f.write(text)
+        env = harness.clean_env(endpoint_url=self.moto.url,
+                                extra=dict(harness.env_credentials()), home=self.tmp)
+        r = harness.run(["scan", "--config", conf, "--format", "json"], env, timeout=300,
+                        secrets=(PASSWORD,))
+        self.assertEqual(r.rc, 5, r)
+        self.assertIn("550 5.1.1 no such mailbox here", r.err)
+        self.assertIn("refused", r.err)
+        # the other channels' messages went out regardless
+        self.assertEqual(len(self.smtp.messages()), 2)
+        db = sqlite3.connect(os.path.join(self.state, "certsweep.db"))
+        rows = dict(db.execute("SELECT key, status FROM outbox").fetchall())
+        db.close()
+        self.assertEqual(rows["account:%s" % o.a2], "failed")
+        self.assertEqual(rows["org"], "sent")
+        # not retried by the next run: kept for a person
+        self.smtp.clear()
+        r = harness.run(["scan", "--config", conf, "--format", "json"], env, timeout=300)
+        self.assertEqual(self.smtp.messages(), [])
+
     def test_what_if_notifies_nobody(self):
         self.scan("--as-of", "2027-12-31", "--notify", "always")
         self.assertEqual(self.smtp.messages(), [])
