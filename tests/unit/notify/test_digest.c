@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "aws/buf.h"
+#include "config/config.h"
 #include "aws/error.h"
 #include "notify/digest.h"
 #include "notify/mail.h"
@@ -278,6 +280,54 @@ static void outbox_due(void **state)
     state_close(db);
 }
 
+/* The [email] checks: tls = none only to loopback, the owners map's
+ * syntax, one password source, no password in any message. */
+static char *check(const char *text, int *rc)
+{
+    config c;
+    config_init(&c);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *errs = open_memstream(&buf, &len);
+    *rc = config_load_string(&c, "t.conf", text, errs);
+    if (*rc == 0)
+        *rc = config_validate_as(&c, "t.conf", errs);
+    fclose(errs);
+    config_finish(&c);
+    return buf;
+}
+
+static void email_config_checks(void **state)
+{
+    (void)state;
+    int rc;
+    char *m = check("[email]\nsmtp_host = mail.example.com\nfrom = a@example.com\ntls = none\n", &rc);
+    assert_int_equal(rc, AWS_EINVAL);
+    assert_non_null(strstr(m, "only for a loopback host"));
+    free(m);
+    m = check("[email]\nsmtp_host = 127.0.0.1\nfrom = a@example.com\ntls = none\n", &rc);
+    assert_int_equal(rc, 0);
+    free(m);
+    m = check("[email]\naccount_owners = 111111111111: a@example.com; 22222: b@example.com\n", &rc);
+    assert_int_equal(rc, AWS_EINVAL);
+    assert_non_null(strstr(m, "t.conf:2:"));
+    assert_non_null(strstr(m, "'22222' is not an account id"));
+    free(m);
+    m = check("[email]\naccount_owners = 111111111111: not-a-mail\n", &rc);
+    assert_int_equal(rc, AWS_EINVAL);
+    assert_non_null(strstr(m, "not an e-mail address"));
+    free(m);
+    m = check("[email]\nsmtp_host = 127.0.0.1\nfrom = a@example.com\nusername = u\n"
+              "password_file = /x\npassword_env = SMTP_PW\n", &rc);
+    assert_int_equal(rc, AWS_EINVAL);
+    assert_non_null(strstr(m, "keep one of them"));
+    free(m);
+    m = check("[email]\norg_to = secops@example.com, nope\n", &rc);
+    assert_int_equal(rc, AWS_EINVAL);
+    assert_non_null(strstr(m, "'nope' is not an e-mail address"));
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +337,7 @@ int main(void)
         cmocka_unit_test(qp_encoding),
         cmocka_unit_test(outbox_lifecycle),
         cmocka_unit_test(outbox_due),
+        cmocka_unit_test(email_config_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
