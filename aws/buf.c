@@ -1,6 +1,7 @@
 #include "aws/buf.h"
 #include "aws/error.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,4 +135,27 @@ int aws_buf_urlencode(aws_buf *b, const char *s, size_t n, int keep_slash)
             return rc;
     }
     return 0;
+}
+
+int aws_buf_read_file(aws_buf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? AWS_ENOTFOUND : AWS_EIO;
+    size_t start = b->len;
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = aws_buf_append(b, chunk, n);
+    if (rc == 0 && ferror(f))
+        rc = AWS_EIO;
+    int saved = errno;
+    fclose(f);
+    if (rc != 0 && b->data) {
+        b->len = start;
+        b->data[start] = '\0';
+    }
+    errno = saved;
+    return rc;
 }

@@ -30,6 +30,10 @@ char *aws_buf_take(aws_buf *b);
 /* Frees memory; wipes it first when the buffer may hold a secret. */
 void aws_buf_finish(aws_buf *b);
 void aws_buf_finish_secret(aws_buf *b);
+/* Appends the whole file at path (errno kept for the caller's message):
+ * 0, AWS_ENOTFOUND (no such file), AWS_ETOOBIG (over b's cap: b as it was)
+ * or AWS_EIO. */
+int  aws_buf_read_file(aws_buf *b, const char *path);
 /* Appends s percent-encoded per RFC 3986 (unreserved kept); when keep_slash,
  * '/' is kept too. */
 int  aws_buf_urlencode(aws_buf *b, const char *s, size_t n, int keep_slash);

@@ -382,6 +382,29 @@ int config_load_file(config *c, const char *path, FILE *errs)
 
 /* ---- validation across options ---- */
 
+static int loopback_host(const char *h)
+{
+    return strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 ||
+           strcmp(h, "::1") == 0 || strcmp(h, "[::1]") == 0;
+}
+
+static void validate_email(const config *c, struct cfg_where *w)
+{
+    if (c->email_password_file && c->email_password_env)
+        cfg_report(w, "[email] password_file and password_env are both set " DASH " keep one of them");
+    if (!c->email_smtp_host)
+        return;
+    if (!c->email_from)
+        cfg_report(w, "[email] smtp_host is set but from is not " DASH " set [email] from to the sender address");
+    if (c->email_tls && strcmp(c->email_tls, "none") == 0 && !loopback_host(c->email_smtp_host))
+        cfg_report(w, "[email] tls = none sends mail and passwords in clear text to %s " DASH " use tls = starttls (none is only for a loopback host)",
+                   c->email_smtp_host);
+    if (c->email_username && !c->email_password_file && !c->email_password_env)
+        cfg_report(w, "[email] username is set without a password " DASH " set password_file or password_env");
+    if ((c->email_password_file || c->email_password_env) && !c->email_username)
+        cfg_report(w, "[email] a password is set without username " DASH " set [email] username");
+}
+
 int config_validate_as(const config *c, const char *name, FILE *errs)
 {
     struct cfg_where w = { errs, name ? name : "config", 0, 0, 0 };
@@ -417,6 +440,7 @@ int config_validate_as(const config *c, const char *name, FILE *errs)
         cfg_report(&w, "[state] dir is not an absolute path " DASH " set [state] dir, or HOME/XDG_STATE_HOME");
     if (c->role_name && !c->role_name[0])
         cfg_report(&w, "[scan] role_name is empty " DASH " name the role to assume");
+    validate_email(c, &w);
     return w.errors ? AWS_EINVAL : 0;
 }
 
@@ -476,7 +500,8 @@ static void type_text(const struct option_def *o, char *out, size_t cap)
             used = (size_t)snprintf(out, cap, "list of: ");
         else {
             snprintf(out, cap, "list of %s", o->check == CHK_ACCOUNT ? "account ids" :
-                     o->check == CHK_OU ? "OU or root ids" : o->check == CHK_RULE_ID ? "rule ids" : "regions");
+                     o->check == CHK_OU ? "OU or root ids" : o->check == CHK_RULE_ID ? "rule ids" :
+                     o->check == CHK_EMAIL ? "e-mail addresses" : "regions");
             return;
         }
         break;

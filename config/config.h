@@ -68,6 +68,31 @@ typedef struct config {
     char *securityhub_region;      /* home region; NULL: [aws] region */
     char *securityhub_mode;        /* "member" | "central" */
 
+    /* [notify] (digests; the tickets' [webhook NAME] sections are their own) */
+    char *notify_min_severity;     /* "medium": lower findings are counted, not listed */
+    int   notify_repeat_days;      /* 7: repeat open findings at most this often */
+    char *notify_templates_dir;    /* NULL: the installed templates, else the built-in ones */
+    int   notify_retry_backoff;    /* 300: seconds before the first retry, doubled each time */
+
+    /* [email] (enabled when smtp_host is set) */
+    char *email_smtp_host;
+    int   email_smtp_port;         /* 587 */
+    char *email_tls;               /* "starttls" | "none" (loopback only) */
+    char *email_ca_file;           /* PEM CA file; NULL: the system store */
+    char *email_username;          /* NULL: no AUTH */
+    char *email_password_file;     /* the password, read at send time */
+    char *email_password_env;      /* or the name of an environment variable holding it */
+    char *email_from;
+    config_list email_org_to;
+    char *email_account_owners;    /* "ID: a@x, b@y; ID2: c@z" */
+    char *email_owner_tag;         /* Organizations account tag naming the owners */
+    int   email_use_account_email; /* 0 */
+    int   email_timeout_seconds;   /* 60 */
+
+    /* [sns] (enabled when topic_arn is set) */
+    char *sns_topic_arn;
+    char *sns_role_arn;
+
     /* [state] */
     char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
 } config;
@@ -105,5 +130,16 @@ const char *config_default_path(void);
 int config_list_parse(config_list *l, const char *value);
 void config_list_free(config_list *l);
 int config_list_contains(const config_list *l, const char *s);
+
+/* 1 when s looks like an e-mail address (local@domain.tld: no spaces,
+ * quotes, angle brackets or control characters). */
+int config_is_email(const char *s);
+/* Parses [email] account_owners, "ID: mail, mail; ID: mail": cb (may be
+ * NULL: only check) gets each (account, address) pair in order.  Returns 0,
+ * AWS_EINVAL with a one-line reason in why, AWS_ENOMEM, or cb's non-zero
+ * return. */
+int config_owners_parse(const char *text,
+                        int (*cb)(const char *account, const char *mail, void *ud),
+                        void *ud, char *why, size_t whylen);
 
 #endif

@@ -21,6 +21,9 @@ static const char *const severity_choices[] = {
 static const char *const format_choices[] = {
     "table", "json", "csv", "asff", NULL };
 static const char *const mode_choices[] = { "member", "central", NULL };
+static const char *const notify_severity_choices[] = {
+    "critical", "high", "medium", "low", "informational", NULL };
+static const char *const tls_choices[] = { "starttls", "none", NULL };
 
 /* section, key, type, check, flags, field, default, min, max, choices, help */
 const struct option_def config_options[] = {
@@ -105,6 +108,50 @@ const struct option_def config_options[] = {
       "Home region of Security Hub. Unset: the [aws] region." },
     { "securityhub", "mode", OPT_ENUM, CHK_NONE, 0, FIELD(securityhub_mode), "member", 0, 0, mode_choices,
       "member: import each finding in its own account; central: import everything from the delegated administrator account." },
+
+    /* [notify] */
+    { "notify", "min_severity", OPT_ENUM, CHK_NONE, 0, FIELD(notify_min_severity), "medium", 0, 0, notify_severity_choices,
+      "Digests list findings of this severity or worse; the others are only counted." },
+    { "notify", "repeat_days", OPT_INT, CHK_NONE, 0, FIELD(notify_repeat_days), "7", 1, 365, NULL,
+      "A digest with nothing new, escalated or resolved repeats the open findings at most this often (days)." },
+    { "notify", "templates_dir", OPT_STRING, CHK_PATH, 0, FIELD(notify_templates_dir), NULL, 0, 0, NULL,
+      "Directory of digest templates (digest.txt, digest.html, subject.txt) replacing the installed ones; a file missing there falls back to the installed one." },
+    { "notify", "retry_backoff_seconds", OPT_INT, CHK_NONE, 0, FIELD(notify_retry_backoff), "300", 0, 86400, NULL,
+      "A failed delivery waits this long before the next run retries it, doubled after each failure (at most a day); notify --retry does not wait." },
+
+    /* [email] */
+    { "email", "smtp_host", OPT_STRING, CHK_HOST, 0, FIELD(email_smtp_host), NULL, 0, 0, NULL,
+      "SMTP server of the digests. Unset: no e-mail." },
+    { "email", "smtp_port", OPT_INT, CHK_NONE, 0, FIELD(email_smtp_port), "587", 1, 65535, NULL,
+      "SMTP port (submission)." },
+    { "email", "tls", OPT_ENUM, CHK_NONE, 0, FIELD(email_tls), "starttls", 0, 0, tls_choices,
+      "starttls: require STARTTLS and verify the server's certificate; none: plain text, only to a loopback host. (Implicit TLS on port 465 is not offered by libesmtp.)" },
+    { "email", "ca_file", OPT_STRING, CHK_PATH, 0, FIELD(email_ca_file), NULL, 0, 0, NULL,
+      "PEM file of CA certificates that verify the SMTP server instead of the system store." },
+    { "email", "username", OPT_STRING, CHK_NONE, 0, FIELD(email_username), NULL, 0, 0, NULL,
+      "SMTP AUTH user. Unset: no AUTH." },
+    { "email", "password_file", OPT_STRING, CHK_PATH, 0, FIELD(email_password_file), NULL, 0, 0, NULL,
+      "File holding the SMTP password (first line). Never put the password itself in the config." },
+    { "email", "password_env", OPT_STRING, CHK_ENV_NAME, 0, FIELD(email_password_env), NULL, 0, 0, NULL,
+      "Or: the environment variable holding the SMTP password." },
+    { "email", "from", OPT_STRING, CHK_EMAIL, 0, FIELD(email_from), NULL, 0, 0, NULL,
+      "Sender address of the digests." },
+    { "email", "org_to", OPT_LIST, CHK_EMAIL, 0, FIELD(email_org_to), "", 0, 0, NULL,
+      "Recipients of the organization digest." },
+    { "email", "account_owners", OPT_STRING, CHK_OWNERS, 0, FIELD(email_account_owners), NULL, 0, 0, NULL,
+      "Owners of accounts: ID: mail, mail; ID: mail. They get their account's digest." },
+    { "email", "owner_tag", OPT_STRING, CHK_NONE, 0, FIELD(email_owner_tag), NULL, 0, 0, NULL,
+      "Organizations account tag whose value lists an account's owners (separated by spaces: tag values cannot hold commas), for accounts not in account_owners." },
+    { "email", "use_account_email", OPT_BOOL, CHK_NONE, 0, FIELD(email_use_account_email), "false", 0, 0, NULL,
+      "Send an account's digest to its e-mail in Organizations when no other owner is known." },
+    { "email", "timeout_seconds", OPT_INT, CHK_NONE, 0, FIELD(email_timeout_seconds), "60", 5, 3600, NULL,
+      "Timeout of each SMTP protocol step, in seconds." },
+
+    /* [sns] */
+    { "sns", "topic_arn", OPT_STRING, CHK_ARN, 0, FIELD(sns_topic_arn), NULL, 0, 0, NULL,
+      "SNS topic that gets the organization digest. Unset: no SNS." },
+    { "sns", "role_arn", OPT_STRING, CHK_ARN, 0, FIELD(sns_role_arn), NULL, 0, 0, NULL,
+      "Role to assume to publish (e.g. in the topic's account). Unset: the scanning identity." },
 
     /* [state] */
     { "state", "dir", OPT_STRING, CHK_PATH, OPT_COMPUTED, FIELD(state_dir), NULL, 0, 0, NULL,
@@ -335,6 +382,33 @@ static int check_value(const struct option_def *o, const char *v, struct cfg_whe
         if (all_of(v, 1, 64, "_.-"))
             return 1;
         cfg_report(w, "%s: '%s' is not a rule id \xe2\x80\x94 rule ids are made of letters, digits and _.-", lb, v);
+        return 0;
+    case CHK_EMAIL:
+        if (config_is_email(v))
+            return 1;
+        cfg_report(w, "%s: '%s' is not an e-mail address \xe2\x80\x94 write local@domain, e.g. secops@example.com", lb, v);
+        return 0;
+    case CHK_OWNERS: {
+        char why[200];
+        if (config_owners_parse(v, NULL, NULL, why, sizeof(why)) == 0)
+            return 1;
+        cfg_report(w, "%s: %s \xe2\x80\x94 write ID: mail, mail; ID: mail", lb, why);
+        return 0;
+    }
+    case CHK_ARN:
+        if (strncmp(v, "arn:", 4) == 0 && all_of(v, 12, 2048, ":/+=,.@_-"))
+            return 1;
+        cfg_report(w, "%s: '%s' is not an ARN \xe2\x80\x94 write arn:aws:service:region:account:resource", lb, v);
+        return 0;
+    case CHK_HOST:
+        if (all_of(v, 1, 253, ".-:[]_"))
+            return 1;
+        cfg_report(w, "%s: '%s' is not a host name \xe2\x80\x94 write a name or address without scheme or port", lb, v);
+        return 0;
+    case CHK_ENV_NAME:
+        if (all_of(v, 1, 128, "_") && !isdigit((unsigned char)v[0]))
+            return 1;
+        cfg_report(w, "%s: '%s' is not an environment variable name \xe2\x80\x94 use letters, digits and _", lb, v);
         return 0;
     }
     return 1;

@@ -35,6 +35,11 @@ enum opt_check {
     CHK_SESSION_NAME,   /* STS role session name */
     CHK_EXTERNAL_ID,    /* STS external id (secret: never echoed) */
     CHK_RULE_ID,        /* [a-z0-9_.-]+ */
+    CHK_EMAIL,          /* local@domain, no spaces or angle brackets */
+    CHK_OWNERS,         /* "ID: mail, mail; ID: mail" (config_owners_parse) */
+    CHK_ARN,            /* arn:partition:service:... */
+    CHK_HOST,           /* host name or address, no scheme, no spaces */
+    CHK_ENV_NAME,       /* [A-Za-z_][A-Za-z0-9_]* */
 };
 
 enum {

@@ -75,6 +75,10 @@ void notify_result_add(notify_result *into, const notify_result *r);
  * res for what failed) or a negative error when nothing could start. */
 int notify_digests(const notify_run *r, notify_result *res);
 
+/* Delivers what waits in the outbox now (`certsweep notify --retry`: the
+ * backoff is not waited for; rows refused for good stay as they are). */
+int notify_retry(const notify_run *r, notify_result *res);
+
 /* The tickets of one run through every configured [webhook NAME] channel.
  * Same conventions. */
 int notify_tickets(const notify_run *r, notify_result *res);

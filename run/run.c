@@ -142,6 +142,40 @@ static int export_findings(const run_opts *o, state_db *db, scanner_findings *ou
     return 0;
 }
 
+/* ---- notification ------------------------------------------------------------ */
+
+/* The notification sinks, after Security Hub: digests and tickets, each
+ * family independent of the other (one failing never stops the other).
+ * Never in a what-if run. */
+static void notify_sinks(const run_opts *o, state_db *db, const scanner_findings *out,
+                         const scanner_scan_result *res, run_summary *sum, int64_t now)
+{
+    if (o->what_if)
+        return;
+    scanner_scanned_accounts accounts = scanner_scan_result_accounts(res);
+    notify_run nr = {
+        .loop = o->scan.loop,
+        .client = o->scan.client,
+        .caller = o->scan.caller,
+        .cfg = o->scan.cfg,
+        .state = db,
+        .findings = out,
+        .accounts = &accounts,
+        .home_region = o->scan.home_region,
+        .now = now,
+        .run_id = sum->run_id,
+        .when = o->notify,
+        .dry_run_dir = o->notify_dry_run,
+    };
+    notify_result digests = { 0 }, tickets = { 0 };
+    if (notify_digests(&nr, &digests) != 0)
+        digests.pending++;          /* could not even queue: the run must say so */
+    notify_result_add(&sum->notify, &digests);
+    /* notify_tickets(&nr, &tickets) goes here, beside the digests. */
+    notify_result_add(&sum->notify, &tickets);
+    sum->notified = 1;
+}
+
 /* ---- labels against the state ------------------------------------------- */
 
 typedef struct known_list {
@@ -300,6 +334,8 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
         if (st)
             scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
     }
+    if (rc == 0)
+        notify_sinks(o, db, out, res, sum, now);
     /* The labels are recorded after the sinks had them: a run cut short
      * before this point labels the same way next time. */
     if (rc == 0 && db && sum->labelled && !o->what_if)

@@ -15,6 +15,7 @@
 #include "scanner/finding.h"
 #include "scanner/scan.h"
 #include "scanner/suppress.h"
+#include "notify/notify.h"
 #include "securityhub/securityhub.h"
 #include "state/state.h"
 
@@ -29,7 +30,9 @@ typedef struct run_opts {
     int64_t now;                    /* wall clock: UpdatedAt, runs; 0: time(NULL) */
     scanner_suppressions *suppressions; /* applied to the findings before any sink; may be NULL */
     int what_if;                    /* judged at another instant (--as-of): label, but
-                                     * resolve nothing and record no labels */
+                                     * resolve nothing, record no labels, notify nobody */
+    notify_when notify;             /* --notify always / --no-notify */
+    const char *notify_dry_run;     /* non-NULL: write the messages into this directory */
 } run_opts;
 
 typedef struct run_summary {
@@ -40,6 +43,8 @@ typedef struct run_summary {
     int labelled;                   /* findings carry labels (the state was read) */
     size_t unverified;              /* open before, absent now, not resolvable (not read in full) */
     size_t suppressed;              /* findings a suppression matched */
+    int notified;                   /* the notification sinks ran */
+    notify_result notify;           /* what they did, digests and tickets together */
 } run_summary;
 
 /* Opens the state (a failure is a warning: the run goes on without it),

@@ -89,6 +89,47 @@ int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *activ
     return org_close(o, rc, bad, next, err, errlen);
 }
 
+int scanner_org_parse_account_meta(const char *body, size_t len, scanner_strv *meta)
+{
+    char err[64];
+    struct json_object *o = scanner_json_parse(body, len, err, sizeof(err)), *list = NULL;
+    int rc = 0;
+    if (o && json_object_object_get_ex(o, "Accounts", &list) &&
+        json_object_is_type(list, json_type_array)) {
+        for (size_t i = 0; rc == 0 && i < json_object_array_length(list); i++) {
+            struct json_object *a = json_object_array_get_idx(list, i);
+            const char *id = scanner_json_str(a, "Id");
+            const char *name = scanner_json_str(a, "Name");
+            const char *email = scanner_json_str(a, "Email");
+            if (!valid_account_id(id))
+                continue;
+            if ((rc = scanner_strv_add(meta, id)) == 0 &&
+                (rc = scanner_strv_add(meta, name ? name : "")) == 0)
+                rc = scanner_strv_add(meta, email ? email : "");
+        }
+    }
+    json_object_put(o);
+    return rc;
+}
+
+static const char *meta_field(const scanner_strv *meta, const char *id, size_t k)
+{
+    for (size_t i = 0; meta && id && i + 2 < meta->n; i += 3)
+        if (strcmp(meta->v[i], id) == 0)
+            return meta->v[i + k];
+    return NULL;
+}
+
+const char *scanner_account_meta_name(const scanner_strv *meta, const char *id)
+{
+    return meta_field(meta, id, 1);
+}
+
+const char *scanner_account_meta_email(const scanner_strv *meta, const char *id)
+{
+    return meta_field(meta, id, 2);
+}
+
 int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
                                char **next, char *err, size_t errlen)
 {
@@ -305,6 +346,8 @@ static void on_disc(const aws_result *r, void *ud)
             rc = scanner_org_parse_accounts(r->body, r->body_len,
                                             c->to_excluded ? &d->excluded : &d->found,
                                             NULL, &next, err, sizeof(err));
+            if (rc == 0 && !c->to_excluded)
+                rc = scanner_org_parse_account_meta(r->body, r->body_len, &d->res->meta);
         }
         if (rc != 0) {
             char msg[240];
@@ -418,6 +461,7 @@ void scanner_discovery_free(scanner_discovery *d)
     if (!d)
         return;
     scanner_strv_finish(&d->accounts);
+    scanner_strv_finish(&d->meta);
     free(d);
 }
 

@@ -24,6 +24,13 @@
  * skipped is not NULL); *next set when more pages follow. */
 int scanner_org_parse_accounts(const char *body, size_t len, scanner_strv *active,
                                size_t *skipped, char **next, char *err, size_t errlen);
+/* ListAccounts / ListAccountsForParent -> (Id, Name, Email) of every
+ * listed account appended to meta as three strings each ("" when absent). */
+int scanner_org_parse_account_meta(const char *body, size_t len, scanner_strv *meta);
+/* Name and e-mail of `id` in such a list; NULL when not there. */
+const char *scanner_account_meta_name(const scanner_strv *meta, const char *id);
+const char *scanner_account_meta_email(const scanner_strv *meta, const char *id);
+
 /* ListChildren -> child ids appended. */
 int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
                                char **next, char *err, size_t errlen);
@@ -57,6 +64,7 @@ typedef struct scanner_discovery {
     char message[256];
     char operation[32];             /* the call that failed ("" when none did) */
     scanner_strv accounts;          /* the result (filtered) */
+    scanner_strv meta;              /* (Id, Name, Email) of every listed account */
     size_t listed;                  /* ACTIVE accounts listed before the filters */
     uint64_t api_calls;
 } scanner_discovery;

@@ -31,6 +31,7 @@ struct account {
     int own;                        /* the caller's own account, caller's creds */
     size_t targets_left;
     scanner_strv regions;           /* targets queued: regions, "global" */
+    char *name, *email;             /* from Organizations; NULL when not listed */
     account *next;                  /* in the preparation queue */
 };
 
@@ -406,7 +407,7 @@ static int finished(const scan *s)
 
 /* ---- discovery ----------------------------------------------------------- */
 
-static int set_accounts(scan *s, const scanner_strv *ids)
+static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta)
 {
     s->accounts = calloc(ids->n ? ids->n : 1, sizeof(*s->accounts));
     if (!s->accounts)
@@ -419,6 +420,11 @@ static int set_accounts(scan *s, const scanner_strv *ids)
         scanner_strv_init(&a->regions);
         snprintf(a->id, sizeof(a->id), "%s", ids->v[i]);
         s->accounts[s->n_accounts++] = a;
+        const char *name = scanner_account_meta_name(meta, a->id);
+        const char *email = scanner_account_meta_email(meta, a->id);
+        if ((name && *name && !(a->name = strdup(name))) ||
+            (email && *email && !(a->email = strdup(email))))
+            return AWS_ENOMEM;
     }
     s->discovery_done = 1;
     progress(s);
@@ -430,7 +436,7 @@ static void caller_only(scan *s)
     scanner_strv one;
     scanner_strv_init(&one);
     scanner_strv_add(&one, s->caller_account);
-    if (set_accounts(s, &one) != 0) {
+    if (set_accounts(s, &one, NULL) != 0) {
         s->failed = 1;
         snprintf(s->err, sizeof(s->err), "out of memory");
     }
@@ -476,7 +482,7 @@ static void on_discovered(scanner_discovery *d, void *ud)
     } else {
         if (d->accounts.n == 0)
             aws_log_warn("no account left to scan after [scan] include/exclude filters");
-        if (set_accounts(s, &d->accounts) != 0) {
+        if (set_accounts(s, &d->accounts, &d->meta) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
         }
@@ -494,7 +500,7 @@ static void start_discovery(scan *s)
         for (size_t i = 0; i < cfg->accounts.n; i++)
             scanner_strv_add(&ids, cfg->accounts.v[i]);
         scanner_accounts_filter(&ids, cfg, NULL);
-        if (set_accounts(s, &ids) != 0) {
+        if (set_accounts(s, &ids, NULL) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
         }
@@ -545,6 +551,8 @@ void scanner_scan_result_finish(scanner_scan_result *r)
             free((char *)a->regions[k]);
         free((void *)a->regions);
         free((char *)a->account_id);
+        free((char *)a->name);
+        free((char *)a->email);
     }
     free(r->accounts);
     scanner_coverage_finish(&r->coverage);
@@ -573,6 +581,9 @@ static int fill_result(scan *s, scanner_scan_result *res)
         if (!(r->account_id = strdup(a->id)))
             return AWS_ENOMEM;
         res->n_accounts++;
+        r->name = a->name;              /* moves */
+        r->email = a->email;
+        a->name = a->email = NULL;
         r->creds = a->creds;            /* the reference moves */
         a->creds = NULL;
         /* The strings move too: the list keeps only its array. */
@@ -637,6 +648,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     for (size_t i = 0; i < s.n_accounts; i++) {
         aws_creds_provider_unref(s.accounts[i]->creds);
         scanner_strv_finish(&s.accounts[i]->regions);
+        free(s.accounts[i]->name);
+        free(s.accounts[i]->email);
         free(s.accounts[i]);
     }
     free(s.accounts);

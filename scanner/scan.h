@@ -58,6 +58,8 @@ typedef struct scanner_scanned_account {
     aws_creds_provider *creds;      /* borrowed; NULL: not reachable (nothing imported, nothing archived) */
     const char *const *regions;     /* regions this scan ran for the account ("global" for IAM) */
     size_t n_regions;
+    const char *name;               /* Organizations account name; NULL when not listed */
+    const char *email;              /* Organizations account e-mail; NULL when not listed */
 } scanner_scanned_account;
 
 typedef struct scanner_scanned_accounts {

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/client.h"
+#include "config/config.h"
+
 static const char *or_tool(const char *cmd)
 {
     return cmd ? cmd : "";
@@ -167,4 +170,17 @@ int cli_args_next(cli_args *a)
     }
     a->value = optarg;
     return c;
+}
+
+void cli_client_opts(const config *cfg, aws_client_opts *co)
+{
+    memset(co, 0, sizeof(*co));
+    co->http.ca_bundle = cfg->ca_bundle;
+    co->endpoints.fips = cfg->fips;
+    co->endpoints.use_env = 1;
+    co->endpoints.endpoint_url = cfg->endpoint_url;
+    co->max_attempts = cfg->max_attempts;
+    co->retry_budget = cfg->retry_budget > 0 ? cfg->retry_budget : -1;   /* 0 in the config: no retries */
+    co->timeout_ms = (long)cfg->timeout_seconds * 1000;
+    co->max_in_flight = cfg->concurrency;
 }

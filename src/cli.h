@@ -56,10 +56,17 @@ int  cli_args_next(cli_args *a);
 int  cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The AWS client options of a config ([aws] ca_bundle, fips, endpoint_url,
+ * max_attempts, retry_budget, timeout_seconds; [scan] concurrency). */
+struct config;
+struct aws_client_opts;
+void cli_client_opts(const struct config *cfg, struct aws_client_opts *co);
+
 /* Each command parses its own flags from argv[0] = command name. */
 int cli_whoami(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
+int cli_notify(int argc, char **argv);
 int cli_rules(int argc, char **argv);
 
 #endif

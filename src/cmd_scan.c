@@ -36,7 +36,8 @@ static void usage(FILE *f)
         "                      [--severity LIST] [--rule LIST]\n"
         "                      [--as-of DATE] [--format table|json|csv|asff] [--output FILE]\n"
         "                      [--fail-on SEVERITY|none] [--concurrency N]\n"
-        "                      [--no-securityhub] [--dry-run FILE] [-v|-q] [--help]\n"
+        "                      [--no-securityhub] [--dry-run FILE] [--notify always|auto]\n"
+        "                      [--no-notify] [--notify-dry-run DIR] [-v|-q] [--help]\n"
         "\n"
         "Scans the AWS Organization (or the listed accounts) for TLS certificate risks in\n"
         "ACM, API Gateway (client certificates, stages, custom domains) and IAM server\n"
@@ -71,6 +72,13 @@ static void usage(FILE *f)
         "      --dry-run FILE      write the BatchImportFindings requests Security Hub would\n"
         "                          get to FILE (one JSON request a line) and call nothing\n"
         "                          there; the state records the run only\n"
+        "      --notify WHEN       digests ([email], [sns]): auto (default) sends a digest\n"
+        "                          when it holds something new, escalated or resolved, else\n"
+        "                          repeats open findings every [notify] repeat_days;\n"
+        "                          always sends regardless\n"
+        "      --no-notify         send no digest\n"
+        "      --notify-dry-run DIR  write the digests (.eml, SNS payloads) into DIR and\n"
+        "                          send nothing\n"
         "  -v, --verbose           more log lines (-vv: debug)\n"
         "  -q, --quiet             errors only\n"
         "  -h, --help              show this help\n"
@@ -78,8 +86,9 @@ static void usage(FILE *f)
         "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or config error,\n"
         "3 scan completed with coverage gaps (and no finding at or above --fail-on;\n"
         "Security Hub not enabled or refusing findings counts as a gap),\n"
-        "4 could not run.  Findings take precedence over gaps: a partial scan with\n"
-        "failing findings exits 1.\n");
+        "4 could not run, 5 clean but a digest could not be delivered (kept in the outbox\n"
+        "for the next run or 'certsweep notify --retry').  Findings take precedence over\n"
+        "gaps: a partial scan with failing findings exits 1.  A --as-of run notifies nobody.\n");
 }
 
 /* ---- progress line (only when stderr is a terminal) ----------------------- */
@@ -129,13 +138,14 @@ static void on_progress(const scanner_progress *sp, void *ud)
 typedef struct scan_flags {
     const char *config_path;
     const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
-    const char *dry_run, *profile, *region, *severity, *rule;
-    int verbose, quiet, no_securityhub;
+    const char *dry_run, *profile, *region, *severity, *rule, *notify, *notify_dry_run;
+    int verbose, quiet, no_securityhub, no_notify;
 } scan_flags;
 
 enum {
     OPT_AS_OF = 256, OPT_FAIL_ON, OPT_CONCURRENCY, OPT_NO_SECURITYHUB, OPT_DRY_RUN,
     OPT_PROFILE, OPT_REGION, OPT_SEVERITY, OPT_RULE,
+    OPT_NOTIFY, OPT_NO_NOTIFY, OPT_NOTIFY_DRY_RUN,
 };
 
 static const struct option scan_options[] = {
@@ -153,6 +163,9 @@ static const struct option scan_options[] = {
     { "region",         required_argument, NULL, OPT_REGION },
     { "severity",       required_argument, NULL, OPT_SEVERITY },
     { "rule",           required_argument, NULL, OPT_RULE },
+    { "notify",         required_argument, NULL, OPT_NOTIFY },
+    { "no-notify",      no_argument,       NULL, OPT_NO_NOTIFY },
+    { "notify-dry-run", required_argument, NULL, OPT_NOTIFY_DRY_RUN },
     { "verbose",        no_argument,       NULL, 'v' },
     { "quiet",          no_argument,       NULL, 'q' },
     { "help",           no_argument,       NULL, 'h' },
@@ -186,6 +199,9 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         case OPT_REGION:         f->region = a.value; break;
         case OPT_SEVERITY:       f->severity = a.value; break;
         case OPT_RULE:           f->rule = a.value; break;
+        case OPT_NOTIFY:         f->notify = a.value; break;
+        case OPT_NO_NOTIFY:      f->no_notify = 1; break;
+        case OPT_NOTIFY_DRY_RUN: f->notify_dry_run = a.value; break;
         default:                 return -1;     /* an option missing from the switch */
         }
     }
@@ -386,6 +402,23 @@ int cli_scan(int argc, char **argv)
     }
     if (fl.no_securityhub)
         cfg.securityhub_enabled = 0;
+    notify_when when = NOTIFY_AUTO;
+    if (fl.notify && strcmp(fl.notify, "always") == 0)
+        when = NOTIFY_ALWAYS;
+    else if (fl.notify && strcmp(fl.notify, "auto") != 0) {
+        exit_code = cli_usage_error("scan", "--notify takes always or auto, not '%s'", fl.notify);
+        goto out;
+    }
+    if (fl.no_notify && fl.notify) {
+        exit_code = cli_usage_error("scan", "--notify and --no-notify contradict each other");
+        goto out;
+    }
+    if (fl.no_notify)
+        when = NOTIFY_NEVER;
+    if (fl.notify_dry_run && !*fl.notify_dry_run) {
+        exit_code = cli_usage_error("scan", "--notify-dry-run needs a directory");
+        goto out;
+    }
     const char *format = cfg.format ? cfg.format : "table";
     int asff = strcmp(format, "asff") == 0;
     if (!asff && !report_format_known(format)) {
@@ -444,15 +477,7 @@ int cli_scan(int argc, char **argv)
     }
     loop_ok = 1;
     aws_client_opts co;
-    memset(&co, 0, sizeof(co));
-    co.http.ca_bundle = cfg.ca_bundle;
-    co.endpoints.fips = cfg.fips;
-    co.endpoints.use_env = 1;
-    co.endpoints.endpoint_url = cfg.endpoint_url;
-    co.max_attempts = cfg.max_attempts;
-    co.retry_budget = cfg.retry_budget > 0 ? cfg.retry_budget : -1;   /* 0 in the config: no retries */
-    co.timeout_ms = (long)cfg.timeout_seconds * 1000;
-    co.max_in_flight = cfg.concurrency;
+    cli_client_opts(&cfg, &co);
     if (aws_client_new(&loop, &co, &client) != 0) {
         fprintf(stderr, "certsweep: scan: cannot set up the HTTP client\n");
         goto out;
@@ -484,6 +509,8 @@ int cli_scan(int argc, char **argv)
         .dry_run = dry,
         .what_if = fl.as_of != NULL,
         .suppressions = cfg.suppressions ? &supp : NULL,
+        .notify = when,
+        .notify_dry_run = fl.notify_dry_run,
     };
     const char *shub_home = cfg.securityhub_region && *cfg.securityhub_region
                           ? cfg.securityhub_region : region;
@@ -552,10 +579,19 @@ int cli_scan(int argc, char **argv)
                 sum.dry_run_batches == 1 ? "" : "es", fl.dry_run);
     if (cfg.suppressions)
         scanner_suppressions_report(&supp, (int64_t)time(NULL), warn_line, NULL);
+    if (!fl.quiet && sum.notified && (sum.notify.sent || sum.notify.pending ||
+                                      sum.notify.failed || sum.notify.written))
+        fprintf(stderr, "Notifications: %zu delivered, %zu kept for a retry, %zu refused%s",
+                sum.notify.sent, sum.notify.pending, sum.notify.failed,
+                sum.notify.written ? "" : "\n");
+    if (!fl.quiet && sum.notify.written)
+        fprintf(stderr, ", %zu written to %s\n", sum.notify.written, fl.notify_dry_run);
     if (worst_at_or_above(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
         exit_code = CLI_EXIT_PARTIAL;
+    else if (sum.notify.pending || sum.notify.failed)
+        exit_code = CLI_EXIT_DELIVERY;
     else
         exit_code = CLI_EXIT_OK;
 

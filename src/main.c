@@ -12,6 +12,7 @@ static const struct {
     { "scan",         cli_scan,         "scan the organization for certificate risks" },
     { "whoami",       cli_whoami,       "show the identity the credential chain resolves to" },
     { "check-config", cli_check_config, "validate a configuration file" },
+    { "notify",       cli_notify,       "send the digests of saved reports, or retry the outbox" },
     { "rules",        cli_rules,        "list what certsweep checks, or explain one rule" },
 };
 
@@ -34,7 +35,8 @@ static void usage(FILE *f)
         "Run 'certsweep <command> --help' for the options of a command.\n"
         "\n"
         "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or\n"
-        "config error, 3 partial coverage, 4 could not run.\n");
+        "config error, 3 partial coverage, 4 could not run, 5 a notification could\n"
+        "not be delivered.\n");
 }
 
 int main(int argc, char **argv)

@@ -53,6 +53,26 @@ static const char *const migrations[] = {
     "  resolved_at INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX findings_status ON findings(status);",
+    /* 3: the notification outbox (state/outbox.h): every digest delivery,
+     * written before it is sent. */
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  channel TEXT NOT NULL,"          /* 'email' | 'sns' */
+    "  key TEXT NOT NULL,"              /* 'org' | 'account:<id>' (+ ':part:N') */
+    "  run_id INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  recipients TEXT NOT NULL,"       /* addresses, or the topic ARN */
+    "  subject TEXT NOT NULL,"
+    "  payload BLOB NOT NULL,"          /* the .eml, or the SNS message */
+    "  attributes TEXT,"                /* SNS message attributes (JSON) */
+    "  status TEXT NOT NULL,"           /* 'pending' | 'sent' | 'failed' */
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  sent_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX outbox_status ON outbox(status, next_attempt);"
+    "CREATE INDEX outbox_key ON outbox(channel, key, created);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -33,6 +33,9 @@ FLAGS = {
         (None, "--concurrency", True),
         (None, "--no-securityhub", False),
         (None, "--dry-run", True),
+        (None, "--notify", True),
+        (None, "--no-notify", False),
+        (None, "--notify-dry-run", True),
         (None, "--profile", True),
         (None, "--region", True),
         (None, "--severity", True),
@@ -52,8 +55,18 @@ FLAGS = {
         (None, "--print-example", False),
         ("-h", "--help", False),
     ],
+    "notify": [
+        ("-c", "--config", True),
+        (None, "--report", True),
+        (None, "--retry", False),
+        (None, "--notify", True),
+        (None, "--dry-run", True),
+        ("-v", "--verbose", False),
+        ("-q", "--quiet", False),
+        ("-h", "--help", False),
+    ],
 }
-COMMANDS = ["scan", "whoami", "check-config"]
+COMMANDS = ["scan", "whoami", "check-config", "notify"]
 
 # An option line of a --help text: "  -c, --config FILE   text" or
 # "      --as-of DATE  text"; a value is one upper-case word after one space.

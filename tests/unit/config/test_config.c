@@ -70,7 +70,7 @@ static const struct {
       "t.conf:1: key 'fips' is outside any section " DASH " put it under [aws]\n" },
     /* unknown section / key */
     { "\n[nope]\nkey = 1\n",
-      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [state]\n" },
+      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [notify], [email], [sns], [state]\n" },
     { "[sacn]\n",
       "t.conf:1: unknown section [sacn] " DASH " did you mean [scan]?\n" },
     { "[scan]\nregoins = all\n",

@@ -574,8 +574,8 @@ static void test_covered_and_decide(void **st)
 
     static const char *const r1[] = { "eu-west-1", "eu-west-2", "global" };
     shub_account accts[] = {
-        { ACCT, (aws_creds_provider *)&accts, r1, 3 },
-        { ACCT2, (aws_creds_provider *)&accts, r1, 3 },
+        { ACCT, (aws_creds_provider *)&accts, r1, 3, NULL, NULL },
+        { ACCT2, (aws_creds_provider *)&accts, r1, 3, NULL, NULL },
     };
     shub_accounts A = { accts, 2 };
     assert_true(shub_covered(&A, &cur, ACCT, "eu-west-1"));

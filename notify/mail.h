@@ -1,0 +1,69 @@
+/* certsweep — digest e-mail: the MIME message and the SMTP session.
+ *
+ * A message is built once, when it is queued in the outbox (Date and
+ * Message-ID fixed then, so a retry sends the same message), as
+ * multipart/alternative with a text/plain and a text/html part (UTF-8,
+ * quoted-printable), CRLF line ends, and Auto-Submitted: auto-generated.
+ *
+ * SMTP uses libesmtp, which blocks: notify_smtp_send runs whole sessions
+ * and is meant for libuv's thread pool (uv_queue_work).  STARTTLS is
+ * required with tls = starttls, and the server's certificate and name are
+ * verified (OpenSSL, ca_file or the system store).  The password is read
+ * from its file or environment variable at send time, wiped after, and
+ * never logged.
+ */
+#ifndef NOTIFY_MAIL_H
+#define NOTIFY_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/buf.h"
+
+typedef struct notify_mime {
+    const char *from;
+    const char *to;                 /* "a@x, b@y" */
+    const char *subject;            /* UTF-8, one line */
+    const char *text;
+    const char *html;
+    int64_t date;
+} notify_mime;
+
+/* The whole message (headers and body, CRLF) in a new string; NULL when
+ * out of memory. */
+char *notify_mime_build(const notify_mime *m, size_t *len);
+
+/* Quoted-printable (RFC 2045) of s with CRLF line ends, lines <= 76. */
+int notify_qp_encode(const char *s, size_t n, aws_buf *out);
+
+typedef enum notify_outcome {
+    NOTIFY_SENT = 0,
+    NOTIFY_RETRY,                   /* connection, TLS, timeout, 4xx: try again later */
+    NOTIFY_PERMANENT,               /* 5xx: a person must look */
+} notify_outcome;
+
+typedef struct notify_smtp_cfg {
+    const char *host;
+    int port;
+    int starttls;                   /* 1: require STARTTLS (verified); 0: plain (loopback) */
+    const char *ca_file;            /* NULL: system store */
+    const char *username;           /* NULL: no AUTH */
+    const char *password_file;
+    const char *password_env;
+    const char *from;
+    int timeout_seconds;
+} notify_smtp_cfg;
+
+typedef struct notify_smtp_job {
+    const char *recipients;         /* "a@x, b@y" */
+    const char *message;            /* the .eml */
+    size_t len;
+    notify_outcome outcome;         /* filled */
+    char reply[512];                /* the server's answer or the local error */
+} notify_smtp_job;
+
+/* Sends each job in one SMTP session each (blocking).  Fills outcome and
+ * reply of every job. */
+void notify_smtp_send(const notify_smtp_cfg *c, notify_smtp_job *jobs, size_t n);
+
+#endif

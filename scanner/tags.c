@@ -1,0 +1,123 @@
+/* certsweep — Organizations ListTagsForResource for one account. */
+#include "scanner/tags.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/error.h"
+#include "scanner/collect.h"
+
+int scanner_org_parse_tag(const char *body, size_t len, const char *key, char **value,
+                          char **next)
+{
+    *value = NULL;
+    *next = NULL;
+    char err[128];
+    json_object *o = scanner_json_parse(body, len, err, sizeof(err)), *tags = NULL;
+    if (!o)
+        return AWS_EPARSE;
+    int rc = 0;
+    if (json_object_object_get_ex(o, "Tags", &tags) && json_object_is_type(tags, json_type_array))
+        for (size_t i = 0; rc == 0 && i < json_object_array_length(tags); i++) {
+            json_object *t = json_object_array_get_idx(tags, i);
+            const char *k = scanner_json_str(t, "Key"), *v = scanner_json_str(t, "Value");
+            if (k && v && strcmp(k, key) == 0 && !*value && !(*value = strdup(v)))
+                rc = AWS_ENOMEM;
+        }
+    const char *tok = scanner_json_str(o, "NextToken");
+    if (rc == 0 && tok && *tok && !(*next = strdup(tok)))
+        rc = AWS_ENOMEM;
+    json_object_put(o);
+    if (rc) {
+        free(*value);
+        *value = NULL;
+    }
+    return rc;
+}
+
+typedef struct tag_call {
+    aws_client *client;
+    aws_creds_provider *creds;
+    char region[32];
+    char account[16];
+    char *key;
+    scanner_tag_cb cb;
+    void *ud;
+} tag_call;
+
+static int tag_send(tag_call *t, const char *next);
+
+static void tag_done(tag_call *t, int err, const char *code, const char *msg, const char *value)
+{
+    t->cb(err, code, msg, value, t->ud);
+    free(t->key);
+    free(t);
+}
+
+static void on_tags(const aws_result *r, void *ud)
+{
+    tag_call *t = ud;
+    if (r->err) {
+        tag_done(t, r->err, *r->code ? r->code : aws_error_code(r->err),
+                 *r->message ? r->message : aws_strerror(r->err), NULL);
+        return;
+    }
+    char *value = NULL, *next = NULL;
+    int rc = scanner_org_parse_tag(r->body, r->body_len, t->key, &value, &next);
+    if (rc)
+        tag_done(t, rc, "ParseError", "ListTagsForResource: the answer is not JSON", NULL);
+    else if (value || !next)
+        tag_done(t, 0, "", "", value);
+    else if ((rc = tag_send(t, next)) != 0)
+        tag_done(t, rc, "InternalError", aws_strerror(rc), NULL);
+    free(value);
+    free(next);
+}
+
+static int tag_send(tag_call *t, const char *next)
+{
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "ResourceId", json_object_new_string(t->account));
+    if (next)
+        json_object_object_add(b, "NextToken", json_object_new_string(next));
+    const char *body = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
+    aws_call call = {
+        .service = AWS_SVC_ORGANIZATIONS,
+        .region = t->region,
+        .rate_key = "organizations",
+        .creds = t->creds,
+        .proto = AWS_PROTO_JSON,
+        .op = "ListTagsForResource",
+        .target = "AWSOrganizationsV20161128.ListTagsForResource",
+        .body = body,
+        .body_len = strlen(body),
+        .max_response = SCANNER_MAX_BODY,
+    };
+    int rc = aws_client_call(t->client, &call, on_tags, t);
+    json_object_put(b);
+    return rc;
+}
+
+int scanner_account_tag(aws_client *client, aws_creds_provider *creds, const char *region,
+                        const char *account, const char *key, scanner_tag_cb cb, void *ud)
+{
+    tag_call *t = calloc(1, sizeof(*t));
+    if (!t || !(t->key = strdup(key))) {
+        free(t);
+        return AWS_ENOMEM;
+    }
+    t->client = client;
+    t->creds = creds;
+    snprintf(t->region, sizeof(t->region), "%s", region);
+    snprintf(t->account, sizeof(t->account), "%s", account);
+    t->cb = cb;
+    t->ud = ud;
+    int rc = tag_send(t, NULL);
+    if (rc) {
+        free(t->key);
+        free(t);
+    }
+    return rc;
+}
