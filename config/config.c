@@ -322,7 +322,7 @@ static int classify(struct loader *L, const char *line, int lineno)
             return 0;
         L->section_known = option_section_known(name) && !option_section_named(name);
         if (!L->section_known) {
-            char all[128];
+            char all[256];
             sections_text(all, sizeof(all));
             const char *near = closest_section(name);
             if (near)
