@@ -142,6 +142,21 @@ static int export_findings(const run_opts *o, state_db *db, scanner_findings *ou
     return 0;
 }
 
+/* The [webhook NAME] channels, after Security Hub (never in a what-if run:
+ * the caller checks). */
+static void send_tickets(const run_opts *o, state_db *db, const scanner_findings *out,
+                         const scanner_scan_result *res, run_summary *sum, int64_t now)
+{
+    scanner_scanned_accounts accounts = scanner_scan_result_accounts(res);
+    notify_run nr = {
+        .loop = o->scan.loop, .client = o->scan.client, .caller = o->scan.caller,
+        .cfg = o->scan.cfg, .state = db, .findings = out, .accounts = &accounts,
+        .home_region = o->scan.home_region, .now = now, .run_id = sum->run_id,
+    };
+    if (notify_tickets(&nr, &sum->tickets) != 0)
+        aws_log_error("tickets: could not start (out of memory): nothing sent");
+}
+
 /* ---- labels against the state ------------------------------------------- */
 
 typedef struct known_list {
@@ -300,6 +315,8 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
         if (st)
             scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
     }
+    if (rc == 0 && !o->what_if)
+        send_tickets(o, db, out, res, sum, now);
     /* The labels are recorded after the sinks had them: a run cut short
      * before this point labels the same way next time. */
     if (rc == 0 && db && sum->labelled && !o->what_if)

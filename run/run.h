@@ -15,6 +15,7 @@
 #include "scanner/finding.h"
 #include "scanner/scan.h"
 #include "scanner/suppress.h"
+#include "notify/notify.h"
 #include "securityhub/securityhub.h"
 #include "state/state.h"
 
@@ -40,13 +41,15 @@ typedef struct run_summary {
     int labelled;                   /* findings carry labels (the state was read) */
     size_t unverified;              /* open before, absent now, not resolvable (not read in full) */
     size_t suppressed;              /* findings a suppression matched */
+    notify_result tickets;          /* the [webhook NAME] channels (not in a what-if run) */
 } run_summary;
 
 /* Opens the state (a failure is a warning: the run goes on without it),
  * records the run's start, runs the scan, labels its findings against the
  * state's open findings (scanner/resolve.h: new, escalated, unchanged, and
  * the resolved list in out->resolved), then either writes the dry run or
- * exports to Security Hub and waits for it, records the run's end with its
+ * exports to Security Hub and waits for it, sends the tickets (not in a
+ * what-if run; sum->tickets), records the run's end with its
  * counts, records the labels (not in a what-if run) and closes the state.
  * Security Hub's coverage gaps (not enabled,
  * calls that failed) and its refused findings (one gap per importing

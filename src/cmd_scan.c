@@ -552,10 +552,15 @@ int cli_scan(int argc, char **argv)
                 sum.dry_run_batches == 1 ? "" : "es", fl.dry_run);
     if (cfg.suppressions)
         scanner_suppressions_report(&supp, (int64_t)time(NULL), warn_line, NULL);
+    if (!fl.quiet && (sum.tickets.sent || sum.tickets.pending || sum.tickets.failed))
+        fprintf(stderr, "Tickets: %zu sent, %zu waiting for the next run, %zu refused\n",
+                sum.tickets.sent, sum.tickets.pending, sum.tickets.failed);
     if (worst_at_or_above(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
         exit_code = CLI_EXIT_PARTIAL;
+    else if (sum.tickets.pending || sum.tickets.failed)
+        exit_code = CLI_EXIT_DELIVERY;
     else
         exit_code = CLI_EXIT_OK;
 
