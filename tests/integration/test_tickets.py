@@ -293,6 +293,35 @@ class TicketTest(unittest.TestCase):
         self.assertEqual(r.rc, 5, r)
         self.assertEqual(self.hook.take(), [])
 
+    def test_group_by_account(self):
+        o = self.org
+        extra = ("\n[webhook byacct]\ntype = generic\nurl = %s/hook\nsecret_file = %s\n"
+                 "group_by = account\nmin_severity = medium\n" % (self.hook.url, self.secret("hook2", HOOK_KEY)))
+        argv = ["scan", "--config", self.config(extra), "--no-securityhub", "--format", "json"]
+        # A second finding in a2's account: still one ticket for the account.
+        self.arn["a2b"] = o.import_cert(o.a2, SCAN_REGION, days=35)
+        r = harness.run(argv, self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        mine = lambda: [e for e in self.hook.events if e["channel"] == "byacct" and e["event"] != "digest"]
+        first = mine()
+        self.assertEqual(sorted(e["key"] for e in first), sorted(["account:" + o.a1, "account:" + o.a2]))
+        self.assertEqual({e["group_by"] for e in first}, {"account"})
+        a2 = [e for e in first if e["key"] == "account:" + o.a2][0]
+        self.assertEqual(len(a2["findings"]), 2)
+        self.assertEqual(a2["severity"], "MEDIUM")
+        # a1 renewed: its account's ticket resolves; a2's first finding
+        # escalates to HIGH: its account's ticket says so.
+        o.import_cert(o.a1, SCAN_REGION, days=300, arn=self.arn["a1"])
+        o.import_cert(o.a2, SCAN_REGION, days=20, arn=self.arn["a2"])
+        self.hook.events.clear()
+        r = harness.run(argv, self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        got = sorted((e["event"], e["key"]) for e in mine())
+        self.assertEqual(got, sorted([("escalated", "account:" + o.a2), ("resolved", "account:" + o.a1)]))
+        res = [e for e in mine() if e["event"] == "resolved"][0]
+        self.assertEqual([f["resource_id"] for f in res["resolved_findings"]], [self.res("a1")])
+        self.assertEqual(res["findings"], [])
+
     def test_what_if_sends_nothing(self):
         r = harness.run(self.argv() + ["--as-of", "2027-12-31"], self.env(), timeout=300,
                         secrets=SECRETS)
