@@ -395,7 +395,8 @@ static int plan_key(tk_chan *c, const char *key, tk_row *row, const entry *b, co
             }
             continue;
         }
-        int elig = f->severity >= c->ch.min_sev;
+        /* A suppressed finding opens no ticket; one it already has stays. */
+        int elig = f->severity >= c->ch.min_sev && !f->suppressed_by;
         if (elig)
             eligible[ne++] = f->id;
         if (elig || member) {
@@ -540,7 +541,7 @@ static int plan_digest(tk_chan *c, const notify_run *r, int64_t now)
     json_object *changed = json_object_new_array(), *gone = json_object_new_array();
     for (size_t i = 0; i < fs->n; i++) {
         const scanner_finding *f = &fs->v[i];
-        if (f->severity < c->ch.min_sev)
+        if (f->severity < c->ch.min_sev || f->suppressed_by)
             continue;
         op++;
         if (f->label == SCANNER_LABEL_NEW || f->label == SCANNER_LABEL_ESCALATED) {

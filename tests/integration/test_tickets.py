@@ -322,6 +322,26 @@ class TicketTest(unittest.TestCase):
         self.assertEqual([f["resource_id"] for f in res["resolved_findings"]], [self.res("a1")])
         self.assertEqual(res["findings"], [])
 
+    def test_suppressed_finding_opens_no_ticket(self):
+        supp = os.path.join(self.tmp, "suppressions.conf")
+        with open(supp, "w") as f:
+            f.write("[suppress known]\nresource = %s\nreason = retired next week (SEC-1)\n"
+                    "expires = 2099-01-01\n" % self.arn["a2"])
+        conf = self.config()
+        with open(conf) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write(text.replace("fail_on = none\n", "fail_on = none\nsuppressions = %s\n" % supp, 1))
+        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"],
+                        self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        ids = self.finding_ids(r.json())
+        self.assertEqual(len(ids), 2)
+        labels = [v["fields"]["labels"][1] for v in self.jira.issues.values()]
+        self.assertEqual(labels, ["certsweep-" + ids[self.res("a1")]])
+        self.assertEqual(set(self.pd.alerts), {ids[self.res("a1")]})
+        self.assertIn("1 new, 0 escalated", self.slack.messages[0])
+
     def test_what_if_sends_nothing(self):
         r = harness.run(self.argv() + ["--as-of", "2027-12-31"], self.env(), timeout=300,
                         secrets=SECRETS)
