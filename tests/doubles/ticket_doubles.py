@@ -14,6 +14,7 @@ and records every request it received:
   SlackDouble       POST /services/T/B/X -> "ok"
 
 Modes (attribute `mode`): None; "503" answers every request with 503;
+"hang" reads the request and never answers;
 "block_after_create" creates the ticket, sets `created` (a threading.Event)
 and then never answers (the test kills the client).
 
@@ -55,6 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
             d.requests.append(req)
         if d.mode == "503":
             return self.reply(503, {"error": "down for maintenance"})
+        if d.mode == "hang":            # accepts, never answers
+            time.sleep(600)
+            return
         status, body = d.handle(req)
         if status is None:          # blocked after create
             time.sleep(600)

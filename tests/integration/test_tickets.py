@@ -272,6 +272,33 @@ class TicketTest(unittest.TestCase):
         # The adopted tickets are the ones created before the kill.
         self.assertEqual(len({e for c, _, _, e, _, _ in self.rows() if c == "jira"}), 2)
 
+    def test_hanging_receiver_costs_one_timeout_and_delays_no_other(self):
+        self.hook.mode = "hang"
+        conf = self.config()
+        with open(conf) as f:
+            text = f.read()
+        with open(conf, "w") as f:       # [webhook hook] waits 2 s per request
+            f.write(text.replace("[webhook hook]\n", "[webhook hook]\ntimeout_seconds = 2\n"))
+        t0 = time.monotonic()
+        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"],
+                        self.env(), timeout=300, secrets=SECRETS)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(r.rc, 5, r)
+        self.assertIn("Tickets: 7 sent, 3 waiting for the next run, 0 refused", r.err)
+        self.assertIn("webhook hook: create", r.err)
+        self.assertIn(": timed out: ", r.err)
+        # One request timed out; the channel's other two events were not tried.
+        self.assertEqual(len(self.hook.take()), 1)
+        self.assertEqual(len(self.jira.issues), 2)
+        self.assertEqual(len(self.pd.alerts), 2)
+        sys.stderr.write("scan with a hanging receiver (2 s timeout): %.1f s\n" % elapsed)
+        self.hook.mode = None
+        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"],
+                        self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 3 sent, 0 waiting", r.err)
+        self.assertEqual(sorted(e["event"] for e in self.hook.events), ["digest", "new", "new"])
+
     def test_refused_is_kept_with_the_servers_message(self):
         # A wrong HMAC key: the receiver answers 401, which no retry fixes.
         conf_extra = ("\n[webhook wrongkey]\ntype = generic\nurl = %s/hook\nsecret_file = %s\n"
