@@ -819,6 +819,8 @@ static int record_intents(tk_engine *e)
 {
     const notify_run *r = e->r;
     int rc = state_begin(r->state);
+    if (rc == 0)
+        rc = state_ticket_prune_digests(r->state, r->now - TK_DIGEST_KEEP);
     for (size_t i = 0; rc == 0 && i < e->n_chans; i++) {
         tk_chan *c = &e->chans[i];
         for (size_t k = 0; rc == 0 && k < c->rows.n; k++)

@@ -49,6 +49,7 @@
 #define TK_BACKOFF_BASE 300         /* seconds after the second failed run */
 #define TK_BACKOFF_MAX 21600
 #define TK_HELD_RETRY 86400         /* a refused event is tried again once a day */
+#define TK_DIGEST_KEEP (30 * 86400) /* delivered digest rows are kept this long */
 
 typedef enum tk_action {
     TK_CREATE = 1,

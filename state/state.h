@@ -141,6 +141,10 @@ int  state_ticket_put(state_db *db, const state_ticket_row *row);
  * stops and is returned. */
 int  state_ticket_each(state_db *db, const char *channel,
                        int (*cb)(const state_ticket_row *row, void *ud), void *ud);
+/* Deletes the digest rows ("digest:...") delivered (nothing pending) and
+ * last updated before `before`; tickets are kept.  Not transactional by
+ * itself. */
+int  state_ticket_prune_digests(state_db *db, int64_t before);
 
 /* ---- runs ---------------------------------------------------------------- */
 

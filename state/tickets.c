@@ -86,3 +86,17 @@ int state_ticket_each(state_db *s, const char *channel,
     sqlite3_finalize(st);
     return err;
 }
+
+int state_ticket_prune_digests(state_db *s, int64_t before)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+        "DELETE FROM tickets WHERE key LIKE 'digest:%' AND pending = '' AND updated_at < ?1",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return state_fail(s, rc, "prepare digest prune");
+    sqlite3_bind_int64(st, 1, before);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : state_fail(s, rc, "prune delivered digests");
+}

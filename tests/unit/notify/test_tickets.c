@@ -539,6 +539,24 @@ static void tickets_table_round_trip(void **state)
     assert_int_equal(n, 2);
     r.status = NULL;
     assert_int_equal(state_ticket_put(db, &r), AWS_EINVAL);
+    /* Delivered digests older than the cut go; a pending one and tickets stay. */
+    state_ticket_row dg = { .channel = "chat", .key = "digest:000000000001", .status = "sent",
+                            .pending = "", .created_at = 50, .updated_at = 50 };
+    assert_int_equal(state_ticket_put(db, &dg), 0);
+    dg.key = "digest:000000000002";
+    dg.status = "sending";
+    dg.pending = "digest";
+    dg.event = "{}";
+    assert_int_equal(state_ticket_put(db, &dg), 0);
+    dg.key = "digest:000000000003";
+    dg.status = "sent";
+    dg.pending = "";
+    dg.updated_at = 500;
+    assert_int_equal(state_ticket_put(db, &dg), 0);
+    assert_int_equal(state_ticket_prune_digests(db, 300), 0);
+    n = 0;
+    assert_int_equal(state_ticket_each(db, NULL, count_rows, &n), 0);
+    assert_int_equal(n, 4);         /* jira k1, pd k1, digests 2 and 3 */
     state_close(db);
 }
 
