@@ -843,8 +843,8 @@ int notify_tickets(const notify_run *run, notify_result *res)
         copy.now = (int64_t)time(NULL);
     const notify_run *r = &copy;
     const config *cfg = r->cfg;
-    if (cfg->n_webhooks == 0)
-        return 0;
+    if (cfg->n_webhooks == 0 || r->when == NOTIFY_NEVER)
+        return 0;                       /* NOTIFY_NEVER: --no-notify */
     if (!r->state && !r->dry_run_dir) {
         aws_log_warn("tickets: no state database: no ticket is sent (one ticket per problem "
                      "needs the state) " "\xe2\x80\x94" " check [state] dir");
