@@ -36,12 +36,23 @@
 void config_init(config *c)
 {
     memset(c, 0, sizeof(*c));
-    struct cfg_where w = { stderr, "certsweep: built-in default", 0, 0, 0 };
+    struct cfg_where w = { stderr, "certsweep: built-in default", 0, 0, 0, NULL };
     for (size_t i = 0; i < config_options_count; i++) {
         const struct option_def *o = &config_options[i];
+        if (o->flags & OPT_NAMED)
+            continue;               /* defaults of a named section: config_webhook_add */
         if (o->def || (o->flags & OPT_COMPUTED))
             (void)option_set(c, o, o->def ? o->def : "", 0, &w);
     }
+}
+
+static void webhook_finish(config_webhook *wh)
+{
+    for (size_t i = 0; i < config_options_count; i++)
+        if (config_options[i].flags & OPT_NAMED)
+            option_clear_in(wh, &config_options[i]);
+    free(wh->name);
+    wh->name = NULL;
 }
 
 void config_finish(config *c)
@@ -49,7 +60,45 @@ void config_finish(config *c)
     if (!c)
         return;
     for (size_t i = 0; i < config_options_count; i++)
-        option_clear(c, &config_options[i]);
+        if (!(config_options[i].flags & OPT_NAMED))
+            option_clear(c, &config_options[i]);
+    for (size_t i = 0; i < c->n_webhooks; i++)
+        webhook_finish(&c->webhooks[i]);
+    free(c->webhooks);
+    c->webhooks = NULL;
+    c->n_webhooks = 0;
+}
+
+const config_webhook *config_webhook_find(const config *c, const char *name)
+{
+    for (size_t i = 0; c && name && i < c->n_webhooks; i++)
+        if (strcmp(c->webhooks[i].name, name) == 0)
+            return &c->webhooks[i];
+    return NULL;
+}
+
+int config_webhook_add(config *c, const char *name, size_t *out)
+{
+    if (!name || !option_is_instance_name(name) || config_webhook_find(c, name))
+        return AWS_EINVAL;
+    config_webhook *v = realloc(c->webhooks, (c->n_webhooks + 1) * sizeof(*v));
+    if (!v)
+        return AWS_ENOMEM;
+    c->webhooks = v;
+    config_webhook *wh = &v[c->n_webhooks];
+    memset(wh, 0, sizeof(*wh));
+    if (!(wh->name = strdup(name)))
+        return AWS_ENOMEM;
+    struct cfg_where w = { stderr, "certsweep: built-in default", 0, 0, 0, name };
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if ((o->flags & OPT_NAMED) && o->def)
+            (void)option_set_in(wh, o, o->def, 0, &w);
+    }
+    if (out)
+        *out = c->n_webhooks;
+    c->n_webhooks++;
+    return 0;
 }
 
 /* ---- suggestions ---- */
@@ -122,7 +171,8 @@ static void sections_text(char *out, size_t cap)
         const char *s = config_options[i].section;
         if (i > 0 && strcmp(config_options[i - 1].section, s) == 0)
             continue;
-        int n = snprintf(out + used, cap - used, "%s[%s]", used ? ", " : "", s);
+        int n = snprintf(out + used, cap - used, "%s[%s%s]", used ? ", " : "", s,
+                         (config_options[i].flags & OPT_NAMED) ? " NAME" : "");
         if (n < 0 || (size_t)n >= cap - used)
             return;
         used += (size_t)n;
@@ -160,7 +210,64 @@ struct loader {
     int section_known;        /* ... and it is one of ours */
     const struct option_def *last_opt;  /* option of the last key line, if valid */
     int *first_line;          /* per option: line it was first set on, 0 */
+    long named;               /* index of the [webhook NAME] being read, or -1 */
+    const char *named_kind;   /* its kind ("webhook"), from the option table */
 };
+
+/* Where option o of the current section is stored. */
+static void *option_base(struct loader *L, const struct option_def *o)
+{
+    if (!(o->flags & OPT_NAMED))
+        return L->c;
+    return L->named >= 0 ? (void *)&L->c->webhooks[L->named] : NULL;
+}
+
+/* A [KIND NAME] header (KIND a named section kind): opens a new instance.
+ * Returns 1 when the header was one (known or reported), 0 otherwise. */
+static int named_section(struct loader *L, const char *name)
+{
+    char kind[64];
+    size_t k = strcspn(name, " \t");
+    if (k >= sizeof(kind))
+        return 0;
+    memcpy(kind, name, k);
+    kind[k] = '\0';
+    if (!option_section_named(kind))
+        return 0;
+    const char *inst = name + k;
+    while (*inst == ' ' || *inst == '\t')
+        inst++;
+    L->named = -1;
+    L->section_known = 0;
+    if (!*inst) {
+        cfg_report(&L->w, "[%s] needs a name " DASH " write [%s NAME], e.g. [%s tickets]", kind, kind, kind);
+        return 1;
+    }
+    if (!option_is_instance_name(inst)) {
+        cfg_report(&L->w, "[%s %s]: not a section name " DASH " use 1 to 32 letters, digits, '_' and '-'", kind, inst);
+        return 1;
+    }
+    size_t idx = 0;
+    int rc = config_webhook_add(L->c, inst, &idx);
+    if (rc == AWS_EINVAL) {
+        cfg_report(&L->w, "[%s %s] appears twice " DASH " give each section its own name", kind, inst);
+        return 1;
+    }
+    if (rc != 0) {
+        cfg_report(&L->w, "out of memory");
+        return 1;
+    }
+    L->named = (long)idx;
+    L->section_known = 1;
+    for (size_t i = 0; i < config_options_count; i++)
+        if (strcmp(config_options[i].section, kind) == 0)
+            L->named_kind = config_options[i].section;
+    L->w.instance = L->c->webhooks[idx].name;
+    for (size_t i = 0; i < config_options_count; i++)
+        if (config_options[i].flags & OPT_NAMED)
+            L->first_line[i] = 0;
+    return 1;
+}
 
 /* inih's find_chars_or_comment with inline ';' comments: the first of
  * `chars`, or a ';' preceded by whitespace, or the end. */
@@ -209,9 +316,13 @@ static int classify(struct loader *L, const char *line, int lineno)
         }
         memcpy(name, start + 1, n);
         name[n] = '\0';
-        L->section_known = option_section_known(name);
+        L->named = -1;
+        L->w.instance = NULL;
+        if (named_section(L, name))
+            return 0;
+        L->section_known = option_section_known(name) && !option_section_named(name);
         if (!L->section_known) {
-            char all[128];
+            char all[256];
             sections_text(all, sizeof(all));
             const char *near = closest_section(name);
             if (near)
@@ -277,8 +388,8 @@ static int handler(void *user, const char *section, const char *name, const char
     if (!name || !value)          /* new-section or no-value callbacks of some builds */
         return 1;
     if (L->kind == LINE_CONT) {
-        if (L->last_opt)
-            (void)option_set(L->c, L->last_opt, value, 1, &L->w);
+        if (L->last_opt && option_base(L, L->last_opt))
+            (void)option_set_in(option_base(L, L->last_opt), L->last_opt, value, 1, &L->w);
         return 1;
     }
     if (!L->in_section) {
@@ -291,9 +402,10 @@ static int handler(void *user, const char *section, const char *name, const char
     }
     if (!L->section_known)
         return 1;                 /* reported at the section line */
-    const struct option_def *o = option_find(section, name);
+    const char *kind = L->named >= 0 ? L->named_kind : section;
+    const struct option_def *o = option_find(kind, name);
     if (!o) {
-        const struct option_def *near = closest_key(section, name);
+        const struct option_def *near = closest_key(kind, name);
         const struct option_def *other = key_anywhere(name);
         if (near)
             cfg_report(&L->w, "unknown key '%s' in [%s] " DASH " did you mean '%s'?", name, section, near->key);
@@ -311,7 +423,8 @@ static int handler(void *user, const char *section, const char *name, const char
         return 1;
     }
     L->first_line[idx] = L->w.line;
-    if (option_set(L->c, o, value, 0, &L->w) == 0)
+    void *base = option_base(L, o);
+    if (base && option_set_in(base, o, value, 0, &L->w) == 0)
         L->last_opt = o;
     return 1;
 }
@@ -326,6 +439,7 @@ int config_load_string(config *c, const char *name, const char *text, FILE *errs
     L.text = text ? text : "";
     L.len = strlen(L.text);
     L.next_line = 1;
+    L.named = -1;
     L.first_line = calloc(config_options_count, sizeof(int));
     if (!L.first_line)
         return AWS_ENOMEM;
@@ -405,9 +519,48 @@ static void validate_email(const config *c, struct cfg_where *w)
         cfg_report(w, "[email] a password is set without username " DASH " set [email] username");
 }
 
+/* What each receiver type needs besides its defaults. */
+static void validate_webhook(const config_webhook *wh, struct cfg_where *w)
+{
+    const char *t = wh->type ? wh->type : "";
+    const char *n = wh->name;
+    int chat = strcmp(t, "slack") == 0 || strcmp(t, "teams") == 0;
+    if (wh->secret_file && wh->secret_env)
+        cfg_report(w, "[webhook %s] sets both secret_file and secret_env " DASH " keep one of them", n);
+    else if (!wh->secret_file && !wh->secret_env)
+        cfg_report(w, "[webhook %s] has no secret " DASH " set secret_file (or secret_env) to where the %s is kept",
+                   n, strcmp(t, "generic") == 0 ? "HMAC key" : strcmp(t, "pagerduty") == 0 ? "routing key"
+                      : chat ? "webhook URL" : "credentials (user:token)");
+    if (wh->secret_env && !option_is_instance_name(wh->secret_env))
+        cfg_report(w, "[webhook %s] secret_env: '%s' is not a variable name " DASH " use letters, digits and '_'",
+                   n, wh->secret_env);
+    if (chat && wh->url)
+        cfg_report(w, "[webhook %s] url is set, but a %s webhook URL is a secret " DASH " remove url and put the URL in secret_file",
+                   n, t);
+    if ((strcmp(t, "generic") == 0 || strcmp(t, "jira") == 0 || strcmp(t, "servicenow") == 0) && !wh->url)
+        cfg_report(w, "[webhook %s] has no url " DASH " set url to the %s", n,
+                   strcmp(t, "generic") == 0 ? "endpoint that receives the events" : "site's base URL");
+    if (strcmp(t, "jira") == 0 && !wh->project)
+        cfg_report(w, "[webhook %s] has no project " DASH " set project to the key of the Jira project", n);
+    int ok = 0;
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (!(o->flags & OPT_NAMED) || o->type != OPT_ENUM)
+            continue;
+        const char *v = *(char *const *)((const char *)wh + o->offset);
+        ok = 0;
+        for (size_t j = 0; v && o->choices[j]; j++)
+            if (strcmp(o->choices[j], v) == 0)
+                ok = 1;
+        if (!ok)
+            cfg_report(w, "[webhook %s] %s is not set to an allowed value " DASH " see 'certsweep check-config --print-example'",
+                       n, o->key);
+    }
+}
+
 int config_validate_as(const config *c, const char *name, FILE *errs)
 {
-    struct cfg_where w = { errs, name ? name : "config", 0, 0, 0 };
+    struct cfg_where w = { errs, name ? name : "config", 0, 0, 0, NULL };
     if (c->accounts.n && c->organizational_units.n)
         cfg_report(&w, "[scan] accounts and [scan] organizational_units are both set " DASH " keep one of them");
     if (c->accounts.n && c->exclude_ous.n)
@@ -425,7 +578,7 @@ int config_validate_as(const config *c, const char *name, FILE *errs)
     /* Enumerations, for values set outside the loader. */
     for (size_t i = 0; i < config_options_count; i++) {
         const struct option_def *o = &config_options[i];
-        if (o->type != OPT_ENUM)
+        if (o->type != OPT_ENUM || (o->flags & OPT_NAMED))
             continue;
         const char *v = *(char *const *)((const char *)c + o->offset);
         int ok = 0;
@@ -441,6 +594,8 @@ int config_validate_as(const config *c, const char *name, FILE *errs)
     if (c->role_name && !c->role_name[0])
         cfg_report(&w, "[scan] role_name is empty " DASH " name the role to assume");
     validate_email(c, &w);
+    for (size_t i = 0; i < c->n_webhooks; i++)
+        validate_webhook(&c->webhooks[i], &w);
     return w.errors ? AWS_EINVAL : 0;
 }
 
@@ -453,7 +608,7 @@ int config_validate(const config *c, FILE *errs)
 
 int config_set(config *c, const char *dotted_key, const char *value, FILE *errs)
 {
-    struct cfg_where w = { errs, NULL, 0, 1, 0 };
+    struct cfg_where w = { errs, NULL, 0, 1, 0, NULL };
     const char *dot = dotted_key ? strchr(dotted_key, '.') : NULL;
     char section[64];
     if (!dot || (size_t)(dot - dotted_key) >= sizeof(section)) {
@@ -465,6 +620,11 @@ int config_set(config *c, const char *dotted_key, const char *value, FILE *errs)
     section[dot - dotted_key] = '\0';
     const char *key = dot + 1;
     const struct option_def *o = option_find(section, key);
+    if (option_section_named(section)) {
+        cfg_report(&w, "%s: [%s NAME] sections are set in the config file only " DASH " write a [%s NAME] section",
+                   dotted_key, section, section);
+        return AWS_EINVAL;
+    }
     if (!o) {
         const struct option_def *near = option_section_known(section) ? closest_key(section, key) : NULL;
         if (near)
@@ -549,15 +709,23 @@ void config_write_example(FILE *out)
     char type[160];
     for (size_t i = 0; i < config_options_count; i++) {
         const struct option_def *o = &config_options[i];
+        /* A named section is a template: commented with '#', so that the
+         * example, even uncommented, opens no channel. */
+        const char *c = (o->flags & OPT_NAMED) ? "#" : ";";
         if (strcmp(o->section, section) != 0) {
             section = o->section;
-            fprintf(out, "\n[%s]\n", section);
+            if (o->flags & OPT_NAMED)
+                fprintf(out, "\n# As many [%s NAME] sections as wanted, each one channel; copy\n"
+                        "# the lines below without their '#' and give the section a name.\n"
+                        "#[%s NAME]\n", section, section);
+            else
+                fprintf(out, "\n[%s]\n", section);
         }
         type_text(o, type, sizeof(type));
-        fputc('\n', out);
+        fputs((o->flags & OPT_NAMED) ? "#\n" : "\n", out);
         write_wrapped(out, "# ", o->help);
         fprintf(out, "# (%s)\n", type);
-        fprintf(out, ";%s =%s%s\n", o->key, o->def && *o->def ? " " : "", o->def ? o->def : "");
+        fprintf(out, "%s%s =%s%s\n", c, o->key, o->def && *o->def ? " " : "", o->def ? o->def : "");
     }
 }
 
@@ -567,7 +735,8 @@ void config_write_help(FILE *out)
     for (size_t i = 0; i < config_options_count; i++) {
         const struct option_def *o = &config_options[i];
         type_text(o, type, sizeof(type));
-        snprintf(name, sizeof(name), "%s.%s", o->section, o->key);
+        snprintf(name, sizeof(name), "%s%s.%s", o->section,
+                 (o->flags & OPT_NAMED) ? ".NAME" : "", o->key);
         fprintf(out, "  %s (%s; default: %s)\n", name, type,
                 o->def && *o->def ? o->def : "unset");
         write_wrapped(out, "      ", o->help);

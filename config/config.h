@@ -23,6 +23,24 @@ typedef struct config_tiers {
     int medium, high, critical;
 } config_tiers;
 
+/* One [webhook NAME] section: a ticket or chat channel (notify/tickets.c).
+ * Secrets never live here: secret_file / secret_env name where to read
+ * them. */
+typedef struct config_webhook {
+    char *name;                    /* NAME of [webhook NAME] */
+    char *type;                    /* generic | jira | servicenow | pagerduty | slack | teams */
+    char *url;                     /* base URL (jira, servicenow) or endpoint; NULL: type default */
+    char *secret_file;             /* file holding the secret (absolute path) */
+    char *secret_env;              /* or: environment variable holding it */
+    char *group_by;                /* finding | account */
+    char *min_severity;            /* informational .. critical */
+    char *project;                 /* jira: project key */
+    char *issue_type;              /* jira: issue type name ("Task") */
+    char *resolve_transition;      /* jira: transition name on resolve; NULL: comment only */
+    char *close_code;              /* servicenow: close_code on resolve */
+    int   timeout_seconds;         /* per request, 15 */
+} config_webhook;
+
 typedef struct config {
     /* [aws] */
     char *profile;                 /* NULL: AWS_PROFILE or "default" */
@@ -95,6 +113,10 @@ typedef struct config {
 
     /* [state] */
     char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
+
+    /* [webhook NAME] sections, in file order */
+    config_webhook *webhooks;
+    size_t n_webhooks;
 } config;
 
 /* Fills defaults (no I/O). */
@@ -126,6 +148,12 @@ void config_write_help(FILE *out);
  * /etc/certsweep/certsweep.conf if it exists, else NULL (built-in
  * defaults). */
 const char *config_default_path(void);
+/* The webhook named `name`, or NULL. */
+const config_webhook *config_webhook_find(const config *c, const char *name);
+/* Adds [webhook NAME] with every key at its default; AWS_EINVAL when the
+ * name is taken or not a name, AWS_ENOMEM.  *out (may be NULL) receives its
+ * index. */
+int config_webhook_add(config *c, const char *name, size_t *out);
 /* Parses a comma list into l (replacing it). */
 int config_list_parse(config_list *l, const char *value);
 void config_list_free(config_list *l);

@@ -24,6 +24,12 @@ static const char *const mode_choices[] = { "member", "central", NULL };
 static const char *const notify_severity_choices[] = {
     "critical", "high", "medium", "low", "informational", NULL };
 static const char *const tls_choices[] = { "starttls", "none", NULL };
+static const char *const webhook_type_choices[] = {
+    "generic", "jira", "servicenow", "pagerduty", "slack", "teams", NULL };
+static const char *const group_by_choices[] = { "finding", "account", NULL };
+#define min_severity_choices notify_severity_choices
+
+#define WFIELD(f) offsetof(struct config_webhook, f)
 
 /* section, key, type, check, flags, field, default, min, max, choices, help */
 const struct option_def config_options[] = {
@@ -156,6 +162,30 @@ const struct option_def config_options[] = {
     /* [state] */
     { "state", "dir", OPT_STRING, CHK_PATH, OPT_COMPUTED, FIELD(state_dir), NULL, 0, 0, NULL,
       "Directory of the state database. Unset: $STATE_DIRECTORY (set by systemd), else /var/lib/certsweep as root, else $XDG_STATE_HOME/certsweep or ~/.local/state/certsweep." },
+
+    /* [webhook NAME]: one section per ticket or chat channel */
+    { "webhook", "type", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(type), "generic", 0, 0, webhook_type_choices,
+      "Receiver: generic (signed JSON events), jira, servicenow, pagerduty (Events API v2), slack or teams (incoming webhook, a digest of the run)." },
+    { "webhook", "url", OPT_STRING, CHK_URL, OPT_NAMED, WFIELD(url), NULL, 0, 0, NULL,
+      "generic: the endpoint; jira and servicenow: the site's base URL (https://example.atlassian.net); pagerduty: unset for https://events.pagerduty.com/v2/enqueue; slack, teams: unset, the webhook URL is the secret." },
+    { "webhook", "secret_file", OPT_STRING, CHK_PATH, OPT_NAMED, WFIELD(secret_file), NULL, 0, 0, NULL,
+      "File holding the secret: generic: the HMAC-SHA256 key; jira: email:api-token; servicenow: user:password; pagerduty: the routing key; slack, teams: the webhook URL. Never written in this file, never logged." },
+    { "webhook", "secret_env", OPT_STRING, CHK_NONE, OPT_NAMED, WFIELD(secret_env), NULL, 0, 0, NULL,
+      "Or: the environment variable holding the secret (instead of secret_file)." },
+    { "webhook", "group_by", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(group_by), "finding", 0, 0, group_by_choices,
+      "finding: one ticket per finding; account: one ticket per account, holding its findings." },
+    { "webhook", "min_severity", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(min_severity), "high", 0, 0, min_severity_choices,
+      "Open tickets for findings of this severity or a worse one." },
+    { "webhook", "project", OPT_STRING, CHK_NONE, OPT_NAMED, WFIELD(project), NULL, 0, 0, NULL,
+      "jira: key of the project the issues are created in (required for jira)." },
+    { "webhook", "issue_type", OPT_STRING, CHK_NONE, OPT_NAMED, WFIELD(issue_type), "Task", 0, 0, NULL,
+      "jira: issue type of the created issues." },
+    { "webhook", "resolve_transition", OPT_STRING, CHK_NONE, OPT_NAMED, WFIELD(resolve_transition), NULL, 0, 0, NULL,
+      "jira: name of the transition (or of its target status) applied when the finding resolves; unset: a comment only." },
+    { "webhook", "close_code", OPT_STRING, CHK_NONE, OPT_NAMED, WFIELD(close_code), "Solved (Permanently)", 0, 0, NULL,
+      "servicenow: close_code of a resolved incident." },
+    { "webhook", "timeout_seconds", OPT_INT, CHK_NONE, OPT_NAMED, WFIELD(timeout_seconds), "15", 1, 300, NULL,
+      "Timeout of one request to this receiver, in seconds." },
 };
 
 const size_t config_options_count = sizeof(config_options) / sizeof(config_options[0]);
@@ -183,6 +213,21 @@ const struct option_def *option_find(const char *section, const char *key)
             strcmp(config_options[i].key, key) == 0)
             return &config_options[i];
     return NULL;
+}
+
+static int all_of(const char *s, size_t min, size_t max, const char *extra);
+
+int option_section_named(const char *section)
+{
+    for (size_t i = 0; i < config_options_count; i++)
+        if ((config_options[i].flags & OPT_NAMED) && strcmp(config_options[i].section, section) == 0)
+            return 1;
+    return 0;
+}
+
+int option_is_instance_name(const char *s)
+{
+    return all_of(s, 1, 32, "_-");
 }
 
 int option_section_known(const char *section)
@@ -311,6 +356,13 @@ static void choices_text(const char *const *choices, char *out, size_t cap)
 static const char *label(const struct option_def *o, const struct cfg_where *w,
                          char *buf, size_t cap)
 {
+    if ((o->flags & OPT_NAMED) && w->instance) {
+        if (w->dotted)
+            snprintf(buf, cap, "%s.%s.%s", o->section, w->instance, o->key);
+        else
+            snprintf(buf, cap, "[%s %s] %s", o->section, w->instance, o->key);
+        return buf;
+    }
     if (w->dotted)
         snprintf(buf, cap, "%s.%s", o->section, o->key);
     else
@@ -525,12 +577,17 @@ done:
 
 /* ---- one option ---- */
 
-static void *field(config *c, const struct option_def *o)
+static void *field(void *c, const struct option_def *o)
 {
     return (char *)c + o->offset;
 }
 
 void option_clear(config *c, const struct option_def *o)
+{
+    option_clear_in(c, o);
+}
+
+void option_clear_in(void *c, const struct option_def *o)
 {
     void *f = field(c, o);
     switch (o->type) {
@@ -608,7 +665,7 @@ static int parse_long(const char *s, long *out)
     return 0;
 }
 
-static int set_int(config *c, const struct option_def *o, const char *v,
+static int set_int(void *c, const struct option_def *o, const char *v,
                    struct cfg_where *w, const char *lb)
 {
     long n = 0;
@@ -627,7 +684,7 @@ static int set_int(config *c, const struct option_def *o, const char *v,
     return 0;
 }
 
-static int set_bool(config *c, const struct option_def *o, const char *v,
+static int set_bool(void *c, const struct option_def *o, const char *v,
                     struct cfg_where *w, const char *lb)
 {
     static const char *const yes[] = { "true", "yes", "on", "1", NULL };
@@ -643,7 +700,7 @@ static int set_bool(config *c, const struct option_def *o, const char *v,
     return 0;
 }
 
-static int set_tiers(config *c, const struct option_def *o, const char *v,
+static int set_tiers(void *c, const struct option_def *o, const char *v,
                      struct cfg_where *w, const char *lb)
 {
     config_list parts = { NULL, 0 };
@@ -690,7 +747,7 @@ done:
     return rc;
 }
 
-static int set_list(config *c, const struct option_def *o, const char *v, int append,
+static int set_list(void *c, const struct option_def *o, const char *v, int append,
                     struct cfg_where *w, const char *lb)
 {
     config_list add = { NULL, 0 }, merged = { NULL, 0 };
@@ -747,7 +804,7 @@ done:
     return rc;
 }
 
-static int set_string(config *c, const struct option_def *o, const char *v,
+static int set_string(void *c, const struct option_def *o, const char *v,
                       struct cfg_where *w, const char *lb)
 {
     char *nv = NULL;
@@ -774,13 +831,19 @@ static int set_string(config *c, const struct option_def *o, const char *v,
         if (!(nv = strdup(v)))
             return AWS_ENOMEM;
     }
-    option_clear(c, o);
+    option_clear_in(c, o);
     *(char **)field(c, o) = nv;
     return 0;
 }
 
 int option_set(config *c, const struct option_def *o, const char *value,
                int append, struct cfg_where *w)
+{
+    return option_set_in(c, o, value, append, w);
+}
+
+int option_set_in(void *c, const struct option_def *o, const char *value,
+                  int append, struct cfg_where *w)
 {
     char lb[96];
     label(o, w, lb, sizeof(lb));

@@ -46,6 +46,9 @@ enum {
     OPT_SECRET   = 1 << 0,  /* value never appears in messages; wiped on free */
     OPT_NONEMPTY = 1 << 1,  /* "" (or an empty list) is an error */
     OPT_COMPUTED = 1 << 2,  /* "" means: compute the default (state dir) */
+    OPT_NAMED    = 1 << 3,  /* a key of a named section ([webhook NAME]): offset
+                             * is into that section's struct (config_webhook),
+                             * one instance per section name */
 };
 
 struct option_def {
@@ -73,6 +76,7 @@ struct cfg_where {
     int line;
     int dotted;
     int errors;
+    const char *instance;           /* NAME of the [section NAME] being set, or NULL */
 };
 
 void cfg_report(struct cfg_where *w, const char *fmt, ...)
@@ -91,6 +95,15 @@ int option_set(config *c, const struct option_def *o, const char *value,
                int append, struct cfg_where *w);
 /* Frees the field (wipes secrets) and zeroes it. */
 void option_clear(config *c, const struct option_def *o);
+/* The same two on any struct the row's offset is into: the config itself,
+ * or the config_webhook of an OPT_NAMED row. */
+int option_set_in(void *base, const struct option_def *o, const char *value,
+                  int append, struct cfg_where *w);
+void option_clear_in(void *base, const struct option_def *o);
+/* 1 when `section` names a kind of named section ("webhook"). */
+int option_section_named(const char *section);
+/* A section name: 1 to 32 letters, digits, '_' and '-'. */
+int option_is_instance_name(const char *s);
 
 /* The built-in state directory (NULL on allocation failure). */
 char *option_default_state_dir(void);

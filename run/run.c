@@ -167,12 +167,12 @@ static void notify_sinks(const run_opts *o, state_db *db, const scanner_findings
         .when = o->notify,
         .dry_run_dir = o->notify_dry_run,
     };
-    notify_result digests = { 0 }, tickets = { 0 };
+    notify_result digests = { 0 };
     if (notify_digests(&nr, &digests) != 0)
         digests.pending++;          /* could not even queue: the run must say so */
     notify_result_add(&sum->notify, &digests);
-    /* notify_tickets(&nr, &tickets) goes here, beside the digests. */
-    notify_result_add(&sum->notify, &tickets);
+    if (notify_tickets(&nr, &sum->tickets) != 0)
+        aws_log_error("tickets: could not start (out of memory): nothing sent");
     sum->notified = 1;
 }
 

@@ -44,14 +44,16 @@ typedef struct run_summary {
     size_t unverified;              /* open before, absent now, not resolvable (not read in full) */
     size_t suppressed;              /* findings a suppression matched */
     int notified;                   /* the notification sinks ran */
-    notify_result notify;           /* what they did, digests and tickets together */
+    notify_result notify;           /* the digests (e-mail, SNS) */
+    notify_result tickets;          /* the [webhook NAME] channels */
 } run_summary;
 
 /* Opens the state (a failure is a warning: the run goes on without it),
  * records the run's start, runs the scan, labels its findings against the
  * state's open findings (scanner/resolve.h: new, escalated, unchanged, and
  * the resolved list in out->resolved), then either writes the dry run or
- * exports to Security Hub and waits for it, records the run's end with its
+ * exports to Security Hub and waits for it, sends the tickets (not in a
+ * what-if run; sum->tickets), records the run's end with its
  * counts, records the labels (not in a what-if run) and closes the state.
  * Security Hub's coverage gaps (not enabled,
  * calls that failed) and its refused findings (one gap per importing

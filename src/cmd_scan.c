@@ -586,11 +586,15 @@ int cli_scan(int argc, char **argv)
                 sum.notify.written ? "" : "\n");
     if (!fl.quiet && sum.notify.written)
         fprintf(stderr, ", %zu written to %s\n", sum.notify.written, fl.notify_dry_run);
+    if (!fl.quiet && (sum.tickets.sent || sum.tickets.pending || sum.tickets.failed))
+        fprintf(stderr, "Tickets: %zu sent, %zu waiting for the next run, %zu refused\n",
+                sum.tickets.sent, sum.tickets.pending, sum.tickets.failed);
     if (worst_at_or_above(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
         exit_code = CLI_EXIT_PARTIAL;
-    else if (sum.notify.pending || sum.notify.failed)
+    else if (sum.notify.pending || sum.notify.failed || sum.tickets.pending ||
+             sum.tickets.failed)
         exit_code = CLI_EXIT_DELIVERY;
     else
         exit_code = CLI_EXIT_OK;

@@ -73,6 +73,24 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX outbox_status ON outbox(status, next_attempt);"
     "CREATE INDEX outbox_key ON outbox(channel, key, created);",
+    /* 4: tickets of the [webhook NAME] channels (notify/tickets.c). */
+    "CREATE TABLE tickets ("
+    "  channel TEXT NOT NULL,"          /* [webhook NAME] */
+    "  key TEXT NOT NULL,"              /* finding id, 'account:<id>' or 'digest:<run>' */
+    "  status TEXT NOT NULL,"           /* creating | open | resolving | resolved | sending */
+    "  external_id TEXT,"               /* Jira key, ServiceNow sys_id; NULL: none known */
+    "  severity INTEGER NOT NULL DEFAULT 0,"   /* what the ticket shows */
+    "  members TEXT NOT NULL DEFAULT '',"      /* finding ids it holds, space-separated */
+    "  pending TEXT NOT NULL DEFAULT '',"      /* '' | create | update | resolve | digest */
+    "  event TEXT,"                     /* the pending event (JSON, notify/tickets.h) */
+    "  attempts INTEGER NOT NULL DEFAULT 0,"   /* failed runs of the pending event */
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,"
+    "  held INTEGER NOT NULL DEFAULT 0,"       /* 1: refused (4xx), waiting for a person */
+    "  last_error TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (channel, key)"
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -115,6 +115,37 @@ int  state_finding_resolve(state_db *db, const char *id, int64_t at);
 int  state_finding_each(state_db *db, const char *status,
                         int (*cb)(const state_finding_row *row, void *ud), void *ud);
 
+/* ---- tickets of the [webhook NAME] channels (notify/tickets.c) ------------ */
+
+typedef struct state_ticket_row {
+    const char *channel;            /* [webhook NAME] */
+    const char *key;                /* finding id, "account:<id>", "digest:<run>" */
+    const char *status;             /* creating | open | resolving | resolved | sending */
+    const char *external_id;        /* key the receiver returned; NULL: none known */
+    int severity;                   /* severity the ticket shows (scanner_severity) */
+    const char *members;            /* finding ids it holds, space-separated */
+    const char *pending;            /* "" | create | update | resolve | digest */
+    const char *event;              /* the pending event as JSON; NULL: none */
+    int attempts;                   /* failed runs of the pending event */
+    int64_t next_attempt;           /* not before (unix seconds) */
+    int held;                       /* refused for good: waits for a person */
+    const char *last_error;
+    int64_t created_at, updated_at;
+} state_ticket_row;
+
+/* Inserts or replaces the row of (channel, key); created_at of an existing
+ * row is kept.  Not transactional by itself. */
+int  state_ticket_put(state_db *db, const state_ticket_row *row);
+/* Calls cb for every row of `channel` (NULL: all), ordered by channel and
+ * key; strings are valid during the call only.  A non-zero return from cb
+ * stops and is returned. */
+int  state_ticket_each(state_db *db, const char *channel,
+                       int (*cb)(const state_ticket_row *row, void *ud), void *ud);
+/* Deletes the digest rows ("digest:...") delivered (nothing pending) and
+ * last updated before `before`; tickets are kept.  Not transactional by
+ * itself. */
+int  state_ticket_prune_digests(state_db *db, int64_t before);
+
 /* ---- runs ---------------------------------------------------------------- */
 
 /* Records a run start; *id is its row id. */

@@ -70,7 +70,7 @@ static const struct {
       "t.conf:1: key 'fips' is outside any section " DASH " put it under [aws]\n" },
     /* unknown section / key */
     { "\n[nope]\nkey = 1\n",
-      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [notify], [email], [sns], [state]\n" },
+      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [notify], [email], [sns], [state], [webhook NAME]\n" },
     { "[sacn]\n",
       "t.conf:1: unknown section [sacn] " DASH " did you mean [scan]?\n" },
     { "[scan]\nregoins = all\n",
@@ -687,8 +687,18 @@ static void example_matches_committed_file(void **state)
     free(now);
 }
 
+/* Rows of the option table outside named sections ([webhook NAME]). */
+static size_t plain_options(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < config_options_count; i++)
+        n += !(config_options[i].flags & OPT_NAMED);
+    return n;
+}
+
 /* The example loads cleanly as is, and with every option uncommented it
- * gives the defaults. */
+ * gives the defaults (named sections are a '#' template: they stay
+ * commented). */
 static void example_round_trips(void **state)
 {
     (void)state;
@@ -703,7 +713,9 @@ static void example_round_trips(void **state)
         memmove(p + 1, p + 2, strlen(p + 2) + 1);
         options++;
     }
-    assert_int_equal(options, config_options_count);  /* every option of the table */
+    assert_int_equal(options, plain_options());  /* every option of the table */
+    assert_true(plain_options() < config_options_count);
+    assert_int_equal(c.n_webhooks, 0);
     struct capture cap;
     int rc = config_load_string(&c, "example", text, cap_open(&cap));
     if (rc != 0)
@@ -746,7 +758,14 @@ static void help_lists_every_option(void **state)
         if (line[0] == '[') {
             snprintf(sec, sizeof(sec), "%.*s", (int)(strlen(line) - 2), line + 1);
             section = sec;
-        } else if (line[0] == ';') {
+        } else if (line[0] == '#' && line[1] == '[') {
+            /* "#[webhook NAME]": help names its keys webhook.NAME.key */
+            snprintf(sec, sizeof(sec), "%.*s", (int)(strlen(line) - 3), line + 2);
+            char *sp = strchr(sec, ' ');
+            if (sp)
+                *sp = '.';
+            section = sec;
+        } else if (line[0] == ';' || (line[0] == '#' && line[1] >= 'a' && line[1] <= 'z')) {
             char want[96];
             snprintf(want, sizeof(want), "  %s.%.*s (", section, (int)strcspn(line + 1, " "), line + 1);
             if (!strstr(buf, want))
@@ -794,6 +813,80 @@ static void default_path(void **state)
     unsetenv("CERTSWEEP_CONFIG");
 }
 
+/* [webhook NAME] sections: one instance per name, defaults from the table,
+ * errors naming the section, per-type requirements in validation, and no
+ * way to reach a named key through config_set. */
+static void webhook_sections(void **state)
+{
+    (void)state;
+    config c;
+    config_init(&c);
+    const char *text =
+        "[webhook jira1]\ntype = jira\nurl = https://x.atlassian.net\nsecret_file = /etc/j\n"
+        "project = SEC\n\n[scan]\nfail_on = none\n\n[webhook pd]\ntype = pagerduty\n"
+        "secret_env = PD_KEY\nmin_severity = medium\n";
+    assert_int_equal(config_load_string(&c, "w.conf", text, stderr), 0);
+    assert_int_equal(c.n_webhooks, 2);
+    const config_webhook *j = config_webhook_find(&c, "jira1");
+    assert_non_null(j);
+    assert_string_equal(j->type, "jira");
+    assert_string_equal(j->project, "SEC");
+    assert_string_equal(j->issue_type, "Task");
+    assert_string_equal(j->group_by, "finding");
+    assert_string_equal(j->min_severity, "high");
+    assert_int_equal(j->timeout_seconds, 15);
+    const config_webhook *p = config_webhook_find(&c, "pd");
+    assert_string_equal(p->min_severity, "medium");
+    assert_null(p->url);
+    assert_string_equal(c.fail_on, "none");
+    assert_int_equal(config_validate(&c, stderr), 0);
+    config_finish(&c);
+
+    static const struct { const char *text, *want; } bad[] = {
+        { "[webhook]\n", "w.conf:1: [webhook] needs a name " DASH },
+        { "[webhook a]\n[webhook a]\n", "w.conf:2: [webhook a] appears twice " DASH },
+        { "[webhook a b]\n", "w.conf:1: [webhook a b]: not a section name " DASH },
+        { "[webhook a]\ntpye = jira\n", "w.conf:2: unknown key 'tpye' in [webhook a] " DASH " did you mean 'type'?" },
+        { "[webhook a]\ntype = jira\ntype = generic\n", "w.conf:3: duplicate key" },
+        { "[webhook a]\ngroup_by = team\n", "w.conf:2: [webhook a] group_by: 'team' is not allowed " DASH },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        config_init(&c);
+        struct capture cap;
+        assert_int_equal(config_load_string(&c, "w.conf", bad[i].text, cap_open(&cap)), AWS_EINVAL);
+        if (strncmp(cap_text(&cap), bad[i].want, strlen(bad[i].want)) != 0)
+            fail_msg("case %zu: got %s", i, cap_text(&cap));
+        cap_close(&cap);
+        config_finish(&c);
+    }
+    static const struct { const char *text, *want; } invalid[] = {
+        { "[webhook a]\ntype = jira\nurl = https://j\nsecret_file = /s\n",
+          "v: [webhook a] has no project " DASH },
+        { "[webhook a]\ntype = generic\nsecret_file = /s\n", "v: [webhook a] has no url " DASH },
+        { "[webhook a]\ntype = pagerduty\n", "v: [webhook a] has no secret " DASH },
+        { "[webhook a]\ntype = slack\nurl = https://hooks\nsecret_env = S\n",
+          "v: [webhook a] url is set, but a slack webhook URL is a secret " DASH },
+        { "[webhook a]\ntype = pagerduty\nsecret_env = A\nsecret_file = /b\n",
+          "v: [webhook a] sets both secret_file and secret_env " DASH },
+    };
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        config_init(&c);
+        assert_int_equal(config_load_string(&c, "w.conf", invalid[i].text, stderr), 0);
+        struct capture cap;
+        assert_int_equal(config_validate_as(&c, "v", cap_open(&cap)), AWS_EINVAL);
+        if (strncmp(cap_text(&cap), invalid[i].want, strlen(invalid[i].want)) != 0)
+            fail_msg("case %zu: got %s", i, cap_text(&cap));
+        cap_close(&cap);
+        config_finish(&c);
+    }
+    config_init(&c);
+    struct capture cap;
+    assert_int_equal(config_set(&c, "webhook.type", "jira", cap_open(&cap)), AWS_EINVAL);
+    assert_non_null(strstr(cap_text(&cap), "sections are set in the config file only"));
+    cap_close(&cap);
+    config_finish(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -815,6 +908,7 @@ int main(void)
         cmocka_unit_test(help_lists_every_option),
         cmocka_unit_test(retry_budget_help_states_costs),
         cmocka_unit_test(default_path),
+        cmocka_unit_test(webhook_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
