@@ -19,6 +19,7 @@
  * adaptive mode (see ratelimit.h).
  */
 #include "aws/client.h"
+#include "aws/secret.h"
 #include "aws/error.h"
 #include "aws/log.h"
 #include "aws/ratelimit.h"
@@ -546,6 +547,9 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
         snprintf(msg, sizeof(msg), "%s", resp && resp->error[0] ? resp->error : aws_strerror(err));
         retryable = aws_is_transient(err, 0, NULL);
     }
+    /* Remote text: a secret the server echoes back goes no further. */
+    aws_secret_redact_buf(code, sizeof(code));
+    aws_secret_redact_buf(msg, sizeof(msg));
     aws_log_debug("%s %s %s attempt %d status %ld %s", k->op, svc, k->region,
                   k->attempts, status, err ? aws_strerror(err) : code);
     if (c->rl)

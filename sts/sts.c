@@ -6,6 +6,7 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "aws/proto.h"
+#include "aws/secret.h"
 
 #include <openssl/crypto.h>
 #include <errno.h>
@@ -221,6 +222,7 @@ static void assume_destroy(aws_creds_provider *p)
     free(ap->role_arn);
     free(ap->session_name);
     if (ap->external_id) {
+        aws_secret_unregister(ap->external_id);
         OPENSSL_cleanse(ap->external_id, strlen(ap->external_id));
         free(ap->external_id);
     }
@@ -247,6 +249,7 @@ int sts_assume_role_provider_new(aws_client *c, aws_creds_provider *source,
     ap->role_arn = dup_opt(o->role_arn, &fail);
     ap->session_name = dup_opt(o->session_name, &fail);
     ap->external_id = dup_opt(o->external_id, &fail);
+    aws_secret_register(ap->external_id);    /* unregistered in assume_destroy */
     ap->region = dup_opt(o->region, &fail);
     ap->rate_key = dup_opt(o->rate_key, &fail);
     ap->duration = o->duration_seconds;
