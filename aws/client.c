@@ -75,6 +75,7 @@ struct aws_client {
     int running;                 /* calls holding a slot */
     int refs;                    /* the owner + every call struct alive */
     int closing;
+    int canceled;                 /* aws_client_cancel: every call ends, none starts */
     uint64_t rng;
 };
 
@@ -217,7 +218,7 @@ static void arm(call *k, int64_t delay_ms, step_fn fn)
  * the call's timer: pump may run inside another call's callbacks. */
 static void pump(aws_client *c)
 {
-    while (!c->closing && c->qhead && c->running < c->o.max_in_flight) {
+    while (!c->closing && !c->canceled && c->qhead && c->running < c->o.max_in_flight) {
         call *k = c->qhead;
         c->qhead = k->qnext;
         if (!c->qhead)
@@ -646,7 +647,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
 {
     if (!c || !in || !cb)
         return AWS_EINVAL;
-    if (c->closing)
+    if (c->closing || c->canceled)
         return AWS_ECANCELED;
     /* in->creds NULL: an unsigned call (AssumeRoleWithWebIdentity) */
     if ((unsigned)in->service >= AWS_SVC__COUNT || !in->region ||
@@ -724,6 +725,23 @@ aws_http *aws_client_http(aws_client *c)
 const aws_endpoint_cfg *aws_client_endpoints(const aws_client *c)
 {
     return c ? &c->o.endpoints : NULL;
+}
+
+void aws_client_cancel(aws_client *c)
+{
+    if (!c || c->closing || c->canceled)
+        return;
+    c->canceled = 1;
+    c->refs++;                   /* callbacks below may drop the last other ref */
+    aws_http_cancel(c->http);
+    while (c->active)
+        finish(c->active, AWS_ECANCELED, 0, "", "canceled", NULL, 0);
+    client_unref(c);
+}
+
+int aws_client_canceled(const aws_client *c)
+{
+    return c && c->canceled;
 }
 
 void aws_client_free(aws_client *c)

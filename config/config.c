@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 /* Before ini.h: the handler type the packaged library calls. */
 #define INI_HANDLER_LINENO 1
 #include <ini.h>
@@ -596,6 +597,17 @@ int config_validate_as(const config *c, const char *name, FILE *errs)
     validate_email(c, &w);
     for (size_t i = 0; i < c->n_webhooks; i++)
         validate_webhook(&c->webhooks[i], &w);
+    if (c->ca_bundle && *c->ca_bundle) {
+        /* O_NONBLOCK: a FIFO must not hang the check */
+        int fd = open(c->ca_bundle, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        int e = fd < 0 ? errno : fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : -1;
+        if (fd >= 0)
+            close(fd);
+        if (e)
+            cfg_report(&w, "[aws] ca_bundle '%s': %s " DASH " point it at a readable PEM file of CA certificates",
+                       c->ca_bundle, e < 0 ? "not a regular file" : strerror(e));
+    }
     return w.errors ? AWS_EINVAL : 0;
 }
 

@@ -136,6 +136,15 @@ int cli_whoami(int argc, char **argv)
     aws_client_opts opts;
     memset(&opts, 0, sizeof(opts));
     opts.endpoints.use_env = 1;
+    {
+        char why[700];
+        if (aws_endpoint_check_insecure(&opts.endpoints, why, sizeof(why)) != 0 ||
+            aws_http_ca_bundle_check(NULL, why, sizeof(why)) != 0) {
+            fprintf(stderr, "certsweep: whoami: %s\n", why);
+            uv_loop_close(&loop);
+            return CLI_EXIT_USAGE;
+        }
+    }
     opts.http.debug = verbose > 1;
     int rc = aws_client_new(&loop, &opts, &w.client);
     if (rc) {
