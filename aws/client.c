@@ -485,7 +485,9 @@ static void step_send(call *k)
     }
     char why[200] = "";
     int rc = build_and_send(k, creds, why, sizeof(why));
-    aws_creds_unref(creds);
+    /* Held until the answer: while they are, their secrets are registered
+     * (aws/secret.h), so an answer that echoes them is redacted. */
+    k->creds = creds;
     if (rc)
         finish(k, rc, 0, "", why, NULL, 0);
 }

@@ -456,15 +456,47 @@ int config_load_string(config *c, const char *name, const char *text, FILE *errs
     return L.w.errors ? AWS_EINVAL : 0;
 }
 
+/* The first option marked secret (external ids, later secret paths of
+ * notify) that has a value. */
+static const struct option_def *first_secret_set(const config *c)
+{
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (!(o->flags & OPT_SECRET) || o->type != OPT_STRING)
+            continue;
+        const char *v = *(char *const *)((const char *)c + o->offset);
+        if (v && *v)
+            return o;
+    }
+    return NULL;
+}
+
 int config_load_file(config *c, const char *path, FILE *errs)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: a FIFO at the path is refused below instead of hanging
+     * the open until a writer comes. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
         int e = errno;
+        if (fd >= 0)
+            close(fd);
         if (errs)
             fprintf(errs, "%s: cannot open: %s " DASH " check the path and its permissions\n",
                     path, strerror(e));
         return e == ENOENT ? AWS_ENOTFOUND : AWS_EIO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        if (errs)
+            fprintf(errs, "%s: not a regular file " DASH " give the path of a configuration file\n",
+                    path);
+        return AWS_EIO;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return AWS_ENOMEM;
     }
     char *buf = malloc(CONFIG_MAX_FILE + 1);
     int rc = 0;
@@ -489,6 +521,14 @@ int config_load_file(config *c, const char *path, FILE *errs)
     } else {
         buf[n] = '\0';
         rc = config_load_string(c, path, buf, errs);
+        /* A file holding a secret that others may change: they could
+         * point the scan elsewhere or read the secret. */
+        const struct option_def *secret = rc == 0 && (st.st_mode & (S_IWGRP | S_IWOTH))
+                                        ? first_secret_set(c) : NULL;
+        if (secret && errs)
+            fprintf(errs, "%s: warning: writable by %s, and it holds [%s] %s " DASH
+                    " chmod go-w %s\n", path, (st.st_mode & S_IWOTH) ? "every user" : "its group",
+                    secret->section, secret->key, path);
     }
     fclose(f);
     free(buf);

@@ -500,6 +500,12 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
+    if (fl.as_of && as_of < 0) {
+        fprintf(stderr, "certsweep: scan: --as-of '%s' is before 1970-01-01 \xe2\x80\x94 "
+                "give a date from 1970 on\n", fl.as_of);
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
     char region[64];
     home_region(&cfg, region, sizeof(region));
     if (!aws_region_valid(region)) {
