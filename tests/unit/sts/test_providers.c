@@ -118,6 +118,8 @@ static void json_documents(void **state)
         { "{\"AccessKeyId\":\"AKIA1\",\"SecretAccessKey\":\"s\",\"Expiration\":\"soon\"}", 0, AWS_EPARSE, NULL },
         { "not json", 0, AWS_EPARSE, NULL },
         { "[1,2]", 0, AWS_EPARSE, NULL },
+        /* a NUL in a value would cut it silently: refused */
+        { "{\"AccessKeyId\":\"AKIA1\",\"SecretAccessKey\":\"s\\u0000tail\"}", 0, AWS_EPARSE, NULL },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         aws_creds *c = NULL;
