@@ -42,14 +42,14 @@ int aws_atomic_file_open(aws_atomic_file *af, const char *path, char *err, size_
     struct stat st;
     int exists = stat(path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: is a directory", path);
+        snprintf(err, errlen, "is a directory");
         return AWS_EIO;
     }
     if (exists && !S_ISREG(st.st_mode)) {
         /* A device or a FIFO: nothing to rename over. */
         af->f = fopen(path, "w");
         if (!af->f) {
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s", strerror(errno));
             return AWS_EIO;
         }
         af->path = strdup(path);
@@ -74,7 +74,7 @@ int aws_atomic_file_open(aws_atomic_file *af, const char *path, char *err, size_
     }
     int fd = mkstemp(af->tmp);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s", strerror(errno));
         finish(af);
         return AWS_EIO;
     }
@@ -87,7 +87,7 @@ int aws_atomic_file_open(aws_atomic_file *af, const char *path, char *err, size_
         mode = 0666 & ~um;
     }
     if (fchmod(fd, mode) != 0 || !(af->f = fdopen(fd, "w"))) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s", strerror(errno));
         close(fd);
         unlink(af->tmp);
         finish(af);
@@ -101,7 +101,7 @@ int aws_atomic_file_commit(aws_atomic_file *af, char *err, size_t errlen)
     if (errlen)
         err[0] = '\0';
     if (!af->f) {
-        snprintf(err, errlen, "%s: not open", af->path ? af->path : "file");
+        snprintf(err, errlen, "not open");
         finish(af);
         return AWS_EIO;
     }
@@ -116,7 +116,7 @@ int aws_atomic_file_commit(aws_atomic_file *af, char *err, size_t errlen)
     if (!e && af->tmp && rename(af->tmp, af->path) != 0)
         e = errno;
     if (e) {
-        snprintf(err, errlen, "%s: %s", af->path, strerror(e));
+        snprintf(err, errlen, "%s", strerror(e));
         if (af->tmp)
             unlink(af->tmp);
         finish(af);

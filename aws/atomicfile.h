@@ -7,7 +7,7 @@
  * or is killed leaves an earlier file as it was and never a partial one.
  *
  *     aws_atomic_file af;
- *     if (aws_atomic_file_open(&af, path, err, sizeof(err)) != 0) ...  // err names path
+ *     if (aws_atomic_file_open(&af, path, err, sizeof(err)) != 0) ...  // "cannot write PATH: err"
  *     fprintf(af.f, ...);
  *     rc = aws_atomic_file_commit(&af, err, sizeof(err));   // or aws_atomic_file_abort(&af)
  *
@@ -30,11 +30,12 @@ typedef struct aws_atomic_file {
     char *tmp;        /* temporary name; NULL when writing directly */
 } aws_atomic_file;
 
-/* 0: af->f is open for writing.  AWS_EIO (err: "PATH: why"), AWS_EINVAL
- * (empty path), AWS_ENOMEM.  On failure af needs no abort. */
+/* 0: af->f is open for writing.  AWS_EIO, AWS_EINVAL (empty path),
+ * AWS_ENOMEM; err says why (strerror's words; the caller names the path).
+ * On failure af needs no abort. */
 int  aws_atomic_file_open(aws_atomic_file *af, const char *path, char *err, size_t errlen);
 /* Flushes, syncs, closes and renames into place.  0, or AWS_EIO with err
- * saying why (the temporary file is removed and the old file kept).  af is
+ * saying why (without the path) (the temporary file is removed and the old file kept).  af is
  * finished either way. */
 int  aws_atomic_file_commit(aws_atomic_file *af, char *err, size_t errlen);
 /* Closes and removes the temporary file; the final name is untouched.

@@ -602,7 +602,7 @@ int cli_scan(int argc, char **argv)
         char why[400];
         if (aws_atomic_file_commit(&dry, why, sizeof(why)) != 0) {
             rc = AWS_EIO;
-            snprintf(err, sizeof(err), "cannot write the dry run: %.400s", why);
+            snprintf(err, sizeof(err), "cannot write '%.300s': %.100s", fl.dry_run, why);
         }
     }
     if (rc != 0) {
@@ -630,8 +630,9 @@ int cli_scan(int argc, char **argv)
                            !out.f && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
     }
     if (out.f) {
-        if (wrc == 0)
-            wrc = aws_atomic_file_commit(&out, why, sizeof(why));
+        char e[200];
+        if (wrc == 0 && (wrc = aws_atomic_file_commit(&out, e, sizeof(e))) != 0)
+            snprintf(why, sizeof(why), "'%.900s': %s", fl.output, e);
     } else if (wrc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
         wrc = AWS_EIO;
         snprintf(why, sizeof(why), "standard output: %s", strerror(errno));

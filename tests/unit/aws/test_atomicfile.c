@@ -121,7 +121,7 @@ static void errors_and_devices(void **state)
     aws_atomic_file af;
     assert_int_equal(aws_atomic_file_open(&af, "", err, sizeof(err)), AWS_EINVAL);
     assert_int_equal(aws_atomic_file_open(&af, "/nonexistent-dir/x", err, sizeof(err)), AWS_EIO);
-    assert_non_null(strstr(err, "/nonexistent-dir/x"));
+    assert_string_equal(err, "No such file or directory");
     assert_int_equal(aws_atomic_file_open(&af, s_dir, err, sizeof(err)), AWS_EIO);
     /* a device is written directly */
     assert_int_equal(aws_atomic_file_open(&af, "/dev/null", err, sizeof(err)), 0);
@@ -133,7 +133,7 @@ static void errors_and_devices(void **state)
         assert_int_equal(aws_atomic_file_open(&af, "/dev/full", err, sizeof(err)), 0);
         fputs("x", af.f);
         assert_int_equal(aws_atomic_file_commit(&af, err, sizeof(err)), AWS_EIO);
-        assert_non_null(strstr(err, "/dev/full"));
+        assert_string_equal(err, "No space left on device");
     }
     /* a link: its target is replaced, the link stays a link */
     char target[160], link_path[160];
