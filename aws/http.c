@@ -16,6 +16,7 @@
 #include "aws/http.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/secret.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -65,6 +66,7 @@ struct aws_http {
      * (HTTP_PROXY / HTTPS_PROXY / NO_PROXY, either case): URLs may carry
      * credentials, so they are wiped on free and never logged. */
     char *http_proxy, *https_proxy, *no_proxy;
+    int proxy_registered;    /* their passwords are in aws/secret.h's registry */
     long connect_timeout_ms;
     int debug;
     int closing;
@@ -94,9 +96,37 @@ static void free_secret(char *s)
     }
 }
 
+/* The password of a proxy URL's "user:password@" (aws/secret.h), while
+ * the URL is held: a proxy's error page that echoes it is redacted. */
+static void proxy_password(const char *url, int on)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p)
+        return;
+    p += 3;
+    size_t hostpart = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', hostpart);
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (!colon || at - colon - 1 <= 0)
+        return;
+    char *pw = strndup(colon + 1, (size_t)(at - colon - 1));
+    if (!pw)
+        return;
+    if (on)
+        aws_secret_register(pw);
+    else
+        aws_secret_unregister(pw);
+    OPENSSL_cleanse(pw, strlen(pw));
+    free(pw);
+}
+
 static void http_release(aws_http *h)
 {
     free(h->ca_bundle);
+    if (h->proxy_registered) {
+        proxy_password(h->http_proxy, 0);
+        proxy_password(h->https_proxy, 0);
+    }
     free_secret(h->http_proxy);
     free_secret(h->https_proxy);
     free(h->no_proxy);
@@ -482,6 +512,9 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
     h->no_proxy = env_copy("NO_PROXY", "no_proxy", &oom);
     if (oom)
         goto nomem;
+    proxy_password(h->http_proxy, 1);        /* unregistered in http_release */
+    proxy_password(h->https_proxy, 1);
+    h->proxy_registered = 1;
     h->multi = curl_multi_init();
     if (!h->multi)
         goto nomem;

@@ -138,8 +138,17 @@ int cli_whoami(int argc, char **argv)
     opts.endpoints.use_env = 1;
     {
         char why[700];
-        if (aws_endpoint_check_insecure(&opts.endpoints, why, sizeof(why)) != 0 ||
-            aws_http_ca_bundle_check(NULL, why, sizeof(why)) != 0) {
+        if (aws_endpoint_check_insecure(&opts.endpoints, why, sizeof(why)) != 0) {
+            /* whoami reads no config file: its fix is https alone */
+            char *dash = strstr(why, " \xe2\x80\x94 ");
+            if (dash)
+                *dash = '\0';
+            fprintf(stderr, "certsweep: whoami: %s \xe2\x80\x94 use https:// or a loopback "
+                    "address\n", why);
+            uv_loop_close(&loop);
+            return CLI_EXIT_USAGE;
+        }
+        if (aws_http_ca_bundle_check(NULL, why, sizeof(why)) != 0) {
             fprintf(stderr, "certsweep: whoami: %s\n", why);
             uv_loop_close(&loop);
             return CLI_EXIT_USAGE;

@@ -17,6 +17,7 @@ answers the request and returns True, or returns False to forward it.
 
 Standalone:  fault_double.py --port N --upstream MOTO_URL --mode slow
 In-process:  srv, url = fault_double.start(moto_url, "echo-headers")
+             srv.fault["requests"] lists (operation, body) of every request.
 """
 import json
 import os
@@ -80,6 +81,8 @@ class FaultHandler(proxy.ProxyHandler):
         fault = self.server.fault
         match = fault.get("match")
         op = operation(self, body)
+        with proxy._LOCK:
+            fault["requests"].append((op, body))
         if (match is None or match in op) and MODES[fault["mode"]](self, body):
             return
         self.send_forwarded(*self.forward(body))
@@ -88,7 +91,8 @@ class FaultHandler(proxy.ProxyHandler):
 def configure(srv, mode, match=None, delay=30.0):
     if mode not in MODES:
         raise ValueError("unknown mode %r (known: %s)" % (mode, ", ".join(MODES)))
-    srv.fault = {"mode": mode, "match": match, "delay": delay}
+    srv.fault = {"mode": mode, "match": match, "delay": delay,
+                 "requests": []}      # (operation, body bytes) of every request seen
 
 
 def start(upstream, mode, match=None, delay=30.0, quiet=True):

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -171,6 +172,21 @@ class Hostile(unittest.TestCase):
         finally:
             proxy.stop(srv)
 
+    def test_longest_external_id_reaches_assume_role(self):
+        ext = ("Ab0+=,.@:/_-" * 103)[:1224]              # the documented maximum
+        srv, url = fault_double.start(self.moto.url, "pass")
+        try:
+            self.write_config(extra_scan="external_id = %s\n" % ext)
+            r = harness.run(["scan", "--regions", REGION, "--accounts", "111111111111",
+                             "--format", "json"], self.env(url), secrets=[ext])
+            self.assertIn(r.rc, (0, 3), r)
+            sent = [urllib.parse.parse_qs(b.decode()) for op, b in srv.fault["requests"]
+                    if op == "AssumeRole"]
+            self.assertTrue(sent, srv.fault["requests"])
+            self.assertEqual(sent[0]["ExternalId"], [ext])
+        finally:
+            proxy.stop(srv)
+
     # ---- plain http ----------------------------------------------------------
     def test_plain_http_elsewhere_is_refused(self):
         env = self.env("http://10.255.255.1:4566")        # never contacted
@@ -180,6 +196,7 @@ class Hostile(unittest.TestCase):
         self.assertIn("allow_insecure_endpoints", r.err)
         r = harness.run(["whoami"], env)
         self.assertEqual(r.rc, 2, r)
+        self.assertIn("use https:// or a loopback address", r.err)
         self.write_config(extra_aws="endpoint_url = http://10.255.255.1:4566\n")
         r = harness.run(["check-config", "--config", self.config], self.env(self.moto.url))
         self.assertEqual(r.rc, 2, r)
@@ -201,6 +218,18 @@ class Hostile(unittest.TestCase):
             self.moto.url, AWS_CA_BUNDLE="/nonexistent/env-ca.pem"))
         self.assertEqual(r.rc, 2, r)
         self.assertIn("AWS_CA_BUNDLE '/nonexistent/env-ca.pem'", r.err)
+
+    def test_writable_config_with_a_secret_warns(self):
+        self.write_config(extra_scan="external_id = %s\n" % EXTERNAL_ID)
+        os.chmod(self.config, 0o666)
+        r = harness.run(["check-config", "--config", self.config], self.env(self.moto.url),
+                        secrets=[EXTERNAL_ID])
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("writable by every user, and it holds [scan] external_id", r.err)
+        os.chmod(self.config, 0o600)
+        r = harness.run(["check-config", "--config", self.config], self.env(self.moto.url),
+                        secrets=[EXTERNAL_ID])
+        self.assertNotIn("writable", r.err)
 
     def test_fifo_config_is_an_error(self):
         fifo = os.path.join(self.home, "fifo.conf")

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/creds.h"
+#include "aws/http.h"
 #include "aws/log.h"
 #include "aws/secret.h"
 
@@ -81,12 +82,32 @@ static void creds_and_log(void **state)
     assert_int_equal(aws_secret_count(), 0);
 }
 
+/* A proxy URL's password is held (and redacted) while the transport lives. */
+static void proxy_password(void **state)
+{
+    (void)state;
+    setenv("HTTPS_PROXY", "http://me:proxyPassw0rd@127.0.0.1:9", 1);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    aws_http *h = NULL;
+    assert_int_equal(aws_http_new(&loop, NULL, &h), 0);
+    char *s = aws_secret_redact("proxy said: bad password proxyPassw0rd for me");
+    assert_string_equal(s, "proxy said: bad password " AWS_SECRET_MARKER " for me");
+    free(s);
+    aws_http_free(h);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(aws_secret_count(), 0);
+    unsetenv("HTTPS_PROXY");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(redact_copy),
         cmocka_unit_test(redact_in_place),
         cmocka_unit_test(creds_and_log),
+        cmocka_unit_test(proxy_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
