@@ -90,7 +90,9 @@ static void usage(FILE *f)
         "Security Hub not enabled or refusing findings counts as a gap),\n"
         "4 could not run, 5 clean but a digest could not be delivered (kept in the outbox\n"
         "for the next run or 'certsweep notify --retry').  Findings take precedence over\n"
-        "gaps: a partial scan with failing findings exits 1.  A --as-of run notifies nobody.\n");
+        "gaps: a partial scan with failing findings exits 1.  A --as-of run notifies nobody.\n"
+        "130 / 143: interrupted by SIGINT / SIGTERM (no report or dry run written;\n"
+        "earlier files are left as they were).\n");
 }
 
 /* ---- progress line (only when stderr is a terminal) ----------------------- */
