@@ -340,6 +340,10 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
         rc = export_findings(o, db, out, res, sum, now, err, errlen);
         if (st)
             scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
+        if (aws_client_canceled(o->scan.client)) {
+            rc = AWS_ECANCELED;                 /* interrupted during the export */
+            snprintf(err, errlen, "interrupted");
+        }
     }
     if (rc == 0)
         notify_sinks(o, db, out, res, sum, now);

@@ -332,14 +332,17 @@ typedef struct interrupt {
     uv_signal_t h[2];
     int started;
     int signum;                  /* the first signal seen; 0: none */
-    aws_client *client;
+    aws_client *client;          /* set once it exists (callbacks run only in the scan) */
+    aws_atomic_file *files[2];   /* removed before a second signal ends the process */
 } interrupt;
 
 static void on_signal(uv_signal_t *h, int signum)
 {
     interrupt *in = h->data;
     if (in->signum) {
-        /* the second one: the default action, now */
+        /* the second one: the default action, now (no temporary file left) */
+        for (int i = 0; i < 2; i++)
+            aws_atomic_file_abort(in->files[i]);
         signal(signum, SIG_DFL);
         raise(signum);
         return;
@@ -351,10 +354,9 @@ static void on_signal(uv_signal_t *h, int signum)
     sts_process_stop_all();
 }
 
-static void interrupt_start(interrupt *in, uv_loop_t *loop, aws_client *client)
+static void interrupt_start(interrupt *in, uv_loop_t *loop)
 {
     static const int sigs[2] = { SIGINT, SIGTERM };
-    in->client = client;
     for (int i = 0; i < 2; i++) {
         if (uv_signal_init(loop, &in->h[i]) != 0)
             break;
@@ -517,8 +519,21 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     aws_log_info("scan: home region %s", region);
+    if (cli_check_transport(&cfg, "scan") != 0) {
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (uv_loop_init(&loop) != 0) {
+        fprintf(stderr, "certsweep: scan: cannot start the event loop\n");
+        goto out;
+    }
+    loop_ok = 1;
+    interrupt_start(&intr, &loop);
+    intr.files[0] = &out;
+    intr.files[1] = &dry;
     if (fl.output) {
-        /* Opened now, so that an unwritable path fails before the scan. */
+        /* Opened now, so that an unwritable path fails before the scan
+         * (after the signal handles: an interrupt removes them). */
         char why[1200];
         if (aws_atomic_file_open(&out, fl.output, why, sizeof(why)) != 0) {
             fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", fl.output, why);
@@ -534,16 +549,6 @@ int cli_scan(int argc, char **argv)
             goto out;
         }
     }
-
-    if (cli_check_transport(&cfg, "scan") != 0) {
-        exit_code = CLI_EXIT_USAGE;
-        goto out;
-    }
-    if (uv_loop_init(&loop) != 0) {
-        fprintf(stderr, "certsweep: scan: cannot start the event loop\n");
-        goto out;
-    }
-    loop_ok = 1;
     aws_client_opts co;
     cli_client_opts(&cfg, &co);
     if (aws_client_new(&loop, &co, &client) != 0) {
@@ -555,7 +560,7 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
 
-    interrupt_start(&intr, &loop, client);
+    intr.client = client;
     prog.enabled = isatty(STDERR_FILENO) && !fl.quiet;
     if (prog.enabled)
         aws_log_set_hook(progress_clear, &prog);
