@@ -74,7 +74,7 @@ class Hostile(unittest.TestCase):
             db.close()
 
     # ---- signals ---------------------------------------------------------
-    def interrupted(self, sig, code):
+    def interrupted(self, sig, code, twice=False):
         srv, url = fault_double.start(self.moto.url, "slow", match="ListCertificates", delay=20)
         hit = threading.Event()
         orig = fault_double.MODES["slow"]
@@ -98,6 +98,8 @@ class Hostile(unittest.TestCase):
             time.sleep(0.3)
             t0 = time.time()
             p.send_signal(sig)
+            if twice:
+                p.send_signal(sig)
             so, se = p.communicate(timeout=15)
             took = time.time() - t0
         finally:
@@ -106,6 +108,15 @@ class Hostile(unittest.TestCase):
                 p.wait()
             proxy.stop(srv)
             del fault_double.MODES["slow-seen"]
+        if twice:
+            # the second ends the process at once (or the first was done)
+            self.assertIn(p.returncode, (code, -sig), se)
+            for path in (out, dry):
+                with open(path) as f:
+                    self.assertEqual(f.read(), "EARLIER\n", path)
+            self.assertEqual(sorted(os.listdir(self.home)),
+                             sorted(["certsweep.conf", "state", "report.json", "dry.jsonl"]))
+            return
         self.assertEqual(p.returncode, code, se)
         self.assertLess(took, 8, se)
         self.assertIn("interrupted", se)
@@ -127,6 +138,9 @@ class Hostile(unittest.TestCase):
 
     def test_sigterm_mid_scan(self):
         self.interrupted(signal.SIGTERM, 143)
+
+    def test_second_sigint_ends_at_once_without_temporary_files(self):
+        self.interrupted(signal.SIGINT, 130, twice=True)
 
     def test_failed_run_keeps_earlier_dry_run(self):
         dry = os.path.join(self.home, "dry.jsonl")

@@ -429,6 +429,24 @@ static void many_profiles(void **state)
     sts_profiles_free(p);
 }
 
+/* The one size limit left: a file past 64 MiB is refused, naming the file
+ * and the limit (a sparse file: nothing is written). */
+static void oversized_file(void **state)
+{
+    (void)state;
+    unlink(s_config);
+    unlink(s_creds);
+    write_file(s_config, "[default]\nregion = eu-west-1\n");
+    assert_int_equal(truncate(s_config, 64L * 1024 * 1024 + 1), 0);
+    sts_profiles *p = NULL;
+    char err[512];
+    assert_int_equal(sts_profiles_load(s_config, s_creds, &p, err, sizeof(err)), AWS_ETOOBIG);
+    assert_null(p);
+    assert_non_null(strstr(err, s_config));
+    assert_non_null(strstr(err, "64 MiB"));
+    unlink(s_config);
+}
+
 /* A FIFO at the config path is an error naming it, not a hang. */
 static void fifo_config(void **state)
 {
@@ -462,6 +480,7 @@ int main(void)
         cmocka_unit_test(web_identity_detection),
         cmocka_unit_test(many_profiles),
         cmocka_unit_test(fifo_config),
+        cmocka_unit_test(oversized_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
