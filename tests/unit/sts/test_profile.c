@@ -400,12 +400,18 @@ static void many_profiles(void **state)
     len += (size_t)snprintf(text + len, cap - len,
                             "[default]\naws_access_key_id = AKIDDEFAULT\n"
                             "aws_secret_access_key = SECRETDEFAULT\n");
-    for (int i = 0; i < 1000; i++)
-        len += (size_t)snprintf(text + len, cap - len,
-                                "[profile acct%04d]\nsso_start_url = https://example.awsapps.com/start\n"
-                                "sso_region = us-east-1\nsso_account_id = %012d\n"
-                                "sso_role_name = ReadOnly\nregion = eu-west-1\n"
-                                "credential_process = /bin/echo %d\n", i, i, i);
+    for (int i = 0; i < 1000; i++) {
+        if (i % 2 == 0)         /* SSO, one per account */
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "[profile acct%04d]\nsso_start_url = https://example.awsapps.com/start\n"
+                                    "sso_region = us-east-1\nsso_account_id = %012d\n"
+                                    "sso_role_name = ReadOnly\nregion = eu-west-1\n", i, i);
+        else
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "[profile acct%04d]\nregion = eu-west-1\noutput = json\n"
+                                    "cli_pager =\nduration_seconds = 3600\n"
+                                    "credential_process = /bin/echo %d\n", i, i);
+    }
     len += (size_t)snprintf(text + len, cap - len, "[default]\nregion = ap-south-1\n");
     assert_true(len < cap);
     sts_profiles *p = load(text, "[acct0999]\naws_access_key_id = AKID999\n"
@@ -415,16 +421,20 @@ static void many_profiles(void **state)
     assert_string_equal(sts_profiles_get(p, "default", "aws_access_key_id"), "AKIDDEFAULT");
     assert_string_equal(sts_profiles_get(p, "default", "region"), "ap-south-1");
     assert_string_equal(sts_profiles_get(p, "acct0000", "SSO_ACCOUNT_ID"), "000000000000");
-    assert_string_equal(sts_profiles_get(p, "acct0500", "credential_process"), "/bin/echo 500");
+    assert_string_equal(sts_profiles_get(p, "acct0501", "credential_process"), "/bin/echo 501");
     assert_true(sts_profiles_has(p, "acct0999"));
     assert_false(sts_profiles_has(p, "acct1000"));
     sts_plan plan;
     char err[256];
-    assert_int_equal(sts_profile_plan(p, "acct0999", &plan, err, sizeof(err)), 0);
+    if (sts_profile_plan(p, "acct0999", &plan, err, sizeof(err)) != 0)
+        fail_msg("acct0999: %s", err);
     assert_int_equal(plan.base, STS_BASE_STATIC);        /* credentials file first */
     assert_string_equal(plan.access_key_id, "AKID999");
     assert_int_equal(sts_profile_plan(p, "acct0123", &plan, err, sizeof(err)), 0);
     assert_int_equal(plan.base, STS_BASE_PROCESS);
+    if (sts_profile_plan(p, "acct0500", &plan, err, sizeof(err)) != 0)
+        fail_msg("acct0500: %s", err);
+    assert_int_equal(plan.base, STS_BASE_SSO);
     assert_int_equal(sts_profile_plan(p, "default", &plan, err, sizeof(err)), 0);
     sts_profiles_free(p);
 }
