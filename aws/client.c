@@ -19,6 +19,7 @@
  * adaptive mode (see ratelimit.h).
  */
 #include "aws/client.h"
+#include "aws/secret.h"
 #include "aws/error.h"
 #include "aws/log.h"
 #include "aws/ratelimit.h"
@@ -74,6 +75,7 @@ struct aws_client {
     int running;                 /* calls holding a slot */
     int refs;                    /* the owner + every call struct alive */
     int closing;
+    int canceled;                 /* aws_client_cancel: every call ends, none starts */
     uint64_t rng;
 };
 
@@ -216,7 +218,7 @@ static void arm(call *k, int64_t delay_ms, step_fn fn)
  * the call's timer: pump may run inside another call's callbacks. */
 static void pump(aws_client *c)
 {
-    while (!c->closing && c->qhead && c->running < c->o.max_in_flight) {
+    while (!c->closing && !c->canceled && c->qhead && c->running < c->o.max_in_flight) {
         call *k = c->qhead;
         c->qhead = k->qnext;
         if (!c->qhead)
@@ -483,7 +485,9 @@ static void step_send(call *k)
     }
     char why[200] = "";
     int rc = build_and_send(k, creds, why, sizeof(why));
-    aws_creds_unref(creds);
+    /* Held until the answer: while they are, their secrets are registered
+     * (aws/secret.h), so an answer that echoes them is redacted. */
+    k->creds = creds;
     if (rc)
         finish(k, rc, 0, "", why, NULL, 0);
 }
@@ -546,6 +550,9 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
         snprintf(msg, sizeof(msg), "%s", resp && resp->error[0] ? resp->error : aws_strerror(err));
         retryable = aws_is_transient(err, 0, NULL);
     }
+    /* Remote text: a secret the server echoes back goes no further. */
+    aws_secret_redact_buf(code, sizeof(code));
+    aws_secret_redact_buf(msg, sizeof(msg));
     aws_log_debug("%s %s %s attempt %d status %ld %s", k->op, svc, k->region,
                   k->attempts, status, err ? aws_strerror(err) : code);
     if (c->rl)
@@ -642,7 +649,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
 {
     if (!c || !in || !cb)
         return AWS_EINVAL;
-    if (c->closing)
+    if (c->closing || c->canceled)
         return AWS_ECANCELED;
     /* in->creds NULL: an unsigned call (AssumeRoleWithWebIdentity) */
     if ((unsigned)in->service >= AWS_SVC__COUNT || !in->region ||
@@ -720,6 +727,23 @@ aws_http *aws_client_http(aws_client *c)
 const aws_endpoint_cfg *aws_client_endpoints(const aws_client *c)
 {
     return c ? &c->o.endpoints : NULL;
+}
+
+void aws_client_cancel(aws_client *c)
+{
+    if (!c || c->closing || c->canceled)
+        return;
+    c->canceled = 1;
+    c->refs++;                   /* callbacks below may drop the last other ref */
+    aws_http_cancel(c->http);
+    while (c->active)
+        finish(c->active, AWS_ECANCELED, 0, "", "canceled", NULL, 0);
+    client_unref(c);
+}
+
+int aws_client_canceled(const aws_client *c)
+{
+    return c && c->canceled;
 }
 
 void aws_client_free(aws_client *c)

@@ -86,6 +86,14 @@ int  aws_client_call(aws_client *c, const aws_call *call, aws_call_cb cb, void *
 void aws_client_get_stats(const aws_client *c, aws_client_stats *out);
 aws_http *aws_client_http(aws_client *c);      /* the shared transport (for IMDS, ECS, webhooks) */
 const aws_endpoint_cfg *aws_client_endpoints(const aws_client *c);
+/* Cancels every call (their callbacks run with AWS_ECANCELED, from inside
+ * this call: requests on the wire are abandoned, calls waiting for a
+ * timer, a slot or credentials end) and refuses new calls with
+ * AWS_ECANCELED.  The client stays valid until aws_client_free.  For an
+ * interrupted run (SIGINT/SIGTERM seen on the loop).  Accepts NULL. */
+void aws_client_cancel(aws_client *c);
+/* 1 after aws_client_cancel. */
+int  aws_client_canceled(const aws_client *c);
 /* Cancels calls in flight (callbacks run with AWS_ECANCELED) and closes
  * handles; run the loop once more before uv_loop_close().  Accepts NULL. */
 void aws_client_free(aws_client *c);

@@ -1,5 +1,6 @@
 #include "aws/creds.h"
 #include "aws/error.h"
+#include "aws/secret.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -32,6 +33,10 @@ aws_creds *aws_creds_new(const char *akid, const char *secret,
         aws_creds_unref(c);
         return NULL;
     }
+    /* held from now on: removed from any text a server sends back */
+    aws_secret_register(c->secret_access_key);
+    aws_secret_register(c->session_token);
+    c->registered = 1;
     c->expiration = expiration;
     snprintf(c->source, sizeof(c->source), "%s", source ? source : "");
     c->refs = 1;
@@ -49,6 +54,10 @@ void aws_creds_unref(aws_creds *c)
 {
     if (!c || --c->refs > 0)
         return;
+    if (c->registered) {
+        aws_secret_unregister(c->secret_access_key);
+        aws_secret_unregister(c->session_token);
+    }
     free_secret(c->access_key_id);
     free_secret(c->secret_access_key);
     free_secret(c->session_token);

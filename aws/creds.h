@@ -17,6 +17,7 @@ typedef struct aws_creds {
     int64_t expiration;          /* unix seconds; 0 = does not expire */
     char    source[48];          /* provider that supplied them, e.g. "env", "profile:dev", "imds", "assume-role" */
     int     refs;
+    int     registered;          /* the secrets are in aws/secret.h's registry */
 } aws_creds;
 
 /* Copies the strings; session_token may be NULL.  Returns NULL on ENOMEM or

@@ -18,6 +18,9 @@
  * their global signing region, e.g. IAM signs for us-east-1).
  */
 #include "aws/endpoints.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include "aws/error.h"
 
 #include <stdio.h>
@@ -142,6 +145,54 @@ static int copy(char *dst, size_t n, const char *src)
     return w < 0 || (size_t)w >= n ? AWS_EINVAL : 0;
 }
 
+/* The host of an http(s) URL ("[::1]" without brackets), or "" */
+static void url_host(const char *url, char *host, size_t n)
+{
+    host[0] = '\0';
+    const char *p = strstr(url, "://");
+    if (!p || n == 0)
+        return;
+    p += 3;
+    size_t len = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', len);
+    if (at) {                           /* userinfo: the host follows it */
+        len -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    if (*p == '[') {
+        const char *close = memchr(p, ']', len);
+        if (!close)
+            return;
+        len = (size_t)(close - p - 1);
+        p++;
+    } else {
+        const char *colon = memchr(p, ':', len);
+        if (colon)
+            len = (size_t)(colon - p);
+    }
+    if (len >= n)
+        return;
+    memcpy(host, p, len);
+    host[len] = '\0';
+}
+
+int aws_endpoint_url_insecure(const char *url)
+{
+    if (!url || strncasecmp(url, "http://", 7) != 0)
+        return 0;
+    char host[256];
+    url_host(url, host, sizeof(host));
+    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+        return 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) != 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return !IN6_IS_ADDR_LOOPBACK(&a6);
+    return 1;
+}
+
 /* An override must be an http(s) URL without whitespace; trailing slashes
  * are dropped. */
 static int set_override(aws_endpoint *out, const char *url)
@@ -257,8 +308,51 @@ int aws_endpoint_resolve(const aws_endpoint_cfg *cfg, aws_service svc,
         return rc;
 
     const char *ov = find_override(cfg, svc);
+    if (ov && aws_endpoint_url_insecure(ov) && !(cfg && cfg->allow_insecure))
+        return AWS_EINVAL;      /* aws_endpoint_check_insecure says why, up front */
     if (ov)
         return set_override(out, ov);
     int w = snprintf(out->url, sizeof(out->url), "https://%s", host);
     return w < 0 || (size_t)w >= sizeof(out->url) ? AWS_EINVAL : 0;
+}
+
+int aws_endpoint_check_insecure(const aws_endpoint_cfg *cfg, char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (cfg && cfg->allow_insecure)
+        return 0;
+    const char *what = NULL, *url = NULL;
+    char name[64];
+    if (cfg && aws_endpoint_url_insecure(cfg->endpoint_url)) {
+        what = "[aws] endpoint_url";
+        url = cfg->endpoint_url;
+    }
+    for (int s = 0; !what && cfg && s < AWS_SVC__COUNT; s++)
+        if (aws_endpoint_url_insecure(cfg->service_url[s])) {
+            snprintf(name, sizeof(name), "the %s endpoint", services[s].name);
+            what = name;
+            url = cfg->service_url[s];
+        }
+    if (!what && (!cfg || cfg->use_env)) {
+        if (aws_endpoint_url_insecure(getenv("AWS_ENDPOINT_URL"))) {
+            what = "AWS_ENDPOINT_URL";
+            url = getenv(what);
+        }
+        for (int s = 0; !what && s < AWS_SVC__COUNT; s++) {
+            snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", services[s].env);
+            if (aws_endpoint_url_insecure(getenv(name))) {
+                what = name;
+                url = getenv(name);
+            }
+        }
+    }
+    if (!what)
+        return 0;
+    char host[256];
+    url_host(url, host, sizeof(host));
+    snprintf(err, errlen, "%s is plain http to '%s', which is not this machine: credentials "
+             "and session tokens would cross the network in clear \xe2\x80\x94 use https://, "
+             "or set [aws] allow_insecure_endpoints = true", what, host);
+    return AWS_EINVAL;
 }

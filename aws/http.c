@@ -16,8 +16,13 @@
 #include "aws/http.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/secret.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +66,11 @@ struct aws_http {
      * (HTTP_PROXY / HTTPS_PROXY / NO_PROXY, either case): URLs may carry
      * credentials, so they are wiped on free and never logged. */
     char *http_proxy, *https_proxy, *no_proxy;
+    int proxy_registered;    /* their passwords are in aws/secret.h's registry */
     long connect_timeout_ms;
     int debug;
     int closing;
+    int canceled;             /* aws_http_cancel: no new transfers */
     int open_handles;        /* uv handles not yet through their close callback */
 };
 
@@ -89,9 +96,37 @@ static void free_secret(char *s)
     }
 }
 
+/* The password of a proxy URL's "user:password@" (aws/secret.h), while
+ * the URL is held: a proxy's error page that echoes it is redacted. */
+static void proxy_password(const char *url, int on)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p)
+        return;
+    p += 3;
+    size_t hostpart = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', hostpart);
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (!colon || at - colon - 1 <= 0)
+        return;
+    char *pw = strndup(colon + 1, (size_t)(at - colon - 1));
+    if (!pw)
+        return;
+    if (on)
+        aws_secret_register(pw);
+    else
+        aws_secret_unregister(pw);
+    OPENSSL_cleanse(pw, strlen(pw));
+    free(pw);
+}
+
 static void http_release(aws_http *h)
 {
     free(h->ca_bundle);
+    if (h->proxy_registered) {
+        proxy_password(h->http_proxy, 0);
+        proxy_password(h->https_proxy, 0);
+    }
     free_secret(h->http_proxy);
     free_secret(h->https_proxy);
     free(h->no_proxy);
@@ -465,8 +500,9 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
     h->loop = loop;
     h->debug = opts->debug;
     h->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
-    if (opts->ca_bundle && *opts->ca_bundle) {
-        h->ca_bundle = strdup(opts->ca_bundle);
+    const char *ca = aws_http_ca_bundle(opts->ca_bundle, NULL);
+    if (ca) {
+        h->ca_bundle = strdup(ca);
         if (!h->ca_bundle)
             goto nomem;
     }
@@ -476,6 +512,9 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
     h->no_proxy = env_copy("NO_PROXY", "no_proxy", &oom);
     if (oom)
         goto nomem;
+    proxy_password(h->http_proxy, 1);        /* unregistered in http_release */
+    proxy_password(h->https_proxy, 1);
+    h->proxy_registered = 1;
     h->multi = curl_multi_init();
     if (!h->multi)
         goto nomem;
@@ -546,11 +585,49 @@ static int header_ok(const char *name, const char *value)
 
 #define SET(opt, val) do { if (curl_easy_setopt(e, opt, val) != CURLE_OK) goto fail; } while (0)
 
+const char *aws_http_ca_bundle(const char *configured, const char **source)
+{
+    static const char *const env[] = { "AWS_CA_BUNDLE", "SSL_CERT_FILE" };
+    if (source)
+        *source = "[aws] ca_bundle";
+    if (configured && *configured)
+        return configured;
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = getenv(env[i]);
+        if (v && *v) {
+            if (source)
+                *source = env[i];
+            return v;
+        }
+    }
+    return NULL;
+}
+
+int aws_http_ca_bundle_check(const char *configured, char *err, size_t errlen)
+{
+    const char *src;
+    const char *ca = aws_http_ca_bundle(configured, &src);
+    if (errlen)
+        err[0] = '\0';
+    if (!ca)
+        return 0;
+    int fd = open(ca, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    int e = fd < 0 ? errno : fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : -1;
+    if (fd >= 0)
+        close(fd);
+    if (e == 0)
+        return 0;
+    snprintf(err, errlen, "%s '%s': %s \xe2\x80\x94 point it at a PEM file of CA certificates",
+             src, ca, e < 0 ? "not a regular file" : strerror(e));
+    return AWS_EINVAL;
+}
+
 int aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void *ud)
 {
     if (!h || !req || !req->url || !cb)
         return AWS_EINVAL;
-    if (h->closing)
+    if (h->closing || h->canceled)
         return AWS_ECANCELED;
     const char *method = req->method ? req->method : "GET";
     if (!method_ok(method) || (req->body_len && !req->body))
@@ -673,6 +750,21 @@ fail:
 size_t aws_http_in_flight(const aws_http *h)
 {
     return h ? h->in_flight : 0;
+}
+
+void aws_http_cancel(aws_http *h)
+{
+    if (!h || h->closing)
+        return;
+    h->canceled = 1;
+    xfer *x;
+    while ((x = h->xfers) != NULL) {
+        xfer_unlink(h, x);
+        curl_multi_remove_handle(h->multi, x->easy);
+        snprintf(x->resp.error, sizeof(x->resp.error), "canceled");
+        x->cb(AWS_ECANCELED, &x->resp, x->ud);
+        xfer_free(x);
+    }
 }
 
 void aws_http_free(aws_http *h)

@@ -21,7 +21,7 @@
 typedef struct aws_http aws_http;
 
 typedef struct aws_http_opts {
-    const char *ca_bundle;        /* NULL: system default */
+    const char *ca_bundle;        /* NULL: AWS_CA_BUNDLE, else SSL_CERT_FILE, else the system store */
     long connect_timeout_ms;      /* 0: 10000 */
     long max_connections;         /* total open connections; 0: 64 */
     long max_host_connections;    /* 0: 8 */
@@ -52,12 +52,26 @@ typedef struct aws_http_response {
  * AWS_ECANCELED.  resp is valid only during the callback. */
 typedef void (*aws_http_cb)(int err, const aws_http_response *resp, void *ud);
 
+/* The CA bundle to trust, in the AWS CLI's order: the configured one
+ * ([aws] ca_bundle), else AWS_CA_BUNDLE, else SSL_CERT_FILE (curl's
+ * variable); NULL: the system store.  source (may be NULL) names where it
+ * came from, for messages. */
+const char *aws_http_ca_bundle(const char *configured, const char **source);
+/* 0 when that bundle is a readable regular file (or none is set), else
+ * AWS_EINVAL with "SOURCE 'PATH': why — fix" in err. */
+int  aws_http_ca_bundle_check(const char *configured, char *err, size_t errlen);
+
 int  aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out);
 /* Starts a request.  Returns 0 (cb will be called exactly once, never from
  * inside aws_http_send) or a negative error (cb is never called). */
 int  aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void *ud);
 /* Number of transfers in flight. */
 size_t aws_http_in_flight(const aws_http *h);
+/* Cancels every transfer in flight (their callbacks run with AWS_ECANCELED,
+ * from inside this call) and refuses new ones with AWS_ECANCELED; the
+ * handles stay open until aws_http_free.  For an interrupted run.  Accepts
+ * NULL. */
+void aws_http_cancel(aws_http *h);
 /* Cancels transfers in flight (their callbacks run with AWS_ECANCELED),
  * closes all handles; memory is released from close callbacks, so the caller
  * runs the loop once more before uv_loop_close().  Accepts NULL. */

@@ -1,6 +1,8 @@
 #include "aws/log.h"
+#include "aws/secret.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 
 static int s_level = AWS_LOG_WARN;
 static FILE *s_stream;
@@ -29,11 +31,25 @@ void aws_log(int level, const char *fmt, ...)
         level = 0;
     if (level > AWS_LOG_DEBUG)
         level = AWS_LOG_DEBUG;
-    fprintf(f, "certsweep: %s: ", names[level]);
-    va_list ap;
+    /* The whole line first: a registered secret that a server echoed
+     * (an error message quoting request headers) never reaches it. */
+    char stack[1024], *line = stack, *heap = NULL;
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    va_copy(ap2, ap);
+    int n = vsnprintf(stack, sizeof(stack), fmt, ap);
     va_end(ap);
-    fputc('\n', f);
+    if (n >= (int)sizeof(stack) && (heap = malloc((size_t)n + 1)) != NULL) {
+        vsnprintf(heap, (size_t)n + 1, fmt, ap2);
+        line = heap;
+    }
+    va_end(ap2);
+    if (n < 0)
+        snprintf(stack, sizeof(stack), "(unprintable log line)");
+    char *clean = aws_secret_redact(line);
+    fprintf(f, "certsweep: %s: %s\n", names[level],
+            clean ? clean : "(log line dropped: out of memory while removing secrets)");
+    free(clean);
+    free(heap);
     fflush(f);
 }

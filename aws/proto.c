@@ -35,8 +35,20 @@ static void put_line(char *dst, size_t cap, const char *s, size_t n)
         return;
     size_t o = 0;
     int space = 0;
-    for (size_t i = 0; i < n && s[i]; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c == 0) {
+            /* a NUL inside a JSON string (\u0000): shown, never a cut */
+            static const char nul[] = "\\u0000";
+            if (space && o + 1 < cap)
+                dst[o++] = ' ';
+            space = 0;
+            if (o + sizeof(nul) > cap)
+                break;
+            memcpy(dst + o, nul, sizeof(nul) - 1);
+            o += sizeof(nul) - 1;
+            continue;
+        }
         if (c < 0x20 || c == 0x7f || c == ' ') {
             space = o > 0;
             continue;
@@ -85,12 +97,22 @@ static const char *skip_ws(const char *s, size_t len, size_t *left)
 
 /* ---- errors ---------------------------------------------------------------- */
 
-static const char *json_str(json_object *o, const char *key)
+/* A string member; *len (may be NULL) gets its whole length, which may
+ * hold NULs (\u0000) that strlen would stop at. */
+static const char *json_str_len(json_object *o, const char *key, size_t *len)
 {
     json_object *v;
-    if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+    if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)) {
+        if (len)
+            *len = (size_t)json_object_get_string_len(v);
         return json_object_get_string(v);
+    }
     return NULL;
+}
+
+static const char *json_str(json_object *o, const char *key)
+{
+    return json_str_len(o, key, NULL);
 }
 
 static void decode_json(aws_proto proto, const char *body, size_t len, char *code,
@@ -120,13 +142,14 @@ static void decode_json(aws_proto proto, const char *body, size_t len, char *cod
             c = json_str(o, "Code");
         if (c)
             put_code(code, code_len, c);
-        const char *m = json_str(o, "message");
+        size_t mlen = 0;
+        const char *m = json_str_len(o, "message", &mlen);
         if (!m)
-            m = json_str(o, "Message");
+            m = json_str_len(o, "Message", &mlen);
         if (!m)
-            m = json_str(o, "errorMessage");
+            m = json_str_len(o, "errorMessage", &mlen);
         if (m)
-            put_line(msg, msg_len, m, strlen(m));
+            put_line(msg, msg_len, m, mlen);
     }
     json_object_put(o);
     json_tokener_free(tok);

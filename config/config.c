@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 /* Before ini.h: the handler type the packaged library calls. */
 #define INI_HANDLER_LINENO 1
 #include <ini.h>
@@ -209,6 +210,7 @@ struct loader {
     int in_section;           /* a [section] line has been seen */
     int section_known;        /* ... and it is one of ours */
     const struct option_def *last_opt;  /* option of the last key line, if valid */
+    char *long_value;         /* value of a "key = value" line longer than inih's buffer */
     int *first_line;          /* per option: line it was first set on, 0 */
     long named;               /* index of the [webhook NAME] being read, or -1 */
     const char *named_kind;   /* its kind ("webhook"), from the option table */
@@ -361,11 +363,52 @@ static char *reader(char *str, int num, void *stream)
     if (n > 0 && p[n - 1] == '\r')
         n--;
     if (n + 2 > (size_t)num) {
-        /* inih builds differ on long lines (split or grown buffer). */
-        cfg_report(&L->w, "line longer than %d characters " DASH " split a long list over indented continuation lines",
-                   num - 2);
-        L->kind = LINE_OTHER;
-        memcpy(str, "\n", 2);
+        /* Longer than inih's line buffer (200 on Debian): a "key = value"
+         * line (a 1,224-character external_id) is handed on as "key=" and
+         * its value kept aside for the handler; anything else is an error
+         * (inih builds differ on long lines: split or grown buffer). */
+        char *line = malloc(n + 1);
+        if (!line)
+            return NULL;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        int ok = 0;
+        int cls = classify(L, line, lineno);        /* reports its own errors */
+        if (cls == 0 && L->kind == LINE_OTHER) {
+            ok = 1;                                  /* a long comment */
+            memcpy(str, "\n", 2);
+        } else if (cls == 0 && L->kind == LINE_KEY) {
+            char *start = line;
+            while (isspace((unsigned char)*start))
+                start++;
+            char *eq = (char *)find_chars_or_comment(start, "=:");
+            char *key_end = eq;
+            while (key_end > start && isspace((unsigned char)key_end[-1]))
+                key_end--;
+            char *val = eq + 1;
+            char *cut = (char *)find_chars_or_comment(val, NULL);   /* inline comment */
+            *cut = '\0';
+            while (isspace((unsigned char)*val))
+                val++;
+            size_t vl = strlen(val);
+            while (vl && isspace((unsigned char)val[vl - 1]))
+                val[--vl] = '\0';
+            size_t kl = (size_t)(key_end - start);
+            if (kl + 3 <= (size_t)num && (L->long_value = strdup(val)) != NULL) {
+                memcpy(str, start, kl);
+                memcpy(str + kl, "=\n", 3);
+                ok = 1;
+            }
+        }
+        if (!ok) {
+            if (cls == 0)       /* a continuation line, or a key too long */
+                cfg_report(&L->w, "line longer than %d characters " DASH " split a long list over indented continuation lines",
+                           num - 2);
+            L->kind = LINE_OTHER;
+            memcpy(str, "\n", 2);
+        }
+        explicit_bzero(line, n);
+        free(line);
         return str;
     }
     memcpy(str, p, n);
@@ -380,11 +423,27 @@ static char *reader(char *str, int num, void *stream)
     return str;
 }
 
+static int handle(struct loader *L, const char *section, const char *name, const char *value);
+
 static int handler(void *user, const char *section, const char *name, const char *value,
                    int lineno_unused)
 {
     struct loader *L = user;
     (void)lineno_unused;
+    char *long_value = L->long_value;      /* this line's, when it was long */
+    L->long_value = NULL;
+    if (long_value && value && !*value)
+        value = long_value;
+    int r = handle(L, section, name, value);
+    if (long_value) {
+        explicit_bzero(long_value, strlen(long_value));
+        free(long_value);
+    }
+    return r;
+}
+
+static int handle(struct loader *L, const char *section, const char *name, const char *value)
+{
     if (!name || !value)          /* new-section or no-value callbacks of some builds */
         return 1;
     if (L->kind == LINE_CONT) {
@@ -445,6 +504,10 @@ int config_load_string(config *c, const char *name, const char *text, FILE *errs
         return AWS_ENOMEM;
     int r = ini_parse_stream(reader, &L, handler, &L);
     free(L.first_line);
+    if (L.long_value) {
+        explicit_bzero(L.long_value, strlen(L.long_value));
+        free(L.long_value);
+    }
     if (r == -2)
         return AWS_ENOMEM;
     if (r != 0 && L.w.errors == 0) {
@@ -455,15 +518,47 @@ int config_load_string(config *c, const char *name, const char *text, FILE *errs
     return L.w.errors ? AWS_EINVAL : 0;
 }
 
+/* The first option marked secret (external ids, later secret paths of
+ * notify) that has a value. */
+static const struct option_def *first_secret_set(const config *c)
+{
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct option_def *o = &config_options[i];
+        if (!(o->flags & OPT_SECRET) || o->type != OPT_STRING)
+            continue;
+        const char *v = *(char *const *)((const char *)c + o->offset);
+        if (v && *v)
+            return o;
+    }
+    return NULL;
+}
+
 int config_load_file(config *c, const char *path, FILE *errs)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: a FIFO at the path is refused below instead of hanging
+     * the open until a writer comes. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
         int e = errno;
+        if (fd >= 0)
+            close(fd);
         if (errs)
             fprintf(errs, "%s: cannot open: %s " DASH " check the path and its permissions\n",
                     path, strerror(e));
         return e == ENOENT ? AWS_ENOTFOUND : AWS_EIO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        if (errs)
+            fprintf(errs, "%s: not a regular file " DASH " give the path of a configuration file\n",
+                    path);
+        return AWS_EIO;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return AWS_ENOMEM;
     }
     char *buf = malloc(CONFIG_MAX_FILE + 1);
     int rc = 0;
@@ -488,6 +583,14 @@ int config_load_file(config *c, const char *path, FILE *errs)
     } else {
         buf[n] = '\0';
         rc = config_load_string(c, path, buf, errs);
+        /* A file holding a secret that others may change: they could
+         * point the scan elsewhere or read the secret. */
+        const struct option_def *secret = rc == 0 && (st.st_mode & (S_IWGRP | S_IWOTH))
+                                        ? first_secret_set(c) : NULL;
+        if (secret && errs)
+            fprintf(errs, "%s: warning: writable by %s, and it holds [%s] %s " DASH
+                    " chmod go-w %s\n", path, (st.st_mode & S_IWOTH) ? "every user" : "its group",
+                    secret->section, secret->key, path);
     }
     fclose(f);
     free(buf);
@@ -596,6 +699,17 @@ int config_validate_as(const config *c, const char *name, FILE *errs)
     validate_email(c, &w);
     for (size_t i = 0; i < c->n_webhooks; i++)
         validate_webhook(&c->webhooks[i], &w);
+    if (c->ca_bundle && *c->ca_bundle) {
+        /* O_NONBLOCK: a FIFO must not hang the check */
+        int fd = open(c->ca_bundle, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        int e = fd < 0 ? errno : fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : -1;
+        if (fd >= 0)
+            close(fd);
+        if (e)
+            cfg_report(&w, "[aws] ca_bundle '%s': %s " DASH " point it at a readable PEM file of CA certificates",
+                       c->ca_bundle, e < 0 ? "not a regular file" : strerror(e));
+    }
     return w.errors ? AWS_EINVAL : 0;
 }
 

@@ -47,6 +47,7 @@ typedef struct config {
     char *region;                  /* region for STS/Organizations calls; NULL: AWS_REGION/AWS_DEFAULT_REGION/profile/us-east-1 */
     char *ca_bundle;
     char *endpoint_url;            /* overrides every service endpoint (e.g. a local emulator) */
+    int   allow_insecure_endpoints; /* 0: http:// only to loopback */
     int   fips;
     int   max_attempts;            /* 8 */
     int   retry_budget;            /* 500 */

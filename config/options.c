@@ -42,6 +42,8 @@ const struct option_def config_options[] = {
       "PEM file of CA certificates to trust instead of the system store." },
     { "aws", "endpoint_url", OPT_STRING, CHK_URL, 0, FIELD(endpoint_url), NULL, 0, 0, NULL,
       "Send every AWS request to this URL (a local emulator, a VPC endpoint)." },
+    { "aws", "allow_insecure_endpoints", OPT_BOOL, CHK_NONE, 0, FIELD(allow_insecure_endpoints), "false", 0, 0, NULL,
+      "Accept plain http:// endpoints on hosts other than this machine (127.0.0.0/8, ::1, localhost are always accepted). Credentials and session tokens then cross the network in clear; a warning says so at every run." },
     { "aws", "fips", OPT_BOOL, CHK_NONE, 0, FIELD(fips), "false", 0, 0, NULL,
       "Use FIPS endpoints." },
     { "aws", "max_attempts", OPT_INT, CHK_NONE, 0, FIELD(max_attempts), "8", 1, 20, NULL,

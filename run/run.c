@@ -71,7 +71,8 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
     if (!j)
         return NULL;
     json_object_object_add(j, "status", json_object_new_string(
-        scan_rc != 0 ? "failed" : f->n_gaps ? "partial" : "complete"));
+        scan_rc == AWS_ECANCELED ? "interrupted" : scan_rc != 0 ? "failed"
+        : f->n_gaps ? "partial" : "complete"));
     json_object_object_add(j, "findings", json_object_new_int64((int64_t)f->n));
     json_object_object_add(j, "gaps", json_object_new_int64((int64_t)f->n_gaps));
     if (st) {
@@ -325,6 +326,12 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
     }
 
     int rc = scanner_scan_run_result(&o->scan, out, st, res, err, errlen);
+    if (aws_client_canceled(o->scan.client)) {
+        /* interrupted: what was read is incomplete, nothing is labelled,
+         * exported or written */
+        rc = AWS_ECANCELED;
+        snprintf(err, errlen, "interrupted");
+    }
     if (rc == 0 && o->suppressions)
         sum->suppressed = scanner_suppressions_apply(o->suppressions, out, now);
     if (rc == 0 && db)
@@ -333,6 +340,10 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
         rc = export_findings(o, db, out, res, sum, now, err, errlen);
         if (st)
             scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
+        if (aws_client_canceled(o->scan.client)) {
+            rc = AWS_ECANCELED;                 /* interrupted during the export */
+            snprintf(err, errlen, "interrupted");
+        }
     }
     if (rc == 0)
         notify_sinks(o, db, out, res, sum, now);

@@ -60,7 +60,10 @@ typedef struct run_summary {
  * account and error code) are added to out's gaps.  res (initialised by the
  * caller) and sum (may be NULL) are filled.  Returns 0 when the scan ran
  * (gaps possible), or a negative error with a one-line reason in err when
- * the scan could not run or the dry run could not be written. */
+ * the scan could not run or the dry run could not be written.  When the
+ * client was canceled (aws_client_cancel: an interrupted run) it returns
+ * AWS_ECANCELED, labels, exports and writes nothing, and records the run
+ * as "interrupted". */
 int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
                 scanner_scan_result *res, run_summary *sum,
                 char *err, size_t errlen);

@@ -1,5 +1,6 @@
 #include "scanner/finding.h"
 #include "aws/error.h"
+#include "aws/secret.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -152,8 +153,9 @@ int scanner_findings_add_gap(scanner_findings *f, const char *account,
     g->account_id = dup_or_empty(account);
     g->region = dup_or_empty(region);
     g->operation = dup_or_empty(operation);
-    g->error_code = dup_or_empty(code);
-    g->message = dup_or_empty(message);
+    /* the code and message are remote text: no secret we hold is kept */
+    g->error_code = aws_secret_redact(code ? code : "");
+    g->message = aws_secret_redact(message ? message : "");
     if (!g->account_id || !g->region || !g->operation || !g->error_code ||
         !g->message) {
         free(g->account_id);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/log.h"
 #include "config/config.h"
 
 static const char *or_tool(const char *cmd)
@@ -179,8 +180,26 @@ void cli_client_opts(const config *cfg, aws_client_opts *co)
     co->endpoints.fips = cfg->fips;
     co->endpoints.use_env = 1;
     co->endpoints.endpoint_url = cfg->endpoint_url;
+    co->endpoints.allow_insecure = cfg->allow_insecure_endpoints;
     co->max_attempts = cfg->max_attempts;
     co->retry_budget = cfg->retry_budget > 0 ? cfg->retry_budget : -1;   /* 0 in the config: no retries */
     co->timeout_ms = (long)cfg->timeout_seconds * 1000;
     co->max_in_flight = cfg->concurrency;
+}
+
+int cli_check_transport(const struct config *cfg, const char *cmd)
+{
+    aws_endpoint_cfg ec = { .use_env = 1, .endpoint_url = cfg->endpoint_url,
+                            .allow_insecure = cfg->allow_insecure_endpoints };
+    char why[700];
+    if (aws_endpoint_check_insecure(&ec, why, sizeof(why)) != 0 ||
+        aws_http_ca_bundle_check(cfg->ca_bundle, why, sizeof(why)) != 0) {
+        fprintf(stderr, "certsweep: %s: %s\n", cmd, why);
+        return -1;
+    }
+    if (cfg->allow_insecure_endpoints)
+        aws_log_warn("[aws] allow_insecure_endpoints = true: plain http:// endpoints on "
+                     "other hosts are accepted, and credentials and session tokens sent "
+                     "to them cross the network in clear");
+    return 0;
 }

@@ -61,6 +61,12 @@ int  cli_usage_error(const char *cmd, const char *fmt, ...)
 struct config;
 struct aws_client_opts;
 void cli_client_opts(const struct config *cfg, struct aws_client_opts *co);
+/* Before a command talks to AWS: refuses (one line on stderr, naming cmd;
+ * returns -1) a plain http:// endpoint to a host that is not loopback
+ * unless [aws] allow_insecure_endpoints (then warns), and a CA bundle
+ * ([aws] ca_bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) that is not a readable
+ * regular file.  0: go on. */
+int  cli_check_transport(const struct config *cfg, const char *cmd);
 
 /* Each command parses its own flags from argv[0] = command name. */
 int cli_whoami(int argc, char **argv);

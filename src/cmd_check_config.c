@@ -1,5 +1,6 @@
 /* certsweep check-config: loads and validates a configuration file. */
 #include "src/cli.h"
+#include "aws/endpoints.h"
 
 #include <stdio.h>
 
@@ -71,9 +72,18 @@ int cli_check_config(int argc, char **argv)
     const char *name = path ? path : "built-in defaults";
     int rc = path ? config_load_file(&c, path, stderr) : 0;
     /* After line errors, still report the cross-field ones. */
-    if (rc == 0 || rc == AWS_EINVAL)
+    if (rc == 0 || rc == AWS_EINVAL) {
         if (config_validate_as(&c, name, stderr) != 0 && rc == 0)
             rc = AWS_EINVAL;
+        aws_endpoint_cfg ec = { .endpoint_url = c.endpoint_url,
+                                .allow_insecure = c.allow_insecure_endpoints };
+        char why[700];
+        if (aws_endpoint_check_insecure(&ec, why, sizeof(why)) != 0) {
+            fprintf(stderr, "%s: %s\n", name, why);
+            if (rc == 0)
+                rc = AWS_EINVAL;
+        }
+    }
     /* The files the config names are part of it. */
     if ((rc == 0 || rc == AWS_EINVAL) && c.suppressions) {
         scanner_suppressions sup;

@@ -194,6 +194,10 @@ int cli_notify(int argc, char **argv)
         snprintf(region, sizeof(region), "%s", cfg.region);
     else
         sts_resolve_region(NULL, cfg.profile, region, sizeof(region));
+    if (cli_check_transport(&cfg, "notify") != 0) {
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
     if (uv_loop_init(&loop) != 0)
         goto out;
     loop_ok = 1;

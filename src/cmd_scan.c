@@ -3,6 +3,7 @@
 #include "src/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "aws/atomicfile.h"
 #include "aws/awstime.h"
 #include "aws/client.h"
 #include "aws/endpoints.h"
@@ -88,7 +90,9 @@ static void usage(FILE *f)
         "Security Hub not enabled or refusing findings counts as a gap),\n"
         "4 could not run, 5 clean but a digest could not be delivered (kept in the outbox\n"
         "for the next run or 'certsweep notify --retry').  Findings take precedence over\n"
-        "gaps: a partial scan with failing findings exits 1.  A --as-of run notifies nobody.\n");
+        "gaps: a partial scan with failing findings exits 1.  A --as-of run notifies nobody.\n"
+        "130 / 143: interrupted by SIGINT / SIGTERM (no report or dry run written;\n"
+        "earlier files are left as they were).\n");
 }
 
 /* ---- progress line (only when stderr is a terminal) ----------------------- */
@@ -316,6 +320,60 @@ static int starts_with_year(const char *s)
     return s[4] == '-';
 }
 
+/* ---- SIGINT / SIGTERM ----------------------------------------------------
+ * Signals arrive as libuv handles on the loop (no work in a signal
+ * handler): the first one cancels every AWS call and stops running
+ * credential_process helpers, the scan then ends at once, nothing is
+ * exported or written (no report, no dry run; earlier files stay as they
+ * were), the run is recorded as interrupted and the exit status is
+ * 128 + the signal.  A second signal ends the process at once. */
+
+typedef struct interrupt {
+    uv_signal_t h[2];
+    int started;
+    int signum;                  /* the first signal seen; 0: none */
+    aws_client *client;          /* set once it exists (callbacks run only in the scan) */
+    aws_atomic_file *files[2];   /* removed before a second signal ends the process */
+} interrupt;
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    interrupt *in = h->data;
+    if (in->signum) {
+        /* the second one: the default action, now (no temporary file left) */
+        for (int i = 0; i < 2; i++)
+            aws_atomic_file_abort(in->files[i]);
+        signal(signum, SIG_DFL);
+        raise(signum);
+        return;
+    }
+    in->signum = signum;
+    aws_log_warn("scan: %s received: stopping (no report is written; the run is "
+                 "recorded as interrupted)", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    aws_client_cancel(in->client);
+    sts_process_stop_all();
+}
+
+static void interrupt_start(interrupt *in, uv_loop_t *loop)
+{
+    static const int sigs[2] = { SIGINT, SIGTERM };
+    for (int i = 0; i < 2; i++) {
+        if (uv_signal_init(loop, &in->h[i]) != 0)
+            break;
+        in->h[i].data = in;
+        in->started = i + 1;
+        uv_signal_start(&in->h[i], on_signal, sigs[i]);
+        uv_unref((uv_handle_t *)&in->h[i]);      /* never keeps the loop alive */
+    }
+}
+
+static void interrupt_stop(interrupt *in)
+{
+    for (int i = 0; i < in->started; i++)
+        uv_close((uv_handle_t *)&in->h[i], NULL);
+    in->started = 0;
+}
+
 int cli_scan(int argc, char **argv)
 {
     scan_flags fl;
@@ -338,8 +396,13 @@ int cli_scan(int argc, char **argv)
     aws_creds_provider *caller = NULL;
     scanner_findings findings;
     scanner_findings_init(&findings);
-    FILE *out = NULL, *dry = NULL;
-    int out_created = 0;            /* --output did not exist before this run */
+    /* --output and --dry-run go to temporary files renamed into place when
+     * complete: a run that fails or is interrupted leaves earlier ones. */
+    aws_atomic_file out, dry;
+    memset(&out, 0, sizeof(out));
+    memset(&dry, 0, sizeof(dry));
+    interrupt intr;
+    memset(&intr, 0, sizeof(intr));
     scanner_scan_result res;
     scanner_scan_result_init(&res);
     progress_line prog;
@@ -441,6 +504,12 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
+    if (fl.as_of && as_of < 0) {
+        fprintf(stderr, "certsweep: scan: --as-of '%s' is before 1970-01-01 \xe2\x80\x94 "
+                "give a date from 1970 on\n", fl.as_of);
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
     char region[64];
     home_region(&cfg, region, sizeof(region));
     if (!aws_region_valid(region)) {
@@ -450,32 +519,36 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     aws_log_info("scan: home region %s", region);
-    if (fl.output) {
-        /* Opened now so that an unwritable path fails before the scan, but
-         * not truncated until the report is written: a run that fails
-         * leaves an earlier report as it was (and creates no empty one). */
-        struct stat sb;
-        out_created = stat(fl.output, &sb) != 0;
-        if (!*fl.output || !(out = fopen(fl.output, "a"))) {
-            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", fl.output,
-                    *fl.output ? strerror(errno) : "empty file name");
-            exit_code = CLI_EXIT_USAGE;
-            goto out;
-        }
+    if (cli_check_transport(&cfg, "scan") != 0) {
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
     }
-    if (fl.dry_run) {
-        if (!*fl.dry_run || !(dry = fopen(fl.dry_run, "w"))) {
-            fprintf(stderr, "certsweep: scan: cannot write '%s'\n", fl.dry_run);
-            exit_code = CLI_EXIT_USAGE;
-            goto out;
-        }
-    }
-
     if (uv_loop_init(&loop) != 0) {
         fprintf(stderr, "certsweep: scan: cannot start the event loop\n");
         goto out;
     }
     loop_ok = 1;
+    interrupt_start(&intr, &loop);
+    intr.files[0] = &out;
+    intr.files[1] = &dry;
+    if (fl.output) {
+        /* Opened now, so that an unwritable path fails before the scan
+         * (after the signal handles: an interrupt removes them). */
+        char why[1200];
+        if (aws_atomic_file_open(&out, fl.output, why, sizeof(why)) != 0) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", fl.output, why);
+            exit_code = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (fl.dry_run) {
+        char why[1200];
+        if (aws_atomic_file_open(&dry, fl.dry_run, why, sizeof(why)) != 0) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", fl.dry_run, why);
+            exit_code = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
     aws_client_opts co;
     cli_client_opts(&cfg, &co);
     if (aws_client_new(&loop, &co, &client) != 0) {
@@ -487,6 +560,7 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
 
+    intr.client = client;
     prog.enabled = isatty(STDERR_FILENO) && !fl.quiet;
     if (prog.enabled)
         aws_log_set_hook(progress_clear, &prog);
@@ -506,7 +580,7 @@ int cli_scan(int argc, char **argv)
         .securityhub = cfg.securityhub_enabled,
         .shub_region = cfg.securityhub_region,
         .shub_mode = mode,
-        .dry_run = dry,
+        .dry_run = dry.f,
         .what_if = fl.as_of != NULL,
         .suppressions = cfg.suppressions ? &supp : NULL,
         .notify = when,
@@ -524,12 +598,19 @@ int cli_scan(int argc, char **argv)
         progress_clear(&prog);
         aws_log_set_hook(NULL, NULL);
     }
-    if (dry) {
-        if (fclose(dry) != 0 && rc == 0) {
+    if (intr.signum) {
+        aws_log_error("scan: interrupted by %s: no report written%s", intr.signum == SIGINT
+                      ? "SIGINT" : "SIGTERM", fl.output || fl.dry_run
+                      ? " (earlier output files are left as they were)" : "");
+        exit_code = 128 + intr.signum;
+        goto out;
+    }
+    if (dry.f && rc == 0) {
+        char why[400];
+        if (aws_atomic_file_commit(&dry, why, sizeof(why)) != 0) {
             rc = AWS_EIO;
-            snprintf(err, sizeof(err), "cannot write '%s'", fl.dry_run);
+            snprintf(err, sizeof(err), "cannot write '%.300s': %.100s", fl.dry_run, why);
         }
-        dry = NULL;
     }
     if (rc != 0) {
         aws_log_error("scan: %s", err);
@@ -540,12 +621,10 @@ int cli_scan(int argc, char **argv)
      * status only. */
     if (fl.severity || fl.rule)
         scanner_findings_keep(&findings, filter_keep, &filter);
-    FILE *dst = out ? out : stdout;
+    FILE *dst = out.f ? out.f : stdout;
     int wrc = 0;
-    /* A file the report replaces (a pipe or a device has nothing to cut). */
-    if (out && ftruncate(fileno(out), 0) != 0 && errno != EINVAL) {
-        wrc = AWS_EIO;
-    } else if (asff) {
+    char why[1200] = "";
+    if (asff) {
         asff_opts ao = {
             .home_region = shub_home,
             .mode = mode,
@@ -555,18 +634,18 @@ int cli_scan(int argc, char **argv)
         wrc = asff_write(dst, &findings, &ao);
     } else {
         wrc = report_write(dst, format, &findings, &st, as_of,
-                                   !out && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
+                           !out.f && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
     }
-    if (wrc == 0 && fflush(dst) != 0)
+    if (out.f) {
+        char e[200];
+        if (wrc == 0 && (wrc = aws_atomic_file_commit(&out, e, sizeof(e))) != 0)
+            snprintf(why, sizeof(why), "'%.900s': %s", fl.output, e);
+    } else if (wrc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
         wrc = AWS_EIO;
-    if (out) {
-        if (fclose(out) != 0 && wrc == 0)
-            wrc = AWS_EIO;
-        out = NULL;
-        out_created = 0;
+        snprintf(why, sizeof(why), "standard output: %s", strerror(errno));
     }
     if (wrc != 0) {
-        aws_log_error("scan: cannot write the report: %s", aws_strerror(wrc));
+        aws_log_error("scan: cannot write the report: %s", why[0] ? why : aws_strerror(wrc));
         exit_code = CLI_EXIT_FAILURE;
         goto out;
     }
@@ -600,13 +679,9 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_OK;
 
 out:
-    if (out) {
-        fclose(out);
-        if (out_created)
-            unlink(fl.output);
-    }
-    if (dry)
-        fclose(dry);
+    aws_atomic_file_abort(&out);            /* nothing when committed */
+    aws_atomic_file_abort(&dry);
+    interrupt_stop(&intr);
     scanner_scan_result_finish(&res);       /* the accounts' providers, before the client */
     aws_creds_provider_unref(caller);
     if (client)

@@ -136,6 +136,24 @@ int cli_whoami(int argc, char **argv)
     aws_client_opts opts;
     memset(&opts, 0, sizeof(opts));
     opts.endpoints.use_env = 1;
+    {
+        char why[700];
+        if (aws_endpoint_check_insecure(&opts.endpoints, why, sizeof(why)) != 0) {
+            /* whoami reads no config file: its fix is https alone */
+            char *dash = strstr(why, " \xe2\x80\x94 ");
+            if (dash)
+                *dash = '\0';
+            fprintf(stderr, "certsweep: whoami: %s \xe2\x80\x94 use https:// or a loopback "
+                    "address\n", why);
+            uv_loop_close(&loop);
+            return CLI_EXIT_USAGE;
+        }
+        if (aws_http_ca_bundle_check(NULL, why, sizeof(why)) != 0) {
+            fprintf(stderr, "certsweep: whoami: %s\n", why);
+            uv_loop_close(&loop);
+            return CLI_EXIT_USAGE;
+        }
+    }
     opts.http.debug = verbose > 1;
     int rc = aws_client_new(&loop, &opts, &w.client);
     if (rc) {

@@ -1,6 +1,7 @@
 #include "certsweep_config.h"
 #include "src/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ static void usage(FILE *f)
         "not be delivered.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     enum { OPT_VERSION = 256 };
     static const struct option options[] = {
@@ -92,4 +93,19 @@ int main(int argc, char **argv)
             return commands[i].run(argc - at, argv + at);
     fprintf(stderr, "certsweep: unknown command '%s'; run 'certsweep --help' for the list\n", cmd);
     return CLI_EXIT_USAGE;
+}
+
+/* Whatever a command printed must have reached standard output: a full
+ * disk or a closed pipe is an error, not a silent exit 0. */
+int main(int argc, char **argv)
+{
+    int rc = run(argc, argv);
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "certsweep: cannot write to standard output: %s\n",
+                errno ? strerror(errno) : "write error");
+        if (rc == CLI_EXIT_OK || rc == CLI_EXIT_FINDINGS || rc == CLI_EXIT_PARTIAL)
+            rc = CLI_EXIT_FAILURE;
+    }
+    return rc;
 }

@@ -2,6 +2,11 @@
 #include "aws/error.h"
 
 #include <ini.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +14,10 @@
 #include <strings.h>
 
 #define MAX_VALUE_LEN   (64 * 1024)   /* one value (session tokens are ~1-2 KiB) */
-#define MAX_ENTRIES     4096
+/* The only size limit: a file larger than this is refused, naming the file
+ * and the limit.  The entry table grows with the file (one SSO profile per
+ * account makes thousands of profiles). */
+#define MAX_FILE_BYTES  (64L * 1024 * 1024)
 
 typedef struct entry {
     char *profile;
@@ -21,6 +29,8 @@ typedef struct entry {
 struct sts_profiles {
     entry *v;
     size_t n, cap;
+    size_t *index;        /* open addressing: entry number + 1, 0 empty */
+    size_t index_cap;     /* a power of two, at least twice n */
     char config_path[1024];
     char creds_path[1024];
 };
@@ -43,7 +53,63 @@ void sts_profiles_free(sts_profiles *p)
         wipe_free(p->v[i].value);
     }
     free(p->v);
+    free(p->index);
     free(p);
+}
+
+/* FNV-1a over (which file or namespace, profile, key without case). */
+static size_t entry_hash(const char *profile, const char *key, int from_creds)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(unsigned)from_creds;
+    for (const unsigned char *c = (const unsigned char *)profile; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        h = (h ^ (unsigned char)tolower(*c)) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* The entry (from_creds, profile, key), or NULL. */
+static entry *lookup(const sts_profiles *p, const char *profile, const char *key, int from_creds)
+{
+    if (!p->index_cap)
+        return NULL;
+    size_t mask = p->index_cap - 1;
+    for (size_t i = entry_hash(profile, key, from_creds) & mask;; i = (i + 1) & mask) {
+        size_t slot = p->index[i];
+        if (!slot)
+            return NULL;
+        entry *e = &p->v[slot - 1];
+        if (e->from_creds == from_creds && strcmp(e->profile, profile) == 0 &&
+            strcasecmp(e->key, key) == 0)
+            return e;
+    }
+}
+
+static void index_put(size_t *index, size_t cap, const entry *e, size_t num)
+{
+    size_t mask = cap - 1;
+    size_t i = entry_hash(e->profile, e->key, e->from_creds) & mask;
+    while (index[i])
+        i = (i + 1) & mask;
+    index[i] = num + 1;
+}
+
+/* Room for one more entry in the index (kept at most half full). */
+static int index_grow(sts_profiles *p)
+{
+    if ((p->n + 1) * 2 <= p->index_cap)
+        return 0;
+    size_t cap = p->index_cap ? p->index_cap * 2 : 64;
+    size_t *index = calloc(cap, sizeof(*index));
+    if (!index)
+        return AWS_ENOMEM;
+    for (size_t i = 0; i < p->n; i++)
+        index_put(index, cap, &p->v[i], i);
+    free(p->index);
+    p->index = index;
+    p->index_cap = cap;
+    return 0;
 }
 
 /* entry.from_creds of an [sso-session NAME] section of the config file: a
@@ -62,12 +128,10 @@ static entry *find(const sts_profiles *p, const char *profile, const char *key, 
             break;
         if (which != -1 && which != want)
             continue;
-        for (size_t i = 0; i < p->n; i++) {
-            entry *e = &p->v[i];
-            if (e->from_creds == want && strcmp(e->profile, profile) == 0 &&
-                (key == NULL ? 1 : strcasecmp(e->key, key) == 0))
-                return e;
-        }
+        /* key NULL: any key, i.e. the section marker "" every section has */
+        entry *e = lookup(p, profile, key ? key : "", want);
+        if (e)
+            return e;
     }
     return NULL;
 }
@@ -96,20 +160,17 @@ const char *sts_profiles_creds_path(const sts_profiles *p) { return p->creds_pat
  * that the section exists. */
 static int put(sts_profiles *p, const char *profile, const char *key, const char *value, int from_creds)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        entry *e = &p->v[i];
-        if (e->from_creds == from_creds && strcmp(e->profile, profile) == 0 &&
-            strcasecmp(e->key, key) == 0) {
-            char *nv = strdup(value);
-            if (!nv)
-                return AWS_ENOMEM;
-            wipe_free(e->value);
-            e->value = nv;
-            return 0;
-        }
+    entry *old = lookup(p, profile, key, from_creds);
+    if (old) {
+        char *nv = strdup(value);
+        if (!nv)
+            return AWS_ENOMEM;
+        wipe_free(old->value);
+        old->value = nv;
+        return 0;
     }
-    if (p->n >= MAX_ENTRIES)
-        return AWS_ETOOBIG;
+    if (index_grow(p) != 0)
+        return AWS_ENOMEM;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 32;
         entry *v = realloc(p->v, cap * sizeof(*v));
@@ -129,6 +190,7 @@ static int put(sts_profiles *p, const char *profile, const char *key, const char
         wipe_free(e->value);
         return AWS_ENOMEM;
     }
+    index_put(p->index, p->index_cap, e, p->n);
     p->n++;
     return 0;
 }
@@ -260,9 +322,27 @@ static int on_value(void *user, const char *section, const char *name, const cha
 
 static int load_file(sts_profiles *p, const char *path, int from_creds, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* O_NONBLOCK: a FIFO at the path must not hang the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return 0;   /* missing or unreadable: no profiles from it */
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "%s: not a regular file", path);
+        return AWS_EINVAL;
+    }
+    if (st.st_size > MAX_FILE_BYTES) {
+        close(fd);
+        snprintf(err, errlen, "%s: larger than %ld MiB, the limit for an AWS shared "
+                 "config or credentials file", path, MAX_FILE_BYTES / (1024 * 1024));
+        return AWS_ETOOBIG;
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return AWS_ENOMEM;
+    }
     reader r = { .f = f };
     load_ctx lc = { .p = p, .r = &r, .from_creds = from_creds };
     int line = ini_parse_stream(read_line, &r, on_value, &lc);

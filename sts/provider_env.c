@@ -74,6 +74,18 @@ static const char *jstr(json_object *o, const char *key)
     return s && *s ? s : NULL;
 }
 
+/* The name of a string member holding a NUL (\u0000), which a C string
+ * would silently cut; NULL when none does. */
+static const char *member_with_nul(json_object *o)
+{
+    json_object_object_foreach(o, k, v) {
+        if (json_object_is_type(v, json_type_string) &&
+            strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+            return k;
+    }
+    return NULL;
+}
+
 /* json-c keeps string copies; wipe them before the tree is released. */
 static void wipe_json(json_object *o)
 {
@@ -121,6 +133,12 @@ int sts_creds_from_json(const char *json, size_t len, int process_doc, const cha
             snprintf(msg, msglen, "credential_process output must have \"Version\": 1");
             goto out;
         }
+    }
+    const char *nul = member_with_nul(o);
+    if (nul) {
+        snprintf(msg, msglen, "credential document: \"%.40s\" holds a NUL character (\\u0000)",
+                 nul);
+        goto out;
     }
     const char *code = jstr(o, "Code");
     if (code && strcmp(code, "Success") != 0) {

@@ -3,9 +3,11 @@
  * Four handles per run: the child, the read ends of its stdout and stderr
  * and a timer that bounds the run.  The run is over when the child has
  * exited and its stdout reached EOF (both handles closed), or when the
- * timer fires first: then the child is killed and the pipe closed, so a
- * helper that hangs, or leaves a background process holding its stdout,
- * cannot stall a lookup.  stderr is then drained of what is already there
+ * timer fires first: then the child's process group (it runs in a session
+ * of its own) gets SIGTERM, and SIGKILL after a grace if any member is
+ * left, and the pipe is closed, so a helper that hangs, or leaves a
+ * background process holding its stdout, cannot stall a lookup nor outlive
+ * it.  stderr is then drained of what is already there
  * and closed (a background process holding it is not waited for either).
  *
  * The child's stderr is captured (capped), not passed to the terminal where
@@ -57,7 +59,40 @@ typedef struct run {
     int timed_out;
     int pending_closes;         /* child and stdout; then stderr, then the timer */
     int err_eof;                /* stderr reached EOF or failed */
+    int canceled;               /* stopped by sts_process_stop_all */
+    int term_sent;              /* the group got SIGTERM ... */
+    int kill_sent;              /* ... and SIGKILL after the grace */
+    int finishing;              /* everything but the timer is closed */
+    pid_t pgid;                 /* the child's group (its pid); 0 before spawn */
+    struct run *prev, *next;    /* runs in progress */
 } run;
+
+static run *s_runs;             /* every run between spawn and run_done */
+
+static void runs_add(run *r)
+{
+    r->next = s_runs;
+    if (s_runs)
+        s_runs->prev = r;
+    s_runs = r;
+}
+
+static void runs_remove(run *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (s_runs == r)
+        s_runs = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+}
+
+/* Something is still in the group. */
+static int group_alive(const run *r)
+{
+    return r->pgid > 0 && kill(-r->pgid, 0) == 0;
+}
 
 /* "process:profile:NAME" -> "NAME"; any other name as it is. */
 static const char *profile_of(const char *name)
@@ -104,7 +139,12 @@ static void run_done(run *r)
     char msg[256] = "";
     aws_creds *creds = NULL;
     int err;
-    if (r->timed_out) {
+    runs_remove(r);
+    if (r->canceled) {
+        snprintf(msg, sizeof(msg), "credential_process for profile '%s' was stopped "
+                 "(interrupted)", profile_of(r->pp->base.name));
+        err = AWS_ECANCELED;
+    } else if (r->timed_out) {
         uint64_t ms = r->pp->timeout_ms;
         if (ms % 1000 == 0)
             snprintf(msg, sizeof(msg), "credential_process for profile '%s' timed out after "
@@ -162,8 +202,26 @@ static void keep_stderr(run *r, const char *p, size_t n)
 static void on_err_closed(uv_handle_t *h)
 {
     run *r = h->data;
+    if (r->term_sent && !r->kill_sent && group_alive(r)) {
+        r->finishing = 1;        /* on_grace kills what is left, then closes */
+        return;
+    }
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, on_timer_closed);
+}
+
+/* The grace after SIGTERM is over: whatever is left of the group is killed. */
+static void on_grace(uv_timer_t *t)
+{
+    run *r = t->data;
+    r->kill_sent = 1;
+    if (group_alive(r)) {
+        aws_log_debug("%s: credential_process still running %u ms after SIGTERM; killing "
+                      "its process group", r->pp->base.name, STS_PROCESS_KILL_GRACE_MS);
+        kill(-r->pgid, SIGKILL);
+    }
+    if (r->finishing)
+        uv_close((uv_handle_t *)&r->timer, on_timer_closed);
 }
 
 /* The child and its stdout are done: take what its stderr already holds
@@ -187,16 +245,42 @@ static void on_close(uv_handle_t *h)
     uv_close((uv_handle_t *)&r->err, on_err_closed);
 }
 
+/* Stops the run: SIGTERM to its process group (the helper and whatever it
+ * started), SIGKILL after the grace, stdout closed now. */
+static void stop_run(run *r)
+{
+    if (r->term_sent)
+        return;
+    r->term_sent = 1;
+    if (r->pgid > 0)
+        kill(-r->pgid, SIGTERM);
+    uv_timer_stop(&r->timer);
+    if (uv_timer_start(&r->timer, on_grace, STS_PROCESS_KILL_GRACE_MS, 0) != 0) {
+        r->kill_sent = 1;
+        if (r->pgid > 0)
+            kill(-r->pgid, SIGKILL);
+    }
+    if (!uv_is_closing((uv_handle_t *)&r->out)) {
+        uv_read_stop((uv_stream_t *)&r->out);
+        uv_close((uv_handle_t *)&r->out, on_close);
+    }
+}
+
 static void on_timeout(uv_timer_t *t)
 {
     run *r = t->data;
     r->timed_out = 1;
     aws_log_debug("%s: credential_process timed out; stopping it", r->pp->base.name);
-    if (!r->exited)
-        uv_process_kill(&r->proc, SIGKILL);   /* on_exit_cb closes it */
-    if (!uv_is_closing((uv_handle_t *)&r->out)) {
-        uv_read_stop((uv_stream_t *)&r->out);
-        uv_close((uv_handle_t *)&r->out, on_close);
+    stop_run(r);
+}
+
+void sts_process_stop_all(void)
+{
+    for (run *r = s_runs; r; r = r->next) {
+        if (r->term_sent)
+            continue;
+        r->canceled = 1;
+        stop_run(r);
     }
 }
 
@@ -303,6 +387,7 @@ static int process_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
     o.exit_cb = on_exit_cb;
     o.stdio = stdio;
     o.stdio_count = 3;
+    o.flags = UV_PROCESS_DETACHED;      /* setsid(): its own group, ended as one */
     rc = uv_spawn(pp->loop, &r->proc, &o);
     if (rc) {
         aws_log_debug("credential_process: spawn failed: %s", uv_strerror(rc));
@@ -317,6 +402,8 @@ static int process_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
         return AWS_EIO;
     }
     r->pending_closes = 2;
+    r->pgid = r->proc.pid;
+    runs_add(r);
     if (uv_read_start((uv_stream_t *)&r->err, on_alloc, on_err_read) != 0)
         r->err_eof = 1;           /* not read: nothing to show */
     if (uv_timer_start(&r->timer, on_timeout, pp->timeout_ms, 0) != 0) {

@@ -6,6 +6,7 @@
 #include "aws/endpoints.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/secret.h"
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -30,6 +31,7 @@ typedef struct sso_req {
     aws_creds_cb cb;
     void *ud;
     char *token;                /* the bearer token, wiped */
+    int token_registered;       /* in aws/secret.h's registry while held */
 } sso_req;
 
 static void wipe_free(char *s)
@@ -125,6 +127,8 @@ static int read_token(const sso_provider *sp, char **token, char *msg, size_t ms
 
 static void req_free(sso_req *r)
 {
+    if (r->token_registered)
+        aws_secret_unregister(r->token);
     wipe_free(r->token);
     aws_creds_provider_unref(&r->sp->base);
     free(r);
@@ -213,6 +217,8 @@ static int sso_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
         cb(rc, NULL, msg, ud);
         return 0;
     }
+    /* an answer that echoes the token is redacted */
+    r->token_registered = aws_secret_register(r->token) == 0;
     aws_endpoint ep;
     rc = aws_endpoint_resolve(aws_client_endpoints(sp->client), AWS_SVC_SSO, sp->region, &ep);
     aws_buf url;

@@ -44,13 +44,23 @@ aws_creds_provider *sts_error_provider_new(const char *name, int err, const char
  * never shown.  Not cached: wrap with sts_cache_provider_new. */
 aws_creds_provider *sts_process_provider_new(uv_loop_t *loop, const char *command,
                                              const char *name);
-/* A run of the command that has not ended (exited and closed its stdout)
- * within the time limit is stopped: the child gets SIGKILL, its stdout is
- * closed, and the get fails with AWS_ETIMEDOUT and a message naming the
- * profile.  Default STS_PROCESS_TIMEOUT_MS; 0 restores it.  No effect on
- * other providers.  (Tests use a short limit.) */
+/* The command runs in a process group (and session) of its own, so that
+ * everything it starts can be stopped with it.  A run that has not ended
+ * (exited and closed its stdout) within the time limit is stopped: the
+ * group gets SIGTERM, then SIGKILL after STS_PROCESS_KILL_GRACE_MS if any
+ * member is left, its stdout is closed, and the get fails with
+ * AWS_ETIMEDOUT and a message naming the profile.  Default
+ * STS_PROCESS_TIMEOUT_MS; 0 restores it.  No effect on other providers.
+ * (Tests use a short limit.)  Being in its own session, the command has no
+ * controlling terminal: a helper that prompts on /dev/tty cannot. */
 #define STS_PROCESS_TIMEOUT_MS 60000u
+#define STS_PROCESS_KILL_GRACE_MS 2000u
 void sts_process_provider_set_timeout(aws_creds_provider *p, uint64_t timeout_ms);
+/* Stops every credential_process run in progress as if it had timed out
+ * (SIGTERM to its group, SIGKILL after the grace); their gets fail with
+ * AWS_ECANCELED.  For an interrupted run (SIGINT/SIGTERM seen on the loop);
+ * not async-signal-safe. */
+void sts_process_stop_all(void);
 
 /* ECS / EKS container credentials.  Configured by
  * AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI (http only to

@@ -6,6 +6,7 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "aws/proto.h"
+#include "aws/secret.h"
 
 #include <openssl/crypto.h>
 #include <errno.h>
@@ -60,7 +61,19 @@ typedef struct assume_req {
     char role_arn[2048];
     char name[64];
     const char *op;               /* "AssumeRole" or "AssumeRoleWithWebIdentity" */
+    char *secret;                 /* the web identity token, registered (aws/secret.h)
+                                   * while the call is in flight; NULL: none */
 } assume_req;
+
+static void assume_req_free(assume_req *r)
+{
+    if (r->secret) {
+        aws_secret_unregister(r->secret);
+        OPENSSL_cleanse(r->secret, strlen(r->secret));
+        free(r->secret);
+    }
+    free(r);
+}
 
 static void on_assume(const aws_result *res, void *ud)
 {
@@ -71,7 +84,7 @@ static void on_assume(const aws_result *res, void *ud)
     if (res->err) {
         fail_msg(msg, sizeof(msg), what, res);
         r->cb(res->err, NULL, msg, r->ud);
-        free(r);
+        assume_req_free(r);
         return;
     }
     aws_xml_node *root = NULL;
@@ -108,7 +121,7 @@ static void on_assume(const aws_result *res, void *ud)
         r->cb(0, creds, NULL, r->ud);
     }
     aws_creds_unref(creds);
-    free(r);
+    assume_req_free(r);
 }
 
 /* The form fields both AssumeRole flavours start with. */
@@ -146,7 +159,7 @@ static int assume_send(aws_client *c, aws_creds_provider *creds, const char *reg
     }
     aws_buf_finish_secret(b);
     if (rc)
-        free(r);
+        assume_req_free(r);
     return rc;
 }
 
@@ -221,6 +234,7 @@ static void assume_destroy(aws_creds_provider *p)
     free(ap->role_arn);
     free(ap->session_name);
     if (ap->external_id) {
+        aws_secret_unregister(ap->external_id);
         OPENSSL_cleanse(ap->external_id, strlen(ap->external_id));
         free(ap->external_id);
     }
@@ -247,6 +261,7 @@ int sts_assume_role_provider_new(aws_client *c, aws_creds_provider *source,
     ap->role_arn = dup_opt(o->role_arn, &fail);
     ap->session_name = dup_opt(o->session_name, &fail);
     ap->external_id = dup_opt(o->external_id, &fail);
+    aws_secret_register(ap->external_id);    /* unregistered in assume_destroy */
     ap->region = dup_opt(o->region, &fail);
     ap->rate_key = dup_opt(o->rate_key, &fail);
     ap->duration = o->duration_seconds;
@@ -334,6 +349,9 @@ static int webid_get(aws_creds_provider *p, aws_creds_cb cb, void *ud)
     snprintf(r->name, sizeof(r->name), "%s", p->name);
     rc = assume_body(&b, "AssumeRoleWithWebIdentity", wp->role_arn, wp->session_name);
     if (!rc) rc = aws_query_add(&b, "WebIdentityToken", tok.data);
+    /* held while the call is: an answer echoing it is redacted */
+    if (!rc && (r->secret = strdup(tok.data)) != NULL)
+        aws_secret_register(r->secret);
     aws_buf_finish_secret(&tok);
     if (!rc)
         aws_log_debug("%s: AssumeRoleWithWebIdentity %s (token from %s)", p->name,

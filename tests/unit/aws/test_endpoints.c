@@ -165,6 +165,7 @@ static void config_overrides_win_over_env(void **state)
     };
     run(cases, sizeof(cases) / sizeof(*cases), &cfg);
     cfg.endpoint_url = NULL;
+    cfg.allow_insecure = 1;          /* plain http to other hosts (insecure_overrides) */
     static const ep_case cases2[] = {
         { AWS_SVC_IAM, "eu-west-1", 0, 0, "http://env-iam:2", "us-east-1", "iam", "aws" },
         { AWS_SVC_ACM, "eu-west-1", 0, 0, "https://cfg-acm:4", "eu-west-1", "acm", "aws" },
@@ -192,6 +193,48 @@ static void bad_overrides(void **state)
     aws_endpoint_cfg cfg = { .endpoint_url = longurl };
     aws_endpoint ep;
     assert_int_equal(aws_endpoint_resolve(&cfg, AWS_SVC_STS, "us-east-1", &ep), AWS_EINVAL);
+}
+
+/* Plain http only to this machine unless allowed; https anywhere. */
+static void insecure_overrides(void **state)
+{
+    (void)state;
+    static const struct { const char *url; int insecure; } cases[] = {
+        { "http://127.0.0.1:5000", 0 }, { "http://127.8.9.10/", 0 }, { "http://localhost:1", 0 },
+        { "http://LOCALHOST", 0 }, { "http://[::1]:8080/x", 0 }, { "https://10.0.0.1", 0 },
+        { "https://sts.example.com", 0 }, { NULL, 0 },
+        { "http://10.0.0.5:4566", 1 }, { "http://128.0.0.1", 1 }, { "http://[::2]:80", 1 },
+        { "http://localhost.evil.example", 1 }, { "http://127.0.0.1.evil.example", 1 },
+        { "http://user@10.1.1.1", 1 }, { "http://127.0.0.1@10.1.1.1", 1 },
+        { "HTTP://moto.internal", 1 }, { "http://[::ffff:10.0.0.1]", 1 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+        if (aws_endpoint_url_insecure(cases[i].url) != cases[i].insecure)
+            fail_msg("%s: expected %s", cases[i].url ? cases[i].url : "(null)",
+                     cases[i].insecure ? "insecure" : "accepted");
+    clear_env(NULL);
+    aws_endpoint_cfg cfg = { .use_env = 1, .endpoint_url = "http://10.0.0.5:4566" };
+    aws_endpoint ep;
+    char err[512];
+    assert_int_equal(aws_endpoint_resolve(&cfg, AWS_SVC_STS, "us-east-1", &ep), AWS_EINVAL);
+    assert_int_equal(aws_endpoint_check_insecure(&cfg, err, sizeof(err)), AWS_EINVAL);
+    assert_non_null(strstr(err, "[aws] endpoint_url"));
+    assert_non_null(strstr(err, "'10.0.0.5'"));
+    assert_non_null(strstr(err, "allow_insecure_endpoints"));
+    cfg.allow_insecure = 1;
+    assert_int_equal(aws_endpoint_resolve(&cfg, AWS_SVC_STS, "us-east-1", &ep), 0);
+    assert_string_equal(ep.url, "http://10.0.0.5:4566");
+    assert_int_equal(aws_endpoint_check_insecure(&cfg, err, sizeof(err)), 0);
+    /* the environment's, named by its variable */
+    aws_endpoint_cfg env_cfg = { .use_env = 1 };
+    setenv("AWS_ENDPOINT_URL_ACM", "http://acm.corp.example:80", 1);
+    assert_int_equal(aws_endpoint_check_insecure(&env_cfg, err, sizeof(err)), AWS_EINVAL);
+    assert_non_null(strstr(err, "AWS_ENDPOINT_URL_ACM"));
+    assert_int_equal(aws_endpoint_resolve(&env_cfg, AWS_SVC_ACM, "us-east-1", &ep), AWS_EINVAL);
+    setenv("AWS_ENDPOINT_URL_ACM", "http://127.0.0.1:4566", 1);
+    assert_int_equal(aws_endpoint_check_insecure(&env_cfg, err, sizeof(err)), 0);
+    assert_int_equal(aws_endpoint_resolve(&env_cfg, AWS_SVC_ACM, "us-east-1", &ep), 0);
+    clear_env(NULL);
 }
 
 static void regions(void **state)
@@ -252,6 +295,7 @@ int main(void)
         cmocka_unit_test_setup(env_overrides, clear_env),
         cmocka_unit_test_setup(config_overrides_win_over_env, clear_env),
         cmocka_unit_test_setup(bad_overrides, clear_env),
+        cmocka_unit_test_setup(insecure_overrides, clear_env),
         cmocka_unit_test_setup(regions, clear_env),
         cmocka_unit_test_setup(names, clear_env),
     };

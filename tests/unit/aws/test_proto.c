@@ -144,6 +144,12 @@ static void decode_truncates_and_tolerates_null(void **state)
     const char *two = "{\"__type\":\"A\"}{\"__type\":\"B\"}";
     aws_error_decode(AWS_PROTO_JSON, 400, NULL, two, 14, code2, sizeof(code2), msg2, sizeof(msg2));
     assert_string_equal(code2, "A");
+    /* a NUL inside the message (\u0000) is shown, never cuts the rest */
+    const char *nul = "{\"__type\":\"X\",\"message\":\"before\\u0000after\"}";
+    char msg3[64];
+    aws_error_decode(AWS_PROTO_JSON, 400, NULL, nul, strlen(nul), code2, sizeof(code2), msg3,
+                     sizeof(msg3));
+    assert_string_equal(msg3, "before\\u0000after");
 }
 
 static void query_bodies(void **state)

@@ -236,7 +236,9 @@ static void all_errors_reported_with_lines(void **state)
     config_finish(&c);
 }
 
-/* Over-long lines are an error at their own line, whatever inih's build. */
+/* A "key = value" line longer than inih's buffer is read whole (a
+ * 1,224-character external_id, a long list); a long continuation line is
+ * an error at its own line, whatever inih's build. */
 static void long_line_is_reported(void **state)
 {
     (void)state;
@@ -250,14 +252,44 @@ static void long_line_is_reported(void **state)
     config_init(&c);
     assert_int_equal(config_load_string(&c, "long.conf", text, cap_open(&cap)), AWS_EINVAL);
     const char *got = cap_text(&cap);
-    assert_non_null(strstr(got, "long.conf:2: line longer than "));
-    /* The lines after it keep their numbers and are applied. */
     assert_non_null(strstr(got, "long.conf:4: unknown key 'fips' in [scan] " DASH " it belongs in [aws]\n"));
-    assert_int_equal(count_lines(got), 2);
+    assert_int_equal(count_lines(got), 1);
     assert_string_equal(c.format, "csv");
-    assert_int_equal(c.accounts.n, 0);
+    assert_int_equal(c.accounts.n, 40);
     cap_close(&cap);
     config_finish(&c);
+
+    /* the documented maximum external id, with an inline comment */
+    char *big = malloc(1400);
+    assert_non_null(big);
+    n = snprintf(big, 1400, "[scan]\nexternal_id = ");
+    memset(big + n, 'e', 1224);
+    snprintf(big + n + 1224, 1400 - (size_t)n - 1224, " ; the vendor's id\nformat = json\n");
+    config_init(&c);
+    assert_int_equal(config_load_string(&c, "long.conf", big, cap_open(&cap)), 0);
+    assert_int_equal(strlen(c.external_id), 1224);
+    assert_string_equal(c.format, "json");
+    cap_close(&cap);
+    config_finish(&c);
+    /* one more character is the option's own error, not a line error */
+    big[n + 1224] = 'e';
+    config_init(&c);
+    assert_int_equal(config_load_string(&c, "long.conf", big, cap_open(&cap)), AWS_EINVAL);
+    assert_non_null(strstr(cap_text(&cap), "long.conf:2: [scan] external_id is invalid"));
+    cap_close(&cap);
+    config_finish(&c);
+
+    /* a long continuation line is still reported at its line */
+    n = snprintf(big, 1400, "[scan]\naccounts = 111111111111,\n  ");
+    for (int i = 0; i < 20; i++)
+        n += snprintf(big + n, 1400 - (size_t)n, "%s%012ld", i ? "," : "", 100000000000L + i);
+    snprintf(big + n, 1400 - (size_t)n, "\n");
+    config_init(&c);
+    assert_int_equal(config_load_string(&c, "long.conf", big, cap_open(&cap)), AWS_EINVAL);
+    assert_non_null(strstr(cap_text(&cap), "long.conf:3: line longer than "));
+    cap_close(&cap);
+    config_finish(&c);
+    free(big);
 }
 
 /* external_id is a secret: no message ever contains its value. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "aws/error.h"
 #include "sts/profile.h"
@@ -387,6 +388,91 @@ static void web_identity_detection(void **state)
     sts_profiles_free(p);
 }
 
+/* One SSO profile per account: 1,000 profiles of 6 keys (6,000+ entries,
+ * past the old 4,096-entry table), default first and last; every profile
+ * resolves, and a later assignment in a repeated section still wins. */
+static void many_profiles(void **state)
+{
+    (void)state;
+    size_t cap = 1024 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "[default]\naws_access_key_id = AKIDDEFAULT\n"
+                            "aws_secret_access_key = SECRETDEFAULT\n");
+    for (int i = 0; i < 1000; i++) {
+        if (i % 2 == 0)         /* SSO, one per account */
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "[profile acct%04d]\nsso_start_url = https://example.awsapps.com/start\n"
+                                    "sso_region = us-east-1\nsso_account_id = %012d\n"
+                                    "sso_role_name = ReadOnly\nregion = eu-west-1\n", i, i);
+        else
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "[profile acct%04d]\nregion = eu-west-1\noutput = json\n"
+                                    "cli_pager =\nduration_seconds = 3600\n"
+                                    "credential_process = /bin/echo %d\n", i, i);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "[default]\nregion = ap-south-1\n");
+    assert_true(len < cap);
+    sts_profiles *p = load(text, "[acct0999]\naws_access_key_id = AKID999\n"
+                                 "aws_secret_access_key = SECRET999\n");
+    free(text);
+    assert_non_null(p);
+    assert_string_equal(sts_profiles_get(p, "default", "aws_access_key_id"), "AKIDDEFAULT");
+    assert_string_equal(sts_profiles_get(p, "default", "region"), "ap-south-1");
+    assert_string_equal(sts_profiles_get(p, "acct0000", "SSO_ACCOUNT_ID"), "000000000000");
+    assert_string_equal(sts_profiles_get(p, "acct0501", "credential_process"), "/bin/echo 501");
+    assert_true(sts_profiles_has(p, "acct0999"));
+    assert_false(sts_profiles_has(p, "acct1000"));
+    sts_plan plan;
+    char err[256];
+    if (sts_profile_plan(p, "acct0999", &plan, err, sizeof(err)) != 0)
+        fail_msg("acct0999: %s", err);
+    assert_int_equal(plan.base, STS_BASE_STATIC);        /* credentials file first */
+    assert_string_equal(plan.access_key_id, "AKID999");
+    assert_int_equal(sts_profile_plan(p, "acct0123", &plan, err, sizeof(err)), 0);
+    assert_int_equal(plan.base, STS_BASE_PROCESS);
+    if (sts_profile_plan(p, "acct0500", &plan, err, sizeof(err)) != 0)
+        fail_msg("acct0500: %s", err);
+    assert_int_equal(plan.base, STS_BASE_SSO);
+    assert_int_equal(sts_profile_plan(p, "default", &plan, err, sizeof(err)), 0);
+    sts_profiles_free(p);
+}
+
+/* The one size limit left: a file past 64 MiB is refused, naming the file
+ * and the limit (a sparse file: nothing is written). */
+static void oversized_file(void **state)
+{
+    (void)state;
+    unlink(s_config);
+    unlink(s_creds);
+    write_file(s_config, "[default]\nregion = eu-west-1\n");
+    assert_int_equal(truncate(s_config, 64L * 1024 * 1024 + 1), 0);
+    sts_profiles *p = NULL;
+    char err[512];
+    assert_int_equal(sts_profiles_load(s_config, s_creds, &p, err, sizeof(err)), AWS_ETOOBIG);
+    assert_null(p);
+    assert_non_null(strstr(err, s_config));
+    assert_non_null(strstr(err, "64 MiB"));
+    unlink(s_config);
+}
+
+/* A FIFO at the config path is an error naming it, not a hang. */
+static void fifo_config(void **state)
+{
+    (void)state;
+    unlink(s_config);
+    unlink(s_creds);
+    assert_int_equal(mkfifo(s_config, 0600), 0);
+    sts_profiles *p = NULL;
+    char err[512];
+    assert_int_equal(sts_profiles_load(s_config, s_creds, &p, err, sizeof(err)), AWS_EINVAL);
+    assert_null(p);
+    assert_non_null(strstr(err, s_config));
+    assert_non_null(strstr(err, "not a regular file"));
+    unlink(s_config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +488,9 @@ int main(void)
         cmocka_unit_test(precedence_keys_process),
         cmocka_unit_test(profile_name_and_region),
         cmocka_unit_test(web_identity_detection),
+        cmocka_unit_test(many_profiles),
+        cmocka_unit_test(fifo_config),
+        cmocka_unit_test(oversized_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

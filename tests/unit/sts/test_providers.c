@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -117,6 +118,8 @@ static void json_documents(void **state)
         { "{\"AccessKeyId\":\"AKIA1\",\"SecretAccessKey\":\"s\",\"Expiration\":\"soon\"}", 0, AWS_EPARSE, NULL },
         { "not json", 0, AWS_EPARSE, NULL },
         { "[1,2]", 0, AWS_EPARSE, NULL },
+        /* a NUL in a value would cut it silently: refused */
+        { "{\"AccessKeyId\":\"AKIA1\",\"SecretAccessKey\":\"s\\u0000tail\"}", 0, AWS_EPARSE, NULL },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         aws_creds *c = NULL;
@@ -324,6 +327,107 @@ static void process_provider_timeout(void **state)
     aws_creds_provider_unref(env);
 }
 
+/* 1 when pid is running (a zombie waiting for a reaper counts as gone). */
+static int pid_running(long pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+static long read_pid(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+/* A helper that starts a grandchild and hangs: at the time limit the whole
+ * process group goes, the grandchild too (SIGTERM); one that ignores
+ * SIGTERM is killed after the grace. */
+static void process_provider_timeout_group(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/certsweep-proc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char pidfile[64], cmd[512];
+    snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+
+    snprintf(cmd, sizeof(cmd), "sleep 30 </dev/null >/dev/null 2>&1 & echo $! > %s; wait", pidfile);
+    got g = run_process_limit(cmd, 300);
+    assert_int_equal(g.err, AWS_ETIMEDOUT);
+    long pid = read_pid(pidfile);
+    assert_true(pid > 0);
+    for (int i = 0; i < 50 && pid_running(pid); i++)
+        usleep(20000);
+    if (pid_running(pid)) {
+        kill((pid_t)pid, SIGKILL);
+        fail_msg("the helper's grandchild %ld outlived the timeout", pid);
+    }
+    assert_true(last_run_ms < 300 + STS_PROCESS_KILL_GRACE_MS + 2000);
+
+    /* The grandchild ignores SIGTERM: SIGKILL after the grace. */
+    unlink(pidfile);
+    snprintf(cmd, sizeof(cmd), "(trap '' TERM; exec sleep 30) </dev/null >/dev/null 2>&1 & "
+             "echo $! > %s; wait", pidfile);
+    g = run_process_limit(cmd, 300);
+    assert_int_equal(g.err, AWS_ETIMEDOUT);
+    pid = read_pid(pidfile);
+    assert_true(pid > 0);
+    for (int i = 0; i < 50 && pid_running(pid); i++)
+        usleep(20000);
+    if (pid_running(pid)) {
+        kill((pid_t)pid, SIGKILL);
+        fail_msg("the helper's SIGTERM-proof grandchild %ld outlived the grace", pid);
+    }
+    assert_true(last_run_ms >= 300 + STS_PROCESS_KILL_GRACE_MS - 100);
+    unlink(pidfile);
+    rmdir(dir);
+}
+
+/* sts_process_stop_all (an interrupted scan) ends a run at once, with
+ * AWS_ECANCELED. */
+static void stop_all_cb(uv_timer_t *t)
+{
+    (void)t;
+    sts_process_stop_all();
+}
+
+static void process_provider_stop_all(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    aws_creds_provider *p = sts_process_provider_new(&loop, "exec sleep 30", "process:profile:t");
+    got g = { 0 };
+    assert_int_equal(aws_creds_provider_get(p, record, &g), 0);
+    aws_creds_provider_unref(p);
+    uv_timer_t t;
+    uv_timer_init(&loop, &t);
+    uv_timer_start(&t, stop_all_cb, 100, 0);
+    uint64_t t0 = uv_hrtime();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.err, AWS_ECANCELED);
+    assert_non_null(strstr(g.msg, "interrupted"));
+    assert_true((uv_hrtime() - t0) / 1000000u < 2000);
+}
+
 /* ---- default chain ------------------------------------------------------------ */
 
 static void default_chain_order(void **state)
@@ -431,6 +535,8 @@ int main(void)
         cmocka_unit_test(ecs_full_uri_rules),
         cmocka_unit_test(process_provider),
         cmocka_unit_test(process_provider_timeout),
+        cmocka_unit_test(process_provider_timeout_group),
+        cmocka_unit_test(process_provider_stop_all),
         cmocka_unit_test(process_provider_stderr),
         cmocka_unit_test(default_chain_order),
     };
