@@ -6,6 +6,7 @@ peak RSS, CPU and whether both found the same findings.
 
 Run it with bench/run.sh (which builds the release binary first)."""
 import argparse
+import collections
 import asyncio
 import datetime
 import json
@@ -242,6 +243,10 @@ def run_certsweep(a, o, simu, tls, tmp):
     st = doc.get("stats", {})
     r.update(api_calls=st.get("api_calls"), retries=st.get("retries"), throttled=st.get("throttled"),
              gaps=len(doc.get("coverage_gaps", [])),
+             gap_keys={(g.get("account_id"), g.get("region")) for g in doc.get("coverage_gaps", [])},
+             gap_kinds=sorted(collections.Counter(
+                 "%s %s" % (g.get("operation"), g.get("error_code"))
+                 for g in doc.get("coverage_gaps", [])).items()),
              findings={(f["rule"], f["account_id"], f["region"], f["resource_id"],
                         f["severity"].lower()) for f in doc.get("findings", [])},
              complete=True)
@@ -281,7 +286,9 @@ def run_peer(a, o, simu, tls, tmp):
 # ---- report ------------------------------------------------------------------------
 
 def compare(cs, peer):
-    """'yes' / 'NO (...)' / 'n/a'; on a capped peer run, on the account-regions it finished."""
+    """'yes' / 'NO (...)' / 'n/a'; on a capped peer run, on the account-regions it
+    finished.  Where certsweep reported coverage gaps, also on the
+    account-regions it read in full."""
     if "findings" not in cs or "findings" not in peer:
         return "n/a"
     a, b = cs["findings"], peer["findings"]
@@ -293,7 +300,15 @@ def compare(cs, peer):
         scope = " on the %d account-regions the peer finished" % len(done)
     if a == b:
         return "yes (%d findings%s)" % (len(a), scope)
-    return "NO (%d only certsweep, %d only peer%s)" % (len(a - b), len(b - a), scope)
+    out = "NO (%d only certsweep, %d only peer%s" % (len(a - b), len(b - a), scope)
+    gaps = cs.get("gap_keys") or set()
+    if gaps:
+        a2 = {f for f in a if (f[1], f[2]) not in gaps}
+        b2 = {f for f in b if (f[1], f[2]) not in gaps}
+        out += "; certsweep left %d account-regions with coverage gaps; on the others: %s" % (
+            len(gaps), "same %d findings" % len(a2) if a2 == b2 else
+            "%d only certsweep, %d only peer" % (len(a2 - b2), len(b2 - a2)))
+    return out + ")"
 
 
 def fmt(v, spec="%s"):
@@ -439,6 +454,9 @@ def main():
             if r["name"] == "certsweep" and "api_calls" in r:
                 notes.append("its own stats: %s API calls, %s retries, %s throttled, %s coverage gaps"
                              % (r["api_calls"], r["retries"], r["throttled"], r["gaps"]))
+                if r["gaps"]:
+                    notes.append("coverage gaps by operation and error: %s"
+                                 % ", ".join("%s x%d" % kv for kv in r["gap_kinds"]))
             if r["name"] == "peer" and r.get("gaps"):
                 notes.append("%d calls failed after retries, e.g. %s" % (r["gaps"], r["first_errors"][:2]))
             if capacity:
@@ -452,7 +470,7 @@ def main():
             with open(a.json, "w") as f:
                 json.dump({"bound": bound, "org_bound": org_bound, "capacity": cap,
                            "rows": [{k: (v if not isinstance(v, set) else len(v)) for k, v in r.items()
-                                     if k not in ("done",)} for r in rows]}, f, indent=1, default=str)
+                                     if k not in ("done", "gap_keys")} for r in rows]}, f, indent=1, default=str)
     finally:
         simu.stop()
         if not a.keep:
