@@ -285,6 +285,44 @@ def run_peer(a, o, simu, tls, tmp):
 
 # ---- report ------------------------------------------------------------------------
 
+def expected_findings(o):
+    """The findings the generated organization should produce, judged with
+    the peer's rules (peer_boto3.py mirrors scanner/rules.c) on the
+    organization's own data, without any network."""
+    import peer_boto3
+    now = int(time.time())
+    out = []
+    for (a, r) in o.counts:
+        for c in o.certificates(a, r):
+            peer_boto3.judge_acm(c, a, r, now, out)
+        for cc in o.client_certificates(a, r):
+            peer_boto3.judge_expiry("client-certificate-rotation", a, r, cc["clientCertificateId"],
+                                    cc["expirationDate"], now, out)
+    for a in o.accounts:
+        for m in o.server_certificates(a):
+            peer_boto3.judge_expiry("iam-server-certificate", a, "global",
+                                    m["ServerCertificateName"], m["Expiration"], now, out)
+    return set(out)
+
+
+def against_expected(r, expected):
+    """How a scanner's findings compare with the expected ones (on the
+    account-regions it read: not those it reported as gaps, and for a capped
+    peer only those it finished)."""
+    if "findings" not in r:
+        return "n/a"
+    got, want = r["findings"], expected
+    if not r.get("complete", True):
+        done = set(r.get("done", []))
+        want = {f for f in want if f[2] == "global" or (f[1], f[2]) in done}
+    gaps = r.get("gap_keys") or set()
+    if gaps:
+        want = {f for f in want if (f[1], f[2]) not in gaps}
+    if got == want:
+        return "all %d expected" % len(want)
+    return "%d missing, %d unexpected of %d expected" % (len(want - got), len(got - want), len(want))
+
+
 def compare(cs, peer):
     """'yes' / 'NO (...)' / 'n/a'; on a capped peer run, on the account-regions it
     finished.  Where certsweep reported coverage gaps, also on the
@@ -444,6 +482,9 @@ def main():
                   "" if "error" not in peer else " — " + peer["error"]), flush=True)
             same = compare(cs, peer)
             cs["same"] = peer["same"] = same
+        expected = expected_findings(o)
+        for r in rows:
+            r["vs_expected"] = against_expected(r, expected)
         print("")
         print_table(rows, bound)
         print("")
@@ -457,6 +498,8 @@ def main():
                 if r["gaps"]:
                     notes.append("coverage gaps by operation and error: %s"
                                  % ", ".join("%s x%d" % kv for kv in r["gap_kinds"]))
+            notes.append("findings against those the generated organization should give: %s%s"
+                         % (r["vs_expected"], " (outside its coverage gaps)" if r.get("gap_keys") else ""))
             if r["name"] == "peer" and r.get("gaps"):
                 notes.append("%d calls failed after retries, e.g. %s" % (r["gaps"], r["first_errors"][:2]))
             if capacity:

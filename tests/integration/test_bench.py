@@ -142,6 +142,8 @@ class EndToEnd(unittest.TestCase):
             self.assertGreater(r["findings"], 0)
             self.assertGreater(r["sim_requests"], 0)
             self.assertGreater(r["rss_mib"], 0)
+            # Both against the findings the generated organization should give.
+            self.assertTrue(r["vs_expected"].startswith("all "), r["vs_expected"])
         self.assertTrue(peer["complete"])
         self.assertEqual(cs["gaps"], 0)
         self.assertGreaterEqual(cs["sim_requests"], cs["api_calls"])
