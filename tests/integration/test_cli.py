@@ -457,9 +457,10 @@ class Rules(Cli):
                 for line in table.splitlines() if line.startswith("| `")]
 
     def test_list_matches_the_table_and_the_config(self):
-        env = dict(os.environ)
-        env.pop("CERTSWEEP_CONFIG", None)
-        r = self.run_cli("rules", env=env)
+        # The built-in defaults: an empty config file (never the system's).
+        empty = os.path.join(self.tmp.name, "empty.conf")
+        open(empty, "w").close()
+        r = self.run_cli("rules", env=dict(self.env, CERTSWEEP_CONFIG=empty))
         self.assertEqual(r.rc, 0, r)
         rows = [line.split() for line in r.out.splitlines()[1:] if line and not line.startswith("Run")]
         ids = [row[0] for row in rows]
