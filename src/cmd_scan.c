@@ -16,6 +16,7 @@
 #include "aws/atomicfile.h"
 #include "aws/awstime.h"
 #include "aws/client.h"
+#include "aws/rates.h"
 #include "aws/endpoints.h"
 #include "aws/error.h"
 #include "aws/log.h"
@@ -554,6 +555,17 @@ int cli_scan(int argc, char **argv)
     if (aws_client_new(&loop, &co, &client) != 0) {
         fprintf(stderr, "certsweep: scan: cannot set up the HTTP client\n");
         goto out;
+    }
+    /* [aws] rate_overrides: validated when the config was loaded. */
+    for (size_t i = 0; i < cfg.rate_overrides.n; i++) {
+        const aws_rate_limit *row;
+        double rate;
+        char why[320] = "the transport refused it";
+        if (aws_rates_parse_override(cfg.rate_overrides.v[i], &row, &rate, why, sizeof(why)) != 0 ||
+            aws_client_set_rate(client, row->scope, rate) != 0) {
+            fprintf(stderr, "certsweep: scan: [aws] rate_overrides: %s\n", why);
+            goto out;
+        }
     }
     if (sts_default_chain_new(&loop, client, cfg.profile, region, &caller) != 0) {
         fprintf(stderr, "certsweep: scan: out of memory\n");
