@@ -64,11 +64,13 @@ struct call {
     uv_timer_t timer;
     step_fn next_step;
     aws_rate_waiter w;           /* in its rate lane's queue */
-    aws_rate_lane *lane;         /* while in_lane */
-    int64_t sent_ms;             /* when the rate lane released it (ratelimit clock) */
+    aws_rate_lane *lane;         /* while in_lane or lane_held */
+    int64_t sent_ms;             /* when the attempt went on the wire (ratelimit clock); -1 */
     int attempts;
     int last_cost;               /* retry tokens the latest retry took */
-    unsigned has_slot : 1, queued : 1, in_lane : 1, finished : 1, creds_pending : 1,
+    unsigned has_slot : 1, queued : 1, in_lane : 1,
+             lane_held : 1,      /* released by its lane, not yet on the wire */
+             finished : 1, creds_pending : 1,
              http_pending : 1, timer_closed : 1,
              refetched : 1;      /* credentials fetched again this attempt */
 };
@@ -224,6 +226,7 @@ static void step_rate(call *k);
 static void step_send(call *k);
 static void step_creds(call *k);
 static void service_lane(aws_client *c, aws_rate_lane *lane);
+static void lane_done(call *k);
 static void finish(call *k, int err, long status, const char *code,
                    const char *msg, const char *body, size_t body_len);
 
@@ -310,6 +313,7 @@ static void finish(call *k, int err, long status, const char *code,
         k->lane = NULL;
         service_lane(c, lane);   /* closes its timer when it empties */
     }
+    lane_done(k);
     int had_slot = k->has_slot;
     release_slot(k);
     aws_creds_unref(k->creds);
@@ -377,11 +381,15 @@ static void service_lane(aws_client *c, aws_rate_lane *lane)
     while ((w = aws_ratelimit_next(c->rl, lane, &wait)) != NULL) {
         call *k = (call *)(void *)((char *)w - offsetof(call, w));
         k->in_lane = 0;
-        k->lane = NULL;
-        k->sent_ms = aws_ratelimit_now(c->rl);
+        k->lane_held = 1;        /* k->lane stays until it is on the wire */
         arm(k, 0, step_creds);
     }
     lane_timer *lt = aws_ratelimit_lane_data(lane);
+    if (wait == 0) {             /* its burst is released, not yet sent */
+        if (lt)
+            uv_timer_stop(&lt->t);
+        return;
+    }
     if (wait < 0) {
         if (lt) {
             aws_ratelimit_set_lane_data(lane, NULL);
@@ -412,6 +420,18 @@ static void service_lane(aws_client *c, aws_rate_lane *lane)
         aws_ratelimit_set_lane_data(lane, lt);
     }
     uv_timer_start(&lt->t, on_lane_timer, (uint64_t)wait, 0);
+}
+
+/* The call went on the wire, or will not: its lane may release the next. */
+static void lane_done(call *k)
+{
+    if (!k->lane_held)
+        return;
+    aws_rate_lane *lane = k->lane;
+    k->lane_held = 0;
+    k->lane = NULL;
+    aws_ratelimit_sent(lane);
+    service_lane(k->c, lane);
 }
 
 static void step_rate(call *k)
@@ -530,7 +550,9 @@ static int build_and_send(call *k, const aws_creds *creds, char *why, size_t why
     };
     k->attempts++;
     c->stats.attempts++;
+    k->sent_ms = c->rl ? aws_ratelimit_now(c->rl) : -1;
     rc = aws_http_send(c->http, &hreq, on_http, k);
+    lane_done(k);
     if (rc == 0)
         k->http_pending = 1;
     else

@@ -29,6 +29,7 @@ struct aws_rate_lane {
     double last_used;
     aws_rate_waiter *head, *tail;
     size_t waiting;
+    size_t released;         /* released, not yet sent */
     void *data;
 };
 
@@ -324,7 +325,7 @@ static int64_t wait_ms(const aws_rate_lane *b, double t)
  * rate is back at the published one and its bucket full again. */
 static int droppable(const aws_ratelimit *rl, const aws_rate_lane *b, double t)
 {
-    if (b->head || b->data || t - b->last_used < rl->o.idle_seconds || ramping(b, t))
+    if (b->head || b->data || b->released || t - b->last_used < rl->o.idle_seconds || ramping(b, t))
         return 0;
     return b->tokens + gain(b, b->last_refill, t) >= b->burst;
 }
@@ -423,11 +424,16 @@ aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane, int6
     }
     refill(lane, t);
     lane->last_used = t;
+    if ((double)lane->released >= lane->burst) {
+        *wait = 0;
+        return NULL;
+    }
     if (lane->tokens < 1.0) {
         *wait = wait_ms(lane, t);
         return NULL;
     }
     lane->tokens -= 1.0;
+    lane->released++;
     aws_rate_waiter *w = lane->head;
     lane->head = w->next;
     if (!lane->head)
@@ -436,6 +442,12 @@ aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane, int6
     lane->waiting--;
     *wait = 0;
     return w;
+}
+
+void aws_ratelimit_sent(aws_rate_lane *lane)
+{
+    if (lane->released)
+        lane->released--;
 }
 
 size_t aws_ratelimit_waiting(const aws_rate_lane *lane)

@@ -83,7 +83,8 @@ void aws_ratelimit_free(aws_ratelimit *rl);   /* accepts NULL */
 int aws_ratelimit_set_rate(aws_ratelimit *rl, const char *scope, double rate);
 
 /* The key's lane, made when missing (NULL: out of memory).  The pointer
- * stays valid while the lane has waiters or caller data. */
+ * stays valid while the lane has waiters, released calls not yet sent, or
+ * caller data. */
 aws_rate_lane *aws_ratelimit_lane(aws_ratelimit *rl, const aws_rate_key *k);
 /* The key's lane, or NULL when it has none now. */
 aws_rate_lane *aws_ratelimit_find(const aws_ratelimit *rl, const aws_rate_key *k);
@@ -93,11 +94,17 @@ void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter 
 /* Takes a waiter out of the queue (a canceled call); no-op when absent. */
 void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w);
 /* When the lane holds a token now and somebody waits: takes the token and
- * returns the head waiter, dequeued.  Otherwise returns NULL and sets
- * *wait_ms to the milliseconds until the head may go at the lane's current
- * rate (>= 1), or -1 when nobody waits. */
+ * returns the head waiter, dequeued; it is "released" until the caller says
+ * aws_ratelimit_sent.  Otherwise returns NULL and sets *wait_ms to the
+ * milliseconds until the head may go at the lane's current rate (>= 1), to
+ * 0 when the lane already has its burst of released calls not yet on the
+ * wire (ask again after aws_ratelimit_sent), or to -1 when nobody waits.
+ * So calls that wait for something else after their release (an in-flight
+ * slot) never leave in a clump larger than the burst. */
 aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane,
                                     int64_t *wait_ms);
+/* A released call went on the wire (or will not go: canceled, failed). */
+void aws_ratelimit_sent(aws_rate_lane *lane);
 size_t aws_ratelimit_waiting(const aws_rate_lane *lane);
 /* The head waiter, still queued (NULL: nobody waits). */
 aws_rate_waiter *aws_ratelimit_head(const aws_rate_lane *lane);

@@ -63,6 +63,7 @@ static int drain(aws_ratelimit *rl, aws_rate_lane *lane, int64_t until,
         int64_t wait;
         aws_rate_waiter *w = aws_ratelimit_next(rl, lane, &wait);
         if (w) {
+            aws_ratelimit_sent(lane);     /* on the wire at once */
             if (when)
                 when[w - base] = fake_now;
             released++;
@@ -154,6 +155,9 @@ static void first_burst_within_limit(void **state)
     int64_t wait;
     assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &w[0]);   /* the burst: one */
     when[0] = fake_now;
+    assert_null(aws_ratelimit_next(rl, lane, &wait));
+    assert_int_equal(wait, 0);            /* released, not sent yet: nothing more */
+    aws_ratelimit_sent(lane);
     assert_null(aws_ratelimit_next(rl, lane, &wait));
     assert_in_range(wait, 99, 101);
     int n = 1 + drain(rl, lane, INT64_MAX, w, when);
@@ -319,14 +323,52 @@ static void cancel_and_fifo(void **state)
     assert_int_equal(aws_ratelimit_waiting(lane), 2);
     int64_t wait;
     assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &w[1]);
+    aws_ratelimit_sent(lane);
     fake_now += 100;
     assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &w[2]);
+    aws_ratelimit_sent(lane);
     aws_rate_waiter late;
     aws_ratelimit_push(rl, lane, &late);  /* the tail was fixed by the cancel */
     fake_now += 100;
     assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &late);
+    aws_ratelimit_sent(lane);
     assert_null(aws_ratelimit_next(rl, lane, &wait));
     assert_int_equal(wait, -1);
+    aws_ratelimit_free(rl);
+}
+
+/* Released calls that wait for something else (an in-flight slot) before
+ * they go on the wire hold the lane: when they finally go, they go at most
+ * a burst at a time, not as a clump of everything released meanwhile. */
+static void released_calls_hold_the_lane(void **state)
+{
+    (void)state;
+    aws_ratelimit *rl = new_rl();
+    aws_rate_waiter *w;
+    aws_rate_lane *lane = queued(rl, &DESCRIBE, 5, &w);
+    int64_t wait;
+    assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &w[0]);
+    fake_now += 3000;                     /* w[0] waits 3 s for a slot */
+    assert_null(aws_ratelimit_next(rl, lane, &wait));
+    assert_int_equal(wait, 0);
+    aws_ratelimit_sent(lane);
+    /* One token saved up (the burst), then 1/rate again. */
+    assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &w[1]);
+    aws_ratelimit_sent(lane);
+    assert_null(aws_ratelimit_next(rl, lane, &wait));
+    assert_in_range(wait, 99, 101);
+    /* Not droppable while a released call is out. */
+    fake_now += wait;
+    assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &w[2]);
+    aws_ratelimit_cancel(lane, &w[3]);
+    aws_ratelimit_cancel(lane, &w[4]);
+    fake_now += 3600000;
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    aws_ratelimit_sent(lane);
+    aws_ratelimit_sent(lane);             /* one too many: harmless */
+    fake_now += 3600000;
+    assert_int_equal(aws_ratelimit_sweep(rl), 1);
+    free(w);
     aws_ratelimit_free(rl);
 }
 
@@ -451,6 +493,7 @@ int main(void)
         cmocka_unit_test(throttled_key_does_not_slow_another),
         cmocka_unit_test(lower_limit_is_probed_less_often),
         cmocka_unit_test(cancel_and_fifo),
+        cmocka_unit_test(released_calls_hold_the_lane),
         cmocka_unit_test(many_keys),
         cmocka_unit_test(idle_lanes_are_dropped),
         cmocka_unit_test(recovering_lane_is_kept),
