@@ -30,6 +30,7 @@ struct aws_rate_lane {
     aws_rate_waiter *head, *tail;
     size_t waiting;
     size_t released;         /* released, not yet sent */
+    size_t max_released;     /* see aws_ratelimit_next */
     void *data;
 };
 
@@ -51,6 +52,8 @@ struct aws_ratelimit {
 };
 
 #define MIN_TABLE 64
+/* Rounding of ms to seconds: a token due now counts as there. */
+#define TOKEN_EPS 1e-9
 
 static int64_t mono_ms(void *ud)
 {
@@ -242,7 +245,10 @@ static aws_rate_lane *get_or_add(aws_ratelimit *rl, const aws_rate_key *k, doubl
     if (b->burst < 1)
         b->burst = 1;
     b->tokens = b->burst;
-    b->last_refill = t;
+    /* A server bucket that holds a second's worth (rate) lets through the
+     * burst, a second at the rate, and rate - burst more sent late in one
+     * clump: so many released calls may wait for their send at once. */
+    b->max_released = rate - b->burst >= b->burst ? (size_t)(rate - b->burst) : (size_t)b->burst;
     b->ramp = rl->o.recover_seconds;
     b->last_used = t;
     if (rl->nkeys + 1 > rl->nbuckets)
@@ -424,11 +430,11 @@ aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane, int6
     }
     refill(lane, t);
     lane->last_used = t;
-    if ((double)lane->released >= lane->burst) {
+    if (lane->released >= lane->max_released) {
         *wait = 0;
         return NULL;
     }
-    if (lane->tokens < 1.0) {
+    if (lane->tokens < 1.0 - TOKEN_EPS) {
         *wait = wait_ms(lane, t);
         return NULL;
     }
@@ -479,7 +485,7 @@ int64_t aws_ratelimit_acquire(aws_ratelimit *rl, const aws_rate_key *k)
         return AWS_ENOMEM;
     b->last_used = t;
     refill(b, t);
-    if (b->tokens >= 1.0) {
+    if (b->tokens >= 1.0 - TOKEN_EPS) {
         b->tokens -= 1.0;
         return 0;
     }

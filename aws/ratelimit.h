@@ -97,10 +97,12 @@ void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w);
  * returns the head waiter, dequeued; it is "released" until the caller says
  * aws_ratelimit_sent.  Otherwise returns NULL and sets *wait_ms to the
  * milliseconds until the head may go at the lane's current rate (>= 1), to
- * 0 when the lane already has its burst of released calls not yet on the
- * wire (ask again after aws_ratelimit_sent), or to -1 when nobody waits.
- * So calls that wait for something else after their release (an in-flight
- * slot) never leave in a clump larger than the burst. */
+ * 0 when the lane already has as many released calls not yet on the wire
+ * as AWS's bucket can take in one clump (ask again after
+ * aws_ratelimit_sent), or to -1 when nobody waits.  With a server bucket of
+ * a second's worth that is rate - burst (at least the burst): calls that
+ * wait for something else after their release (an in-flight slot) and then
+ * leave together still fit the limit. */
 aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane,
                                     int64_t *wait_ms);
 /* A released call went on the wire (or will not go: canceled, failed). */
