@@ -16,8 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
-import seed_demo  # noqa: E402
-from scanlib import start_double  # noqa: E402
+import scanlib  # noqa: E402
 
 
 def shard_of(account_id, n):
@@ -43,20 +42,9 @@ def by_id(doc):
 class ShardTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
-        cls.servers = []
-        try:
-            cls.moto = harness.start_moto()
-            cls.servers.append(cls.moto)
-            cls.double = start_double("apigw_clientcert_double.py", cls.moto)
-            cls.servers.append(cls.double)
-            cls.seed = seed_demo.seed(cls.moto.url, cls.double.url)
-            cls.acct = cls.seed["accounts"]
-            cls.sts_proxy = start_double("sts_deny_proxy.py", cls.moto, "--deny", cls.acct["prod-b"])
-            cls.servers.append(cls.sts_proxy)
-        except Exception:
-            cls.tearDownClass()
-            raise
+        cls.org = scanlib.SeededOrg()
+        cls.moto, cls.double, cls.sts_proxy = cls.org.moto, cls.org.double, cls.org.sts_proxy
+        cls.seed, cls.acct = cls.org.seed, cls.org.acct
         cls.home = tempfile.mkdtemp(prefix="certsweep-shard-home-")
         cls.config = os.path.join(cls.home, "certsweep.conf")
         with open(cls.config, "w") as f:
@@ -65,8 +53,7 @@ class ShardTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for s in reversed(getattr(cls, "servers", [])):
-            s.stop()
+        cls.org.stop()
 
     @classmethod
     def env(cls, extra=None):
