@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: certsweep merge [--format table|json|csv|asff] [--output FILE]\n"
-        "                       [--fail-on SEV|none] [--config FILE] REPORT...\n"
+        "                       [--fail-on SEV|none] [--config FILE] [--help] REPORT...\n"
         "\n"
         "Joins the JSON reports of the shards of one scan (certsweep scan --shard K/N\n"
         "--format json) into the report one host would have written: every finding,\n"
