@@ -378,6 +378,7 @@ static void released_calls_hold_the_lane(void **state)
     fake_now += 3600000;
     assert_int_equal(aws_ratelimit_sweep(rl), 1);
     free(w);
+    aws_ratelimit_free(rl);
     /* A slow limit holds at least its burst: GetFindings (3/s, burst 2). */
     rl = new_rl();
     aws_rate_key gf = { "111122223333", "eu-west-1", "securityhub", "GetFindings" };
