@@ -302,8 +302,10 @@ class ScanDoublesTest(unittest.TestCase):
         ListCertificates 8/s per account and region, answered with
         ThrottlingException as ACM does), a scan of two account-regions
         holding 60 and 30 certificates reads everything and receives at most
-        a handful of throttling errors: calls are paced at the published
-        rates from the first one, not discovered by throttling."""
+        a handful of throttling errors (0 in most runs here; the bound leaves
+        room for a loaded machine, whose late requests reach the double in
+        clumps): calls are paced at the published rates from the first one,
+        not discovered by throttling.  The pacing of certsweep 3bac16f got 47."""
         self.push_acm(rate_limits={"DescribeCertificate": 10, "ListCertificates": 8})
         r, doc = self.scan(",".join(self.PACED), "--fail-on", "none")
         self.assertEqual(doc["coverage_gaps"], [], r)
@@ -314,7 +316,7 @@ class ScanDoublesTest(unittest.TestCase):
         self.assertEqual(len(described), sum(self.PACED.values()))
         for region in self.PACED:
             n = len([q for q in throttles if q["region"] == region])
-            self.assertLessEqual(n, 3, "%s: %d throttling errors" % (region, n))
+            self.assertLessEqual(n, 5, "%s: %d throttling errors" % (region, n))
         self.assertEqual(doc["stats"]["throttled"], len(throttles), doc["stats"])
 
     def test_stage_not_judged_when_client_certificates_cannot_be_listed(self):
