@@ -167,7 +167,7 @@ class ShardTest(unittest.TestCase):
             ((p1, p2, other), "schema is \"certsweep.scan/9\""),
             ((p1, p2, garbage), "garbage.json: not a JSON document"),
             ((p1, p2, p3, whole), "is not a shard's report"),
-            ((p1, p2, os.path.join(self.home, "missing.json")), "missing.json: cannot open"),
+            ((p1, p2, os.path.join(self.home, "missing.json")), "missing.json: cannot read: No such file or directory"),
         ]
         for files, msg in cases:
             out = os.path.join(self.home, "refused.json")
