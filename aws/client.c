@@ -2,8 +2,9 @@
  *
  * Each call is a small state machine driven by its own uv timer:
  *
- *   rate wait (token bucket) -> credentials -> ready queue (no free
- *   in-flight slot) -> sign + send -> answer -> done | backoff -> rate wait
+ *   rate lane (queue per account, region and rate scope) -> credentials
+ *   -> ready queue (no free in-flight slot) -> sign + send -> answer ->
+ *   done | backoff -> rate lane
  *
  * An in-flight slot is held only from leaving the ready queue until the
  * answer arrives: a call waiting for a backoff, a rate-limit token or its
@@ -15,8 +16,14 @@
  * caller's callback never runs inside aws_client_call.  Retries follow
  * botocore's standard mode (retries/standard.py, quota.py): throttling and
  * transient errors are retried with capped exponential backoff and full
- * jitter while the client-wide retry budget lasts; pacing follows its
- * adaptive mode (see ratelimit.h).
+ * jitter while the client-wide retry budget lasts.
+ *
+ * Pacing (ratelimit.h): a call waits in the FIFO lane of its (account,
+ * region, scope), and one uv timer per lane with waiters wakes for the
+ * head.  At every wake the lane is asked again, at its current rate, so a
+ * rate that recovered while calls waited releases them at the new rate at
+ * once; no call carries a wait fixed when it was queued.  The timer exists
+ * only while somebody waits (it is closed when the lane empties).
  */
 #include "aws/client.h"
 #include "aws/secret.h"
@@ -28,6 +35,7 @@
 #include "certsweep_config.h"
 
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +63,14 @@ struct call {
     aws_endpoint ep;
     uv_timer_t timer;
     step_fn next_step;
+    aws_rate_waiter w;           /* in its rate lane's queue */
+    aws_rate_lane *lane;         /* while in_lane or lane_held */
+    int64_t sent_ms;             /* when the attempt went on the wire (ratelimit clock); -1 */
     int attempts;
     int last_cost;               /* retry tokens the latest retry took */
-    unsigned has_slot : 1, queued : 1, finished : 1, creds_pending : 1,
+    unsigned has_slot : 1, queued : 1, in_lane : 1,
+             lane_held : 1,      /* released by its lane, not yet on the wire */
+             finished : 1, creds_pending : 1,
              http_pending : 1, timer_closed : 1,
              refetched : 1;      /* credentials fetched again this attempt */
 };
@@ -78,6 +91,13 @@ struct aws_client {
     int canceled;                 /* aws_client_cancel: every call ends, none starts */
     uint64_t rng;
 };
+
+/* The timer of a rate lane with waiters (the lane's caller data). */
+typedef struct lane_timer {
+    uv_timer_t t;
+    aws_client *c;
+    aws_rate_lane *lane;         /* NULL once closing */
+} lane_timer;
 
 /* ---- classification (botocore standard.py and data/_retry.json) ---------- */
 
@@ -204,6 +224,9 @@ static void on_step_timer(uv_timer_t *t)
 
 static void step_rate(call *k);
 static void step_send(call *k);
+static void step_creds(call *k);
+static void service_lane(aws_client *c, aws_rate_lane *lane);
+static void lane_done(call *k);
 static void finish(call *k, int err, long status, const char *code,
                    const char *msg, const char *body, size_t body_len);
 
@@ -283,6 +306,14 @@ static void finish(call *k, int err, long status, const char *code,
     k->prev = k->next = NULL;
     if (k->queued)
         unqueue(c, k);
+    if (k->in_lane) {
+        aws_rate_lane *lane = k->lane;
+        aws_ratelimit_cancel(lane, &k->w);
+        k->in_lane = 0;
+        k->lane = NULL;
+        service_lane(c, lane);   /* closes its timer when it empties */
+    }
+    lane_done(k);
     int had_slot = k->has_slot;
     release_slot(k);
     aws_creds_unref(k->creds);
@@ -313,22 +344,115 @@ static void on_http(int err, const aws_http_response *resp, void *ud);
 static void on_answer(call *k, int err, const aws_http_response *resp);
 static void on_creds(int err, aws_creds *creds, const char *msg, void *ud);
 
-static void step_creds(call *k);
+static aws_rate_key rate_key_of(const call *k)
+{
+    aws_rate_key key = { k->rate_key, k->region, aws_service_name(k->svc), k->op };
+    return key;
+}
+
+static void on_lane_timer_closed(uv_handle_t *h)
+{
+    lane_timer *lt = h->data;
+    aws_client *c = lt->c;
+    free(lt);
+    client_unref(c);
+}
+
+static void on_lane_timer(uv_timer_t *t)
+{
+    lane_timer *lt = t->data;
+    if (lt->lane)
+        service_lane(lt->c, lt->lane);
+}
+
+static void step_nomem(call *k)
+{
+    finish(k, AWS_ENOMEM, 0, "", "out of memory while pacing", NULL, 0);
+}
+
+/* Releases the lane's head calls while it holds tokens, then sets its
+ * timer for the next head at the lane's current rate, or closes the timer
+ * when nobody waits.  Released calls continue from their own timer: this
+ * may run inside another call's callbacks. */
+static void service_lane(aws_client *c, aws_rate_lane *lane)
+{
+    int64_t wait;
+    aws_rate_waiter *w;
+    while ((w = aws_ratelimit_next(c->rl, lane, &wait)) != NULL) {
+        call *k = (call *)(void *)((char *)w - offsetof(call, w));
+        k->in_lane = 0;
+        k->lane_held = 1;        /* k->lane stays until it is on the wire */
+        arm(k, 0, step_creds);
+    }
+    lane_timer *lt = aws_ratelimit_lane_data(lane);
+    if (wait == 0) {             /* its burst is released, not yet sent */
+        if (lt)
+            uv_timer_stop(&lt->t);
+        return;
+    }
+    if (wait < 0) {
+        if (lt) {
+            aws_ratelimit_set_lane_data(lane, NULL);
+            lt->lane = NULL;
+            uv_close((uv_handle_t *)&lt->t, on_lane_timer_closed);
+        }
+        return;
+    }
+    if (!lt) {
+        lt = calloc(1, sizeof(*lt));
+        if (!lt || uv_timer_init(c->loop, &lt->t) != 0) {
+            free(lt);
+            /* Cannot wait for the lane: its calls fail, each from its own
+             * timer (their callbacks never run in here). */
+            while ((w = aws_ratelimit_head(lane)) != NULL) {
+                call *k = (call *)(void *)((char *)w - offsetof(call, w));
+                aws_ratelimit_cancel(lane, w);
+                k->in_lane = 0;
+                k->lane = NULL;
+                arm(k, 0, step_nomem);
+            }
+            return;
+        }
+        lt->c = c;
+        lt->lane = lane;
+        lt->t.data = lt;
+        c->refs++;               /* dropped in on_lane_timer_closed */
+        aws_ratelimit_set_lane_data(lane, lt);
+    }
+    uv_timer_start(&lt->t, on_lane_timer, (uint64_t)wait, 0);
+}
+
+/* The call went on the wire, or will not: its lane may release the next. */
+static void lane_done(call *k)
+{
+    if (!k->lane_held)
+        return;
+    aws_rate_lane *lane = k->lane;
+    k->lane_held = 0;
+    k->lane = NULL;
+    aws_ratelimit_sent(lane);
+    service_lane(k->c, lane);
+}
 
 static void step_rate(call *k)
 {
     aws_client *c = k->c;
     k->refetched = 0;
-    if (c->rl) {
-        /* The token is taken now and the call sends after the delay: calls
-         * of one key that wait together are spaced, not woken as a herd. */
-        int64_t d = aws_ratelimit_reserve(c->rl, k->rate_key, k->region, aws_service_name(k->svc));
-        if (d > 0) {
-            arm(k, d, step_creds);
-            return;
-        }
+    k->sent_ms = -1;
+    if (!c->rl) {
+        step_creds(k);
+        return;
     }
-    step_creds(k);
+    aws_rate_key key = rate_key_of(k);
+    aws_rate_lane *lane = aws_ratelimit_lane(c->rl, &key);
+    if (!lane) {
+        finish(k, AWS_ENOMEM, 0, "", "out of memory while pacing", NULL, 0);
+        return;
+    }
+    aws_ratelimit_push(c->rl, lane, &k->w);
+    k->in_lane = 1;
+    k->lane = lane;
+    service_lane(c, lane);
 }
 
 /* Credentials are fetched for every attempt, before the call takes a slot:
@@ -426,7 +550,9 @@ static int build_and_send(call *k, const aws_creds *creds, char *why, size_t why
     };
     k->attempts++;
     c->stats.attempts++;
+    k->sent_ms = c->rl ? aws_ratelimit_now(c->rl) : -1;
     rc = aws_http_send(c->http, &hreq, on_http, k);
+    lane_done(k);
     if (rc == 0)
         k->http_pending = 1;
     else
@@ -528,8 +654,10 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
     if (!err && status >= 200 && status < 300) {
         aws_log_debug("%s %s %s attempt %d status %ld", k->op, svc, k->region,
                       k->attempts, status);
-        if (c->rl)
-            aws_ratelimit_record(c->rl, k->rate_key, k->region, svc, 0);
+        if (c->rl) {
+            aws_rate_key key = rate_key_of(k);
+            aws_ratelimit_record(c->rl, &key, 0, k->sent_ms);
+        }
         /* botocore: a success gives back what its last retry cost, or one
          * token when it needed none. */
         aws_retry_quota_release(&c->quota, k->last_cost ? k->last_cost : AWS_RETRY_NO_RETRY_REFUND);
@@ -555,8 +683,13 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
     aws_secret_redact_buf(msg, sizeof(msg));
     aws_log_debug("%s %s %s attempt %d status %ld %s", k->op, svc, k->region,
                   k->attempts, status, err ? aws_strerror(err) : code);
-    if (c->rl)
-        aws_ratelimit_record(c->rl, k->rate_key, k->region, svc, throttled);
+    /* A cut needs no re-arming of the lane's timer: it asks the lane again
+     * when it wakes, and the recovery after a cut is a function of time the
+     * lane already counts in the wait it gives. */
+    if (c->rl) {
+        aws_rate_key key = rate_key_of(k);
+        aws_ratelimit_record(c->rl, &key, throttled, k->sent_ms);
+    }
 
     int final_err = err ? err : AWS_ESERVICE;
     /* Retries turned off (retry_budget < 0): the answer itself is the
@@ -711,6 +844,13 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         c->active->prev = k;
     c->active = k;
     return 0;
+}
+
+int aws_client_set_rate(aws_client *c, const char *scope, double rate)
+{
+    if (!c)
+        return AWS_EINVAL;
+    return c->rl ? aws_ratelimit_set_rate(c->rl, scope, rate) : 0;
 }
 
 void aws_client_get_stats(const aws_client *c, aws_client_stats *out)

@@ -4,8 +4,9 @@
  * credentials from a provider, sign (SigV4), send, decode errors, retry
  * throttling and transient failures with capped exponential backoff and
  * full jitter under a retry budget (timers, never sleeps), and pace calls
- * with an adaptive token bucket per (rate key, region, service) after
- * botocore's adaptive retry mode.
+ * in a queue per (rate key, region, rate scope) released at the rate AWS
+ * publishes for the operation, adapted down on throttling and back up
+ * within seconds (aws/ratelimit.h, aws/rates.h).
  */
 #ifndef AWS_CLIENT_H
 #define AWS_CLIENT_H
@@ -30,7 +31,7 @@ typedef struct aws_client_opts {
     int retry_budget;            /* tokens in the client-wide retry quota; 0: 500 (botocore standard); < 0: no retries */
     int max_in_flight;           /* global cap on HTTP requests in flight (a call waiting for backoff, a rate token or credentials holds no slot); 0: 32 */
     long timeout_ms;             /* per attempt when the call sets none; 0: AWS_HTTP_DEFAULT_TIMEOUT_MS */
-    int adaptive;                /* client-side adaptive rate limiting (default on unless <0) */
+    int adaptive;                /* client-side pacing (default on; < 0: calls are not paced) */
     /* Clock seam (tests). NULL: time(NULL). */
     int64_t (*now)(void);
 } aws_client_opts;
@@ -38,10 +39,10 @@ typedef struct aws_client_opts {
 typedef struct aws_call {
     aws_service service;
     const char *region;           /* the region the call is about */
-    const char *rate_key;         /* token-bucket key, normally the account id; NULL: "" */
+    const char *rate_key;         /* pacing key, normally the account id; NULL: "" */
     aws_creds_provider *creds;    /* a ref is held while the call lives; NULL: unsigned call (AssumeRoleWithWebIdentity) */
     aws_proto proto;
-    const char *op;               /* operation name, for messages and stats: "ListCertificates" */
+    const char *op;               /* operation name, for messages, stats and its rate (aws/rates.h): "ListCertificates" */
     const char *target;           /* JSON: X-Amz-Target, e.g. "CertificateManager.ListCertificates" */
     const char *json_version;     /* JSON: "1.0" or "1.1" (default "1.1") */
     const char *method;           /* REST_JSON: "GET", "POST", ...; others POST */
@@ -83,6 +84,10 @@ int  aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **o
 /* Starts a call.  0: cb runs exactly once, never from inside this function.
  * Negative: cb never runs. */
 int  aws_client_call(aws_client *c, const aws_call *call, aws_call_cb cb, void *ud);
+/* Paces a scope of aws/rates.h ("acm:DescribeCertificate") at `rate`
+ * requests/s instead of the published figure (a raised quota); call it
+ * before the first call.  0 or AWS_EINVAL (unknown scope, rate <= 0). */
+int  aws_client_set_rate(aws_client *c, const char *scope, double rate);
 void aws_client_get_stats(const aws_client *c, aws_client_stats *out);
 aws_http *aws_client_http(aws_client *c);      /* the shared transport (for IMDS, ECS, webhooks) */
 const aws_endpoint_cfg *aws_client_endpoints(const aws_client *c);

@@ -1,21 +1,35 @@
 /* certsweep — client-side limits on how fast and how often we call AWS.
  *
- * Three pure pieces with no I/O, so they run offline in unit tests:
+ * Pure pieces with no I/O, so they run offline in unit tests:
  *
- *   aws_ratelimit    an adaptive token bucket per (rate key, region,
- *                    service), after botocore's adaptive retry mode
- *                    (retries/adaptive.py, bucket.py, throttling.py): the
- *                    bucket is inactive until the first throttling answer,
- *                    then its fill rate follows a CUBIC curve — cut to
- *                    beta * measured send rate on each throttle, growing
- *                    back along scale * (t - K)^3 + W_max on successes —
- *                    never below min_rate.  A caller asks "when may I
- *                    send?" and gets a delay in ms; it arms a timer, never
- *                    sleeps.  A bucket that has not been used for
- *                    idle_seconds and has recovered (no tokens owed, its
- *                    rate back where it was before its last throttle) is
- *                    dropped, so memory follows the keys in use, not
- *                    every (account, region, service) ever seen.
+ *   aws_ratelimit    pacing per (account, region, scope): a scope is one
+ *                    AWS rate limit, an operation's own (ACM's
+ *                    DescribeCertificate) or one shared by several
+ *                    (API Gateway's control plane) — see aws/rates.h.  Each
+ *                    key is a lane: a token bucket filled at the rate AWS
+ *                    publishes for it (or the config's override), holding
+ *                    a small burst, and a FIFO queue of waiters.  The
+ *                    caller releases the head of a lane when
+ *                    aws_ratelimit_next says a token is there, and
+ *                    otherwise waits the time it says — computed at that
+ *                    moment from the lane's current rate, so a rate that
+ *                    recovered while calls waited releases them at once at
+ *                    the new rate (ask again whenever the rate may have
+ *                    changed: after every aws_ratelimit_record).
+ *                    Adaptive control is the safety net for limits below
+ *                    the table's: a throttling answer to a request sent
+ *                    after the lane's last cut cuts the rate to
+ *                    beta * current rate (never below min_rate; answers to
+ *                    requests sent before the cut carry no news and cut
+ *                    nothing), then the rate ramps back linearly to the
+ *                    published one within recover_seconds.  A throttle
+ *                    during the ramp doubles the next ramp's length (up to
+ *                    max_recover_seconds): a limit lower than the table's
+ *                    is then probed less and less often.  Lanes are
+ *                    independent: a throttled key never slows another.
+ *                    A lane nobody used for idle_seconds, with nobody
+ *                    waiting, no caller data and its rate recovered, is
+ *                    dropped, so memory follows the keys in use.
  *   aws_retry_quota  the client-wide retry budget of botocore's standard
  *                    mode (retries/quota.py): retries cost tokens,
  *                    successes give some back.
@@ -27,59 +41,102 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- adaptive token bucket --------------------------------------------- */
+/* ---- pacing ---------------------------------------------------------- */
 
 typedef struct aws_ratelimit aws_ratelimit;
+typedef struct aws_rate_lane aws_rate_lane;
 
 /* Milliseconds on a monotonic clock (the seam tests replace). */
 typedef int64_t (*aws_clock_ms_fn)(void *ud);
 
 typedef struct aws_ratelimit_opts {
-    double min_rate;        /* requests/s floor once active; 0: 0.5 */
-    double start_rate;      /* bucket rate before the first adjustment; 0: 1 */
-    double beta;            /* multiplicative decrease; 0: 0.7 */
-    double scale;           /* CUBIC scale constant; 0: 0.4 */
-    double smoothing;       /* send-rate smoothing; 0: 0.8 */
-    double bucket_seconds;  /* send-rate measurement interval; 0: 0.5 */
-    double max_adjust;      /* rate never above max_adjust * measured; 0: 2 */
-    double idle_seconds;    /* drop a recovered bucket unused this long; 0: 600;
-                             * < 0: never */
+    double min_rate;            /* requests/s floor after throttling; 0: 0.5 */
+    double beta;                /* cut on a throttle; 0: 0.7 */
+    double recover_seconds;     /* ramp back to the published rate; 0: 2 */
+    double max_recover_seconds; /* longest ramp after repeated throttles; 0: 8 */
+    double idle_seconds;        /* drop a recovered lane unused this long; 0: 600;
+                                 * < 0: never */
 } aws_ratelimit_opts;
 
-/* opts may be NULL (botocore's defaults).  clock NULL: a monotonic clock. */
+/* What a call is paced by.  NULL strings count as "". */
+typedef struct aws_rate_key {
+    const char *account;        /* the rate key, normally the account id */
+    const char *region;
+    const char *service;        /* aws_service_name(): "acm" */
+    const char *op;             /* "DescribeCertificate": picks the scope in aws/rates.h */
+} aws_rate_key;
+
+/* A queued caller embeds one; the lane links them. */
+typedef struct aws_rate_waiter {
+    struct aws_rate_waiter *next;
+} aws_rate_waiter;
+
+/* opts may be NULL (the defaults).  clock NULL: a monotonic clock. */
 aws_ratelimit *aws_ratelimit_new(const aws_ratelimit_opts *opts,
                                  aws_clock_ms_fn clock, void *clock_ud);
 void aws_ratelimit_free(aws_ratelimit *rl);   /* accepts NULL */
 
-/* Asks for one send token for the key.  Returns 0 when the caller may send
- * now (the token is taken), the number of milliseconds to wait before asking
- * again (> 0), or a negative aws_err (ENOMEM).  NULL strings count as "". */
-int64_t aws_ratelimit_acquire(aws_ratelimit *rl, const char *key,
-                              const char *region, const char *service);
+/* Paces `scope` (a scope of aws/rates.h, e.g. "acm:DescribeCertificate") at
+ * `rate` requests/s instead of the published figure, for lanes made from
+ * now on (call it before the first call).  0, or AWS_EINVAL for an unknown
+ * scope or a rate <= 0, AWS_ENOMEM. */
+int aws_ratelimit_set_rate(aws_ratelimit *rl, const char *scope, double rate);
 
-/* Takes one send token for the key now, borrowing from the future when the
- * bucket is empty, and returns the delay in ms (>= 0) after which the caller
- * sends without asking again.  Calls that wait together are thus spaced
- * 1/rate apart instead of all waking to compete for the next token.  0 when
- * the key's bucket is inactive. */
-int64_t aws_ratelimit_reserve(aws_ratelimit *rl, const char *key,
-                              const char *region, const char *service);
+/* The key's lane, made when missing (NULL: out of memory).  The pointer
+ * stays valid while the lane has waiters, released calls not yet sent, or
+ * caller data. */
+aws_rate_lane *aws_ratelimit_lane(aws_ratelimit *rl, const aws_rate_key *k);
+/* The key's lane, or NULL when it has none now. */
+aws_rate_lane *aws_ratelimit_find(const aws_ratelimit *rl, const aws_rate_key *k);
 
-/* Records an answer (any answer, including transport errors, which count as
- * "not throttled") for the key and adapts its rate.  Returns 0 or ENOMEM. */
-int aws_ratelimit_record(aws_ratelimit *rl, const char *key,
-                         const char *region, const char *service,
-                         int throttled);
+/* Appends a waiter at the tail of the lane's queue. */
+void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w);
+/* Takes a waiter out of the queue (a canceled call); no-op when absent. */
+void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w);
+/* When the lane holds a token now and somebody waits: takes the token and
+ * returns the head waiter, dequeued; it is "released" until the caller says
+ * aws_ratelimit_sent.  Otherwise returns NULL and sets *wait_ms to the
+ * milliseconds until the head may go at the lane's current rate (>= 1), to
+ * 0 when the lane already has as many released calls not yet on the wire
+ * as AWS's bucket can take in one clump (ask again after
+ * aws_ratelimit_sent), or to -1 when nobody waits.  With a server bucket of
+ * a second's worth that is rate - burst (at least the burst): calls that
+ * wait for something else after their release (an in-flight slot) and then
+ * leave together still fit the limit. */
+aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane,
+                                    int64_t *wait_ms);
+/* A released call went on the wire (or will not go: canceled, failed). */
+void aws_ratelimit_sent(aws_rate_lane *lane);
+size_t aws_ratelimit_waiting(const aws_rate_lane *lane);
+/* The head waiter, still queued (NULL: nobody waits). */
+aws_rate_waiter *aws_ratelimit_head(const aws_rate_lane *lane);
+/* One pointer of the caller's per lane (a timer); a lane holding one is
+ * never dropped. */
+void *aws_ratelimit_lane_data(const aws_rate_lane *lane);
+void aws_ratelimit_set_lane_data(aws_rate_lane *lane, void *data);
 
-/* Current fill rate in requests/s, or 0 while the key's bucket is inactive
- * (no throttling seen yet).  For tests and debug output. */
-double aws_ratelimit_rate(const aws_ratelimit *rl, const char *key,
-                          const char *region, const char *service);
-/* Number of keys with state (tests). */
+/* For a caller that does not queue (tests): takes a token when there is
+ * one and returns 0, else the ms until there will be (> 0), or AWS_ENOMEM. */
+int64_t aws_ratelimit_acquire(aws_ratelimit *rl, const aws_rate_key *k);
+
+/* Records an answer for the key: throttled or not (transport errors count
+ * as not).  sent_ms is when the request left (the clock's ms; < 0:
+ * unknown), so that answers to requests sent before the last cut do not cut
+ * again.  0 or AWS_ENOMEM. */
+int aws_ratelimit_record(aws_ratelimit *rl, const aws_rate_key *k, int throttled,
+                         int64_t sent_ms);
+
+/* The clock's now, in ms. */
+int64_t aws_ratelimit_now(const aws_ratelimit *rl);
+/* Current rate of the key's lane in requests/s, or 0 when it has none. */
+double aws_ratelimit_rate(const aws_ratelimit *rl, const aws_rate_key *k);
+/* The rate the key starts at and recovers to: the published figure or its
+ * override. */
+double aws_ratelimit_published(const aws_ratelimit *rl, const aws_rate_key *k);
+/* Number of lanes (tests). */
 size_t aws_ratelimit_keys(const aws_ratelimit *rl);
-/* Drops every idle, recovered bucket now (also done on the way, at most
- * every idle_seconds / 4, by acquire, reserve and record); returns how many
- * were dropped. */
+/* Drops every droppable lane now (also done on the way, at most every
+ * idle_seconds / 4, by lane, acquire and record); returns how many. */
 size_t aws_ratelimit_sweep(aws_ratelimit *rl);
 
 /* ---- retry budget ------------------------------------------------------ */

@@ -53,6 +53,8 @@ typedef struct config {
     int   retry_budget;            /* 500 */
     int   timeout_seconds;         /* per request, 30 */
 
+    config_list rate_overrides;    /* "acm:DescribeCertificate=20", ... (aws/rates.h) */
+
     /* [scan] */
     config_list accounts;          /* empty: from Organizations */
     config_list organizational_units;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aws/error.h"
+#include "aws/rates.h"
 
 #define FIELD(f) offsetof(struct config, f)
 
@@ -52,6 +53,8 @@ const struct option_def config_options[] = {
       "Retry tokens shared by all requests of a run: a retry costs 5 (10 after a timeout), a success gives tokens back; 500 pays for about 100 retries in a row. 0 disables retries." },
     { "aws", "timeout_seconds", OPT_INT, CHK_NONE, 0, FIELD(timeout_seconds), "30", 1, 3600, NULL,
       "Timeout of one request, in seconds." },
+    { "aws", "rate_overrides", OPT_LIST, CHK_RATE_OVERRIDE, 0, FIELD(rate_overrides), "", 0, 0, NULL,
+      "Request rates for accounts whose AWS quotas were raised, as service:Operation=requests-per-second, e.g. acm:DescribeCertificate=20, securityhub:*=20. Every other operation is paced at the rate AWS publishes for it (README, Pacing)." },
 
     /* [scan] */
     { "scan", "accounts", OPT_LIST, CHK_ACCOUNT, 0, FIELD(accounts), "", 0, 0, NULL,
@@ -464,6 +467,15 @@ static int check_value(const struct option_def *o, const char *v, struct cfg_whe
             return 1;
         cfg_report(w, "%s: '%s' is not an environment variable name \xe2\x80\x94 use letters, digits and _", lb, v);
         return 0;
+    case CHK_RATE_OVERRIDE: {
+        const aws_rate_limit *row;
+        double rate;
+        char why[320];
+        if (aws_rates_parse_override(v, &row, &rate, why, sizeof(why)) == 0)
+            return 1;
+        cfg_report(w, "%s: %s", lb, why);
+        return 0;
+    }
     }
     return 1;
 }

@@ -1,11 +1,10 @@
-/* certsweep — reading saved JSON reports back (`certsweep notify --report`).
+/* certsweep — reading a JSON report back (report_write's "json"), for
+ * `certsweep merge` and `certsweep notify --report`.
  *
- * The inverse of report_write's json format (schema certsweep.scan/1):
- * findings with their labels, the resolved list and the coverage gaps are
- * appended to a scanner_findings, so that the digests of a run can be sent
- * from its report, or from several shard reports merged (a finding id seen
- * twice is kept once).  A finding of a rule this certsweep does not know is
- * an error: its digest line could not be trusted.
+ * Everything the writer puts in comes back: findings (with their labels and
+ * suppressions), coverage gaps, the resolved list, the statistics, as_of and
+ * the shard.  Rule ids and remediations are this build's own (a report
+ * naming a rule this build does not know is refused).
  */
 #ifndef REPORT_READ_H
 #define REPORT_READ_H
@@ -15,11 +14,33 @@
 
 #include "scanner/finding.h"
 
+/* Largest report read (a cap, not a truncation: bigger is an error). */
 #define REPORT_READ_MAX (256u * 1024 * 1024)
 
-/* Parses one report (len bytes) into f.  *as_of (may be NULL) gets its
- * as_of.  0, or AWS_EPARSE / AWS_EINVAL with a one-line reason naming the
- * place in err, or AWS_ENOMEM.  f is unchanged on failure. */
+typedef struct report_doc {
+    int64_t as_of;
+    scanner_findings f;
+    scanner_stats st;               /* shard_index/shard_count from stats.shard */
+} report_doc;
+
+void report_doc_init(report_doc *d);
+void report_doc_finish(report_doc *d);      /* accepts NULL */
+
+/* Parses one JSON report into d (initialised, empty).  0, or AWS_EPARSE /
+ * AWS_EINVAL / AWS_ENOMEM with a one-line reason in why ("schema is ...",
+ * "findings[3]: no rule", ...); d is then left empty. */
+int report_read_doc(const char *text, size_t len, report_doc *d,
+                    char *why, size_t why_len);
+
+/* Reads a report file whole, capped at REPORT_READ_MAX, then
+ * report_read_doc.  why names nothing of the path: the caller does. */
+int report_read_file(const char *path, report_doc *d, char *why, size_t why_len);
+
+/* For digests of several reports: parses one report and appends its
+ * findings, resolved findings and gaps to f, a finding id already in f kept
+ * once; *as_of (may be NULL) gets its as_of.  A report that cannot be read
+ * leaves f unchanged (the reason in err, as report_read_doc); out of memory
+ * (AWS_ENOMEM) may leave part of it in f. */
 int report_read_json(const char *text, size_t len, scanner_findings *f, int64_t *as_of,
                      char *err, size_t errlen);
 

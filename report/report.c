@@ -99,6 +99,7 @@ static json_object *finding_json(const scanner_finding *fd)
     json_object_object_add(o, "severity", json_object_new_string(scanner_severity_name(fd->severity)));
     json_object_object_add(o, "account_id", jstr(fd->account_id));
     json_object_object_add(o, "region", jstr(fd->region));
+    json_object_object_add(o, "source", jstr(scanner_source_name(fd->source)));
     json_object_object_add(o, "resource_type", jstr(fd->resource_type));
     json_object_object_add(o, "resource_arn", jstr(fd->resource_arn));
     json_object_object_add(o, "resource_id", jstr(fd->resource_id));
@@ -176,6 +177,11 @@ static json_object *stats_json(const scanner_findings *f, const scanner_stats *s
     json_object_object_add(o, "findings", fs);
     json_object_object_add(o, "coverage_gaps", ju64(f->n_gaps));
     json_object_object_add(o, "wall_ms", json_object_new_int64(st->wall_ms));
+    if (st->shard_count > 1) {
+        char sh[32];
+        snprintf(sh, sizeof(sh), "%d/%d", st->shard_index, st->shard_count);
+        json_object_object_add(o, "shard", json_object_new_string(sh));
+    }
     return o;
 }
 
@@ -223,7 +229,7 @@ static int write_json(FILE *out, const scanner_findings *f, const scanner_stats 
         json_object_put(ra);
         goto done;
     }
-    json_object_object_add(doc, "schema", json_object_new_string("certsweep.scan/1"));
+    json_object_object_add(doc, "schema", json_object_new_string(REPORT_SCHEMA));
     json_object_object_add(doc, "as_of", jtime(as_of));
     json_object_object_add(doc, "findings", fa);
     json_object_object_add(doc, "coverage_gaps", ga);

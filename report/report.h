@@ -15,6 +15,9 @@
 #include "scanner/finding.h"
 
 
+/* The schema of the JSON report; a reader takes only this one. */
+#define REPORT_SCHEMA "certsweep.scan/1"
+
 /* 1 when format is one report_write knows: "table", "json", "csv". */
 int report_format_known(const char *format);
 
@@ -24,7 +27,9 @@ int report_format_known(const char *format);
  * or AWS_EIO (write error on out).
  *
  *  json:  {"schema":"certsweep.scan/1","as_of":..,"findings":[..],
- *          "coverage_gaps":[..],"stats":{..}}, pretty printed, stable keys.
+ *          "coverage_gaps":[..],"stats":{..}}, pretty printed, stable keys;
+ *          stats.shard is "K/N" in a shard's report (scan --shard).
+ *          report/read.h reads it back.
  *  table: fixed-width rows worst first, a summary line, then coverage gaps.
  *  csv:   RFC 4180 (CRLF line ends, header row); one row per finding.
  *         Coverage gaps are not rows: use json to get them. */

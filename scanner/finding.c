@@ -252,3 +252,14 @@ void scanner_stats_tally(scanner_stats *st, const scanner_findings *f)
             st->findings[f->v[i].severity]++;
     st->gaps = f->n_gaps;
 }
+
+int scanner_findings_fail(const scanner_findings *f, const char *fail_on)
+{
+    scanner_severity min;
+    if (!fail_on || strcmp(fail_on, "none") == 0 || scanner_severity_parse(fail_on, &min) != 0)
+        return 0;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->v[i].severity >= min && !f->v[i].suppressed_by)
+            return 1;
+    return 0;
+}

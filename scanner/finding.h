@@ -95,6 +95,9 @@ int  scanner_findings_add_gap(scanner_findings *f, const char *account,
  * the number dropped. */
 size_t scanner_findings_keep(scanner_findings *f,
                              int (*keep)(const scanner_finding *fd, void *ud), void *ud);
+/* 1 when a finding not suppressed is at or above the severity fail_on
+ * ("high"; "none" or NULL: never) — the exit status 1 of scan and merge. */
+int  scanner_findings_fail(const scanner_findings *f, const char *fail_on);
 /* Worst first, then soonest expiry, then account, region, resource. */
 void scanner_findings_sort(scanner_findings *f);
 /* The order of scanner_findings_sort: <0, 0 or >0 as a comes before, with
@@ -123,6 +126,7 @@ typedef struct scanner_stats {
     uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
     uint64_t gaps;
     int64_t  wall_ms;
+    int shard_index, shard_count;   /* --shard K/N; 0/0: every account */
 } scanner_stats;
 
 void scanner_stats_init(scanner_stats *st);

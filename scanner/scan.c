@@ -407,12 +407,16 @@ static int finished(const scan *s)
 
 /* ---- discovery ----------------------------------------------------------- */
 
+/* The accounts to scan: every path (the config's list, the organization,
+ * the caller alone) ends here, and --shard keeps this host's share. */
 static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta)
 {
     s->accounts = calloc(ids->n ? ids->n : 1, sizeof(*s->accounts));
     if (!s->accounts)
         return AWS_ENOMEM;
     for (size_t i = 0; i < ids->n; i++) {
+        if (!scanner_shard_has(&s->o->shard, ids->v[i]))
+            continue;
         account *a = calloc(1, sizeof(*a));
         if (!a)
             return AWS_ENOMEM;
@@ -426,6 +430,9 @@ static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *me
             (email && *email && !(a->email = strdup(email))))
             return AWS_ENOMEM;
     }
+    if (s->o->shard.count > 1)
+        aws_log_info("shard %d/%d: %zu of %zu accounts", s->o->shard.index, s->o->shard.count,
+                     s->n_accounts, ids->n);
     s->discovery_done = 1;
     progress(s);
     return 0;
@@ -642,6 +649,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->throttled = cs.throttled - cs0.throttled;
         st->certificates = s.certificates;
         st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
+        st->shard_index = o->shard.count > 1 ? o->shard.index : 0;
+        st->shard_count = o->shard.count > 1 ? o->shard.count : 0;
         scanner_stats_tally(st, out);
     }
     int frc = res ? fill_result(&s, res) : 0;

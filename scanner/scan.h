@@ -19,6 +19,7 @@
 #include "aws/client.h"
 #include "config/config.h"
 #include "scanner/finding.h"
+#include "scanner/shard.h"
 #include "scanner/resolve.h"
 
 typedef struct scanner_progress {
@@ -39,6 +40,7 @@ typedef struct scanner_scan_opts {
     size_t max_accounts;            /* accounts being prepared at once; 0: 8 */
     void (*progress)(const scanner_progress *p, void *ud);   /* may be NULL */
     void *progress_ud;
+    scanner_shard shard;            /* scan only this shard's accounts; count 0: all */
 } scanner_scan_opts;
 
 /* Runs the whole scan on o->loop (returns when it is done).  Findings and

@@ -74,5 +74,6 @@ int cli_scan(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
 int cli_notify(int argc, char **argv);
 int cli_rules(int argc, char **argv);
+int cli_merge(int argc, char **argv);
 
 #endif

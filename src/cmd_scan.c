@@ -16,6 +16,7 @@
 #include "aws/atomicfile.h"
 #include "aws/awstime.h"
 #include "aws/client.h"
+#include "aws/rates.h"
 #include "aws/endpoints.h"
 #include "aws/error.h"
 #include "aws/log.h"
@@ -37,7 +38,7 @@ static void usage(FILE *f)
         "                      [--profile NAME] [--region REGION]\n"
         "                      [--severity LIST] [--rule LIST]\n"
         "                      [--as-of DATE] [--format table|json|csv|asff] [--output FILE]\n"
-        "                      [--fail-on SEVERITY|none] [--concurrency N]\n"
+        "                      [--fail-on SEVERITY|none] [--concurrency N] [--shard K/N|env/N]\n"
         "                      [--no-securityhub] [--dry-run FILE] [--notify always|auto]\n"
         "                      [--no-notify] [--notify-dry-run DIR] [-v|-q] [--help]\n"
         "\n"
@@ -70,6 +71,12 @@ static void usage(FILE *f)
         "      --fail-on SEV       exit 1 when a finding is at or above SEV: critical, high\n"
         "                          (default), medium, low, informational, or none\n"
         "      --concurrency N     AWS calls in flight (default 32)\n"
+        "      --shard K/N         scan shard K of N: the accounts whose id hashes to K\n"
+        "                          (SHA-256, stable when accounts come and go); N hosts\n"
+        "                          share one organization, 'certsweep merge' joins their\n"
+        "                          JSON reports.  env/N: K from JOB_COMPLETION_INDEX\n"
+        "                          (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX\n"
+        "                          (AWS Batch array job), both 0-based\n"
         "      --no-securityhub    do not import into Security Hub ([securityhub] enabled)\n"
         "      --dry-run FILE      write the BatchImportFindings requests Security Hub would\n"
         "                          get to FILE (one JSON request a line) and call nothing\n"
@@ -142,14 +149,14 @@ static void on_progress(const scanner_progress *sp, void *ud)
 typedef struct scan_flags {
     const char *config_path;
     const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
-    const char *dry_run, *profile, *region, *severity, *rule, *notify, *notify_dry_run;
+    const char *dry_run, *profile, *region, *severity, *rule, *notify, *notify_dry_run, *shard;
     int verbose, quiet, no_securityhub, no_notify;
 } scan_flags;
 
 enum {
     OPT_AS_OF = 256, OPT_FAIL_ON, OPT_CONCURRENCY, OPT_NO_SECURITYHUB, OPT_DRY_RUN,
     OPT_PROFILE, OPT_REGION, OPT_SEVERITY, OPT_RULE,
-    OPT_NOTIFY, OPT_NO_NOTIFY, OPT_NOTIFY_DRY_RUN,
+    OPT_NOTIFY, OPT_NO_NOTIFY, OPT_NOTIFY_DRY_RUN, OPT_SHARD,
 };
 
 static const struct option scan_options[] = {
@@ -170,6 +177,7 @@ static const struct option scan_options[] = {
     { "notify",         required_argument, NULL, OPT_NOTIFY },
     { "no-notify",      no_argument,       NULL, OPT_NO_NOTIFY },
     { "notify-dry-run", required_argument, NULL, OPT_NOTIFY_DRY_RUN },
+    { "shard",          required_argument, NULL, OPT_SHARD },
     { "verbose",        no_argument,       NULL, 'v' },
     { "quiet",          no_argument,       NULL, 'q' },
     { "help",           no_argument,       NULL, 'h' },
@@ -206,6 +214,7 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         case OPT_NOTIFY:         f->notify = a.value; break;
         case OPT_NO_NOTIFY:      f->no_notify = 1; break;
         case OPT_NOTIFY_DRY_RUN: f->notify_dry_run = a.value; break;
+        case OPT_SHARD:          f->shard = a.value; break;
         default:                 return -1;     /* an option missing from the switch */
         }
     }
@@ -244,17 +253,6 @@ static int set_from_flag(config *c, const char *flag, const char *key, const cha
     }
     free(msg);
     return rc;
-}
-
-static int worst_at_or_above(const scanner_findings *f, const char *fail_on)
-{
-    scanner_severity min;
-    if (!fail_on || strcmp(fail_on, "none") == 0 || scanner_severity_parse(fail_on, &min) != 0)
-        return 0;
-    for (size_t i = 0; i < f->n; i++)
-        if (f->v[i].severity >= min && !f->v[i].suppressed_by)
-            return 1;
-    return 0;
 }
 
 /* --severity and --rule: what the report shows.  Each list is parsed into
@@ -412,6 +410,15 @@ int cli_scan(int argc, char **argv)
     report_filter filter;
     memset(&filter, 0, sizeof(filter));
 
+    scanner_shard shard = { 0, 0 };
+    if (fl.shard) {
+        char why[300];
+        if (scanner_shard_parse(fl.shard, getenv("JOB_COMPLETION_INDEX"),
+                                getenv("AWS_BATCH_JOB_ARRAY_INDEX"), &shard, why, sizeof(why)) != 0) {
+            exit_code = cli_usage_error("scan", "%s", why);
+            goto out;
+        }
+    }
     const char *path = fl.config_path ? fl.config_path : config_default_path();
     if (fl.config_path && !*fl.config_path) {
         fprintf(stderr, "certsweep: scan: --config needs a file name\n");
@@ -555,6 +562,17 @@ int cli_scan(int argc, char **argv)
         fprintf(stderr, "certsweep: scan: cannot set up the HTTP client\n");
         goto out;
     }
+    /* [aws] rate_overrides: validated when the config was loaded. */
+    for (size_t i = 0; i < cfg.rate_overrides.n; i++) {
+        const aws_rate_limit *row;
+        double rate;
+        char why[320] = "the transport refused it";
+        if (aws_rates_parse_override(cfg.rate_overrides.v[i], &row, &rate, why, sizeof(why)) != 0 ||
+            aws_client_set_rate(client, row->scope, rate) != 0) {
+            fprintf(stderr, "certsweep: scan: [aws] rate_overrides: %s\n", why);
+            goto out;
+        }
+    }
     if (sts_default_chain_new(&loop, client, cfg.profile, region, &caller) != 0) {
         fprintf(stderr, "certsweep: scan: out of memory\n");
         goto out;
@@ -575,6 +593,7 @@ int cli_scan(int argc, char **argv)
             .as_of = as_of,
             .progress = on_progress,
             .progress_ud = &prog,
+            .shard = shard,
         },
         .state_dir = cfg.state_dir,
         .securityhub = cfg.securityhub_enabled,
@@ -668,7 +687,7 @@ int cli_scan(int argc, char **argv)
     if (!fl.quiet && (sum.tickets.sent || sum.tickets.pending || sum.tickets.failed))
         fprintf(stderr, "Tickets: %zu sent, %zu waiting for the next run, %zu refused\n",
                 sum.tickets.sent, sum.tickets.pending, sum.tickets.failed);
-    if (worst_at_or_above(&findings, cfg.fail_on))
+    if (scanner_findings_fail(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
         exit_code = CLI_EXIT_PARTIAL;

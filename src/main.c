@@ -15,6 +15,7 @@ static const struct {
     { "check-config", cli_check_config, "validate a configuration file" },
     { "notify",       cli_notify,       "send the digests of saved reports, or retry the outbox" },
     { "rules",        cli_rules,        "list what certsweep checks, or explain one rule" },
+    { "merge",        cli_merge,        "join the JSON reports of a sharded scan into one" },
 };
 
 static void usage(FILE *f)

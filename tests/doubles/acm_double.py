@@ -13,13 +13,20 @@ every request to moto unchanged, except:
                         whose body is not JSON
   ListCertificates      moto's answer (moto applies the filters), cut into
                         pages of min(MaxItems, page_size) with NextToken
+  any operation named   ACM's rate limits, per account, region and operation:
+  in rate_limits        a token bucket of `rate` tokens (refilled at rate/s,
+                        full at the start); a request finding it empty is
+                        answered 400 ThrottlingException "Rate exceeded", as
+                        ACM does, and recorded as {"op": ..., "throttled":
+                        true, "account": ..., "region": ...}
 
 State is seeded with POST /_double/state (JSON, replaces the state):
   {"certificates": {"<certificate ARN>": {"Status": "ISSUED",
         "RenewalEligibility": "ELIGIBLE", "NotAfter": 1790000000,
         "RenewalSummary": {"RenewalStatus": "FAILED", ...}, ...}},
    "invalid_json": ["<certificate ARN>", ...],
-   "page_size": N}
+   "page_size": N,
+   "rate_limits": {"DescribeCertificate": 10, "ListCertificates": 8}}
 GET /_double/requests returns the ACM requests seen, in order:
   [{"op": "ListCertificates", "next_token": ..., "max_items": ...},
    {"op": "DescribeCertificate", "arn": ...}, ...]
@@ -28,12 +35,14 @@ Usage: acm_double.py --port N --upstream http://127.0.0.1:M
 """
 import json
 import threading
+import time
 
 import proxy
 
 TARGET = "CertificateManager."
 TOKEN = "acm-double-page-"
-STATE = {"certificates": {}, "invalid_json": [], "page_size": None}
+STATE = {"certificates": {}, "invalid_json": [], "page_size": None, "rate_limits": {}}
+BUCKETS = {}             # (account, region, op) -> [tokens, last refill]
 REQUESTS = []
 LOCK = threading.Lock()
 
@@ -58,6 +67,8 @@ class Handler(proxy.ProxyHandler):
                 STATE["certificates"] = new.get("certificates", {})
                 STATE["invalid_json"] = new.get("invalid_json", [])
                 STATE["page_size"] = new.get("page_size")
+                STATE["rate_limits"] = new.get("rate_limits", {})
+                BUCKETS.clear()
                 REQUESTS.clear()
             return self.reply(200, {"ok": True})
         if url.path == "/_double/requests" and self.command == "GET":
@@ -65,11 +76,35 @@ class Handler(proxy.ProxyHandler):
                 return self.reply(200, list(REQUESTS))
         op = self.headers.get("X-Amz-Target", "")
         op = op[len(TARGET):] if op.startswith(TARGET) else None
+        if op and self.throttled(op):
+            return
         if op == "DescribeCertificate":
             return self.describe(body)
         if op == "ListCertificates":
             return self.list_page(body)
         self.send_forwarded(*self.forward(body))
+
+    def throttled(self, op):
+        """ACM's per account, region and operation limit: answers the
+        throttling error and returns True when the bucket is empty."""
+        with LOCK:
+            rate = STATE["rate_limits"].get(op)
+        if not rate:
+            return False
+        akid, region = proxy.credential(self.headers)
+        account = proxy.account_of(akid)
+        now = time.monotonic()
+        with LOCK:
+            b = BUCKETS.setdefault((account, region, op), [float(rate), now])
+            b[0] = min(float(rate), b[0] + (now - b[1]) * rate)
+            b[1] = now
+            if b[0] >= 1.0:
+                b[0] -= 1.0
+                return False
+            REQUESTS.append({"op": op, "throttled": True, "account": account, "region": region})
+        self.reply(400, {"__type": "ThrottlingException", "message": "Rate exceeded"},
+                   ctype="application/x-amz-json-1.1")
+        return True
 
     def describe(self, body):
         arn = json.loads(body or b"{}").get("CertificateArn")

@@ -20,6 +20,36 @@ def start_double(script, moto, *extra):
                            "--upstream", moto.url] + list(extra), port, name=script[:-3])
 
 
+class SeededOrg:
+    """moto with the demo organization (seed_demo.py), the API Gateway
+    client-certificate double in front of it and the STS proxy denying
+    AssumeRole into prod-b, all on 127.0.0.1; stop() ends them."""
+
+    def __init__(self):
+        # Requested certificates stay PENDING_VALIDATION (moto would flip
+        # them to ISSUED after 60 s).
+        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
+        import seed_demo
+        self.servers = []
+        try:
+            self.moto = harness.start_moto()
+            self.servers.append(self.moto)
+            self.double = start_double("apigw_clientcert_double.py", self.moto)
+            self.servers.append(self.double)
+            self.seed = seed_demo.seed(self.moto.url, self.double.url)
+            self.acct = self.seed["accounts"]
+            self.sts_proxy = start_double("sts_deny_proxy.py", self.moto, "--deny", self.acct["prod-b"])
+            self.servers.append(self.sts_proxy)
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self):
+        for s in reversed(self.servers):
+            s.stop()
+        self.servers = []
+
+
 def double_get(double, path):
     return json.loads(urllib.request.urlopen(double.url + path, timeout=10).read())
 

@@ -40,6 +40,7 @@ FLAGS = {
         (None, "--region", True),
         (None, "--severity", True),
         (None, "--rule", True),
+        (None, "--shard", True),
         ("-v", "--verbose", False),
         ("-q", "--quiet", False),
         ("-h", "--help", False),
@@ -65,8 +66,15 @@ FLAGS = {
         ("-q", "--quiet", False),
         ("-h", "--help", False),
     ],
+    "merge": [
+        ("-f", "--format", True),
+        ("-o", "--output", True),
+        (None, "--fail-on", True),
+        ("-c", "--config", True),
+        ("-h", "--help", False),
+    ],
 }
-COMMANDS = ["scan", "whoami", "check-config", "notify"]
+COMMANDS = ["scan", "whoami", "check-config", "notify"]   # merge and rules take operands: their own tests
 
 # An option line of a --help text: "  -c, --config FILE   text" or
 # "      --as-of DATE  text"; a value is one upper-case word after one space.

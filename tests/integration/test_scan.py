@@ -33,22 +33,10 @@ def state_config(directory, extra=""):
 class ScanTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # Requested certificates stay PENDING_VALIDATION (moto would flip
-        # them to ISSUED after 60 s).
-        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
-        cls.servers = []
-        try:
-            cls.moto = harness.start_moto()
-            cls.servers.append(cls.moto)
-            cls.double = start_double("apigw_clientcert_double.py", cls.moto)
-            cls.servers.append(cls.double)
-            cls.seed = seed_demo.seed(cls.moto.url, cls.double.url)
-            cls.acct = cls.seed["accounts"]
-            cls.sts_proxy = start_double("sts_deny_proxy.py", cls.moto, "--deny", cls.acct["prod-b"])
-            cls.servers.append(cls.sts_proxy)
-        except Exception:
-            cls.tearDownClass()
-            raise
+        cls.org = scanlib.SeededOrg()
+        cls.servers = cls.org.servers
+        cls.moto, cls.double, cls.sts_proxy = cls.org.moto, cls.org.double, cls.org.sts_proxy
+        cls.seed, cls.acct = cls.org.seed, cls.org.acct
         cls.home = tempfile.mkdtemp(prefix="certsweep-scan-home-")
         cls.config = state_config(cls.home)
 

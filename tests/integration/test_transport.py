@@ -32,6 +32,17 @@ THROTTLE = {"status": 400, "json": {"__type": "com.amazon.coral#ThrottlingExcept
 OK = {"status": 200, "json": {"CertificateSummaryList": []}}
 
 
+def max_in_window(times, width):
+    """The most arrival times inside any window of `width` seconds."""
+    ts = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(ts):
+        while ts[j] <= t - width:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
 class Double:
     def __init__(self, extra=(), cafile=None):
         # The test talks to the control endpoints with its own CA file.
@@ -114,6 +125,16 @@ class TransportTest(unittest.TestCase):
         self.assertIsNotNone(r.stats, r)
         return r
 
+    def probe_two_accounts(self, count_a, count_b, *client_args):
+        """API Gateway GetClientCertificates calls of two accounts: group 0
+        (account A, path /accountA), then group 1 (B, /accountB)."""
+        common = ["--service", "apigateway", "--proto", "rest-json", "--method", "GET",
+                  "--body", "", "--op", "GetClientCertificates"]
+        return self.probe(*client_args, *common, "--path", "/accountA",
+                          "--rate-key", "111111111111", "--count", count_a,
+                          "--group", "--path", "/accountB", "--rate-key", "222222222222",
+                          "--count", count_b)
+
     # (a)
     def test_throttled_twice_then_success(self):
         self.double.program(dict(THROTTLE, times=2), OK)
@@ -173,7 +194,9 @@ class TransportTest(unittest.TestCase):
     # (d)
     def test_concurrency_cap_and_connection_reuse(self):
         self.double.program(dict(OK, sleep=0.05))
-        r = self.probe("--count", 50, "--concurrency", 10)
+        # Pacing would space these calls 1/8 s apart (ListCertificates'
+        # published rate); this test is about the in-flight cap.
+        r = self.probe("--count", 50, "--concurrency", 10, "--rate", "acm:ListCertificates=100000")
         self.assertEqual(len(r.results), 50, r)
         self.assertTrue(all(res["err"] == 0 and res["status"] == 200 for res in r.results), r)
         self.assertEqual(sorted(res["i"] for res in r.results), list(range(50)))
@@ -260,6 +283,61 @@ class TransportTest(unittest.TestCase):
         self.assertGreaterEqual(gap, 0.9, "Retry-After: 1 not honoured (gap %.3fs)" % gap)
         self.assertLess(gap, 15)
 
+    def test_paced_per_operation_at_published_rates(self):
+        """One account-region's calls are paced per operation at the rates
+        AWS publishes (ACM: ListCertificates 8/s, DescribeCertificate 10/s,
+        burst 1), from the first call on, in two lanes that do not wait for
+        each other."""
+        self.double.program(OK)
+        r = self.probe("--count", 16, "--concurrency", 32,
+                       "--group", "--op", "DescribeCertificate",
+                       "--target", "CertificateManager.DescribeCertificate", "--count", 20)
+        self.assertEqual(len(r.results), 36, r)
+        self.assertTrue(all(x["err"] == 0 and x["attempts"] == 1 for x in r.results), r)
+        reqs = self.double.records()["requests"]
+        lists = [q["t"] for q in reqs if q["target"].endswith(".ListCertificates")]
+        descs = [q["t"] for q in reqs if q["target"].endswith(".DescribeCertificate")]
+        self.assertEqual((len(lists), len(descs)), (16, 20))
+        # Never more than the limit plus the burst in any second, the first
+        # one included.
+        self.assertLessEqual(max_in_window(lists, 1.0), 8 + 1, lists)
+        self.assertLessEqual(max_in_window(descs, 1.0), 10 + 1, descs)
+        # Two lanes: the DescribeCertificate calls (started after every
+        # ListCertificates call) did not queue behind them.
+        self.assertLess(min(descs), max(lists))
+        self.assertEqual(r.stats["stats"]["throttled"], 0)
+
+    def test_throttled_key_recovers_and_releases_queued_calls(self):
+        """Account A is throttled (its first 12 answers) into its minimum
+        rate with 40 calls queued; once the throttling stops its rate
+        recovers within seconds and the calls still queued go out at the
+        published 10/s, not at the collapsed 0.5/s (which would take 60 s
+        and more).  Account B's lane, meanwhile, is never slowed."""
+        throttled = {"status": 400, "json": {"__type": "TooManyRequestsException",
+                                             "message": "Too Many Requests"}, "times": 12}
+        self.double.program(OK, paths={"/accountA": [throttled, OK], "/accountB": [OK]})
+        r = self.probe_two_accounts(40, 20, "--concurrency", 32, "--max-attempts", 20,
+                                    "--base-delay", 10)
+        self.assertEqual(len(r.results), 60, r)
+        self.assertTrue(all(x["err"] == 0 for x in r.results), r)
+        self.assertEqual(r.stats["stats"]["throttled"], 12, r.stats)
+        reqs = self.double.records()["requests"]
+        a = [q["t"] for q in reqs if q["path"] == "/accountA"]
+        b = [q["t"] for q in reqs if q["path"] == "/accountB"]
+        self.assertEqual((len(a), len(b)), (52, 20))
+        last_throttle = a[11]
+        # Recovered within the longest ramp (8 s), then 10/s: the 40 calls
+        # still queued at the last throttle are all out well within 8 s +
+        # 40 / 10 s (about 7.5 s measured here; the old fixed waits took 22 s),
+        # with slack for a loaded machine.
+        self.assertLess(a[-1] - last_throttle, 15.0, "queued calls were not released at the recovered rate")
+        # Near the end, A's calls go at the published rate (10/s), not 0.5/s.
+        tail = [y - x for x, y in zip(a[-10:], a[-9:])]
+        self.assertLess(sorted(tail)[len(tail) // 2], 0.5, tail)
+        # B: paced at its own published rate, all done before A recovered.
+        self.assertLessEqual(max_in_window(b, 1.0), 10 + 5, b)
+        self.assertLess(b[-1], a[20])
+
     def test_throttled_account_does_not_starve_another(self):
         """A call waiting for a backoff or a rate-limit token holds no
         in-flight slot: account A, always throttled with Retry-After: 1, has
@@ -268,13 +346,8 @@ class TransportTest(unittest.TestCase):
         throttled = {"status": 429, "headers": {"Retry-After": "1"},
                      "json": {"message": "Too Many Requests"}}
         self.double.program(OK, paths={"/accountA": [throttled], "/accountB": [OK]})
-        common = ["--service", "apigateway", "--proto", "rest-json", "--method", "GET",
-                  "--body", "", "--op", "GetClientCertificates"]
-        r = self.probe("--concurrency", 2, "--max-attempts", 3, "--base-delay", 10,
-                       *common, "--path", "/accountA", "--rate-key", "111111111111",
-                       "--count", 4,
-                       "--group", "--path", "/accountB", "--rate-key", "222222222222",
-                       "--count", 6)
+        r = self.probe_two_accounts(4, 6, "--concurrency", 2, "--max-attempts", 3,
+                                    "--base-delay", 10)
         self.assertEqual(len(r.results), 10, r)
         a = [x for x in r.results if x["g"] == 0]
         b = [x for x in r.results if x["g"] == 1]

@@ -15,7 +15,8 @@
  * op, target, body, method, path, query, region, rate key, count, timeout,
  * max response): e.g. one account's calls and another's on the same client.
  * Every call of group 0 is started first, then group 1's, and so on; "i"
- * numbers all calls in that order.
+ * numbers all calls in that order.  --rate SCOPE=RATE paces a rate scope of
+ * aws/rates.h ("acm:ListCertificates=1000") at another rate.
  */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -29,6 +30,7 @@
 #include "aws/log.h"
 
 #define MAX_GROUPS 8
+#define MAX_RATES 8
 
 typedef struct group {
     aws_call call;
@@ -109,7 +111,7 @@ static void usage(void)
         "  [--region R] [--rate-key K] [--count N] [--concurrency N] [--max-attempts N]\n"
         "  [--budget N] [--base-delay MS] [--max-backoff MS] [--timeout MS]\n"
         "  [--max-response BYTES] [--no-adaptive] [--cancel-after N] [--ca-bundle PEM]\n"
-        "  [--debug] [--group <call options of the next group>]...\n");
+        "  [--debug] [--rate SCOPE=RATE]... [--group <call options of the next group>]...\n");
     exit(2);
 }
 
@@ -139,9 +141,12 @@ int main(int argc, char **argv)
         { "debug", no_argument, 0, 'd' },
         { "ca-bundle", required_argument, 0, 'K' },
         { "group", no_argument, 0, 'G' },
+        { "rate", required_argument, 0, 'Z' },
         { 0, 0, 0, 0 },
     };
     probe p = { .ngroups = 1 };
+    const char *rates[MAX_RATES];
+    int nrates = 0;
     aws_client_opts co = { .endpoints = { .use_env = 1 } };
     group *cur = &p.g[0];
     cur->count = 1;
@@ -195,6 +200,11 @@ int main(int argc, char **argv)
         case 'C': p.cancel_after = (int)num(optarg, "--cancel-after"); break;
         case 'K': co.http.ca_bundle = optarg; break;
         case 'd': aws_log_set_level(AWS_LOG_DEBUG); co.http.debug = 1; break;
+        case 'Z':
+            if (nrates == MAX_RATES || !strchr(optarg, '='))
+                usage();
+            rates[nrates++] = optarg;
+            break;
         default: usage();
         }
     }
@@ -226,6 +236,15 @@ int main(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "aws_probe: aws_client_new: %s\n", aws_strerror(rc));
         return 1;
+    }
+    for (int r = 0; r < nrates; r++) {
+        char scope[96];
+        const char *eq = strchr(rates[r], '=');
+        snprintf(scope, sizeof(scope), "%.*s", (int)(eq - rates[r]), rates[r]);
+        if (aws_client_set_rate(p.client, scope, strtod(eq + 1, NULL)) != 0) {
+            fprintf(stderr, "aws_probe: bad --rate %s\n", rates[r]);
+            return 2;
+        }
     }
     int started = 0, i = 0;
     for (int gi = 0; gi < p.ngroups; gi++) {

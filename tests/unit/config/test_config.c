@@ -568,6 +568,18 @@ static const struct {
       "unknown option nosuch.key " DASH " 'certsweep check-config --print-example' lists the options\n" },
     { "regions", "all", AWS_EINVAL,
       "'regions' is not an option name " DASH " write section.key, e.g. scan.regions\n" },
+    /* [aws] rate_overrides: checked against the published table (aws/rates.h). */
+    { "aws.rate_overrides", "acm:DescribeCertificate=20, securityhub:*=12.5, apigatewayv2:*=15", 0, "" },
+    { "aws.rate_overrides", "acm:DescribeCertificate", AWS_EINVAL,
+      "aws.rate_overrides: \"acm:DescribeCertificate\" is not service:Operation=RATE " DASH " write e.g. acm:DescribeCertificate=20\n" },
+    { "aws.rate_overrides", "acme:DescribeCertificate=20", AWS_EINVAL,
+      "aws.rate_overrides: unknown service \"acme\" in \"acme:DescribeCertificate=20\" " DASH " use acm, apigateway, apigatewayv2, iam, sts, organizations, ec2, securityhub or sns\n" },
+    { "aws.rate_overrides", "acm:DescribeCertificates=20", AWS_EINVAL,
+      "aws.rate_overrides: \"DescribeCertificates\" has no published rate of its own in \"acm:DescribeCertificates=20\" " DASH " name an operation certsweep paces (README, Pacing, lists them) or use acm:*\n" },
+    { "aws.rate_overrides", "acm:ListCertificates=0", AWS_EINVAL,
+      "aws.rate_overrides: rate \"0\" in \"acm:ListCertificates=0\" is not a number of requests per second between 0.1 and 100000\n" },
+    { "aws.rate_overrides", "acm:ListCertificates=fast", AWS_EINVAL,
+      "aws.rate_overrides: rate \"fast\" in \"acm:ListCertificates=fast\" is not a number of requests per second between 0.1 and 100000\n" },
 };
 
 static void set_table(void **state)
@@ -591,6 +603,8 @@ static void set_table(void **state)
     assert_int_equal(c.expiring.medium, 30);
     assert_int_equal(c.expiring.critical, 10);
     assert_int_equal(c.securityhub_enabled, 0);
+    assert_int_equal(c.rate_overrides.n, 3);
+    assert_string_equal(c.rate_overrides.v[1], "securityhub:*=12.5");
     config_finish(&c);
 }
 

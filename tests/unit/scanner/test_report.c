@@ -13,6 +13,8 @@
 #include "config/config.h"
 #include "scanner/finding.h"
 #include "scanner/record.h"
+#include "report/merge.h"
+#include "report/read.h"
 #include "report/report.h"
 #include "scanner/rules.h"
 
@@ -143,7 +145,7 @@ static void json_document(void **state)
     assert_string_equal(f.v[0].rule, "weak-key");
 
     static const char *const keys[] = {
-        "id", "rule", "severity", "account_id", "region", "resource_type", "resource_arn",
+        "id", "rule", "severity", "account_id", "region", "source", "resource_type", "resource_arn",
         "resource_id", "domain", "not_after", "days_to_expiry", "title", "details",
         "details_text", "remediation", "console_url",
     };
@@ -509,6 +511,285 @@ static void judge_then_json(void **state)
     config_finish(&c);
 }
 
+/* ---- reading back, merging ------------------------------------------------ */
+
+/* The sample, plus a labelled and suppressed finding and a resolved one. */
+static void rich_sample(scanner_findings *f)
+{
+    sample(f);
+    add(f, "expired", SCANNER_SEV_CRITICAL, "444444444444", "eu-central-1",
+        "arn:aws:acm:eu-central-1:444444444444:certificate/old", "old", "old.example.net",
+        AS_OF - 3 * DAY, "ACM certificate old.example.net expired", "Expired\n", "{\"x\":[1,2]}");
+    scanner_finding *last = &f->v[f->n - 1];
+    last->label = SCANNER_LABEL_ESCALATED;
+    last->prev_severity = SCANNER_SEV_HIGH;
+    last->first_seen = AS_OF - 20 * DAY;
+    last->suppressed_by = dup("freeze");
+    last->suppressed_reason = dup("until the migration");
+    last->suppressed_until = AS_OF + 30 * DAY;
+    last->source = SCANNER_SRC_IAM_SERVER_CERT;
+    scanner_findings r;
+    scanner_findings_init(&r);
+    add(&r, "weak-key", SCANNER_SEV_LOW, "444444444444", "eu-central-1",
+        "arn:aws:acm:eu-central-1:444444444444:certificate/gone", "gone", NULL, 0,
+        "gone", NULL, NULL);
+    r.v[0].label = SCANNER_LABEL_RESOLVED;
+    r.v[0].prev_severity = SCANNER_SEV_LOW;
+    assert_int_equal(scanner_findings_add_resolved(f, &r.v[0]), 0);
+    r.n = 0;
+    scanner_findings_finish(&r);
+}
+
+static char *render_doc(const report_doc *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(report_write(m, "json", &d->f, &d->st, d->as_of, 0), 0);
+    fclose(m);
+    return buf;
+}
+
+static void read_doc(const char *text, report_doc *d)
+{
+    char why[300] = "";
+    report_doc_init(d);
+    if (report_read_doc(text, strlen(text), d, why, sizeof(why)) != 0)
+        fail_msg("read: %s", why);
+}
+
+/* What the JSON writer writes, the reader reads back whole: writing it
+ * again gives the same document, byte for byte. */
+static void json_round_trip(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    rich_sample(&f);
+    scanner_stats st;
+    scanner_stats_init(&st);
+    st.accounts = 4;
+    st.regions = 3;
+    st.account_regions = 12;
+    st.api_calls = 321;
+    st.retries = 2;
+    st.throttled = 1;
+    st.certificates = 77;
+    st.wall_ms = 12345;
+    st.shard_index = 2;
+    st.shard_count = 3;
+    char *text = render("json", &f, &st, 0, 0);
+    report_doc d;
+    read_doc(text, &d);
+    assert_int_equal(d.as_of, AS_OF);
+    assert_int_equal(d.f.n, 4);
+    assert_int_equal(d.f.n_gaps, 1);
+    assert_int_equal(d.f.n_resolved, 1);
+    assert_int_equal(d.st.shard_index, 2);
+    assert_int_equal(d.st.shard_count, 3);
+    assert_int_equal(d.st.api_calls, 321);
+    for (size_t i = 0; i < d.f.n; i++) {
+        const scanner_finding *fd = &d.f.v[i];
+        assert_ptr_equal(fd->rule, scanner_rule_find(fd->rule)->id);      /* the table's own */
+        assert_ptr_equal(fd->remediation, scanner_rule_find(fd->rule)->remediation);
+        if (strcmp(fd->rule, "expired") == 0) {
+            assert_int_equal(fd->source, SCANNER_SRC_IAM_SERVER_CERT);
+            assert_int_equal(fd->label, SCANNER_LABEL_ESCALATED);
+            assert_int_equal(fd->prev_severity, SCANNER_SEV_HIGH);
+            assert_int_equal(fd->first_seen, AS_OF - 20 * DAY);
+            assert_string_equal(fd->suppressed_by, "freeze");
+            assert_int_equal(fd->suppressed_until, AS_OF + 30 * DAY);
+        }
+    }
+    char *again = render_doc(&d);
+    assert_string_equal(again, text);
+    free(again);
+    free(text);
+    report_doc_finish(&d);
+    report_doc_finish(NULL);
+    scanner_findings_finish(&f);
+}
+
+/* A document that is not a report this build writes is refused with the
+ * place of the problem; the document stays empty. */
+static void read_rejects(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    sample(&f);
+    char *good = render("json", &f, NULL, 0, 0);
+    scanner_findings_finish(&f);
+    static const struct { const char *from, *to, *why; int rc; } cases[] = {
+        { "\"schema\": \"certsweep.scan/1\"", "\"schema\": \"certsweep.scan/2\"",
+          "schema is \"certsweep.scan/2\", this certsweep reads \"certsweep.scan/1\"", AWS_EINVAL },
+        { "\"schema\": \"certsweep.scan/1\"", "\"schemata\": 1", "not a certsweep JSON report", AWS_EPARSE },
+        { "\"rule\": \"weak-key\"", "\"rule\": \"weak-keys\"",
+          "findings[2]: rule \"weak-keys\" is not one this certsweep knows", AWS_EPARSE },
+        { "\"severity\": \"LOW\"", "\"severity\": \"LOUD\"", "findings[2]: severity is not a severity", AWS_EPARSE },
+        { "\"as_of\": \"2026-11-23T10:45:28Z\"", "\"as_of\": null", "no as_of", AWS_EPARSE },
+        { "\"as_of\": \"2026-11-23T10:45:28Z\"", "\"as_of\": \"soon\"", "as_of is not a time", AWS_EPARSE },
+        { "\"source\": \"acm\"", "\"source\": \"dns\"", "findings[0]: source is not a certificate source", AWS_EPARSE },
+        { "\"account_id\": \"333333333333\"", "\"account_id\": 3", "coverage_gaps[0]: account_id is not a string", AWS_EPARSE },
+        { "\"wall_ms\": 0", "\"wall_ms\": 0, \"shard\": \"4/3\"", "stats: shard is not K/N", AWS_EPARSE },
+        { "\"findings\": [", "\"findingz\": [", "no findings", AWS_EPARSE },
+        { "}\n", "", "not a JSON document", AWS_EPARSE },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *at = strstr(good, cases[i].from);
+        if (!at)
+            fail_msg("case %zu: '%s' not in the document", i, cases[i].from);
+        if (strcmp(cases[i].from, "}\n") == 0)
+            at = strrchr(good, '}');
+        size_t pre = (size_t)(at - good), fl = strlen(cases[i].from), tl = strlen(cases[i].to);
+        char *bad = malloc(strlen(good) - fl + tl + 1);
+        assert_non_null(bad);
+        memcpy(bad, good, pre);
+        memcpy(bad + pre, cases[i].to, tl);
+        strcpy(bad + pre + tl, at + fl);
+        report_doc d;
+        report_doc_init(&d);
+        char why[300] = "";
+        int rc = report_read_doc(bad, strlen(bad), &d, why, sizeof(why));
+        if (rc != cases[i].rc || !strstr(why, cases[i].why))
+            fail_msg("case %zu: rc %d '%s', want '%s'", i, rc, why, cases[i].why);
+        assert_int_equal(d.f.n, 0);
+        assert_int_equal(d.f.n_gaps, 0);
+        free(bad);
+    }
+    free(good);
+    report_doc d;
+    report_doc_init(&d);
+    char why[300];
+    assert_int_equal(report_read_doc("[1, 2]", 6, &d, why, sizeof(why)), AWS_EPARSE);
+    assert_non_null(strstr(why, "not a certsweep JSON report"));
+}
+
+/* Splits the rich sample by account into three shard documents. */
+static void shard_docs(report_doc docs[3])
+{
+    scanner_findings f;
+    rich_sample(&f);
+    for (int k = 0; k < 3; k++) {
+        report_doc_init(&docs[k]);
+        docs[k].as_of = AS_OF;
+        docs[k].st.shard_index = k + 1;
+        docs[k].st.shard_count = 3;
+        docs[k].st.api_calls = 10 * (uint64_t)(k + 1);
+        docs[k].st.regions = 2;
+        docs[k].st.wall_ms = 1000 * (k + 1);
+    }
+    for (size_t i = 0; i < f.n; i++) {
+        int k = f.v[i].account_id[0] - '1';          /* 1.. -> shard 1, 2.. -> 2, others 3 */
+        if (k > 2)
+            k = 2;
+        assert_int_equal(scanner_findings_add(&docs[k].f, &f.v[i]), 0);
+    }
+    f.n = 0;
+    assert_int_equal(scanner_findings_add_resolved(&docs[2].f, &f.resolved[0]), 0);
+    f.n_resolved = 0;
+    /* The same gap in two shards (kept once), another in one. */
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(scanner_findings_add_gap(&docs[k].f, "123456789012", "*", "ListAccounts",
+                                                  "AccessDenied", "cannot list"), 0);
+    assert_int_equal(scanner_findings_add_gap(&docs[2].f, f.gaps[0].account_id, f.gaps[0].region,
+                                              f.gaps[0].operation, f.gaps[0].error_code,
+                                              f.gaps[0].message), 0);
+    scanner_findings_finish(&f);
+}
+
+static void merge_shards(void **state)
+{
+    (void)state;
+    report_doc docs[3], out;
+    const char *names[3] = { "s1.json", "s2.json", "s3.json" };
+    shard_docs(docs);
+    report_doc_init(&out);
+    char why[600] = "";
+    /* In any order. */
+    report_doc tmp = docs[0];
+    docs[0] = docs[2];
+    docs[2] = tmp;
+    if (report_merge(docs, names, 3, &out, why, sizeof(why)) != 0)
+        fail_msg("merge: %s", why);
+    assert_int_equal(out.as_of, AS_OF);
+    assert_int_equal(out.f.n, 4);
+    assert_int_equal(out.f.n_resolved, 1);
+    assert_int_equal(out.f.n_gaps, 2);
+    assert_int_equal(out.st.api_calls, 60);
+    assert_int_equal(out.st.regions, 2);
+    assert_int_equal(out.st.wall_ms, 3000);
+    assert_int_equal(out.st.shard_count, 0);             /* the merged report is whole */
+    assert_int_equal(out.st.findings[SCANNER_SEV_CRITICAL], 2);
+    /* The merged report equals the one the whole sample gives (but stats). */
+    scanner_findings whole;
+    rich_sample(&whole);
+    assert_int_equal(scanner_findings_add_gap(&whole, "123456789012", "*", "ListAccounts",
+                                              "AccessDenied", "cannot list"), 0);
+    char *a = render("json", &whole, &out.st, 0, 0);
+    char *b = render_doc(&out);
+    json_object *ja = json_tokener_parse(a), *jb = json_tokener_parse(b);
+    assert_true(json_object_equal(get(ja, "findings"), get(jb, "findings")));
+    assert_true(json_object_equal(get(ja, "resolved"), get(jb, "resolved")));
+    assert_int_equal(json_object_array_length(get(jb, "coverage_gaps")), 2);
+    json_object_put(ja);
+    json_object_put(jb);
+    free(a);
+    free(b);
+    scanner_findings_finish(&whole);
+    report_doc_finish(&out);
+}
+
+static void merge_refuses(void **state)
+{
+    (void)state;
+    const char *names[3] = { "s1.json", "s2.json", "s3.json" };
+    static const struct { int what; const char *why; } cases[] = {
+        { 0, "s1.json was judged as of 2026-11-23T10:45:28Z but s2.json as of 2026-11-23T10:45:29Z" },
+        { 1, "s1.json and s3.json are both shard 1/3" },
+        { 2, "shard 3/3 is missing" },
+        { 3, "s2.json is shard 2/4 but s1.json is shard 1/3" },
+        { 4, "s3.json is not a shard's report but s1.json is" },
+        { 5, "is in both s1.json and s3.json" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        report_doc docs[3], out;
+        shard_docs(docs);
+        size_t n = 3;
+        switch (cases[i].what) {
+        case 0: docs[1].as_of++; break;
+        case 1: docs[2].st.shard_index = 1; break;
+        case 2: n = 2; break;
+        case 3: docs[1].st.shard_count = 4; break;
+        case 4: docs[2].st.shard_count = 0; docs[2].st.shard_index = 0; break;
+        case 5: {
+            scanner_finding fd = docs[0].f.v[0];
+            fd.account_id = dup(fd.account_id);
+            fd.region = dup(fd.region);
+            fd.resource_type = fd.resource_arn = fd.domain = fd.title = fd.details = NULL;
+            fd.details_json = fd.console_url = fd.suppressed_by = fd.suppressed_reason = NULL;
+            fd.resource_id = dup(fd.resource_id);
+            assert_int_equal(scanner_findings_add(&docs[2].f, &fd), 0);
+            break;
+        }
+        }
+        report_doc_init(&out);
+        char why[600] = "";
+        int rc = report_merge(docs, names, n, &out, why, sizeof(why));
+        if (rc != AWS_EINVAL || !strstr(why, cases[i].why))
+            fail_msg("case %zu: rc %d '%s', want '%s'", i, rc, why, cases[i].why);
+        assert_int_equal(out.f.n, 0);
+        for (size_t k = 0; k < 3; k++) {
+            if (k < n)
+                assert_int_equal(docs[k].f.n, 0);        /* emptied either way */
+            report_doc_finish(&docs[k]);
+        }
+    }
+    report_doc none;
+    char why[100];
+    report_doc_init(&none);
+    assert_int_equal(report_merge(NULL, NULL, 0, &none, why, sizeof(why)), AWS_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +801,10 @@ int main(void)
         cmocka_unit_test(table_empty),
         cmocka_unit_test(formats_and_errors),
         cmocka_unit_test(judge_then_json),
+        cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(read_rejects),
+        cmocka_unit_test(merge_shards),
+        cmocka_unit_test(merge_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
