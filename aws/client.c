@@ -672,8 +672,10 @@ static void on_answer(call *k, int err, const aws_http_response *resp)
                          code, sizeof(code), msg, sizeof(msg));
         throttled = aws_is_throttling(status, code);
         retryable = throttled || aws_is_transient(0, status, code);
-        if (throttled)
+        if (throttled) {
             c->stats.throttled++;
+            c->stats.throttled_by_service[k->svc]++;
+        }
     } else {
         snprintf(msg, sizeof(msg), "%s", resp && resp->error[0] ? resp->error : aws_strerror(err));
         retryable = aws_is_transient(err, 0, NULL);
@@ -839,6 +841,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         return AWS_EIO;
     }
     c->stats.calls++;
+    c->stats.calls_by_service[k->svc]++;
     k->next = c->active;
     if (c->active)
         c->active->prev = k;

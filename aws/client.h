@@ -78,6 +78,8 @@ typedef struct aws_client_stats {
     uint64_t failures;           /* calls that ended with err != 0 */
     uint64_t connections;        /* connections the attempts opened (reuse opens none) */
     uint64_t http2;              /* attempts answered over HTTP/2 */
+    uint64_t calls_by_service[AWS_SVC__COUNT];      /* calls, per aws_service */
+    uint64_t throttled_by_service[AWS_SVC__COUNT];  /* throttled answers, per aws_service */
 } aws_client_stats;
 
 int  aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **out);

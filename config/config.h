@@ -71,7 +71,7 @@ typedef struct config {
     char *suppressions;            /* path of the suppressions file (scanner/suppress.h); NULL: none */
     int   concurrency;             /* calls in flight, 32 */
     char *fail_on;                 /* "high" (a severity, or "none") */
-    char *format;                  /* "table" */
+    char *format;                  /* "table" (or json, csv, asff, prometheus) */
 
     /* [rules] */
     config_tiers expiring;             /* 45,30,7 */
@@ -116,6 +116,10 @@ typedef struct config {
 
     /* [state] */
     char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
+
+    /* [metrics] */
+    char *metrics_textfile;        /* Prometheus text file written after each scan; NULL: none */
+    int   metrics_max_certificates; /* NotAfter series kept for certificates without findings, 10000 */
 
     /* [webhook NAME] sections, in file order */
     config_webhook *webhooks;

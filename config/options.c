@@ -20,7 +20,7 @@ static const char *const collector_choices[] = {
 static const char *const severity_choices[] = {
     "critical", "high", "medium", "low", "informational", "none", NULL };
 static const char *const format_choices[] = {
-    "table", "json", "csv", "asff", NULL };
+    "table", "json", "csv", "asff", "prometheus", NULL };
 static const char *const mode_choices[] = { "member", "central", NULL };
 static const char *const notify_severity_choices[] = {
     "critical", "high", "medium", "low", "informational", NULL };
@@ -167,6 +167,12 @@ const struct option_def config_options[] = {
     /* [state] */
     { "state", "dir", OPT_STRING, CHK_PATH, OPT_COMPUTED, FIELD(state_dir), NULL, 0, 0, NULL,
       "Directory of the state database. Unset: $STATE_DIRECTORY (set by systemd), else /var/lib/certsweep as root, else $XDG_STATE_HOME/certsweep or ~/.local/state/certsweep." },
+
+    /* [metrics] */
+    { "metrics", "textfile", OPT_STRING, CHK_PATH, 0, FIELD(metrics_textfile), NULL, 0, 0, NULL,
+      "After each scan, write Prometheus metrics to this file (for node_exporter's textfile collector, e.g. /var/lib/prometheus/node-exporter/certsweep.prom), replaced atomically. Unset: none." },
+    { "metrics", "max_certificates", OPT_INT, CHK_NONE, 0, FIELD(metrics_max_certificates), "10000", 0, 1000000, NULL,
+      "Certificates listed in certsweep_certificate_not_after_timestamp_seconds besides those with findings (always listed); about 250 bytes of memory each during the scan. Past it they are counted in certsweep_certificates_unlisted." },
 
     /* [webhook NAME]: one section per ticket or chat channel */
     { "webhook", "type", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(type), "generic", 0, 0, webhook_type_choices,

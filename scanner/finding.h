@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aws/endpoints.h"
 #include "scanner/record.h"
 
 typedef enum scanner_severity {
@@ -122,6 +123,8 @@ typedef struct scanner_stats {
     uint64_t api_calls;
     uint64_t retries;
     uint64_t throttled;
+    uint64_t api_calls_by_service[AWS_SVC__COUNT];  /* of api_calls, per aws_service */
+    uint64_t throttled_by_service[AWS_SVC__COUNT];  /* of throttled, per aws_service */
     uint64_t certificates;          /* records judged */
     uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
     uint64_t gaps;

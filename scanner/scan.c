@@ -131,10 +131,14 @@ static void target_done(scanner_target *t)
     for (size_t i = 0; i < t->set.n; i++)
         if (t->set.v[i]->source != SCANNER_SRC_APIGW_STAGE)
             s->certificates++;
+    size_t first = s->out->n;
     int jrc = scanner_rules_judge(&t->set, s->o->cfg, s->o->as_of, s->out);
     if (jrc != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Judge", "InternalError",
                                  "out of memory while judging");
+    if (s->o->inventory && scanner_inventory_add_set(s->o->inventory, &t->set, s->out, first) != 0)
+        scanner_findings_add_gap(s->out, a->id, t->region, "Inventory", "InternalError",
+                                 "out of memory while keeping certificate expiry dates");
     /* What this target read in full: the sources it collected, less those
      * a failed call left incomplete; nothing when judging failed. */
     unsigned read = jrc != 0 ? 0 : g->collected & ~t->set.incomplete;
@@ -647,6 +651,10 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->api_calls = cs.calls - cs0.calls;
         st->retries = cs.retries - cs0.retries;
         st->throttled = cs.throttled - cs0.throttled;
+        for (size_t i = 0; i < AWS_SVC__COUNT; i++) {
+            st->api_calls_by_service[i] = cs.calls_by_service[i] - cs0.calls_by_service[i];
+            st->throttled_by_service[i] = cs.throttled_by_service[i] - cs0.throttled_by_service[i];
+        }
         st->certificates = s.certificates;
         st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
         st->shard_index = o->shard.count > 1 ? o->shard.index : 0;

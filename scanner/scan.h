@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "scanner/finding.h"
 #include "scanner/shard.h"
+#include "scanner/inventory.h"
 #include "scanner/resolve.h"
 
 typedef struct scanner_progress {
@@ -41,6 +42,9 @@ typedef struct scanner_scan_opts {
     void (*progress)(const scanner_progress *p, void *ud);   /* may be NULL */
     void *progress_ud;
     scanner_shard shard;            /* scan only this shard's accounts; count 0: all */
+    /* Non-NULL: each record's expiry is copied here before its target's
+     * records are freed (for the metrics; capped by its max). */
+    scanner_inventory *inventory;
 } scanner_scan_opts;
 
 /* Runs the whole scan on o->loop (returns when it is done).  Findings and

@@ -10,10 +10,11 @@ set -eu
 # nghttp2-server: nghttpd, the HTTP/2 server of tests/integration/test_transport.py.
 # python3-aiosmtpd: the SMTP server of tests/integration/test_digests.py (run by
 # /usr/bin/python3, Debian's own).
+# prometheus: promtool, which checks the metrics file in tests/integration/test_metrics.py.
 DEBS="meson ninja-build pkg-config gcc libc6-dev libuv1-dev libcurl4-openssl-dev
       libssl-dev libjson-c-dev libexpat1-dev libsqlite3-dev libinih-dev
       libesmtp-dev libcmocka-dev python3 python3-venv ca-certificates
-      nghttp2-server python3-aiosmtpd"
+      nghttp2-server python3-aiosmtpd prometheus"
 
 missing=""
 for p in $DEBS; do

@@ -21,6 +21,7 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "config/config.h"
+#include "report/metrics.h"
 #include "report/report.h"
 #include "run/run.h"
 #include "scanner/finding.h"
@@ -37,7 +38,8 @@ static void usage(FILE *f)
         "Usage: certsweep scan [--config FILE] [--accounts ID,...] [--regions R,...|all]\n"
         "                      [--profile NAME] [--region REGION]\n"
         "                      [--severity LIST] [--rule LIST]\n"
-        "                      [--as-of DATE] [--format table|json|csv|asff] [--output FILE]\n"
+        "                      [--as-of DATE] [--format table|json|csv|asff|prometheus]\n"
+        "                      [--output FILE]\n"
         "                      [--fail-on SEVERITY|none] [--concurrency N] [--shard K/N|env/N]\n"
         "                      [--no-securityhub] [--dry-run FILE] [--notify always|auto]\n"
         "                      [--no-notify] [--notify-dry-run DIR] [-v|-q] [--help]\n"
@@ -65,8 +67,10 @@ static void usage(FILE *f)
         "                          Security Hub and the state still see every finding)\n"
         "      --rule LIST         report only findings of these rules ('certsweep rules')\n"
         "      --as-of DATE        judge as of this ISO 8601 date or time (default: now)\n"
-        "  -f, --format FMT        table (default), json, csv, or asff (the findings in the\n"
+        "  -f, --format FMT        table (default), json, csv, asff (the findings in the\n"
         "                          AWS Security Finding Format, as they would be imported)\n"
+        "                          or prometheus (metrics in the Prometheus text format;\n"
+        "                          the default for an --output FILE ending in .prom)\n"
         "  -o, --output FILE       write the report to FILE instead of standard output\n"
         "      --fail-on SEV       exit 1 when a finding is at or above SEV: critical, high\n"
         "                          (default), medium, low, informational, or none\n"
@@ -331,7 +335,7 @@ typedef struct interrupt {
     int started;
     int signum;                  /* the first signal seen; 0: none */
     aws_client *client;          /* set once it exists (callbacks run only in the scan) */
-    aws_atomic_file *files[2];   /* removed before a second signal ends the process */
+    aws_atomic_file *files[3];   /* removed before a second signal ends the process */
 } interrupt;
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -339,7 +343,7 @@ static void on_signal(uv_signal_t *h, int signum)
     interrupt *in = h->data;
     if (in->signum) {
         /* the second one: the default action, now (no temporary file left) */
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 3; i++)
             aws_atomic_file_abort(in->files[i]);
         signal(signum, SIG_DFL);
         raise(signum);
@@ -372,6 +376,13 @@ static void interrupt_stop(interrupt *in)
     in->started = 0;
 }
 
+/* "prometheus" for an --output FILE ending in .prom, else NULL. */
+static const char *prom_name(const char *output)
+{
+    size_t n = output ? strlen(output) : 0;
+    return n > 5 && strcmp(output + n - 5, ".prom") == 0 ? "prometheus" : NULL;
+}
+
 int cli_scan(int argc, char **argv)
 {
     scan_flags fl;
@@ -396,9 +407,12 @@ int cli_scan(int argc, char **argv)
     scanner_findings_init(&findings);
     /* --output and --dry-run go to temporary files renamed into place when
      * complete: a run that fails or is interrupted leaves earlier ones. */
-    aws_atomic_file out, dry;
+    aws_atomic_file out, dry, textfile;
     memset(&out, 0, sizeof(out));
     memset(&dry, 0, sizeof(dry));
+    memset(&textfile, 0, sizeof(textfile));
+    scanner_inventory inv;
+    scanner_inventory_init(&inv, 0);
     interrupt intr;
     memset(&intr, 0, sizeof(intr));
     scanner_scan_result res;
@@ -433,7 +447,7 @@ int cli_scan(int argc, char **argv)
         const struct { const char *flag, *key, *value; } sets[] = {
             { "--accounts", "scan.accounts", fl.accounts },
             { "--regions", "scan.regions", fl.regions },
-            { "--format", "scan.format", fl.format },
+            { "--format", "scan.format", fl.format ? fl.format : prom_name(fl.output) },
             { "--fail-on", "scan.fail_on", fl.fail_on },
             { "--concurrency", "scan.concurrency", fl.concurrency },
             { "--profile", "aws.profile", fl.profile },
@@ -491,8 +505,10 @@ int cli_scan(int argc, char **argv)
     }
     const char *format = cfg.format ? cfg.format : "table";
     int asff = strcmp(format, "asff") == 0;
-    if (!asff && !report_format_known(format)) {
-        fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json, csv or asff)\n",
+    int prom = strcmp(format, "prometheus") == 0;
+    if (!asff && !prom && !report_format_known(format)) {
+        fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json, csv, asff or "
+                "prometheus)\n",
                 format);
         exit_code = CLI_EXIT_USAGE;
         goto out;
@@ -538,6 +554,7 @@ int cli_scan(int argc, char **argv)
     interrupt_start(&intr, &loop);
     intr.files[0] = &out;
     intr.files[1] = &dry;
+    intr.files[2] = &textfile;
     if (fl.output) {
         /* Opened now, so that an unwritable path fails before the scan
          * (after the signal handles: an interrupt removes them). */
@@ -556,6 +573,23 @@ int cli_scan(int argc, char **argv)
             goto out;
         }
     }
+    /* [metrics] textfile: not in a what-if run, which dashboards must not
+     * take for the present (the file is left as it was). */
+    if (cfg.metrics_textfile && fl.as_of)
+        aws_log_info("scan: --as-of: [metrics] textfile %s left as it was",
+                     cfg.metrics_textfile);
+    else if (cfg.metrics_textfile) {
+        char why[1200];
+        if (aws_atomic_file_open(&textfile, cfg.metrics_textfile, why, sizeof(why)) != 0) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", cfg.metrics_textfile,
+                    why);
+            exit_code = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    /* Metrics list every certificate's expiry: keep them (capped). */
+    if (prom || textfile.f)
+        scanner_inventory_init(&inv, (size_t)cfg.metrics_max_certificates);
     aws_client_opts co;
     cli_client_opts(&cfg, &co);
     if (aws_client_new(&loop, &co, &client) != 0) {
@@ -594,6 +628,7 @@ int cli_scan(int argc, char **argv)
             .progress = on_progress,
             .progress_ud = &prog,
             .shard = shard,
+            .inventory = prom || textfile.f ? &inv : NULL,
         },
         .state_dir = cfg.state_dir,
         .securityhub = cfg.securityhub_enabled,
@@ -636,6 +671,22 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_FAILURE;
         goto out;
     }
+    scanner_scanned_accounts accts = scanner_scan_result_accounts(&res);
+    int metrics_failed = 0;
+    /* [metrics] textfile: every finding (before --severity / --rule). */
+    if (textfile.f) {
+        char e[200];
+        int mrc = report_metrics_write(textfile.f, &findings, &st, &accts, &inv,
+                                       (int64_t)time(NULL));
+        if (mrc == 0)
+            mrc = aws_atomic_file_commit(&textfile, e, sizeof(e));
+        else
+            snprintf(e, sizeof(e), "%s", aws_strerror(mrc));
+        if (mrc != 0) {
+            aws_log_error("scan: cannot write '%s': %s", cfg.metrics_textfile, e);
+            metrics_failed = 1;
+        }
+    }
     /* --severity / --rule: after every sink, for the report and the exit
      * status only. */
     if (fl.severity || fl.rule)
@@ -643,7 +694,9 @@ int cli_scan(int argc, char **argv)
     FILE *dst = out.f ? out.f : stdout;
     int wrc = 0;
     char why[1200] = "";
-    if (asff) {
+    if (prom) {
+        wrc = report_metrics_write(dst, &findings, &st, &accts, &inv, (int64_t)time(NULL));
+    } else if (asff) {
         asff_opts ao = {
             .home_region = shub_home,
             .mode = mode,
@@ -696,10 +749,13 @@ int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_DELIVERY;
     else
         exit_code = CLI_EXIT_OK;
+    if (metrics_failed)
+        exit_code = CLI_EXIT_FAILURE;
 
 out:
     aws_atomic_file_abort(&out);            /* nothing when committed */
     aws_atomic_file_abort(&dry);
+    aws_atomic_file_abort(&textfile);
     interrupt_stop(&intr);
     scanner_scan_result_finish(&res);       /* the accounts' providers, before the client */
     aws_creds_provider_unref(caller);
@@ -711,6 +767,7 @@ out:
             aws_log_debug("scan: event loop still had handles at exit");
     }
     scanner_findings_finish(&findings);
+    scanner_inventory_finish(&inv);
     scanner_suppressions_finish(&supp);
     config_list_free(&filter.rules);
     config_finish(&cfg);

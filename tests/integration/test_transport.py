@@ -146,6 +146,10 @@ class TransportTest(unittest.TestCase):
         self.assertEqual(res["attempts"], 3, r)
         self.assertEqual(r.stats["stats"]["retries"], 2, r)
         self.assertEqual(r.stats["stats"]["throttled"], 2, r)
+        # Per service too (the metrics' certsweep_api_*_total{service}).
+        self.assertEqual(r.stats["stats"]["acm_throttled"], 2, r)
+        self.assertEqual(r.stats["stats"]["acm_calls"], 1, r)
+        self.assertEqual(r.stats["stats"]["sts_calls"], 0, r)
         rec = self.double.records()
         self.assertEqual(rec["count_by_path"], {"/": 3})
         for q in rec["requests"]:

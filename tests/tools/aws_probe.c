@@ -280,12 +280,16 @@ int main(int argc, char **argv)
     }
     uv_run(&loop, UV_RUN_DEFAULT);   /* close callbacks */
     printf("{\"stats\":{\"calls\":%llu,\"attempts\":%llu,\"retries\":%llu,"
-           "\"throttled\":%llu,\"failures\":%llu,\"connections\":%llu,\"http2\":%llu},"
+           "\"throttled\":%llu,\"failures\":%llu,\"connections\":%llu,\"http2\":%llu,"
+           "\"acm_calls\":%llu,\"acm_throttled\":%llu,\"sts_calls\":%llu},"
            "\"started\":%d,\"done\":%d}\n",
            (unsigned long long)st.calls, (unsigned long long)st.attempts,
            (unsigned long long)st.retries, (unsigned long long)st.throttled,
            (unsigned long long)st.failures, (unsigned long long)st.connections,
-           (unsigned long long)st.http2, started, p.done);
+           (unsigned long long)st.http2,
+           (unsigned long long)st.calls_by_service[AWS_SVC_ACM],
+           (unsigned long long)st.throttled_by_service[AWS_SVC_ACM],
+           (unsigned long long)st.calls_by_service[AWS_SVC_STS], started, p.done);
     aws_creds_provider_unref(prov);
     rc = uv_loop_close(&loop);
     if (rc != 0) {

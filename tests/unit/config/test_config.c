@@ -70,7 +70,7 @@ static const struct {
       "t.conf:1: key 'fips' is outside any section " DASH " put it under [aws]\n" },
     /* unknown section / key */
     { "\n[nope]\nkey = 1\n",
-      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [notify], [email], [sns], [state], [webhook NAME]\n" },
+      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [notify], [email], [sns], [state], [metrics], [webhook NAME]\n" },
     { "[sacn]\n",
       "t.conf:1: unknown section [sacn] " DASH " did you mean [scan]?\n" },
     { "[scan]\nregoins = all\n",
@@ -99,7 +99,7 @@ static const struct {
       "t.conf:2: [aws] fips: 'maybe' is not a boolean " DASH " use true/false, yes/no, on/off or 1/0\n" },
     /* enumerations */
     { "[scan]\nformat = xml\n",
-      "t.conf:2: [scan] format: 'xml' is not allowed " DASH " use one of: table, json, csv, asff\n" },
+      "t.conf:2: [scan] format: 'xml' is not allowed " DASH " use one of: table, json, csv, asff, prometheus\n" },
     { "[scan]\nfail_on = severe\n",
       "t.conf:2: [scan] fail_on: 'severe' is not allowed " DASH " use one of: critical, high, medium, low, informational, none\n" },
     { "[securityhub]\nmode = centrl\n",
@@ -793,7 +793,7 @@ static void help_lists_every_option(void **state)
     config_write_help(f);
     fclose(f);
     assert_non_null(strstr(buf, "  aws.max_attempts (integer, 1..20; default: 8)\n"));
-    assert_non_null(strstr(buf, "  scan.format (one of: table, json, csv, asff; default: table)\n"));
+    assert_non_null(strstr(buf, "  scan.format (one of: table, json, csv, asff, prometheus; default: table)\n"));
     assert_non_null(strstr(buf, "  scan.external_id (string; default: unset)\n"));
     /* Every key of the example has a help entry. */
     const char *section = NULL;
