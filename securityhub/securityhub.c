@@ -639,12 +639,12 @@ static int job_build(job *j)
     }
     if (stay) {
         ex->res.kept_elsewhere += stay;
-        aws_log_warn("securityhub: %s/%s: %zu finding%s imported here in %s mode stay%s ACTIVE: "
-                     "%s account and region %s not read in full in this run; a later complete "
-                     "run archives them", j->importer, ex->o.home_region, stay,
-                     stay == 1 ? "" : "s", ex->o.mode == SHUB_CENTRAL ? "member" : "central",
-                     stay == 1 ? "s" : "", stay == 1 ? "its" : "their",
-                     stay == 1 ? "was" : "were");
+        aws_log_warn("securityhub: %s/%s: %zu finding%s an earlier run imported here in "
+                     "another mode stay%s ACTIVE: not produced by this run, and %s source "
+                     "was not read in full for %s account and region; a later complete run "
+                     "archives %s", j->importer, ex->o.home_region, stay,
+                     stay == 1 ? "" : "s", stay == 1 ? "s" : "", stay == 1 ? "its" : "their",
+                     stay == 1 ? "its" : "their", stay == 1 ? "it" : "them");
     }
     size_t cap = n_arch;
     for (size_t i = 0; i < ex->f->n; i++)
@@ -987,7 +987,7 @@ static void export_finish(export *ex)
     save_state(ex);
     int lvl = ex->res.failed || ex->gaps.n_gaps ? AWS_LOG_WARN : AWS_LOG_INFO;
     aws_log(lvl, "securityhub: %s: imported %zu, archived %zu, failed %zu, skipped %zu "
-            "(%zu BatchImportFindings calls, %zu accounts not reachable)",
+            "(%zu BatchImportFindings calls, %zu hubs not written or not read)",
             ex->o.home_region, ex->res.imported, ex->res.archived, ex->res.failed,
             ex->res.skipped, ex->res.batches, ex->gaps.n_gaps);
     ex->open_handles = 1 + (int)ex->n_jobs;
