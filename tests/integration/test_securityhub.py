@@ -722,7 +722,8 @@ class ApiGatewayTest(ScanRunner, unittest.TestCase):
         now = int(time.time())
         self.apigw_state = {"client_certificates": {o.a1: {"us-east-1": [{
             "clientCertificateId": "a1cert0001", "description": "backend mTLS",
-            "createdDate": now - 355 * DAY, "expirationDate": now + 10 * DAY}]}}}
+            "createdDate": now - 355 * DAY, "expirationDate": now + 10 * DAY,
+            "tags": {"team": "payments"}}]}}}
         self.program()
 
     def program(self, **extra):
@@ -812,6 +813,7 @@ class ApiGatewayTest(ScanRunner, unittest.TestCase):
         hub = self.a1_hub()
         rules = self.by_rule(hub)
         cc = rules["client-certificate-rotation"][0]
+        self.assertEqual(cc["Resources"][0]["Tags"], {"team": "payments"})
         other = cc["Resources"][0]["Details"]["Other"]
         for k, v in other.items():
             self.assertLess(len(k), 128, k)
