@@ -475,11 +475,11 @@ class MotoTest(ScanRunner, unittest.TestCase):
             r, doc = self.scan_json(rc=3, env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
         finally:
             proxy.stop()
-        self.assertIn("stay ACTIVE", r.err)
         hubs = self.all_hubs()
         for fid, acct in ids.items():
             state = hubs[MGMT][fid]["RecordState"]
             self.assertEqual(state, "ARCHIVED" if acct == o.a1 else "ACTIVE", (fid, acct))
+        self.assertIn("stay ACTIVE", r.err)
         # A complete member run: every finding ACTIVE in its own account's
         # hub only.
         r, doc = self.scan_json()
@@ -813,11 +813,11 @@ class ApiGatewayTest(ScanRunner, unittest.TestCase):
         hub = self.a1_hub()
         rules = self.by_rule(hub)
         cc = rules["client-certificate-rotation"][0]
-        self.assertEqual(cc["Resources"][0]["Tags"], {"team": "payments"})
         other = cc["Resources"][0]["Details"]["Other"]
         for k, v in other.items():
             self.assertLess(len(k), 128, k)
             self.assertLess(len(v), 1024, k)
+        self.assertEqual(cc["Resources"][0]["Tags"], {"team": "payments"})
         # Whole stage names, the rest counted; never a cut JSON list.
         self.assertRegex(other["stages"], r"^%s/stage-00-x+(, %s/stage-\d\d-x+)* \(\+\d+ more\)$"
                          % (api, api))
