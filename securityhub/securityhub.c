@@ -965,12 +965,16 @@ static void save_state(export *ex)
         return;
     /* state.c logs nothing: this is the one report of a failure. */
     int rc = state_begin(ex->o.state), sent = 0;
-    for (size_t i = 0; !rc && i < ex->n_jobs; i++)
-        for (size_t k = 0; !rc && k < ex->jobs[i].n_rows; k++)
-            if (ex->jobs[i].rows[k].ok) {
-                rc = state_shub_upsert(ex->o.state, &ex->jobs[i].rows[k].row);
-                sent = 1;
-            }
+    /* Archived rows first: a finding that moved hubs is archived in one and
+     * imported in the other under the same Id, and the row must end up
+     * naming the hub where it is ACTIVE. */
+    for (int archived = 1; archived >= 0; archived--)
+        for (size_t i = 0; !rc && i < ex->n_jobs; i++)
+            for (size_t k = 0; !rc && k < ex->jobs[i].n_rows; k++)
+                if (ex->jobs[i].rows[k].ok && ex->jobs[i].rows[k].archive == archived) {
+                    rc = state_shub_upsert(ex->o.state, &ex->jobs[i].rows[k].row);
+                    sent = 1;
+                }
     if (!rc && sent)
         rc = state_meta_set(ex->o.state, LAST_UPDATED_KEY, ex->updated_ms);
     if (!rc)

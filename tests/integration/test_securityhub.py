@@ -489,6 +489,15 @@ class MotoTest(ScanRunner, unittest.TestCase):
                 want = "ACTIVE" if hub == home[acct] else ("ARCHIVED" if fid in found else None)
                 got = found[fid]["RecordState"] if fid in found else None
                 self.assertEqual(got, want, (fid, acct, hub))
+        # The state names the hub where each one is ACTIVE now.
+        db = sqlite3.connect(os.path.join(self.state, "certsweep.db"))
+        try:
+            rows = {i: (st, imp, m) for i, st, imp, m in
+                    db.execute("SELECT id, record_state, importer, mode FROM shub_findings")}
+        finally:
+            db.close()
+        for fid, acct in ids.items():
+            self.assertEqual(rows[fid], ("ACTIVE", acct, "member"), fid)
         # And back to central: the members' hubs keep nothing ACTIVE.
         r, doc = self.scan_json(mode="central")
         hubs = self.all_hubs()
