@@ -68,6 +68,8 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
         json_object_object_add(sh, "batches", json_object_new_int64((int64_t)sum->batches));
         json_object_object_add(sh, "problems",
                                json_object_new_int64((int64_t)sum->export_problems));
+        json_object_object_add(sh, "kept_in_other_hubs",
+                               json_object_new_int64((int64_t)sum->kept_elsewhere));
     }
     if (o->dry_run)
         json_object_object_add(sh, "batches",

@@ -480,6 +480,8 @@ class MotoTest(ScanRunner, unittest.TestCase):
             state = hubs[MGMT][fid]["RecordState"]
             self.assertEqual(state, "ARCHIVED" if acct == o.a1 else "ACTIVE", (fid, acct))
         self.assertIn("stay ACTIVE", r.err)
+        self.assertEqual(self.runs()[-1][2]["securityhub"]["kept_in_other_hubs"],
+                         sum(1 for a in ids.values() if a == o.a2))
         # A complete member run: every finding ACTIVE in its own account's
         # hub only.
         r, doc = self.scan_json()
