@@ -70,7 +70,7 @@ typedef struct state_shub_row {
     int64_t last_seen;              /* last scan that produced the finding */
     char record_state[16];          /* "ACTIVE" | "ARCHIVED" */
     char importer[16];              /* the account whose hub holds it ("": not recorded,
-                                     * rows from before migration 3) */
+                                     * rows from before migration 5) */
     char mode[16];                  /* "member" | "central": the mode that imported it */
 } state_shub_row;
 

@@ -342,10 +342,10 @@ static void test_one_writer_at_a_time(void **st)
     state_close(b);
 }
 
-/* Migration 3 on a database of schema 2: the imports keep their rows (the
+/* Migrations 3 to 5 on a database of schema 2: the imports keep their rows (the
  * hub that holds them unknown: ""), upserts name it from then on, and ""
  * never overwrites a known hub; the meta values start empty. */
-static void test_migration_3_importer_and_meta(void **st)
+static void test_migration_5_importer_and_meta(void **st)
 {
     (void)st;
     char path[] = "/tmp/certsweep-state-v2-XXXXXX";
@@ -373,7 +373,7 @@ static void test_migration_3_importer_and_meta(void **st)
 
     state_db *db = NULL;
     assert_int_equal(state_open_file(path, NULL, &db), 0);
-    assert_true(state_schema_version(db) >= 3);
+    assert_int_equal(state_schema_version(db), state_schema_latest());
     state_shub_row got, r;
     assert_int_equal(state_shub_get(db, "certsweep/old", &got), 0);
     assert_int_equal(got.created_at, 10);
@@ -409,7 +409,7 @@ int main(void)
         cmocka_unit_test(test_each_filters),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_findings_open_resolve_reopen),
-        cmocka_unit_test(test_migration_3_importer_and_meta),
+        cmocka_unit_test(test_migration_5_importer_and_meta),
         cmocka_unit_test_setup_teardown(test_one_writer_at_a_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
