@@ -323,6 +323,8 @@ static int classify(struct loader *L, const char *line, int lineno)
         if (named_section(L, name))
             return 0;
         L->section_known = option_section_known(name) && !option_section_named(name);
+        if (strcmp(name, "securityhub") == 0)
+            L->c->securityhub_section = 1;     /* the export is asked for */
         if (!L->section_known) {
             char all[256];
             sections_text(all, sizeof(all));

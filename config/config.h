@@ -84,8 +84,10 @@ typedef struct config {
     int   stage_without_client_certificate; /* 0: off */
     config_list disabled_rules;
 
-    /* [securityhub] */
-    int   securityhub_enabled;     /* 1 */
+    /* [securityhub]: the export runs only when the config has this section
+     * (and enabled is not false) or `scan --securityhub` asks. */
+    int   securityhub_section;     /* a [securityhub] section was read */
+    int   securityhub_enabled;     /* 1: export when the section is there */
     char *securityhub_region;      /* home region; NULL: [aws] region */
     char *securityhub_mode;        /* "member" | "central" */
 

@@ -114,11 +114,11 @@ const struct option_def config_options[] = {
 
     /* [securityhub] */
     { "securityhub", "enabled", OPT_BOOL, CHK_NONE, 0, FIELD(securityhub_enabled), "true", 0, 0, NULL,
-      "Import findings into AWS Security Hub." },
+      "Import findings into AWS Security Hub. Only a config with this [securityhub] section (or scan --securityhub) imports; false keeps the section but imports nothing." },
     { "securityhub", "region", OPT_STRING, CHK_REGION, 0, FIELD(securityhub_region), NULL, 0, 0, NULL,
       "Home region of Security Hub. Unset: the [aws] region." },
     { "securityhub", "mode", OPT_ENUM, CHK_NONE, 0, FIELD(securityhub_mode), "member", 0, 0, mode_choices,
-      "member: import each finding in its own account; central: import everything from the delegated administrator account." },
+      "member (recommended): each finding goes into its own account's hub with that account's audit role, AwsAccountId is the certificate's account; combine it with Security Hub's own cross-account (delegated administrator) and cross-region aggregation to see all in one place. central: every finding goes into the hub of the account that runs the scan (the scanning identity's account, not a configurable one), AwsAccountId is that account and the certificate's account is only in ProductFields certsweep/AccountId and the resource ARN." },
 
     /* [notify] */
     { "notify", "min_severity", OPT_ENUM, CHK_NONE, 0, FIELD(notify_min_severity), "medium", 0, 0, notify_severity_choices,

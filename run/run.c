@@ -12,35 +12,8 @@
 
 typedef struct export_wait {
     int done;
-    const char *home_region;
-    scanner_findings *out;
     run_summary *sum;
 } export_wait;
-
-/* One gap per (importing account, error code) for the findings Security Hub
- * refused, so that they reach the report and the exit status. */
-static void failures_to_gaps(const shub_result *r, const char *home,
-                             scanner_findings *out)
-{
-    for (size_t i = 0; i < r->n_failures; i++) {
-        const shub_failure *f = &r->failures[i];
-        int first = 1;
-        for (size_t k = 0; k < i && first; k++)
-            first = strcmp(r->failures[k].account, f->account) != 0 ||
-                    strcmp(r->failures[k].code, f->code) != 0;
-        if (!first)
-            continue;
-        size_t n = 0;
-        for (size_t k = i; k < r->n_failures; k++)
-            if (strcmp(r->failures[k].account, f->account) == 0 &&
-                strcmp(r->failures[k].code, f->code) == 0)
-                n++;
-        char msg[512];
-        snprintf(msg, sizeof(msg), "Security Hub refused %zu finding%s, e.g. %s: %s", n,
-                 n == 1 ? "" : "s", f->id, f->message && *f->message ? f->message : "(no message)");
-        scanner_findings_add_gap(out, f->account, home, "BatchImportFindings", f->code, msg);
-    }
-}
 
 static void on_exported(const shub_result *r, void *ud)
 {
@@ -53,13 +26,10 @@ static void on_exported(const shub_result *r, void *ud)
     sum->skipped = r->skipped;
     sum->batches = r->batches;
     sum->max_batch = r->max_batch_seen;
-    for (size_t i = 0; i < r->n_gaps; i++) {
-        const scanner_gap *g = &r->gaps[i];
-        scanner_findings_add_gap(w->out, g->account_id, g->region, g->operation,
-                                 g->error_code, g->message);
-    }
-    if (r->n_failures)
-        failures_to_gaps(r, w->home_region, w->out);
+    sum->kept_elsewhere = r->kept_elsewhere;
+    /* Each was logged by the export with its account, code and fix; they
+     * are the export's problems, not gaps in what the scan read. */
+    sum->export_problems = r->n_gaps + r->n_failures;
     w->done = 1;
 }
 
@@ -73,6 +43,8 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
     json_object_object_add(j, "status", json_object_new_string(
         scan_rc == AWS_ECANCELED ? "interrupted" : scan_rc != 0 ? "failed"
         : f->n_gaps ? "partial" : "complete"));
+    if (o->what_if)
+        json_object_object_add(j, "what_if", json_object_new_boolean(1));
     json_object_object_add(j, "findings", json_object_new_int64((int64_t)f->n));
     json_object_object_add(j, "gaps", json_object_new_int64((int64_t)f->n_gaps));
     if (st) {
@@ -85,6 +57,7 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
     }
     json_object *sh = json_object_new_object();
     const char *mode = o->dry_run ? "dry-run" : !o->securityhub ? "disabled"
+                     : sum->what_if_skipped ? "what-if-skipped"
                      : sum->exported ? "exported" : "not-run";
     json_object_object_add(sh, "mode", json_object_new_string(mode));
     if (sum->exported) {
@@ -93,6 +66,10 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
         json_object_object_add(sh, "failed", json_object_new_int64((int64_t)sum->failed));
         json_object_object_add(sh, "skipped", json_object_new_int64((int64_t)sum->skipped));
         json_object_object_add(sh, "batches", json_object_new_int64((int64_t)sum->batches));
+        json_object_object_add(sh, "problems",
+                               json_object_new_int64((int64_t)sum->export_problems));
+        json_object_object_add(sh, "kept_in_other_hubs",
+                               json_object_new_int64((int64_t)sum->kept_elsewhere));
     }
     if (o->dry_run)
         json_object_object_add(sh, "batches",
@@ -104,10 +81,35 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
     return copy;
 }
 
+typedef enum outside_sink { SINK_SECURITYHUB, SINK_NOTIFY } outside_sink;
+
+/* The one gate of every write to a system outside certsweep: a run judged
+ * at another instant than now (--as-of) writes to none, except Security
+ * Hub when --what-if-writes asks (its findings then carry a real UpdatedAt
+ * and nothing is archived); the notification channels never hear of a
+ * what-if run. */
+static int writes_outside(const run_opts *o, outside_sink sink)
+{
+    if (!o->what_if)
+        return 1;
+    return sink == SINK_SECURITYHUB && o->what_if_writes;
+}
+
+/* The wall clock in milliseconds (o->now, when set, in seconds). */
+static int64_t wall_ms(const run_opts *o)
+{
+    if (o->now)
+        return o->now * 1000;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return (int64_t)time(NULL) * 1000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Security Hub after a scan that ran: the dry run, or the export (waited
  * for on the scan's loop). */
 static int export_findings(const run_opts *o, state_db *db, scanner_findings *out,
-                           scanner_scan_result *res, run_summary *sum, int64_t now,
+                           scanner_scan_result *res, run_summary *sum, int64_t now_ms,
                            char *err, size_t errlen)
 {
     shub_opts so = {
@@ -118,24 +120,32 @@ static int export_findings(const run_opts *o, state_db *db, scanner_findings *ou
         .scanning_account = res->scanning_account,
         .scanning_creds = o->scan.caller,
         .state = db,
+        .coverage = &res->coverage,
+        .cfg = o->scan.cfg,
+        .what_if = o->what_if,
     };
     if (o->dry_run) {
-        int rc = shub_dry_run(o->dry_run, &so, out, now, &sum->dry_run_batches);
+        int rc = shub_dry_run(o->dry_run, &so, out, now_ms, &sum->dry_run_batches);
         if (rc != 0)
             snprintf(err, errlen, "cannot write the Security Hub dry run: %s", aws_strerror(rc));
         return rc;
     }
     if (!o->securityhub)
         return 0;
+    if (!writes_outside(o, SINK_SECURITYHUB)) {
+        aws_log_info("securityhub: not written: this run judges at --as-of, not now (a "
+                     "what-if); --what-if-writes imports its findings anyway");
+        sum->what_if_skipped = 1;
+        return 0;
+    }
     shub_accounts accounts = scanner_scan_result_accounts(res);
-    export_wait w = { .home_region = so.home_region, .out = out, .sum = sum };
-    int rc = shub_export(o->scan.client, &so, out, &accounts, now,
+    export_wait w = { .sum = sum };
+    int rc = shub_export(o->scan.client, &so, out, &accounts, now_ms,
                                         on_exported, &w);
     if (rc != 0) {
         aws_log_error("securityhub: %s: could not start the export: %s", so.home_region,
                       aws_strerror(rc));
-        scanner_findings_add_gap(out, "*", so.home_region, "BatchImportFindings",
-                                 "InternalError", aws_strerror(rc));
+        sum->export_problems++;
         return 0;
     }
     while (!w.done)
@@ -147,11 +157,11 @@ static int export_findings(const run_opts *o, state_db *db, scanner_findings *ou
 
 /* The notification sinks, after Security Hub: digests and tickets, each
  * family independent of the other (one failing never stops the other).
- * Never in a what-if run. */
+ * Never in a what-if run (writes_outside). */
 static void notify_sinks(const run_opts *o, state_db *db, const scanner_findings *out,
                          const scanner_scan_result *res, run_summary *sum, int64_t now)
 {
-    if (o->what_if)
+    if (!writes_outside(o, SINK_NOTIFY))
         return;
     scanner_scanned_accounts accounts = scanner_scan_result_accounts(res);
     notify_run nr = {
@@ -337,7 +347,7 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
     if (rc == 0 && db)
         label_findings(o, db, out, res, sum, now);
     if (rc == 0) {
-        rc = export_findings(o, db, out, res, sum, now, err, errlen);
+        rc = export_findings(o, db, out, res, sum, wall_ms(o), err, errlen);
         if (st)
             scanner_stats_tally(st, out);       /* Security Hub's gaps count too */
         if (aws_client_canceled(o->scan.client)) {

@@ -30,13 +30,20 @@ typedef struct run_opts {
     int64_t now;                    /* wall clock: UpdatedAt, runs; 0: time(NULL) */
     scanner_suppressions *suppressions; /* applied to the findings before any sink; may be NULL */
     int what_if;                    /* judged at another instant (--as-of): label, but
-                                     * resolve nothing, record no labels, notify nobody */
+                                     * resolve nothing, record no labels, notify nobody,
+                                     * and write to no outside system (Security Hub) */
+    int what_if_writes;             /* --what-if-writes: a what-if run writes to the
+                                     * outside systems all the same */
     notify_when notify;             /* --notify always / --no-notify */
     const char *notify_dry_run;     /* non-NULL: write the messages into this directory */
 } run_opts;
 
 typedef struct run_summary {
     int exported;                   /* the Security Hub export ran to its end */
+    int what_if_skipped;            /* Security Hub was asked for, but not written: what-if */
+    size_t export_problems;         /* Security Hub not enabled, calls that failed, findings
+                                     * refused (each logged): exit CLI_EXIT_DELIVERY */
+    size_t kept_elsewhere;          /* findings another mode imported that stay ACTIVE */
     size_t imported, archived, failed, skipped, batches, max_batch;
     size_t dry_run_batches;
     int64_t run_id;                 /* row in the runs table; 0: not recorded */
@@ -53,12 +60,12 @@ typedef struct run_summary {
  * state's open findings (scanner/resolve.h: new, escalated, unchanged, and
  * the resolved list in out->resolved), then either writes the dry run or
  * exports to Security Hub and waits for it, sends the tickets (not in a
- * what-if run; sum->tickets), records the run's end with its
- * counts, records the labels (not in a what-if run) and closes the state.
- * Security Hub's coverage gaps (not enabled,
- * calls that failed) and its refused findings (one gap per importing
- * account and error code) are added to out's gaps.  res (initialised by the
- * caller) and sum (may be NULL) are filled.  Returns 0 when the scan ran
+ * what-if run unless what_if_writes: one gate for every outside system;
+ * sum->tickets), records the run's end with its counts, records the labels
+ * (not in a what-if run) and closes the state.  Security Hub's problems
+ * (not enabled, calls that failed, findings refused) are logged and counted
+ * in sum->export_problems; they are not coverage gaps of the scan.  res
+ * (initialised by the caller) and sum (may be NULL) are filled.  Returns 0 when the scan ran
  * (gaps possible), or a negative error with a one-line reason in err when
  * the scan could not run or the dry run could not be written.  When the
  * client was canceled (aws_client_cancel: an interrupted run) it returns

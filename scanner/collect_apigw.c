@@ -128,6 +128,20 @@ int scanner_apigw_parse_client_certs(const char *body, size_t len,
         r->created_at = created;
         r->not_before = created;
         r->not_after = expires;
+        /* tags: {"key": "value"}; anything else there is ignored. */
+        struct json_object *tags = NULL;
+        if (json_object_object_get_ex(it, "tags", &tags) &&
+            json_object_is_type(tags, json_type_object)) {
+            json_object_object_foreach(tags, tk, tv) {
+                if (rc || !json_object_is_type(tv, json_type_string))
+                    continue;
+                rc = scanner_record_add_tag(r, tk, json_object_get_string(tv));
+            }
+        }
+        if (rc) {
+            scanner_record_free(r);
+            break;
+        }
         if ((rc = scanner_record_set_add(out, r)) != 0)
             break;                  /* the set freed r */
     }

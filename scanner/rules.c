@@ -566,6 +566,20 @@ static json_object *record_json(const scanner_record *r, int64_t as_of)
                  ? r->client_certificate_id : NULL);
         break;
     }
+    /* The resource's tags where the collector read them: {"key": "value"}. */
+    if (r->n_tags) {
+        json_object *t = json_object_new_object();
+        for (size_t i = 0; t && i < r->n_tags; i++) {
+            const char *eq = r->tags[i] ? strchr(r->tags[i], '=') : NULL;
+            if (!eq || eq == r->tags[i])
+                continue;
+            char key[256];
+            snprintf(key, sizeof(key), "%.*s", (int)(eq - r->tags[i]), r->tags[i]);
+            json_object_object_add(t, key, json_object_new_string(eq + 1));
+        }
+        if (t)
+            json_object_object_add(o, "tags", t);
+    }
     return o;
 }
 

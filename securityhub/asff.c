@@ -1,14 +1,19 @@
 #include "securityhub/asff.h"
 #include "aws/error.h"
 
+#include "certsweep_config.h"
+
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define MAX_OTHER_FIELDS 50
-#define MAX_FIELD_VALUE  1024
-#define MAX_FIELD_KEY    128
+/* Text fields of the details objects: the Details.Other limit. */
+#define MAX_FIELD_VALUE  ASFF_MAX_OTHER_VALUE
+/* Resources[].Tags: keys up to 128, values up to 256 characters. */
+#define MAX_TAG_KEY      128
+#define MAX_TAG_VALUE    256
+#define MAX_TAGS         50
 
 int shub_mode_parse(const char *s, shub_mode *out)
 {
@@ -54,6 +59,20 @@ void asff_time(int64_t t, char *buf, size_t n)
     }
     if (strftime(buf, n, "%Y-%m-%dT%H:%M:%S.000Z", &tm) == 0 && n)
         buf[0] = '\0';
+}
+
+void asff_time_ms(int64_t ms, char *buf, size_t n)
+{
+    int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int frac = (int)(ms - sec * 1000);
+    time_t tt = (time_t)sec;
+    struct tm tm;
+    char day[32];
+    if (!gmtime_r(&tt, &tm) || strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(buf, n, "1970-01-01T00:00:00.000Z");
+        return;
+    }
+    snprintf(buf, n, "%s.%03dZ", day, frac);
 }
 
 size_t asff_size(json_object *o)
@@ -132,6 +151,13 @@ static int add_time(json_object *o, const char *k, int64_t t)
 {
     char buf[32];
     asff_time(t, buf, sizeof(buf));
+    return add_str(o, k, buf);
+}
+
+static int add_time_ms(json_object *o, const char *k, int64_t ms)
+{
+    char buf[40];
+    asff_time_ms(ms, buf, sizeof(buf));
     return add_str(o, k, buf);
 }
 
@@ -245,47 +271,115 @@ static json_object *acm_details(const scanner_finding *f, json_object *d, int li
     return o;
 }
 
-/* Details.Other: a flat string map of the scalar (and list) facts. */
+/* The string of a scalar list item; NULL for an object, list or empty. */
+static const char *item_str(json_object *a, size_t i)
+{
+    json_object *v = json_object_array_get_idx(a, i);
+    if (!v || json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+        return NULL;
+    const char *s = json_object_get_string(v);
+    return nonempty(s) ? s : NULL;
+}
+
+/* Bytes of s that fit in max, never cutting a UTF-8 sequence. */
+static size_t utf8_fit(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* A list of scalars as one Details.Other value, "a, b, c": whole items
+ * only, fewer than 1024 characters, the items left out counted as
+ * " (+N more)" (never a cut list).  A first item too long by itself is cut
+ * on a UTF-8 boundary.  NULL (nothing to say) for an empty list. */
+static json_object *list_value(json_object *a, int *oom)
+{
+    size_t n = json_object_array_length(a), total = 0, shown = 0;
+    for (size_t i = 0; i < n; i++)
+        total += item_str(a, i) != NULL;
+    if (total == 0)
+        return NULL;
+    char buf[ASFF_MAX_OTHER_VALUE + 1];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = item_str(a, i);
+        if (!s)
+            continue;
+        size_t left = total - shown - 1;        /* items after this one */
+        char tail[32];
+        int tl = left ? snprintf(tail, sizeof(tail), " (+%zu more)", left) : 0;
+        size_t sl = strlen(s), sep = shown ? 2 : 0;
+        if (len + sep + sl + (size_t)tl > ASFF_MAX_OTHER_VALUE) {
+            if (shown)
+                break;
+            /* The first item alone is too long: keep its start. */
+            sl = utf8_fit(s, sl, ASFF_MAX_OTHER_VALUE - (size_t)tl);
+        }
+        memcpy(buf + len, ", ", sep);
+        len += sep;
+        memcpy(buf + len, s, sl);
+        len += sl;
+        shown++;
+    }
+    if (shown < total)
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, " (+%zu more)", total - shown);
+    json_object *out = json_object_new_string_len(buf, (int)len);
+    if (!out)
+        *oom = 1;
+    return out;
+}
+
+/* Details.Other: a flat string map of the scalar (and list) facts.  Keys
+ * are fewer than 128 characters, values fewer than 1024, at most 50. */
 static json_object *other_details(const scanner_finding *f, json_object *d, int lists)
 {
     json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    int rc = 0, count = 0;
+    int rc = 0, count = 0, oom = 0;
     if (nonempty(f->resource_type) && strcmp(f->resource_type, "Other") != 0) {
         rc = add_str(o, "ResourceType", f->resource_type);
         count++;
     }
     if (!rc && nonempty(f->resource_id)) {
-        rc = add(o, "ResourceId", str_cut(f->resource_id, MAX_FIELD_VALUE));
+        rc = add(o, "ResourceId", str_cut(f->resource_id, ASFF_MAX_OTHER_VALUE));
         count++;
     }
     if (!rc && nonempty(f->domain)) {
-        rc = add(o, "DomainName", str_cut(f->domain, MAX_FIELD_VALUE));
+        rc = add(o, "DomainName", str_cut(f->domain, ASFF_MAX_OTHER_VALUE));
         count++;
     }
     if (d && json_object_is_type(d, json_type_object)) {
         json_object_object_foreach(d, key, val) {
-            if (rc || count >= MAX_OTHER_FIELDS)
+            if (rc || count >= ASFF_MAX_OTHER_FIELDS)
                 break;
-            if (!val || strlen(key) > MAX_FIELD_KEY || json_object_object_get_ex(o, key, NULL))
+            if (!val || strlen(key) > ASFF_MAX_OTHER_KEY || json_object_object_get_ex(o, key, NULL))
                 continue;
-            const char *s = NULL;
             json_type t = json_object_get_type(val);
             if (t == json_type_object)
                 continue;
             if (t == json_type_array) {
                 if (!lists)
                     continue;
-                /* Lists of scalars become "a, b, c" (cut at the limit). */
-                s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
-            } else {
-                s = json_object_get_string(val);
-            }
-            if (!nonempty(s) || (t == json_type_array && strcmp(s, "[]") == 0))
+                json_object *v = list_value(val, &oom);
+                if (oom) {
+                    rc = AWS_ENOMEM;
+                    break;
+                }
+                if (!v)
+                    continue;
+                rc = add(o, key, v);
+                count++;
                 continue;
-            rc = add(o, key, str_cut(s, MAX_FIELD_VALUE));
+            }
+            const char *s = json_object_get_string(val);
+            if (!nonempty(s))
+                continue;
+            rc = add(o, key, str_cut(s, ASFF_MAX_OTHER_VALUE));
             count++;
         }
     }
@@ -294,6 +388,53 @@ static json_object *other_details(const scanner_finding *f, json_object *d, int 
         return NULL;
     }
     return o;
+}
+
+/* Details.AwsApiGatewayStage of a stage finding: StageName (the part of
+ * "restApiId/stage" after the slash) and ClientCertificateId. */
+static json_object *stage_details(const scanner_finding *f, json_object *d)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    const char *id = jget_str(d, "stage");
+    if (!nonempty(id))
+        id = f->resource_id;
+    const char *slash = id ? strrchr(id, '/') : NULL;
+    int rc = add_opt(o, "StageName", slash ? slash + 1 : id, MAX_FIELD_VALUE);
+    if (!rc)
+        rc = add_opt(o, "ClientCertificateId", jget_str(d, "client_certificate_id"),
+                     MAX_FIELD_VALUE);
+    if (rc) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Resources[].Tags from the details' "tags" object (string values). */
+static int add_tags(json_object *res, json_object *d)
+{
+    json_object *tags = jget(d, "tags");
+    if (!tags || !json_object_is_type(tags, json_type_object))
+        return 0;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return AWS_ENOMEM;
+    int rc = 0, n = 0;
+    json_object_object_foreach(tags, k, v) {
+        if (rc || n >= MAX_TAGS)
+            break;
+        if (!*k || strlen(k) > MAX_TAG_KEY || !v || !json_object_is_type(v, json_type_string))
+            continue;
+        rc = add(o, k, str_cut(json_object_get_string(v), MAX_TAG_VALUE));
+        n++;
+    }
+    if (rc || n == 0) {
+        json_object_put(o);
+        return rc;
+    }
+    return add(res, "Tags", o);
 }
 
 /* Detail levels: 2 full, 1 without lists, 0 none. */
@@ -320,16 +461,21 @@ static int add_resource(json_object *fo, const scanner_finding *f,
         rc = add_str(res, "Partition", asff_partition(region));
     if (!rc)
         rc = add_str(res, "Region", region);
+    if (!rc && level > 1)
+        rc = add_tags(res, dj);
     if (!rc && level > 0) {
+        int stage = f->source == SCANNER_SRC_APIGW_STAGE;
         json_object *det = json_object_new_object();
         json_object *inner = acm ? acm_details(f, dj, level > 1)
-                                 : other_details(f, dj, level > 1);
+                           : stage ? stage_details(f, dj)
+                                   : other_details(f, dj, level > 1);
         if (!det || !inner) {
             json_object_put(det);
             json_object_put(inner);
             rc = AWS_ENOMEM;
         } else {
-            rc = add(det, acm ? "AwsCertificateManagerCertificate" : "Other", inner);
+            rc = add(det, acm ? "AwsCertificateManagerCertificate"
+                              : stage ? "AwsApiGatewayStage" : "Other", inner);
             rc = rc ? (json_object_put(det), rc) : add(res, "Details", det);
         }
     }
@@ -352,6 +498,7 @@ static int add_product_fields(json_object *fo, const scanner_finding *f, int tri
     char days[32];
     snprintf(days, sizeof(days), "%lld", (long long)f->days_to_expiry);
     int rc = add_str(pf, "ProviderName", "certsweep");
+    if (!rc) rc = add_str(pf, "ProviderVersion", CERTSWEEP_VERSION);
     if (!rc) rc = add_str(pf, "certsweep/FindingId", f->id);
     if (!rc) rc = add_str(pf, "certsweep/Rule", f->rule);
     if (!rc) rc = add_str(pf, "certsweep/AccountId", f->account_id);
@@ -366,6 +513,57 @@ static int add_product_fields(json_object *fo, const scanner_finding *f, int tri
     return add(fo, "ProductFields", pf);
 }
 
+/* ["Software and Configuration Checks/..."] */
+static json_object *types_array(void)
+{
+    json_object *types = json_object_new_array();
+    json_object *t = json_object_new_string(ASFF_TYPE);
+    if (types && t && json_object_array_add(types, t) == 0)
+        return types;
+    json_object_put(t);
+    json_object_put(types);
+    return NULL;
+}
+
+/* {"Label": label, "Original": original} (original may be NULL). */
+static json_object *severity_object(const char *label, const char *original)
+{
+    json_object *sev = json_object_new_object();
+    int rc = sev ? add_str(sev, "Label", label) : AWS_ENOMEM;
+    if (!rc && nonempty(original))
+        rc = add_str(sev, "Original", original);
+    if (rc) {
+        json_object_put(sev);
+        return NULL;
+    }
+    return sev;
+}
+
+/* FindingProviderFields {Severity, Types}: where AWS asks a provider to
+ * put them, so that Security Hub keeps a customer's own changes of the
+ * top-level fields (which are sent too, for a first import).  Takes sev
+ * and types (either may be NULL on ENOMEM). */
+static int add_provider_fields(json_object *fo, json_object *sev, json_object *types)
+{
+    json_object *pf = json_object_new_object();
+    if (!pf || !sev || !types) {
+        json_object_put(pf);
+        json_object_put(sev);
+        json_object_put(types);
+        return AWS_ENOMEM;
+    }
+    int rc = add(pf, "Severity", sev);
+    if (!rc)
+        rc = add(pf, "Types", types);
+    else
+        json_object_put(types);
+    if (rc) {
+        json_object_put(pf);
+        return rc;
+    }
+    return add(fo, "FindingProviderFields", pf);
+}
+
 static json_object *build_level(const scanner_finding *f, const asff_opts *o,
                                 const asff_history *h, json_object *dj, int level)
 {
@@ -377,6 +575,7 @@ static json_object *build_level(const scanner_finding *f, const asff_opts *o,
              asff_partition(o->home_region), o->home_region, importer, importer);
     int64_t created = h && h->created_at ? h->created_at : o->now;
     int64_t first = h && h->first_observed_at ? h->first_observed_at : created;
+    int64_t updated = o->updated_ms ? o->updated_ms : o->now * 1000;
 
     json_object *fo = json_object_new_object();
     if (!fo)
@@ -386,28 +585,16 @@ static json_object *build_level(const scanner_finding *f, const asff_opts *o,
     if (!rc) rc = add_str(fo, "ProductArn", arn);
     if (!rc) rc = add_str(fo, "GeneratorId", gen);
     if (!rc) rc = add_str(fo, "AwsAccountId", importer);
-    if (!rc) {
-        json_object *types = json_object_new_array();
-        json_object *t = json_object_new_string(ASFF_TYPE);
-        if (types && t && json_object_array_add(types, t) == 0) {
-            rc = add(fo, "Types", types);
-        } else {
-            json_object_put(t);
-            json_object_put(types);
-            rc = AWS_ENOMEM;
-        }
-    }
+    if (!rc) rc = add_str(fo, "ProductName", ASFF_PRODUCT_NAME);
+    if (!rc) rc = add_str(fo, "CompanyName", ASFF_COMPANY_NAME);
+    if (!rc) rc = add(fo, "Types", types_array());
     if (!rc) rc = add_time(fo, "CreatedAt", created);
-    if (!rc) rc = add_time(fo, "UpdatedAt", o->now);
+    if (!rc) rc = add_time_ms(fo, "UpdatedAt", updated);
     if (!rc) rc = add_time(fo, "FirstObservedAt", first);
-    if (!rc) rc = add_time(fo, "LastObservedAt", o->now);
-    if (!rc) {
-        json_object *sev = json_object_new_object();
-        rc = sev ? add_str(sev, "Label", scanner_severity_name(f->severity)) : AWS_ENOMEM;
-        if (!rc) rc = add_str(sev, "Original", scanner_severity_name(f->severity));
-        if (sev)
-            rc = rc ? (json_object_put(sev), rc) : add(fo, "Severity", sev);
-    }
+    if (!rc) rc = add_time_ms(fo, "LastObservedAt", updated);
+    const char *sev = scanner_severity_name(f->severity);
+    if (!rc) rc = add(fo, "Severity", severity_object(sev, sev));
+    if (!rc) rc = add_provider_fields(fo, severity_object(sev, sev), types_array());
     if (!rc) rc = add(fo, "Title", str_cut(f->title, ASFF_MAX_TITLE));
     if (!rc) rc = add(fo, "Description", str_cut(nonempty(f->details) ? f->details : f->title,
                                                  ASFF_MAX_DESC));
@@ -472,7 +659,7 @@ json_object *asff_build(const scanner_finding *f, const asff_opts *o,
 
 /* ---- archive --------------------------------------------------------------- */
 
-json_object *asff_archive(json_object *prev, int64_t now)
+json_object *asff_archive(json_object *prev, int64_t updated_ms)
 {
     static const char *const keep[] = {
         "SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId",
@@ -516,16 +703,19 @@ json_object *asff_archive(json_object *prev, int64_t now)
         if (npf)
             rc = rc ? (json_object_put(npf), rc) : add(o, "ProductFields", npf);
     }
+    const char *old = jget_str(jget(prev, "Severity"), "Label");
+    if (!rc) rc = add(o, "Severity", severity_object("INFORMATIONAL", old));
     if (!rc) {
-        json_object *sev = json_object_new_object();
-        const char *old = jget_str(jget(prev, "Severity"), "Label");
-        rc = sev ? add_str(sev, "Label", "INFORMATIONAL") : AWS_ENOMEM;
-        if (!rc && nonempty(old))
-            rc = add_str(sev, "Original", old);
-        if (sev)
-            rc = rc ? (json_object_put(sev), rc) : add(o, "Severity", sev);
+        json_object *types = NULL, *pt = jget(prev, "Types");
+        if (pt && json_object_is_type(pt, json_type_array)) {
+            if (json_object_deep_copy(pt, &types, NULL) != 0)
+                types = NULL;
+        } else {
+            types = types_array();
+        }
+        rc = add_provider_fields(o, severity_object("INFORMATIONAL", old), types);
     }
-    if (!rc) rc = add_time(o, "UpdatedAt", now);
+    if (!rc) rc = add_time_ms(o, "UpdatedAt", updated_ms);
     if (!rc) {
         json_object *c = json_object_new_object();
         rc = c ? add_str(c, "Status", "PASSED") : AWS_ENOMEM;
@@ -542,12 +732,19 @@ json_object *asff_archive(json_object *prev, int64_t now)
 
 /* ---- --format asff ---------------------------------------------------------- */
 
-int asff_write(FILE *out, const scanner_findings *f, const asff_opts *o)
+int asff_write(FILE *out, const scanner_findings *f, const asff_opts *o,
+               asff_history_fn hist, void *ud)
 {
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
     int rc = (root && arr) ? 0 : AWS_ENOMEM;
     for (size_t i = 0; !rc && i < f->n; i++) {
-        json_object *a = asff_build(&f->v[i], o, NULL);
+        asff_history h = { 0, 0 };
+        if (hist) {
+            char id[128];
+            asff_id(&f->v[i], id, sizeof(id));
+            hist(&f->v[i], id, &h, ud);
+        }
+        json_object *a = asff_build(&f->v[i], o, &h);
         if (!a || json_object_array_add(arr, a) != 0) {
             json_object_put(a);
             rc = AWS_ENOMEM;

@@ -9,14 +9,10 @@
 #include <time.h>
 
 #define GET_MAX_RESPONSE (32u * 1024 * 1024)
+#define LAST_UPDATED_KEY "shub_last_updated_ms"   /* state meta: the last UpdatedAt sent */
 #define JSON_MAX_DEPTH   64
 
 /* ---- small helpers ---------------------------------------------------------- */
-
-static int is_wild(const char *s)
-{
-    return !s || !*s || strcmp(s, "*") == 0;
-}
 
 static const char *jstr(json_object *o, const char *k)
 {
@@ -68,33 +64,6 @@ static void product_arn(const char *home, const char *importer, char *buf, size_
              asff_partition(home), home, importer, importer);
 }
 
-/* ---- coverage ---------------------------------------------------------------- */
-
-int shub_covered(const shub_accounts *a, const scanner_findings *f,
-                         const char *account, const char *region)
-{
-    if (!a || !account || !region)
-        return 0;
-    const shub_account *acct = NULL;
-    for (size_t i = 0; i < a->n; i++)
-        if (streq(a->v[i].account_id, account))
-            acct = &a->v[i];
-    if (!acct || !acct->creds)
-        return 0;
-    int listed = 0;
-    for (size_t i = 0; i < acct->n_regions && !listed; i++)
-        listed = streq(acct->regions[i], region);
-    if (!listed)
-        return 0;
-    for (size_t i = 0; f && i < f->n_gaps; i++) {
-        const scanner_gap *g = &f->gaps[i];
-        if ((is_wild(g->account_id) || streq(g->account_id, account)) &&
-            (is_wild(g->region) || streq(g->region, region)))
-            return 0;
-    }
-    return 1;
-}
-
 /* ---- previous imports ----------------------------------------------------------- */
 
 void shub_prevset_init(shub_prevset *p)
@@ -124,7 +93,8 @@ const shub_prev *shub_prevset_find(const shub_prevset *p, const char *id)
 }
 
 static int prevset_add(shub_prevset *p, json_object *raw, const char *id,
-                       const char *account, const char *region, const char *rule)
+                       const char *account, const char *region, const char *rule,
+                       int source)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
@@ -147,6 +117,7 @@ static int prevset_add(shub_prevset *p, json_object *raw, const char *id,
         free(e->rule);
         return AWS_ENOMEM;
     }
+    e->source = source;
     e->created_at = finding_time(raw, "CreatedAt");
     e->first_observed_at = finding_time(raw, "FirstObservedAt");
     e->raw = json_object_get(raw);
@@ -154,10 +125,12 @@ static int prevset_add(shub_prevset *p, json_object *raw, const char *id,
     return 0;
 }
 
-/* The client-side check of one returned finding; 1 when it is ours. */
+/* The client-side check of one returned finding; 1 when it is ours.  In
+ * member mode a finding of another account in this hub is one a central
+ * run put there (the lifecycle decides whether it has moved). */
 static int check_prev(json_object *fo, const char *importer, const char *parn,
                       shub_mode mode, const char **account,
-                      const char **region, const char **rule)
+                      const char **region, const char **rule, int *source)
 {
     const char *id = jstr(fo, "Id"), *gen = jstr(fo, "GeneratorId");
     if (!starts_with(id, ASFF_ID_PREFIX) || !starts_with(gen, ASFF_ID_PREFIX))
@@ -171,8 +144,10 @@ static int check_prev(json_object *fo, const char *importer, const char *parn,
     *account = jstr(pf, "certsweep/AccountId");
     if (!*account && mode == SHUB_MEMBER)
         *account = importer;
-    if (!*account || (mode == SHUB_MEMBER && !streq(*account, importer)))
+    if (!*account || !**account)
         return 0;
+    const char *src = jstr(pf, "certsweep/Source");
+    *source = src ? scanner_source_parse(src) : -1;
     *region = jstr(pf, "certsweep/Region");
     if (!*region && json_object_object_get_ex(fo, "Resources", &res) &&
         json_object_is_type(res, json_type_array) && json_object_array_length(res) > 0)
@@ -204,13 +179,14 @@ int shub_parse_findings(const char *body, size_t len, const char *importer,
     for (size_t i = 0; !rc && i < json_object_array_length(arr); i++) {
         json_object *fo = json_object_array_get_idx(arr, i);
         const char *account = NULL, *region = NULL, *rule = NULL;
+        int source = -1;
         if (!fo || !json_object_is_type(fo, json_type_object) ||
-            !check_prev(fo, importer, parn, mode, &account, &region, &rule) ||
+            !check_prev(fo, importer, parn, mode, &account, &region, &rule, &source) ||
             shub_prevset_find(out, jstr(fo, "Id"))) {
             out->rejected++;
             continue;
         }
-        rc = prevset_add(out, fo, jstr(fo, "Id"), account, region, rule);
+        rc = prevset_add(out, fo, jstr(fo, "Id"), account, region, rule, source);
     }
     const char *nt = jstr(root, "NextToken");
     if (!rc && nt && *nt && !(*next = strdup(nt)))
@@ -266,15 +242,21 @@ static int cmp_strp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int shub_decide_archive(const shub_prevset *prev,
-                                const scanner_findings *cur,
-                                const shub_accounts *accounts,
-                                size_t **idx, size_t *n)
+const char *shub_home_of(const shub_lifecycle *lc, const char *account)
+{
+    return lc->mode == SHUB_CENTRAL ? lc->scanning_account : account;
+}
+
+int shub_decide_archive(const shub_prevset *prev, const char *importer,
+                        const shub_lifecycle *lc, size_t **idx, size_t *n)
 {
     *idx = NULL;
     *n = 0;
     if (!prev || prev->n == 0)
         return 0;
+    if (!lc || !importer)
+        return AWS_EINVAL;
+    const scanner_findings *cur = lc->cur;
     const char **ids = NULL;
     size_t nids = cur ? cur->n : 0;
     if (nids) {
@@ -302,11 +284,18 @@ int shub_decide_archive(const shub_prevset *prev,
                 continue;
         }
         const char *key = p->id + plen;
-        if (nids && bsearch(&key, ids, nids, sizeof(*ids), cmp_strp))
-            continue;                       /* still produced: stays ACTIVE */
-        if (!shub_covered(accounts, cur, p->account, p->region))
-            continue;                       /* not seen completely: leave it */
-        out[k++] = i;
+        int current = nids && bsearch(&key, ids, nids, sizeof(*ids), cmp_strp);
+        int here = streq(shub_home_of(lc, p->account), importer);
+        if (current && here)
+            continue;                       /* still produced: re-imported here */
+        if (current) {
+            out[k++] = i;                   /* still produced, imported in its new hub */
+            continue;
+        }
+        /* Gone: resolved only by the one rule (scanner/resolve.h). */
+        if (scanner_resolvable(lc->coverage, lc->cfg, lc->what_if, p->account, p->region,
+                               p->rule, p->source))
+            out[k++] = i;
     }
     free(ids);
     if (k == 0) {
@@ -444,6 +433,7 @@ typedef struct job {
     export *ex;
     const char *importer;
     aws_creds_provider *creds;
+    int cleanup;                    /* a hub another mode filled: archive only */
     uv_timer_t timer;
     int phase;
     char *next_token;
@@ -462,7 +452,8 @@ struct export {
     shub_opts o;
     const scanner_findings *f;
     const shub_accounts *acc;
-    int64_t now;
+    int64_t now;                    /* seconds */
+    int64_t updated_ms;             /* UpdatedAt of every finding sent */
     shub_done_cb cb;
     void *ud;
 
@@ -471,7 +462,9 @@ struct export {
     size_t n_jobs, jobs_left;
     int open_handles;
 
-    scanner_findings gaps;          /* only gaps used */
+    char (*cleanup)[16];            /* importers of the cleanup jobs (their strings) */
+    size_t n_cleanup;
+    scanner_findings gaps;          /* only gaps used: export problems */
     shub_failure *failures;
     size_t n_failures, cap_failures;
     shub_result res;
@@ -510,6 +503,10 @@ static int add_failure(export *ex, const char *account, const char *id,
     return 0;
 }
 
+#define DASH "\xe2\x80\x94"         /* an em dash, as the config messages use */
+
+/* An export problem (not a coverage gap of the scan): logged, and handed to
+ * the caller in shub_result.gaps. */
 static void add_gap(export *ex, const char *account, const char *op,
                     const char *code, const char *msg)
 {
@@ -527,6 +524,19 @@ static int not_enabled(const aws_result *r)
 static const char *result_code(const aws_result *r)
 {
     return r->code && *r->code ? r->code : aws_error_code(r->err);
+}
+
+/* Security Hub is not enabled in that account's home region: an export
+ * problem with its fix, once per account. */
+static void not_enabled_problem(export *ex, const char *account, const char *op,
+                                const char *code)
+{
+    char msg[512];
+    snprintf(msg, sizeof(msg), "Security Hub is not enabled in account %s, region %s: "
+             "nothing was imported there " DASH " enable Security Hub in that account and "
+             "region, or remove [securityhub] from the config (or run with --no-securityhub)",
+             account, ex->o.home_region);
+    add_gap(ex, account, op, code, msg);
 }
 
 static void on_job_timer(uv_timer_t *t)
@@ -563,7 +573,8 @@ static pending_row *find_row(job *j, const char *id)
     return bsearch(&key, j->rows, j->n_rows, sizeof(*j->rows), cmp_row);
 }
 
-static void set_row(pending_row *pr, const char *id, const char *account,
+static void set_row(pending_row *pr, const char *importer, shub_mode mode,
+                    const char *id, const char *account,
                     const char *region, const char *rule, int64_t created,
                     int64_t now, int archive)
 {
@@ -577,12 +588,27 @@ static void set_row(pending_row *pr, const char *id, const char *account,
     pr->row.last_seen = archive ? 0 : now;
     snprintf(pr->row.record_state, sizeof(pr->row.record_state), "%s",
              archive ? "ARCHIVED" : "ACTIVE");
+    snprintf(pr->row.importer, sizeof(pr->row.importer), "%s", importer);
+    snprintf(pr->row.mode, sizeof(pr->row.mode), "%s",
+             mode == SHUB_CENTRAL ? "central" : "member");
     pr->archive = archive;
 }
 
+static shub_lifecycle lifecycle_of(const export *ex)
+{
+    shub_lifecycle lc = {
+        .cur = ex->f, .coverage = ex->o.coverage, .cfg = ex->o.cfg,
+        .what_if = ex->o.what_if, .mode = ex->o.mode,
+        .scanning_account = ex->o.scanning_account,
+    };
+    return lc;
+}
+
+/* 1 when this job imports fd (a cleanup job imports nothing). */
 static int belongs(const export *ex, const job *j, const scanner_finding *fd)
 {
-    return ex->o.mode == SHUB_CENTRAL || streq(fd->account_id, j->importer);
+    shub_lifecycle lc = lifecycle_of(ex);
+    return !j->cleanup && streq(shub_home_of(&lc, fd->account_id), j->importer);
 }
 
 /* Builds this job's ASFF findings (current + archived) and its batches. */
@@ -592,13 +618,34 @@ static int job_build(job *j)
     asff_opts ao = {
         .home_region = ex->o.home_region, .mode = ex->o.mode,
         .scanning_account = ex->o.scanning_account, .now = ex->now,
+        .updated_ms = ex->updated_ms,
     };
     size_t *arch = NULL, n_arch = 0;
     int rc = 0;
+    shub_lifecycle lc = lifecycle_of(ex);
     if (j->prev_ok)
-        rc = shub_decide_archive(&j->prev, ex->f, ex->acc, &arch, &n_arch);
+        rc = shub_decide_archive(&j->prev, j->importer, &lc, &arch, &n_arch);
     if (rc)
         return rc;
+    /* Findings another mode put in this hub that stay: said plainly. */
+    size_t stay = 0;
+    for (size_t i = 0, a = 0; j->prev_ok && i < j->prev.n; i++) {
+        if (a < n_arch && arch[a] == i) {
+            a++;
+            continue;
+        }
+        if (!streq(shub_home_of(&lc, j->prev.v[i].account), j->importer))
+            stay++;
+    }
+    if (stay) {
+        ex->res.kept_elsewhere += stay;
+        aws_log_warn("securityhub: %s/%s: %zu finding%s an earlier run imported here in "
+                     "another mode stay%s ACTIVE: not produced by this run, and %s source "
+                     "was not read in full for %s account and region; a later complete run "
+                     "archives %s", j->importer, ex->o.home_region, stay,
+                     stay == 1 ? "" : "s", stay == 1 ? "s" : "", stay == 1 ? "its" : "their",
+                     stay == 1 ? "its" : "their", stay == 1 ? "it" : "them");
+    }
     size_t cap = n_arch;
     for (size_t i = 0; i < ex->f->n; i++)
         cap += belongs(ex, j, &ex->f->v[i]);
@@ -630,13 +677,13 @@ static int job_build(job *j)
             rc = AWS_ENOMEM;
             break;
         }
-        set_row(&j->rows[k], id, fd->account_id, fd->region, fd->rule,
+        set_row(&j->rows[k], j->importer, ex->o.mode, id, fd->account_id, fd->region, fd->rule,
                 h.created_at ? h.created_at : ex->now, ex->now, 0);
         k++;
     }
     for (size_t i = 0; !rc && i < n_arch; i++) {
         const shub_prev *p = &j->prev.v[arch[i]];
-        json_object *a = asff_archive(p->raw, ex->now);
+        json_object *a = asff_archive(p->raw, ex->updated_ms);
         if (!a) {
             aws_log_warn("securityhub: %s/%s: cannot archive %s: the finding Security Hub "
                          "returned lacks required fields", j->importer, ex->o.home_region, p->id);
@@ -644,7 +691,7 @@ static int job_build(job *j)
             continue;
         }
         objs[k] = a;
-        set_row(&j->rows[k], p->id, p->account, p->region, p->rule,
+        set_row(&j->rows[k], j->importer, ex->o.mode, p->id, p->account, p->region, p->rule,
                 p->created_at ? p->created_at : ex->now, ex->now, 1);
         k++;
     }
@@ -671,7 +718,7 @@ static void on_get(const aws_result *r, void *ud)
     }
     if (r->err) {
         if (not_enabled(r)) {
-            add_gap(ex, j->importer, "GetFindings", result_code(r), r->message);
+            not_enabled_problem(ex, j->importer, "GetFindings", result_code(r));
             job_done(j);                    /* nothing can be imported there */
             return;
         }
@@ -761,7 +808,7 @@ static void on_import(const aws_result *r, void *ud)
     }
     if (r->err) {
         if (not_enabled(r)) {
-            add_gap(ex, j->importer, "BatchImportFindings", result_code(r), r->message);
+            not_enabled_problem(ex, j->importer, "BatchImportFindings", result_code(r));
             size_t left = b->n;
             for (size_t i = j->next_batch; i < j->batches.n; i++)
                 left += j->batches.v[i].n;
@@ -786,11 +833,30 @@ static void on_import(const aws_result *r, void *ud)
                 add_failure(ex, j->importer, id ? id : "(no id)", code ? code : "(no code)",
                             jstr(e, "ErrorMessage"));
             }
-            if (count > (int64_t)nf)
+            if (count > (int64_t)nf) {
+                /* Some refused findings are not named: none of the unnamed
+                 * ones can be said to be imported. */
+                size_t unnamed = b->n > nf ? b->n - nf : 0;
+                size_t extra = (size_t)(count - (int64_t)nf);
+                if (extra > unnamed)
+                    extra = unnamed;
                 aws_log_warn("securityhub: %s/%s: BatchImportFindings: FailedCount %lld but "
-                             "%zu failed findings listed", j->importer, ex->o.home_region,
-                             (long long)count, nf);
-            mark_batch(j, b, failed);
+                             "%zu failed findings listed: the %zu unlisted findings of this "
+                             "batch count as failed", j->importer, ex->o.home_region,
+                             (long long)count, nf, unnamed);
+                char msg[160];
+                snprintf(msg, sizeof(msg), "FailedCount %lld, %zu listed", (long long)count, nf);
+                for (size_t i = 0; i < b->n; i++) {
+                    int listed = 0;
+                    for (size_t k = 0; k < nf && !listed; k++)
+                        listed = streq(jstr(json_object_array_get_idx(failed, k), "Id"),
+                                       b->ids[i]);
+                    if (!listed)
+                        add_failure(ex, j->importer, b->ids[i], "UnlistedFailure", msg);
+                }
+            } else {
+                mark_batch(j, b, failed);
+            }
         }
         json_object_put(root);
     }
@@ -875,6 +941,7 @@ static void export_free(export *ex)
         free((char *)ex->failures[i].message);
     }
     free(ex->failures);
+    free(ex->cleanup);
     scanner_findings_finish(&ex->gaps);
     free(ex);
 }
@@ -897,11 +964,19 @@ static void save_state(export *ex)
     if (!ex->o.state)
         return;
     /* state.c logs nothing: this is the one report of a failure. */
-    int rc = state_begin(ex->o.state);
-    for (size_t i = 0; !rc && i < ex->n_jobs; i++)
-        for (size_t k = 0; !rc && k < ex->jobs[i].n_rows; k++)
-            if (ex->jobs[i].rows[k].ok)
-                rc = state_shub_upsert(ex->o.state, &ex->jobs[i].rows[k].row);
+    int rc = state_begin(ex->o.state), sent = 0;
+    /* Archived rows first: a finding that moved hubs is archived in one and
+     * imported in the other under the same Id, and the row must end up
+     * naming the hub where it is ACTIVE. */
+    for (int archived = 1; archived >= 0; archived--)
+        for (size_t i = 0; !rc && i < ex->n_jobs; i++)
+            for (size_t k = 0; !rc && k < ex->jobs[i].n_rows; k++)
+                if (ex->jobs[i].rows[k].ok && ex->jobs[i].rows[k].archive == archived) {
+                    rc = state_shub_upsert(ex->o.state, &ex->jobs[i].rows[k].row);
+                    sent = 1;
+                }
+    if (!rc && sent)
+        rc = state_meta_set(ex->o.state, LAST_UPDATED_KEY, ex->updated_ms);
     if (!rc)
         rc = state_commit(ex->o.state);
     if (rc) {
@@ -916,7 +991,7 @@ static void export_finish(export *ex)
     save_state(ex);
     int lvl = ex->res.failed || ex->gaps.n_gaps ? AWS_LOG_WARN : AWS_LOG_INFO;
     aws_log(lvl, "securityhub: %s: imported %zu, archived %zu, failed %zu, skipped %zu "
-            "(%zu BatchImportFindings calls, %zu accounts not reachable)",
+            "(%zu BatchImportFindings calls, %zu hubs not written or not read)",
             ex->o.home_region, ex->res.imported, ex->res.archived, ex->res.failed,
             ex->res.skipped, ex->res.batches, ex->gaps.n_gaps);
     ex->open_handles = 1 + (int)ex->n_jobs;
@@ -948,15 +1023,23 @@ static void on_start(uv_timer_t *t)
         job_step(&ex->jobs[i]);
 }
 
-static int add_job(export *ex, const char *importer, aws_creds_provider *creds)
+static job *find_job(export *ex, const char *importer)
 {
     for (size_t i = 0; i < ex->n_jobs; i++)
         if (streq(ex->jobs[i].importer, importer))
-            return 0;
+            return &ex->jobs[i];
+    return NULL;
+}
+
+static int add_job(export *ex, const char *importer, aws_creds_provider *creds, int cleanup)
+{
+    if (find_job(ex, importer))
+        return 0;
     job *j = &ex->jobs[ex->n_jobs++];
     j->ex = ex;
     j->importer = importer;
     j->creds = creds;
+    j->cleanup = cleanup;
     j->phase = PH_GET;
     shub_prevset_init(&j->prev);
     shub_batches_init(&j->batches);
@@ -971,9 +1054,120 @@ static aws_creds_provider *creds_of(const shub_accounts *a, const char *account)
     return NULL;
 }
 
+/* ---- UpdatedAt and history ------------------------------------------------------- */
+
+int64_t shub_updated_ms(state_db *db, int64_t now_ms)
+{
+    int64_t last = 0;
+    if (db && state_meta_get(db, LAST_UPDATED_KEY, &last) == 0 && last >= now_ms)
+        return last + 1;
+    return now_ms;
+}
+
+void shub_history(const scanner_finding *f, const char *asff_id, asff_history *h, void *ud)
+{
+    state_db *db = ud;
+    state_shub_row sr;
+    if (db && state_shub_get(db, asff_id, &sr) == 0 && sr.created_at) {
+        h->created_at = h->first_observed_at = sr.created_at;
+        return;
+    }
+    if (f->first_seen)
+        h->created_at = h->first_observed_at = f->first_seen;
+}
+
+/* ---- cleanup: hubs another mode filled ---------------------------------------------- */
+
+typedef struct cleanup_scan {
+    export *ex;
+    char (*importers)[16];
+    size_t *counts;
+    size_t n, cap;
+    int oom;
+} cleanup_scan;
+
+/* Collects the distinct importers of ACTIVE rows that are not where this
+ * mode would put the finding. */
+static int collect_cleanup(const state_shub_row *row, void *ud)
+{
+    cleanup_scan *c = ud;
+    shub_lifecycle lc = lifecycle_of(c->ex);
+    if (!row->importer[0] || streq(shub_home_of(&lc, row->account), row->importer))
+        return 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (streq(c->importers[i], row->importer)) {
+            c->counts[i]++;
+            return 0;
+        }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        char (*v)[16] = realloc(c->importers, cap * sizeof(*v));
+        if (!v)
+            return c->oom = AWS_ENOMEM;
+        c->importers = v;
+        size_t *n = realloc(c->counts, cap * sizeof(*n));
+        if (!n)
+            return c->oom = AWS_ENOMEM;
+        c->counts = n;
+        c->cap = cap;
+    }
+    snprintf(c->importers[c->n], sizeof(c->importers[c->n]), "%s", row->importer);
+    c->counts[c->n++] = 1;
+    return 0;
+}
+
+/* Adds an archive-only job for each hub where the state says certsweep's
+ * findings are ACTIVE although this mode imports them elsewhere (a mode
+ * switch, another scanning account).  A hub without credentials in this
+ * run is named, with what stays. */
+static int add_cleanup_jobs(export *ex, const shub_accounts *accounts)
+{
+    cleanup_scan c = { .ex = ex };
+    if (!ex->o.state)
+        return 0;
+    int rc = state_shub_each(ex->o.state, NULL, NULL, "ACTIVE", collect_cleanup, &c);
+    if (rc == 0 && c.oom)
+        rc = c.oom;
+    if (rc != 0) {
+        aws_log_warn("securityhub: cannot read which hubs hold earlier findings (%s): "
+                     "findings another mode imported are not archived in this run",
+                     rc == AWS_ENOMEM ? "out of memory" : state_errmsg(ex->o.state));
+        free(c.importers);
+        free(c.counts);
+        return 0;
+    }
+    ex->cleanup = c.importers;
+    ex->n_cleanup = c.n;
+    for (size_t i = 0; i < c.n; i++) {
+        const char *imp = ex->cleanup[i];
+        aws_creds_provider *cr = streq(imp, ex->o.scanning_account) ? ex->o.scanning_creds
+                                                                      : creds_of(accounts, imp);
+        if (find_job(ex, imp))
+            continue;                       /* read anyway: decided there */
+        if (!cr) {
+            aws_log_warn("securityhub: %s/%s: %zu finding%s certsweep imported there in another "
+                         "mode stay ACTIVE: no credentials for account %s in this run (scan it, "
+                         "or run from the account that imported them, to archive them)",
+                         imp, ex->o.home_region, c.counts[i], c.counts[i] == 1 ? "" : "s", imp);
+            ex->res.kept_elsewhere += c.counts[i];
+            continue;
+        }
+        add_job(ex, imp, cr, 1);
+    }
+    free(c.counts);
+    return 0;
+}
+
+static int count_row(const state_shub_row *row, void *ud)
+{
+    (void)row;
+    (*(size_t *)ud)++;
+    return 0;
+}
+
 int shub_export(aws_client *c, const shub_opts *o,
                                const scanner_findings *f,
-                               const shub_accounts *accounts, int64_t now,
+                               const shub_accounts *accounts, int64_t now_ms,
                                shub_done_cb cb, void *ud)
 {
     if (!c || !o || !o->loop || !o->home_region || !*o->home_region || !f || !cb)
@@ -992,22 +1186,27 @@ int shub_export(aws_client *c, const shub_opts *o,
         ex->o.get_tps = SHUB_GET_TPS;
     ex->f = f;
     ex->acc = accounts;
-    ex->now = now;
+    ex->now = now_ms / 1000;
+    ex->updated_ms = shub_updated_ms(o->state, now_ms);
+    ex->res.updated_ms = ex->updated_ms;
     ex->cb = cb;
     ex->ud = ud;
     scanner_findings_init(&ex->gaps);
-    size_t max_jobs = 1 + (accounts ? accounts->n : 0) + f->n;
+    size_t n_state = 0;
+    if (o->state)
+        (void)state_shub_each(o->state, NULL, NULL, "ACTIVE", count_row, &n_state);
+    size_t max_jobs = 1 + (accounts ? accounts->n : 0) + f->n + n_state;
     if (!(ex->jobs = calloc(max_jobs, sizeof(*ex->jobs)))) {
         free(ex);
         return AWS_ENOMEM;
     }
     if (o->mode == SHUB_CENTRAL) {
-        add_job(ex, o->scanning_account, o->scanning_creds);
+        add_job(ex, o->scanning_account, o->scanning_creds, 0);
     } else {
         /* Every reachable account: its hub may hold findings to archive. */
         for (size_t i = 0; accounts && i < accounts->n; i++)
             if (accounts->v[i].creds && accounts->v[i].account_id)
-                add_job(ex, accounts->v[i].account_id, accounts->v[i].creds);
+                add_job(ex, accounts->v[i].account_id, accounts->v[i].creds, 0);
         for (size_t i = 0; i < f->n; i++) {
             const scanner_finding *fd = &f->v[i];
             if (creds_of(accounts, fd->account_id))
@@ -1021,6 +1220,7 @@ int shub_export(aws_client *c, const shub_opts *o,
                              "findings are not imported", fd->account_id);
         }
     }
+    add_cleanup_jobs(ex, accounts);
     ex->jobs_left = ex->n_jobs;
     uv_timer_init(o->loop, &ex->start);
     ex->start.data = ex;
@@ -1035,7 +1235,7 @@ int shub_export(aws_client *c, const shub_opts *o,
 /* ---- dry run ----------------------------------------------------------------------- */
 
 int shub_dry_run(FILE *out, const shub_opts *o,
-                                const scanner_findings *f, int64_t now, size_t *nbatches)
+                                const scanner_findings *f, int64_t now_ms, size_t *nbatches)
 {
     if (nbatches)
         *nbatches = 0;
@@ -1043,7 +1243,8 @@ int shub_dry_run(FILE *out, const shub_opts *o,
         return AWS_EINVAL;
     asff_opts ao = {
         .home_region = o->home_region, .mode = o->mode,
-        .scanning_account = o->scanning_account, .now = now,
+        .scanning_account = o->scanning_account, .now = now_ms / 1000,
+        .updated_ms = shub_updated_ms(o->state, now_ms),
     };
     json_object **objs = f->n ? calloc(f->n, sizeof(*objs)) : NULL;
     char *done = f->n ? calloc(f->n, 1) : NULL;
@@ -1061,9 +1262,7 @@ int shub_dry_run(FILE *out, const shub_opts *o,
             char id[128];
             asff_id(&f->v[m], id, sizeof(id));
             asff_history h = { 0, 0 };
-            state_shub_row sr;
-            if (o->state && state_shub_get(o->state, id, &sr) == 0)
-                h.created_at = h.first_observed_at = sr.created_at;
+            shub_history(&f->v[m], id, &h, o->state);
             if (!(objs[k] = asff_build(&f->v[m], &ao, &h)))
                 rc = AWS_ENOMEM;
             else
@@ -1090,4 +1289,17 @@ int shub_dry_run(FILE *out, const shub_opts *o,
     free(objs);
     free(done);
     return rc;
+}
+
+int shub_write_asff(FILE *out, const shub_opts *o, const scanner_findings *f,
+                    int64_t now_ms)
+{
+    if (!out || !o || !o->home_region || !f)
+        return AWS_EINVAL;
+    asff_opts ao = {
+        .home_region = o->home_region, .mode = o->mode,
+        .scanning_account = o->scanning_account, .now = now_ms / 1000,
+        .updated_ms = shub_updated_ms(o->state, now_ms),
+    };
+    return asff_write(out, f, &ao, shub_history, o->state);
 }

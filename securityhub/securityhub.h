@@ -27,6 +27,8 @@
 #include <uv.h>
 
 #include "aws/client.h"
+#include "config/config.h"
+#include "scanner/resolve.h"
 #include "scanner/scan.h"
 #include "securityhub/asff.h"
 #include "scanner/finding.h"
@@ -40,18 +42,11 @@ struct json_object;
 #define SHUB_GET_TPS          3.0
 #define SHUB_MAX_PAGES        1000                /* GetFindings pages per account */
 
-/* ---- accounts and coverage ------------------------------------------------- */
+/* ---- accounts ---------------------------------------------------------------- */
 
 /* The accounts of the scan (scanner/scan.h) as the export reads them. */
 typedef scanner_scanned_account shub_account;
 typedef scanner_scanned_accounts shub_accounts;
-
-/* 1 when this scan covered (account, region) completely: the account is
- * listed with credentials, the region is one of its regions, and no
- * coverage gap of f names that account (or "*" / "") with that region (or
- * "*" / ""). */
-int shub_covered(const shub_accounts *a, const scanner_findings *f,
-                         const char *account, const char *region);
 
 /* ---- what was imported before ------------------------------------------------ */
 
@@ -60,6 +55,7 @@ typedef struct shub_prev {
     char *account;                  /* the certificate's account */
     char *region;                   /* the certificate's region */
     char *rule;
+    int source;                     /* ProductFields certsweep/Source; -1 when absent */
     int64_t created_at, first_observed_at;
     struct json_object *raw;        /* the finding as returned */
 } shub_prev;
@@ -76,9 +72,11 @@ const shub_prev *shub_prevset_find(const shub_prevset *p, const char *id);
 
 /* Reads one GetFindings answer.  Keeps only findings that pass the
  * client-side check: GeneratorId starts with "certsweep/", Id starts with
- * "certsweep/", RecordState ACTIVE, AwsAccountId == importer, ProductArn in
- * home_region, and the certificate's account (ProductFields
- * "certsweep/AccountId") equal to importer in member mode.  *next is the
+ * "certsweep/", RecordState ACTIVE, AwsAccountId == importer, ProductArn of
+ * the importer in home_region, and a certificate account (ProductFields
+ * "certsweep/AccountId"; in member mode the importer when absent).  A
+ * finding of another account in a member's hub is one that a central run
+ * imported: it is kept, for the lifecycle to decide.  *next is the
  * NextToken (NULL when last page; caller frees).  AWS_EPARSE when the body is
  * not a GetFindings answer. */
 int shub_parse_findings(const char *body, size_t len, const char *importer,
@@ -91,14 +89,33 @@ char *shub_get_body(const char *importer, const char *home_region,
 
 /* ---- lifecycle decision (pure) ------------------------------------------------ */
 
-/* Indexes into prev (ascending) of the findings to archive: ACTIVE and ours,
- * not produced by this scan (no finding of cur has that ASFF Id), and in an
- * (account, region) that shub_covered() says this scan covered.
+/* What the lifecycle decision reads: this run's findings, its coverage,
+ * the config (disabled rules), whether it is a what-if run, and where each
+ * finding belongs in this mode. */
+typedef struct shub_lifecycle {
+    const scanner_findings *cur;
+    const scanner_coverage *coverage;
+    const config *cfg;
+    int what_if;
+    shub_mode mode;
+    const char *scanning_account;   /* central mode: the importer of every finding */
+} shub_lifecycle;
+
+/* The account whose hub a finding of `account` belongs in, in lc's mode. */
+const char *shub_home_of(const shub_lifecycle *lc, const char *account);
+
+/* Indexes into prev (ascending) of the findings of importer's hub to
+ * archive.  The lifecycle rule: an ACTIVE certsweep finding
+ *   - still produced by this run and belonging in this hub: stays (it is
+ *     re-imported);
+ *   - still produced but belonging in another hub (the mode or the
+ *     scanning account changed): archived here, imported there;
+ *   - no longer produced: archived only when scanner_resolvable() says this
+ *     run resolved it (its source read in full for its account and region,
+ *     its rule enabled, not a what-if run); otherwise it keeps its state.
  * *idx is malloc'd (NULL when *n == 0). */
-int shub_decide_archive(const shub_prevset *prev,
-                                const scanner_findings *cur,
-                                const shub_accounts *accounts,
-                                size_t **idx, size_t *n);
+int shub_decide_archive(const shub_prevset *prev, const char *importer,
+                        const shub_lifecycle *lc, size_t **idx, size_t *n);
 
 /* ---- batching (pure) ------------------------------------------------------------ */
 
@@ -134,6 +151,11 @@ typedef struct shub_opts {
     const char *scanning_account;   /* required in central mode */
     aws_creds_provider *scanning_creds; /* central mode: the importer's credentials */
     state_db *state;                /* may be NULL */
+    /* The lifecycle (shub_decide_archive): this run's coverage and config;
+     * NULL coverage archives nothing that is gone. */
+    const scanner_coverage *coverage;
+    const config *cfg;
+    int what_if;
     double import_tps;              /* per account; 0: SHUB_IMPORT_TPS */
     double get_tps;                 /* per account; 0: SHUB_GET_TPS */
     size_t max_batch;               /* 0: SHUB_MAX_BATCH */
@@ -147,6 +169,9 @@ typedef struct shub_failure {
 } shub_failure;
 
 typedef struct shub_result {
+    int64_t updated_ms;             /* the UpdatedAt sent */
+    size_t kept_elsewhere;          /* ACTIVE findings another mode imported that stay
+                                     * (not read in full, or no credentials for that hub) */
     size_t imported;                /* ACTIVE findings accepted */
     size_t archived;                /* ARCHIVED findings accepted */
     size_t failed;                  /* findings Security Hub refused or that could not be sent */
@@ -155,30 +180,52 @@ typedef struct shub_result {
     size_t max_batch_seen;          /* largest batch sent */
     const shub_failure *failures;
     size_t n_failures;
-    const scanner_gap *gaps;        /* add these to the scan's coverage gaps */
+    const scanner_gap *gaps;        /* export problems (Security Hub not enabled, calls
+                                     * that failed): not coverage gaps of the scan */
     size_t n_gaps;
 } shub_result;
 
 /* r is valid only during the callback. */
 typedef void (*shub_done_cb)(const shub_result *r, void *ud);
 
-/* Starts the export on o->loop.  f and accounts (and the strings and
- * providers they point to) must live until cb.  0: cb runs exactly once,
- * never from inside this call, after every handle of the export is closed.
- * Negative: cb never runs. */
+/* The UpdatedAt of this run's imports, in milliseconds: now_ms, or 1 ms
+ * after the last one sent (the state's "shub_last_updated_ms") when that is
+ * not earlier, so that Security Hub, which ignores an update that is not
+ * later than the finding it has, takes every run's.  db may be NULL. */
+int64_t shub_updated_ms(state_db *db, int64_t now_ms);
+
+/* What is known of a finding's earlier imports: the local state's
+ * CreatedAt (o->state), else the first run that produced it (f->first_seen,
+ * from the labels).  An asff_history_fn with ud = the state (may be NULL). */
+void shub_history(const scanner_finding *f, const char *asff_id, asff_history *h, void *ud);
+
+/* Starts the export on o->loop.  Every hub that may hold certsweep's
+ * findings is read (GetFindings) and updated: the importers of this mode,
+ * and the hubs where the state says another mode (or scanning account)
+ * imported findings that are still ACTIVE; those are archived by the
+ * lifecycle rule (shub_decide_archive) and never get new findings.
+ * UpdatedAt is shub_updated_ms(o->state, now_ms); what was imported, where
+ * and in which mode, and that UpdatedAt are recorded in the state. */
 int shub_export(aws_client *c, const shub_opts *o,
                                const scanner_findings *f,
-                               const shub_accounts *accounts, int64_t now,
+                               const shub_accounts *accounts, int64_t now_ms,
                                shub_done_cb cb, void *ud);
 
 /* --dry-run FILE: writes the BatchImportFindings bodies the export would
  * send for the current findings (one batch per line, JSON lines), grouped by
- * importing account, with CreatedAt from the local state when known.  Makes
- * no calls and writes no state; archiving needs GetFindings, so it is not
- * part of a dry run.  Returns 0, AWS_ENOMEM or AWS_EIO; *batches (may be
- * NULL) gets the number of lines written. */
+ * importing account, with shub_history().  Makes no calls and writes no
+ * state; archiving needs GetFindings, so it is not part of a dry run.
+ * Returns 0, AWS_ENOMEM or AWS_EIO; *batches (may be NULL) gets the number
+ * of lines written. */
 int shub_dry_run(FILE *out, const shub_opts *o,
-                                const scanner_findings *f, int64_t now,
+                                const scanner_findings *f, int64_t now_ms,
                                 size_t *batches);
+
+/* --format asff: {"Findings":[...]} as the import would send them now:
+ * shub_history() for CreatedAt / FirstObservedAt, UpdatedAt from
+ * shub_updated_ms() (the wall clock, never the --as-of instant).  Writes no
+ * state. */
+int shub_write_asff(FILE *out, const shub_opts *o, const scanner_findings *f,
+                    int64_t now_ms);
 
 #endif

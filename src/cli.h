@@ -12,8 +12,10 @@ enum {
     CLI_EXIT_USAGE    = 2,   /* usage or config error */
     CLI_EXIT_PARTIAL  = 3,   /* scan completed with coverage gaps (no findings at/above --fail-on) */
     CLI_EXIT_FAILURE  = 4,   /* could not run at all (no credentials, network, ...) */
-    CLI_EXIT_DELIVERY = 5,   /* the scan was clean, but a notification could not be delivered
-                              * (kept in the outbox for the next run / notify --retry) */
+    CLI_EXIT_DELIVERY = 5,   /* the scan was clean, but a sink failed: the Security Hub
+                              * export had a problem (not enabled, a call failed, findings
+                              * refused), or a notification could not be delivered (kept in
+                              * the outbox for the next run / notify --retry) */
 };
 
 /* ---- flag parsing (cli.c) ------------------------------------------------

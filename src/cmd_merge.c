@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,8 +68,13 @@ static int write_asff(FILE *dst, const report_doc *m, const char *config_path)
         snprintf(region, sizeof(region), "%s", cfg.region);
     else
         sts_resolve_region(NULL, cfg.profile, region, sizeof(region));
-    asff_opts ao = { .home_region = region, .mode = mode, .scanning_account = NULL, .now = m->as_of };
-    rc = asff_write(dst, &m->f, &ao) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    /* As the import would send them now: UpdatedAt from the clock, never
+     * the reports' as_of; CreatedAt from the findings' first run. */
+    shub_opts so = { .home_region = region, .mode = mode };
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rc = shub_write_asff(dst, &so, &m->f, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) == 0
+             ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 out:
     config_finish(&cfg);
     return rc;

@@ -41,15 +41,19 @@ static void usage(FILE *f)
         "                      [--as-of DATE] [--format table|json|csv|asff|prometheus]\n"
         "                      [--output FILE]\n"
         "                      [--fail-on SEVERITY|none] [--concurrency N] [--shard K/N|env/N]\n"
-        "                      [--no-securityhub] [--dry-run FILE] [--notify always|auto]\n"
+        "                      [--securityhub|--no-securityhub] [--what-if-writes]\n"
+        "                      [--dry-run FILE] [--notify always|auto]\n"
         "                      [--no-notify] [--notify-dry-run DIR] [-v|-q] [--help]\n"
         "\n"
         "Scans the AWS Organization (or the listed accounts) for TLS certificate risks in\n"
         "ACM, API Gateway (client certificates, stages, custom domains) and IAM server\n"
-        "certificates, writes one report and imports the findings into AWS Security Hub\n"
-        "([securityhub] in the config: home region, member or central mode).  Findings\n"
-        "imported earlier that the scan no longer produces are archived, only in the\n"
-        "accounts and regions it covered completely.\n"
+        "certificates and writes one report.  With a [securityhub] section in the config\n"
+        "(or --securityhub) it also imports the findings into AWS Security Hub in one\n"
+        "home region: in member mode (recommended) into each certificate's own account,\n"
+        "in central mode all into the account that runs the scan.  A finding imported\n"
+        "earlier is archived only when this run read its source in full for its account\n"
+        "and region and its rule ran (or when it moved to another hub); anything not\n"
+        "read keeps its state.\n"
         "\n"
         "The home region (STS, Organizations, and Security Hub unless [securityhub]\n"
         "region is set) is [aws] region, else AWS_REGION, AWS_DEFAULT_REGION, the\n"
@@ -66,9 +70,14 @@ static void usage(FILE *f)
         "      --severity LIST     report only findings of these severities (the scan,\n"
         "                          Security Hub and the state still see every finding)\n"
         "      --rule LIST         report only findings of these rules ('certsweep rules')\n"
-        "      --as-of DATE        judge as of this ISO 8601 date or time (default: now)\n"
+        "      --as-of DATE        judge as of this ISO 8601 date or time (default: now);\n"
+        "                          a what-if: writes the report, but nothing to Security\n"
+        "                          Hub (or any other outside system) and no labels\n"
+        "      --what-if-writes    with --as-of, import into Security Hub all the same\n"
+        "                          (nothing is archived; notifications are never sent)\n"
         "  -f, --format FMT        table (default), json, csv, asff (the findings in the\n"
-        "                          AWS Security Finding Format, as they would be imported)\n"
+        "                          AWS Security Finding Format as the import would send\n"
+        "                          them now: CreatedAt from the state, UpdatedAt the clock)\n"
         "                          or prometheus (metrics in the Prometheus text format;\n"
         "                          the default for an --output FILE ending in .prom)\n"
         "  -o, --output FILE       write the report to FILE instead of standard output\n"
@@ -81,7 +90,9 @@ static void usage(FILE *f)
         "                          JSON reports.  env/N: K from JOB_COMPLETION_INDEX\n"
         "                          (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX\n"
         "                          (AWS Batch array job), both 0-based\n"
-        "      --no-securityhub    do not import into Security Hub ([securityhub] enabled)\n"
+        "      --securityhub       import into Security Hub even without a [securityhub]\n"
+        "                          section (its defaults: member mode, the home region)\n"
+        "      --no-securityhub    do not import into Security Hub\n"
         "      --dry-run FILE      write the BatchImportFindings requests Security Hub would\n"
         "                          get to FILE (one JSON request a line) and call nothing\n"
         "                          there; the state records the run only\n"
@@ -97,11 +108,13 @@ static void usage(FILE *f)
         "  -h, --help              show this help\n"
         "\n"
         "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or config error,\n"
-        "3 scan completed with coverage gaps (and no finding at or above --fail-on;\n"
-        "Security Hub not enabled or refusing findings counts as a gap),\n"
-        "4 could not run, 5 clean but a digest could not be delivered (kept in the outbox\n"
-        "for the next run or 'certsweep notify --retry').  Findings take precedence over\n"
-        "gaps: a partial scan with failing findings exits 1.  A --as-of run notifies nobody.\n"
+        "3 scan completed with coverage gaps (and no finding at or above --fail-on),\n"
+        "4 could not run, 5 the scan was clean but a sink failed: the Security Hub\n"
+        "export had a problem (not enabled in an account, a call failed, findings\n"
+        "refused; each is logged with its fix) or a digest could not be delivered (kept\n"
+        "in the outbox for the next run or 'certsweep notify --retry').  Findings take\n"
+        "precedence over gaps, gaps over 5: a partial scan with failing findings exits 1.\n"
+        "A --as-of run notifies nobody and writes nothing to Security Hub.\n"
         "130 / 143: interrupted by SIGINT / SIGTERM (no report or dry run written;\n"
         "earlier files are left as they were).\n");
 }
@@ -154,13 +167,14 @@ typedef struct scan_flags {
     const char *config_path;
     const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
     const char *dry_run, *profile, *region, *severity, *rule, *notify, *notify_dry_run, *shard;
-    int verbose, quiet, no_securityhub, no_notify;
+    int verbose, quiet, no_securityhub, no_notify, securityhub, what_if_writes;
 } scan_flags;
 
 enum {
     OPT_AS_OF = 256, OPT_FAIL_ON, OPT_CONCURRENCY, OPT_NO_SECURITYHUB, OPT_DRY_RUN,
     OPT_PROFILE, OPT_REGION, OPT_SEVERITY, OPT_RULE,
     OPT_NOTIFY, OPT_NO_NOTIFY, OPT_NOTIFY_DRY_RUN, OPT_SHARD,
+    OPT_SECURITYHUB, OPT_WHAT_IF_WRITES,
 };
 
 static const struct option scan_options[] = {
@@ -172,7 +186,9 @@ static const struct option scan_options[] = {
     { "output",         required_argument, NULL, 'o' },
     { "fail-on",        required_argument, NULL, OPT_FAIL_ON },
     { "concurrency",    required_argument, NULL, OPT_CONCURRENCY },
+    { "securityhub",    no_argument,       NULL, OPT_SECURITYHUB },
     { "no-securityhub", no_argument,       NULL, OPT_NO_SECURITYHUB },
+    { "what-if-writes", no_argument,       NULL, OPT_WHAT_IF_WRITES },
     { "dry-run",        required_argument, NULL, OPT_DRY_RUN },
     { "profile",        required_argument, NULL, OPT_PROFILE },
     { "region",         required_argument, NULL, OPT_REGION },
@@ -202,6 +218,8 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         case 'v':                f->verbose++; break;
         case 'q':                f->quiet = 1; break;
         case OPT_NO_SECURITYHUB: f->no_securityhub = 1; break;
+        case OPT_SECURITYHUB:    f->securityhub = 1; break;
+        case OPT_WHAT_IF_WRITES: f->what_if_writes = 1; break;
         case 'c':                f->config_path = a.value; break;
         case 'a':                f->accounts = a.value; break;
         case 'r':                f->regions = a.value; break;
@@ -484,8 +502,6 @@ int cli_scan(int argc, char **argv)
             goto out;
         }
     }
-    if (fl.no_securityhub)
-        cfg.securityhub_enabled = 0;
     notify_when when = NOTIFY_AUTO;
     if (fl.notify && strcmp(fl.notify, "always") == 0)
         when = NOTIFY_ALWAYS;
@@ -503,6 +519,21 @@ int cli_scan(int argc, char **argv)
         exit_code = cli_usage_error("scan", "--notify-dry-run needs a directory");
         goto out;
     }
+    if (fl.securityhub && fl.no_securityhub) {
+        fprintf(stderr, "certsweep: scan: --securityhub and --no-securityhub contradict each "
+                "other; give one\n");
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (fl.what_if_writes && !fl.as_of) {
+        fprintf(stderr, "certsweep: scan: --what-if-writes only applies with --as-of\n");
+        exit_code = CLI_EXIT_USAGE;
+        goto out;
+    }
+    /* Security Hub only when asked: a [securityhub] section (not set to
+     * enabled = false) or --securityhub; --no-securityhub wins. */
+    int want_shub = !fl.no_securityhub &&
+                    (fl.securityhub || (cfg.securityhub_section && cfg.securityhub_enabled));
     const char *format = cfg.format ? cfg.format : "table";
     int asff = strcmp(format, "asff") == 0;
     int prom = strcmp(format, "prometheus") == 0;
@@ -631,7 +662,7 @@ int cli_scan(int argc, char **argv)
             .inventory = prom || textfile.f ? &inv : NULL,
         },
         .state_dir = cfg.state_dir,
-        .securityhub = cfg.securityhub_enabled,
+        .securityhub = want_shub,
         .shub_region = cfg.securityhub_region,
         .shub_mode = mode,
         .dry_run = dry.f,
@@ -639,6 +670,7 @@ int cli_scan(int argc, char **argv)
         .suppressions = cfg.suppressions ? &supp : NULL,
         .notify = when,
         .notify_dry_run = fl.notify_dry_run,
+        .what_if_writes = fl.what_if_writes,
     };
     const char *shub_home = cfg.securityhub_region && *cfg.securityhub_region
                           ? cfg.securityhub_region : region;
@@ -697,13 +729,27 @@ int cli_scan(int argc, char **argv)
     if (prom) {
         wrc = report_metrics_write(dst, &findings, &st, &accts, &inv, (int64_t)time(NULL));
     } else if (asff) {
-        asff_opts ao = {
+        /* What the import would send now: the state's history, UpdatedAt
+         * from the clock (never --as-of). */
+        state_db *db = NULL;
+        char swhy[1400];
+        if (cfg.state_dir && *cfg.state_dir &&
+            state_open_why(cfg.state_dir, NULL, &db, swhy, sizeof(swhy)) != 0) {
+            aws_log_warn("state: cannot open the state (%s): CreatedAt of the ASFF findings "
+                         "is their first run, or now", swhy);
+            db = NULL;
+        }
+        shub_opts so = {
             .home_region = shub_home,
             .mode = mode,
             .scanning_account = res.scanning_account,
-            .now = as_of,
+            .state = db,
         };
-        wrc = asff_write(dst, &findings, &ao);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        wrc = shub_write_asff(dst, &so, &findings,
+                              (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+        state_close(db);
     } else {
         wrc = report_write(dst, format, &findings, &st, as_of,
                            !out.f && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
@@ -725,6 +771,9 @@ int cli_scan(int argc, char **argv)
         fprintf(stderr, "Security Hub %s (%s mode): %zu imported, %zu archived, %zu refused, "
                 "%zu skipped in %zu call%s\n", shub_home, cfg.securityhub_mode, sum.imported,
                 sum.archived, sum.failed, sum.skipped, sum.batches, sum.batches == 1 ? "" : "s");
+    else if (!fl.quiet && sum.what_if_skipped)
+        fprintf(stderr, "Security Hub not written: --as-of makes this a what-if run "
+                "(--what-if-writes to import anyway)\n");
     else if (!fl.quiet && ro.dry_run)
         fprintf(stderr, "Security Hub dry run: %zu batch%s written to %s\n", sum.dry_run_batches,
                 sum.dry_run_batches == 1 ? "" : "es", fl.dry_run);
@@ -740,12 +789,15 @@ int cli_scan(int argc, char **argv)
     if (!fl.quiet && (sum.tickets.sent || sum.tickets.pending || sum.tickets.failed))
         fprintf(stderr, "Tickets: %zu sent, %zu waiting for the next run, %zu refused\n",
                 sum.tickets.sent, sum.tickets.pending, sum.tickets.failed);
+    if (!fl.quiet && sum.export_problems)
+        fprintf(stderr, "Security Hub export: %zu problem%s (above); every certificate was "
+                "scanned\n", sum.export_problems, sum.export_problems == 1 ? "" : "s");
     if (scanner_findings_fail(&findings, cfg.fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (findings.n_gaps)
         exit_code = CLI_EXIT_PARTIAL;
-    else if (sum.notify.pending || sum.notify.failed || sum.tickets.pending ||
-             sum.tickets.failed)
+    else if (sum.export_problems || sum.notify.pending || sum.notify.failed ||
+             sum.tickets.pending || sum.tickets.failed)
         exit_code = CLI_EXIT_DELIVERY;
     else
         exit_code = CLI_EXIT_OK;

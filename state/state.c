@@ -91,6 +91,16 @@ static const char *const migrations[] = {
     "  updated_at INTEGER NOT NULL,"
     "  PRIMARY KEY (channel, key)"
     ");",
+    /* 5: which hub holds each Security Hub finding (the importing account
+     * and the mode that put it there: a mode switch archives what the
+     * other mode imported), and the last UpdatedAt sent (milliseconds,
+     * so that every import is later than the one before). */
+    "ALTER TABLE shub_findings ADD COLUMN importer TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE shub_findings ADD COLUMN mode TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value INTEGER NOT NULL"
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -323,7 +333,8 @@ int state_shub_upsert(state_db *s, const state_shub_row *r)
 {
     static const char sql[] =
         "INSERT INTO shub_findings(id, account, region, rule, created_at,"
-        " updated_at, last_seen, record_state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+        " updated_at, last_seen, record_state, importer, mode)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
         " ON CONFLICT(id) DO UPDATE SET"
         "  account = excluded.account, region = excluded.region,"
         "  rule = excluded.rule,"
@@ -333,7 +344,10 @@ int state_shub_upsert(state_db *s, const state_shub_row *r)
         "  updated_at = excluded.updated_at,"
         "  last_seen = CASE WHEN excluded.last_seen = 0 THEN shub_findings.last_seen"
         "    ELSE excluded.last_seen END,"
-        "  record_state = excluded.record_state";
+        "  record_state = excluded.record_state,"
+        "  importer = CASE WHEN excluded.importer = '' THEN shub_findings.importer"
+        "    ELSE excluded.importer END,"
+        "  mode = CASE WHEN excluded.mode = '' THEN shub_findings.mode ELSE excluded.mode END";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -347,6 +361,8 @@ int state_shub_upsert(state_db *s, const state_shub_row *r)
     sqlite3_bind_int64(st, 7, r->last_seen);
     sqlite3_bind_text(st, 8, r->record_state[0] ? r->record_state : "ACTIVE", -1,
                       SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, r->importer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->mode, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : state_fail(s, rc, "upsert Security Hub finding");
@@ -369,9 +385,12 @@ static void read_row(sqlite3_stmt *st, state_shub_row *r)
     r->updated_at = sqlite3_column_int64(st, 5);
     r->last_seen = sqlite3_column_int64(st, 6);
     copy_col(r->record_state, sizeof(r->record_state), st, 7);
+    copy_col(r->importer, sizeof(r->importer), st, 8);
+    copy_col(r->mode, sizeof(r->mode), st, 9);
 }
 
-#define ROW_COLS "id, account, region, rule, created_at, updated_at, last_seen, record_state"
+#define ROW_COLS "id, account, region, rule, created_at, updated_at, last_seen, record_state," \
+                 " importer, mode"
 
 int state_shub_get(state_db *s, const char *id, state_shub_row *out)
 {
@@ -420,6 +439,42 @@ int state_shub_each(state_db *s, const char *account, const char *region,
         err = state_fail(s, rc, "list Security Hub findings");
     sqlite3_finalize(st);
     return err;
+}
+
+/* ---- small named values ---------------------------------------------------- */
+
+int state_meta_get(state_db *s, const char *key, int64_t *value)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return state_fail(s, rc, "prepare meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int err = 0;
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        err = AWS_ENOTFOUND;
+    else
+        err = state_fail(s, rc, "read meta");
+    sqlite3_finalize(st);
+    return err;
+}
+
+int state_meta_set(state_db *s, const char *key, int64_t value)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return state_fail(s, rc, "prepare meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, value);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : state_fail(s, rc, "write meta");
 }
 
 /* ---- runs ---------------------------------------------------------------- */

@@ -69,10 +69,14 @@ typedef struct state_shub_row {
     int64_t updated_at;             /* last import */
     int64_t last_seen;              /* last scan that produced the finding */
     char record_state[16];          /* "ACTIVE" | "ARCHIVED" */
+    char importer[16];              /* the account whose hub holds it ("": not recorded,
+                                     * rows from before migration 5) */
+    char mode[16];                  /* "member" | "central": the mode that imported it */
 } state_shub_row;
 
 /* Inserts or updates by id.  created_at of an existing row is kept (the
  * smaller non-zero value wins); last_seen is kept when the new value is 0.
+ * importer and mode are kept when the new value is "".
  * Not transactional by itself: wrap many upserts in state_begin/commit. */
 int  state_shub_upsert(state_db *db, const state_shub_row *row);
 /* 0 and *out filled, AWS_ENOTFOUND, or another error. */
@@ -145,6 +149,13 @@ int  state_ticket_each(state_db *db, const char *channel,
  * last updated before `before`; tickets are kept.  Not transactional by
  * itself. */
 int  state_ticket_prune_digests(state_db *db, int64_t before);
+
+/* ---- small named values (e.g. the last Security Hub UpdatedAt sent) ---------- */
+
+/* 0 and *value, AWS_ENOTFOUND, or another error. */
+int  state_meta_get(state_db *db, const char *key, int64_t *value);
+/* Inserts or replaces.  Not transactional by itself. */
+int  state_meta_set(state_db *db, const char *key, int64_t value);
 
 /* ---- runs ---------------------------------------------------------------- */
 

@@ -20,14 +20,14 @@ not_subscribed gets 403 InvalidAccessException "Account ... is not
 subscribed to AWS Security Hub".  The account of a key comes from key_accounts.
 
 Control (JSON):
-  POST /_double/program  {"fail_ids": {"<Id>": "<ErrorCode>"},
+  POST /_double/program  {"fail_ids": {"<Id>": "<ErrorCode>"}, "unlisted_failures": N,
                           "not_subscribed": ["<akid>"],
                           "key_accounts": {"<akid>": "<account>"},
                           "extra": [<finding>, ...]}   (keeps stored findings)
   POST /_double/reset    forget findings and records
   GET  /_double/state    {"batches": [{"account","akid","count","bytes"}],
                           "findings": {"<account>": [<finding>...]},
-                          "get_calls": n}
+                          "get_calls": n, "ignored": n}
 
 Usage: securityhub_double.py --port N
 """
@@ -44,10 +44,22 @@ STATE = {}
 def reset():
     STATE.clear()
     STATE.update({"fail_ids": {}, "not_subscribed": [], "key_accounts": {}, "extra": [],
-                  "batches": [], "findings": {}, "get_calls": 0})
+                  "unlisted_failures": 0, "batches": [], "findings": {}, "get_calls": 0,
+                  "ignored": 0})
 
 
 reset()
+
+
+def later(new, old):
+    """ISO 8601 UTC times with milliseconds ("...T08:45:28.123Z"): new > old."""
+    def key(t):
+        t = (t or "").rstrip("Z")
+        day, _, frac = t.partition(".")
+        return (day, int((frac + "000")[:3]) if frac else 0)
+    return key(new) > key(old)
+
+
 AKID_RE = re.compile(r"Credential=([A-Z0-9]+)/")
 
 
@@ -79,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_double/state":
             with LOCK:
                 self.send(200, {"batches": STATE["batches"], "findings": STATE["findings"],
-                                "get_calls": STATE["get_calls"]})
+                                "get_calls": STATE["get_calls"], "ignored": STATE["ignored"]})
             return
         self.send(404, {"message": "not found"})
 
@@ -88,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_double/program":
             prog = json.loads(raw or b"{}")
             with LOCK:
-                for k in ("fail_ids", "not_subscribed", "key_accounts", "extra"):
+                for k in ("fail_ids", "not_subscribed", "key_accounts", "extra",
+                          "unlisted_failures"):
                     if k in prog:
                         STATE[k] = prog[k]
             self.send(200, {})
@@ -112,17 +125,26 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 account = findings[0].get("AwsAccountId", "") if findings else ""
                 STATE["batches"].append({"account": account, "akid": akid,
-                                         "count": len(findings), "bytes": len(raw)})
+                                         "count": len(findings), "bytes": len(raw),
+                                         "updated": [f.get("UpdatedAt") for f in findings]})
+                unlisted = int(STATE["unlisted_failures"] or 0)
                 for f in findings:
                     code = STATE["fail_ids"].get(f.get("Id"))
                     if code:
                         failed.append({"Id": f.get("Id"), "ErrorCode": code,
                                        "ErrorMessage": "refused by the test double"})
                         continue
+                    if unlisted:
+                        continue
                     lst = STATE["findings"].setdefault(f.get("AwsAccountId", ""), [])
+                    old = [x for x in lst if x.get("Id") == f.get("Id")]
+                    if old and not later(f.get("UpdatedAt"), old[0].get("UpdatedAt")):
+                        STATE["ignored"] += 1
+                        continue
                     lst[:] = [x for x in lst if x.get("Id") != f.get("Id")]
                     lst.append(f)
-            self.send(200, {"FailedCount": len(failed), "SuccessCount": len(findings) - len(failed),
+            count = len(failed) + unlisted
+            self.send(200, {"FailedCount": count, "SuccessCount": len(findings) - count,
                             "FailedFindings": failed})
             return
         if self.path == "/findings":

@@ -933,6 +933,27 @@ static void webhook_sections(void **state)
     config_finish(&c);
 }
 
+/* The Security Hub export is asked for by a [securityhub] section (even
+ * an empty one), never by the built-in defaults. */
+static void securityhub_section_asks_for_the_export(void **state)
+{
+    (void)state;
+    config c;
+    config_init(&c);
+    assert_int_equal(c.securityhub_section, 0);
+    assert_int_equal(config_load_string(&c, "a.conf", "[scan]\nregions = all\n", NULL), 0);
+    assert_int_equal(c.securityhub_section, 0);
+    assert_int_equal(config_load_string(&c, "b.conf", "[securityhub]\n", NULL), 0);
+    assert_int_equal(c.securityhub_section, 1);
+    assert_int_equal(c.securityhub_enabled, 1);
+    config_finish(&c);
+    config_init(&c);
+    assert_int_equal(config_load_string(&c, "c.conf", "[securityhub]\nenabled = false\n", NULL), 0);
+    assert_int_equal(c.securityhub_section, 1);
+    assert_int_equal(c.securityhub_enabled, 0);
+    config_finish(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +975,7 @@ int main(void)
         cmocka_unit_test(help_lists_every_option),
         cmocka_unit_test(retry_budget_help_states_costs),
         cmocka_unit_test(default_path),
+        cmocka_unit_test(securityhub_section_asks_for_the_export),
         cmocka_unit_test(webhook_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/buf.h"
 #include "aws/error.h"
 #include "aws/log.h"
 #include "securityhub/asff.h"
@@ -201,7 +202,8 @@ static void test_build_central_and_other(void **st)
     assert_string_equal(gets_(a, "Resources.0.Region"), "cn-north-1");
     assert_string_equal(gets_(a, "Resources.0.Details.Other.name"), "old");
     assert_string_equal(gets_(a, "Resources.0.Details.Other.not_after"), "2026-12-05T08:45:28Z");
-    assert_string_equal(gets_(a, "Resources.0.Details.Other.list"), "[\"a\",\"b\"]");
+    /* A list is a list of whole items, not a JSON text that a cut could break. */
+    assert_string_equal(gets_(a, "Resources.0.Details.Other.list"), "a, b");
     assert_null(get(a, "Resources.0.Details.Other.nested"));
     /* Details.Other is a string map. */
     json_object_object_foreach(get(a, "Resources.0.Details.Other"), k, v) {
@@ -305,13 +307,17 @@ static void test_archive(void **st)
     json_object_object_add(a, "Workflow", json_tokener_parse("{\"Status\":\"NEW\"}"));
     json_object_object_add(get(a, "ProductFields"), "aws/securityhub/FindingId",
                            json_object_new_string("x"));
-    json_object *ar = asff_archive(a, NOW + 86400);
+    json_object *ar = asff_archive(a, (NOW + 86400) * 1000LL + 5);
     assert_non_null(ar);
     assert_string_equal(gets_(ar, "RecordState"), "ARCHIVED");
     assert_string_equal(gets_(ar, "Compliance.Status"), "PASSED");
     assert_string_equal(gets_(ar, "Severity.Label"), "INFORMATIONAL");
     assert_string_equal(gets_(ar, "Severity.Original"), "HIGH");
-    assert_string_equal(gets_(ar, "UpdatedAt"), "2026-11-24T08:45:28.000Z");
+    assert_string_equal(gets_(ar, "UpdatedAt"), "2026-11-24T08:45:28.005Z");
+    /* The provider's own copy of Severity and Types says the same. */
+    assert_string_equal(gets_(ar, "FindingProviderFields.Severity.Label"), "INFORMATIONAL");
+    assert_string_equal(gets_(ar, "FindingProviderFields.Severity.Original"), "HIGH");
+    assert_string_equal(gets_(ar, "FindingProviderFields.Types.0"), ASFF_TYPE);
     assert_string_equal(gets_(ar, "CreatedAt"), gets_(a, "CreatedAt"));
     assert_string_equal(gets_(ar, "Id"), gets_(a, "Id"));
     assert_string_equal(gets_(ar, "Resources.0.Id"), ARN1);
@@ -321,7 +327,7 @@ static void test_archive(void **st)
     assert_null(get(ar, "Workflow"));
     json_object_put(ar);
     json_object_object_del(a, "Resources");
-    assert_null(asff_archive(a, NOW));
+    assert_null(asff_archive(a, NOW * 1000LL));
     json_object_put(a);
     scanner_findings_finish(&fs);
 }
@@ -457,6 +463,7 @@ static void test_parse_findings_client_side_check(void **st)
     assert_string_equal(p.v[0].account, ACCT);
     assert_string_equal(p.v[0].region, "eu-west-1");
     assert_string_equal(p.v[0].rule, "expiring");
+    assert_int_equal(p.v[0].source, SCANNER_SRC_ACM);
     assert_int_equal(p.v[0].created_at, NOW);
     free(next);
     shub_prevset_finish(&p);
@@ -534,29 +541,39 @@ static void test_parse_findings_times(void **st)
     scanner_findings_finish(&fs);
 }
 
-static void test_covered_and_decide(void **st)
+/* The lifecycle decision asks scanner_resolvable() about each finding
+ * gone from this run: (account, region, rule, source) read in full, rule
+ * enabled, not a what-if; a finding still produced moves when it belongs
+ * in another hub. */
+static void test_decide_archive(void **st)
 {
     (void)st;
-    /* Previously imported: A (eu-west-1, still produced), B (eu-west-1, gone),
-     * C (eu-west-2, gone but eu-west-2 had a gap), D (222.. gone, account
-     * denied), E (eu-west-1 gone, archived already: server said so). */
+    /* Previously imported into ACCT's hub: A (acm eu-west-1, still
+     * produced), B (acm eu-west-1, gone), C (acm eu-west-2, gone, ACM not
+     * read there), D (client certificate eu-west-1, gone, API Gateway not
+     * read), E (eu-west-1 gone, archived already: server said so), F (IAM
+     * global, gone, read), G (weak-key eu-west-1, gone, rule disabled),
+     * H (ACCT2's, still produced: a central run put it here). */
     scanner_findings prev_f, cur;
     scanner_findings_init(&prev_f);
     scanner_findings_init(&cur);
     add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:A", "expiring", ACM_JSON);
     add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:B", "expiring", ACM_JSON);
     add_finding(&prev_f, ACCT, "eu-west-2", SCANNER_SRC_ACM, "arn:C", "expiring", ACM_JSON);
-    add_finding(&prev_f, ACCT2, "eu-west-1", SCANNER_SRC_ACM, "arn:D", "expiring", ACM_JSON);
+    add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_APIGW_CLIENT_CERT, "arn:D",
+                "client-certificate-rotation", "{}");
     add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:E", "expiring", ACM_JSON);
-    add_finding(&prev_f, ACCT, "global", SCANNER_SRC_IAM_SERVER_CERT, "arn:F", "expiring", "{}");
+    add_finding(&prev_f, ACCT, "global", SCANNER_SRC_IAM_SERVER_CERT, "arn:F",
+                "iam-server-certificate", "{}");
+    add_finding(&prev_f, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:G", "weak-key", ACM_JSON);
+    add_finding(&prev_f, ACCT2, "eu-west-1", SCANNER_SRC_ACM, "arn:H", "expiring", ACM_JSON);
     add_finding(&cur, ACCT, "eu-west-1", SCANNER_SRC_ACM, "arn:A", "expiring", ACM_JSON);
-    assert_int_equal(scanner_findings_add_gap(&cur, ACCT, "eu-west-2", "ListCertificates",
-                                              "Throttling", "slow down"), 0);
-    assert_int_equal(scanner_findings_add_gap(&cur, ACCT2, "*", "AssumeRole",
-                                              "AccessDenied", "no"), 0);
+    add_finding(&cur, ACCT2, "eu-west-1", SCANNER_SRC_ACM, "arn:H", "expiring", ACM_JSON);
 
+    /* As a central run left them in ACCT's hub (importer ACCT). */
     asff_opts o = member_opts();
     o.mode = SHUB_CENTRAL;
+    o.scanning_account = ACCT;
     shub_prevset p;
     shub_prevset_init(&p);
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
@@ -565,50 +582,191 @@ static void test_covered_and_decide(void **st)
     json_object_object_add(root, "Findings", arr);
     const char *body = json_object_to_json_string(root);
     char *next = NULL;
-    assert_int_equal(shub_parse_findings(body, strlen(body), SCANNER_ACCT, "us-east-1",
-                                                 SHUB_CENTRAL, &p, &next), 0);
+    assert_int_equal(shub_parse_findings(body, strlen(body), ACCT, "us-east-1",
+                                         SHUB_MEMBER, &p, &next), 0);
     assert_null(next);
-    assert_int_equal(p.n, 6);
+    assert_int_equal(p.n, 8);
     /* E became ARCHIVED after it was read: the decision re-checks. */
     json_object_object_add(p.v[4].raw, "RecordState", json_object_new_string("ARCHIVED"));
 
-    static const char *const r1[] = { "eu-west-1", "eu-west-2", "global" };
-    shub_account accts[] = {
-        { ACCT, (aws_creds_provider *)&accts, r1, 3, NULL, NULL },
-        { ACCT2, (aws_creds_provider *)&accts, r1, 3, NULL, NULL },
-    };
-    shub_accounts A = { accts, 2 };
-    assert_true(shub_covered(&A, &cur, ACCT, "eu-west-1"));
-    assert_true(shub_covered(&A, &cur, ACCT, "global"));
-    assert_false(shub_covered(&A, &cur, ACCT, "eu-west-2"));   /* gap */
-    assert_false(shub_covered(&A, &cur, ACCT, "ap-south-1"));  /* not scanned */
-    assert_false(shub_covered(&A, &cur, ACCT2, "eu-west-1"));  /* account-wide gap */
-    assert_false(shub_covered(&A, &cur, "333333333333", "eu-west-1"));
-    assert_false(shub_covered(NULL, &cur, ACCT, "eu-west-1"));
-
+    scanner_coverage cov;
+    scanner_coverage_init(&cov);
+    assert_int_equal(scanner_coverage_add(&cov, ACCT, "eu-west-1", 1u << SCANNER_SRC_ACM), 0);
+    assert_int_equal(scanner_coverage_add(&cov, ACCT, "global",
+                                          1u << SCANNER_SRC_IAM_SERVER_CERT), 0);
+    config cfg;
+    config_init(&cfg);
+    assert_int_equal(config_list_parse(&cfg.disabled_rules, "weak-key"), 0);
+    shub_lifecycle lc = { .cur = &cur, .coverage = &cov, .cfg = &cfg, .what_if = 0,
+                          .mode = SHUB_MEMBER, .scanning_account = ACCT };
     size_t *idx = NULL, n = 0;
-    assert_int_equal(shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
-    assert_int_equal(n, 2);
+    assert_int_equal(shub_decide_archive(&p, ACCT, &lc, &idx, &n), 0);
+    assert_int_equal(n, 3);
     assert_string_equal(p.v[idx[0]].id + strlen("certsweep/"), prev_f.v[1].id);   /* B */
-    assert_string_equal(p.v[idx[1]].id + strlen("certsweep/"), prev_f.v[5].id);   /* F (global) */
+    assert_string_equal(p.v[idx[1]].id + strlen("certsweep/"), prev_f.v[5].id);   /* F */
+    assert_string_equal(p.v[idx[2]].id + strlen("certsweep/"), prev_f.v[7].id);   /* H moved */
     free(idx);
 
-    /* An org-wide gap (no account) stops all archiving. */
-    assert_int_equal(scanner_findings_add_gap(&cur, "", "*", "ListAccounts", "AccessDenied", ""), 0);
-    assert_int_equal(shub_decide_archive(&p, &cur, &A, &idx, &n), 0);
-    assert_int_equal(n, 0);
-    assert_null(idx);
+    /* Central mode, ACCT the scanning account: H belongs here and stays. */
+    lc.mode = SHUB_CENTRAL;
+    assert_int_equal(shub_decide_archive(&p, ACCT, &lc, &idx, &n), 0);
+    assert_int_equal(n, 2);
+    free(idx);
+
+    /* A what-if run resolves nothing; H is still current elsewhere in
+     * member mode and moves. */
+    lc.mode = SHUB_MEMBER;
+    lc.what_if = 1;
+    assert_int_equal(shub_decide_archive(&p, ACCT, &lc, &idx, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(p.v[idx[0]].id + strlen("certsweep/"), prev_f.v[7].id);
+    free(idx);
+
+    /* A finding without certsweep/Source (an older import): every source
+     * its rule judges must have been read; of domain-certificate's (API
+     * Gateway custom domains) none was. */
+    lc.what_if = 0;
+    json_object_object_del(json_object_object_get(p.v[1].raw, "ProductFields"),
+                           "certsweep/Source");
+    p.v[1].source = -1;
+    free(p.v[1].rule);
+    p.v[1].rule = strdup("domain-certificate");
+    assert_int_equal(shub_decide_archive(&p, ACCT, &lc, &idx, &n), 0);
+    assert_int_equal(n, 2);                 /* F and H; B keeps its state */
+    free(idx);
 
     /* Nothing previously imported: nothing to archive. */
     shub_prevset empty;
     shub_prevset_init(&empty);
-    assert_int_equal(shub_decide_archive(&empty, &cur, &A, &idx, &n), 0);
+    assert_int_equal(shub_decide_archive(&empty, ACCT, &lc, &idx, &n), 0);
     assert_int_equal(n, 0);
+    assert_null(idx);
 
+    config_finish(&cfg);
+    scanner_coverage_finish(&cov);
     shub_prevset_finish(&p);
     json_object_put(root);
     scanner_findings_finish(&prev_f);
     scanner_findings_finish(&cur);
+}
+
+/* Details.Other stays inside the documented limits (keys fewer than 128
+ * characters, values fewer than 1024) and a list is cut at whole items:
+ * twelve long stage names on one client certificate. */
+static void test_other_details_limits(void **st)
+{
+    (void)st;
+    aws_buf js;
+    aws_buf_init(&js, 1u << 16);
+    assert_int_equal(aws_buf_puts(&js, "{\"source\":\"apigateway-client-certificate\",\"stages\":["), 0);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(aws_buf_printf(&js, "%s\"abcdefghij/stage-with-a-rather-long-name-%02d-"
+                                        "%090d\"", i ? "," : "", i, 0), 0);
+    assert_int_equal(aws_buf_puts(&js, "],\"exactly\":\""), 0);
+    for (int i = 0; i < 1024; i++)
+        assert_int_equal(aws_buf_putc(&js, 'v'), 0);
+    assert_int_equal(aws_buf_puts(&js, "\",\""), 0);
+    for (int i = 0; i < 128; i++)
+        assert_int_equal(aws_buf_putc(&js, 'k'), 0);
+    assert_int_equal(aws_buf_puts(&js, "\":\"key of 128\",\""), 0);
+    for (int i = 0; i < 127; i++)
+        assert_int_equal(aws_buf_putc(&js, 'K'), 0);
+    assert_int_equal(aws_buf_puts(&js, "\":\"key of 127\",\"one\":[\"x\"],\"none\":[]}"), 0);
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_APIGW_CLIENT_CERT, "arn:cc",
+                "client-certificate-rotation", js.data);
+    aws_buf_finish(&js);
+    asff_opts o = member_opts();
+    json_object *a = asff_build(&fs.v[0], &o, NULL);
+    assert_non_null(a);
+    json_object *other = get(a, "Resources.0.Details.Other");
+    assert_non_null(other);
+    json_object_object_foreach(other, k, v) {
+        assert_true(strlen(k) < 128);
+        assert_true(strlen(json_object_get_string(v)) < 1024);
+    }
+    const char *stages = gets_(other, "stages");
+    assert_non_null(stages);
+    /* Whole names only, the rest counted; never a cut JSON list. */
+    assert_true(stages[0] != '[');
+    const char *more = strstr(stages, " more)");
+    assert_non_null(more);
+    assert_int_equal(more[6], '\0');
+    int shown = 1;
+    for (const char *c = stages; (c = strstr(c, ", ")); c += 2)
+        shown++;
+    char want[32];
+    snprintf(want, sizeof(want), "(+%d more)", 12 - shown);
+    assert_non_null(strstr(stages, want));
+    assert_true(shown >= 3 && shown < 12);
+    assert_non_null(strstr(stages, "abcdefghij/stage-with-a-rather-long-name-00-"));
+    assert_string_equal(gets_(other, "one"), "x");
+    assert_null(get(other, "none"));
+    assert_int_equal(strlen(gets_(other, "exactly")), 1023);
+    char key127[128];
+    memset(key127, 'K', 127);
+    key127[127] = '\0';
+    assert_string_equal(gets_(other, key127), "key of 127");
+    json_object_put(a);
+    scanner_findings_finish(&fs);
+}
+
+/* Severity and Types also in FindingProviderFields; ProductName,
+ * CompanyName, ProviderVersion; UpdatedAt in milliseconds; a stage's
+ * details in AwsApiGatewayStage; tags where known. */
+static void test_provider_fields_and_stage(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_APIGW_STAGE, "arn:stage",
+                "stage-client-certificate",
+                "{\"source\":\"apigateway-stage\",\"stage\":\"abc123/prod\","
+                "\"client_certificate_id\":\"ghost0cert\",\"tags\":{\"team\":\"payments\"}}");
+    asff_opts o = member_opts();
+    o.updated_ms = NOW * 1000LL + 42;
+    json_object *a = asff_build(&fs.v[0], &o, NULL);
+    assert_non_null(a);
+    assert_string_equal(gets_(a, "FindingProviderFields.Severity.Label"), "HIGH");
+    assert_string_equal(gets_(a, "FindingProviderFields.Severity.Original"), "HIGH");
+    assert_string_equal(gets_(a, "FindingProviderFields.Types.0"), ASFF_TYPE);
+    assert_string_equal(gets_(a, "Severity.Label"), "HIGH");
+    assert_string_equal(gets_(a, "ProductName"), ASFF_PRODUCT_NAME);
+    assert_string_equal(gets_(a, "CompanyName"), ASFF_COMPANY_NAME);
+    assert_non_null(gets_(a, "ProductFields.ProviderVersion"));
+    assert_string_equal(gets_(a, "UpdatedAt"), "2026-11-23T08:45:28.042Z");
+    assert_string_equal(gets_(a, "LastObservedAt"), "2026-11-23T08:45:28.042Z");
+    assert_string_equal(gets_(a, "CreatedAt"), "2026-11-23T08:45:28.000Z");
+    assert_string_equal(gets_(a, "Resources.0.Type"), "AwsApiGatewayStage");
+    assert_string_equal(gets_(a, "Resources.0.Details.AwsApiGatewayStage.StageName"), "prod");
+    assert_string_equal(gets_(a, "Resources.0.Details.AwsApiGatewayStage.ClientCertificateId"),
+                        "ghost0cert");
+    assert_null(get(a, "Resources.0.Details.Other"));
+    assert_string_equal(gets_(a, "Resources.0.Tags.team"), "payments");
+    json_object_put(a);
+    scanner_findings_finish(&fs);
+
+    char buf[40];
+    asff_time_ms(1795423528999LL, buf, sizeof(buf));
+    assert_string_equal(buf, "2026-11-23T08:45:28.999Z");
+}
+
+/* UpdatedAt strictly increases across runs: 1 ms after the last one sent
+ * when the clock has not moved past it. */
+static void test_updated_ms(void **st)
+{
+    (void)st;
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    int64_t t = NOW * 1000LL;
+    assert_int_equal(shub_updated_ms(NULL, t), t);
+    assert_int_equal(shub_updated_ms(db, t), t);          /* nothing sent yet */
+    assert_int_equal(state_meta_set(db, "shub_last_updated_ms", t), 0);
+    assert_int_equal(shub_updated_ms(db, t), t + 1);      /* same millisecond */
+    assert_int_equal(shub_updated_ms(db, t - 500), t + 1); /* the clock went back */
+    assert_int_equal(shub_updated_ms(db, t + 7), t + 7);
+    state_close(db);
 }
 
 static void test_write_and_dry_run(void **st)
@@ -626,7 +784,7 @@ static void test_write_and_dry_run(void **st)
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
-    assert_int_equal(asff_write(m, &fs, &o), 0);
+    assert_int_equal(asff_write(m, &fs, &o, NULL, NULL), 0);
     fclose(m);
     json_object *all = json_tokener_parse(buf);
     assert_non_null(all);
@@ -652,7 +810,7 @@ static void test_write_and_dry_run(void **st)
                              .state = db, .max_batch = 50 };
     m = open_memstream(&buf, &len);
     size_t nb = 0;
-    assert_int_equal(shub_dry_run(m, &so, &fs, NOW, &nb), 0);
+    assert_int_equal(shub_dry_run(m, &so, &fs, NOW * 1000LL, &nb), 0);
     fclose(m);
     assert_int_equal(nb, 4);     /* 65 + 65 findings in batches of <= 50 */
     int lines = 0, total = 0, found_created = 0;
@@ -695,7 +853,10 @@ int main(void)
         cmocka_unit_test(test_batching_250),
         cmocka_unit_test(test_parse_findings_client_side_check),
         cmocka_unit_test(test_parse_findings_times),
-        cmocka_unit_test(test_covered_and_decide),
+        cmocka_unit_test(test_decide_archive),
+        cmocka_unit_test(test_other_details_limits),
+        cmocka_unit_test(test_provider_fields_and_stage),
+        cmocka_unit_test(test_updated_ms),
         cmocka_unit_test(test_write_and_dry_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

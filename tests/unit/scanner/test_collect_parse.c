@@ -259,7 +259,8 @@ static void apigw_client_certs(void **state)
           "\"pemEncodedCertificate\":\"-----BEGIN CERTIFICATE-----\\nMII\\n-----END CERTIFICATE-----\","
           "\"createdDate\":1763894728,\"expirationDate\":1795430728,\"tags\":{}},"
           "{\"clientCertificateId\":\"def456\",\"createdDate\":\"2025-01-01T00:00:00Z\","
-          "\"expirationDate\":1.7677152E9}],\"position\":\"next+page\"}"),
+          "\"expirationDate\":1.7677152E9,\"tags\":{\"team\":\"payments\",\"n\":1}}],"
+          "\"position\":\"next+page\"}"),
         "333344445555", "eu-central-1", &s, &pos, err, sizeof(err)), 0);
     assert_int_equal(s.n, 2);
     scanner_record *r = s.v[0];
@@ -270,6 +271,9 @@ static void apigw_client_certs(void **state)
     assert_int_equal(r->not_after, 1795430728);
     assert_int_equal(s.v[1]->created_at, 1735689600);
     assert_int_equal(s.v[1]->not_after, 1767715200);
+    assert_int_equal(r->n_tags, 0);
+    assert_int_equal(s.v[1]->n_tags, 1);                    /* string values only */
+    assert_string_equal(s.v[1]->tags[0], "team=payments");
     assert_string_equal(pos, "next+page");
     free(pos);
     scanner_record_set_finish(&s);

@@ -342,6 +342,63 @@ static void test_one_writer_at_a_time(void **st)
     state_close(b);
 }
 
+/* Migrations 3 to 5 on a database of schema 2: the imports keep their rows (the
+ * hub that holds them unknown: ""), upserts name it from then on, and ""
+ * never overwrites a known hub; the meta values start empty. */
+static void test_migration_5_importer_and_meta(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/certsweep-state-v2-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+        "CREATE TABLE shub_findings (id TEXT PRIMARY KEY, account TEXT NOT NULL,"
+        " region TEXT NOT NULL, rule TEXT NOT NULL, created_at INTEGER NOT NULL,"
+        " updated_at INTEGER NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0,"
+        " record_state TEXT NOT NULL);"
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started INTEGER NOT NULL,"
+        " finished INTEGER, counts TEXT);"
+        "CREATE TABLE findings (id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+        " rule TEXT NOT NULL, source TEXT NOT NULL, severity INTEGER NOT NULL, resource_arn TEXT,"
+        " resource_id TEXT, domain TEXT, title TEXT, not_after INTEGER NOT NULL DEFAULT 0,"
+        " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, status TEXT NOT NULL,"
+        " resolved_at INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO shub_findings VALUES ('certsweep/old','111111111111','eu-west-1','expiring',"
+        " 10, 20, 20, 'ACTIVE');"
+        "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(path, NULL, &db), 0);
+    assert_int_equal(state_schema_version(db), state_schema_latest());
+    state_shub_row got, r;
+    assert_int_equal(state_shub_get(db, "certsweep/old", &got), 0);
+    assert_int_equal(got.created_at, 10);
+    assert_string_equal(got.importer, "");
+    assert_string_equal(got.mode, "");
+    r = got;
+    snprintf(r.importer, sizeof(r.importer), "999999999999");
+    snprintf(r.mode, sizeof(r.mode), "central");
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    r.importer[0] = r.mode[0] = '\0';
+    assert_int_equal(state_shub_upsert(db, &r), 0);
+    assert_int_equal(state_shub_get(db, "certsweep/old", &got), 0);
+    assert_string_equal(got.importer, "999999999999");
+    assert_string_equal(got.mode, "central");
+
+    int64_t v = 0;
+    assert_int_equal(state_meta_get(db, "shub_last_updated_ms", &v), AWS_ENOTFOUND);
+    assert_int_equal(state_meta_set(db, "shub_last_updated_ms", 1795423528123LL), 0);
+    assert_int_equal(state_meta_set(db, "shub_last_updated_ms", 1795423528124LL), 0);
+    assert_int_equal(state_meta_get(db, "shub_last_updated_ms", &v), 0);
+    assert_int_equal(v, 1795423528124LL);
+    state_close(db);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_each_filters),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_findings_open_resolve_reopen),
+        cmocka_unit_test(test_migration_5_importer_and_meta),
         cmocka_unit_test_setup_teardown(test_one_writer_at_a_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
