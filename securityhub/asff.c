@@ -627,6 +627,15 @@ static json_object *build_level(const scanner_finding *f, const asff_opts *o,
             rc = rc ? (json_object_put(c), rc) : add(fo, "Compliance", c);
     }
     if (!rc) rc = add_str(fo, "RecordState", "ACTIVE");
+    /* A suppressed finding (scanner/suppress.h) goes in with its workflow
+     * SUPPRESSED.  Security Hub takes a provider's Workflow for a new
+     * finding; an existing one keeps the workflow its users gave it. */
+    if (!rc && f->suppressed_by) {
+        json_object *wf = json_object_new_object();
+        rc = wf ? add_str(wf, "Status", "SUPPRESSED") : AWS_ENOMEM;
+        if (wf)
+            rc = rc ? (json_object_put(wf), rc) : add(fo, "Workflow", wf);
+    }
     if (rc) {
         json_object_put(fo);
         return NULL;

@@ -744,6 +744,14 @@ static void test_provider_fields_and_stage(void **st)
                         "ghost0cert");
     assert_null(get(a, "Resources.0.Details.Other"));
     assert_string_equal(gets_(a, "Resources.0.Tags.team"), "payments");
+    assert_null(get(a, "Workflow"));
+    json_object_put(a);
+    /* A suppressed finding goes in with Workflow SUPPRESSED. */
+    fs.v[0].suppressed_by = strdup("legacy");
+    fs.v[0].suppressed_reason = strdup("known");
+    a = asff_build(&fs.v[0], &o, NULL);
+    assert_non_null(a);
+    assert_string_equal(gets_(a, "Workflow.Status"), "SUPPRESSED");
     json_object_put(a);
     scanner_findings_finish(&fs);
 
