@@ -417,6 +417,7 @@ int cli_scan(int argc, char **argv)
     int exit_code = CLI_EXIT_FAILURE;
     config cfg;
     config_init(&cfg);
+    cfg.rule_check = scanner_rule_check;    /* unknown rule ids are errors too */
     uv_loop_t loop;
     int loop_ok = 0;
     aws_client *client = NULL;
