@@ -316,10 +316,12 @@ static int filter_parse(report_filter *rf, const char *severity, const char *rul
     if (rule) {
         if (config_list_parse(&rf->rules, rule) != 0 || rf->rules.n == 0)
             return cli_usage_error("scan", "--rule needs a list of rule ids ('certsweep rules')");
-        for (size_t i = 0; i < rf->rules.n; i++)
-            if (!scanner_rule_find(rf->rules.v[i]))
-                return cli_usage_error("scan", "--rule: unknown rule '%s'; run 'certsweep rules' "
-                                       "for the list", rf->rules.v[i]);
+        for (size_t i = 0; i < rf->rules.n; i++) {
+            char hint[512];
+            if (!scanner_rule_check(rf->rules.v[i], hint, sizeof(hint)))
+                return cli_usage_error("scan", "--rule: '%s' is not a rule \xe2\x80\x94 %s",
+                                       rf->rules.v[i], hint);
+        }
     }
     return 0;
 }
