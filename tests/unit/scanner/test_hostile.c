@@ -382,11 +382,24 @@ static void table_and_log_show_controls_escaped(void **state)
     assert_non_null(m);
     aws_log_set_stream(m);
     aws_log_warn("%s/%s: %s", ACCT, "evil\xe2\x80\xae" "1ge", "a\xc2\x9b" "2J\x1b[0m\nb \xff \xd8\x9c");
+    /* A line longer than 16 KiB is cut, marked, never dropped. */
+    char *big = malloc(20001);
+    assert_non_null(big);
+    memset(big, 'x', 20000);
+    big[20000] = '\0';
+    aws_log_warn("%s", big);
+    free(big);
     aws_log_set_stream(NULL);
     fclose(m);
+    char *second = strchr(log, '\n');
+    assert_non_null(second);
+    *second++ = '\0';
+    assert_true(strlen(second) <= strlen("certsweep: warning: ") + 16 * 1024 + 1);
+    assert_true(strlen(second) > 16 * 1000);
+    assert_string_equal(second + strlen(second) - 4, AWS_TEXT_ELLIPSIS "\n");
     no_raw_controls("log", log);
     assert_string_equal(log, "certsweep: warning: " ACCT "/evil\\u202e1ge: a\\u009b2J?[0m?b "
-                             "\xef\xbf\xbd \\u061c\n");
+                             "\xef\xbf\xbd \\u061c");
     free(log);
 }
 
