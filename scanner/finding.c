@@ -180,6 +180,12 @@ int scanner_findings_add_gap(scanner_findings *f, const char *account,
     /* the code and message are remote text: no secret we hold is kept */
     g->error_code = aws_secret_redact(code ? code : "");
     g->message = aws_secret_redact(message ? message : "");
+    /* ... and valid UTF-8, whatever cut it (a message cut in a character). */
+    if (g->error_code && g->message && (fix_utf8(&g->error_code) || fix_utf8(&g->message))) {
+        free(g->error_code);
+        free(g->message);
+        g->error_code = g->message = NULL;
+    }
     if (!g->account_id || !g->region || !g->operation || !g->error_code ||
         !g->message) {
         free(g->account_id);
