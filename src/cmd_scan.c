@@ -555,13 +555,16 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     int64_t as_of = (int64_t)time(NULL);
-    if (fl.as_of && (!starts_with_year(fl.as_of) || aws_time_parse(fl.as_of, &as_of) != 0)) {
+    /* A year before 1970 (0000 included, which no timestamp parses) says so. */
+    int early = fl.as_of && starts_with_year(fl.as_of) && strncmp(fl.as_of, "1970", 4) < 0;
+    if (fl.as_of && !early &&
+        (!starts_with_year(fl.as_of) || aws_time_parse(fl.as_of, &as_of) != 0)) {
         fprintf(stderr, "certsweep: scan: --as-of '%s' is not an ISO 8601 date or time "
                 "(e.g. 2026-11-23 or 2026-11-23T08:00:00Z)\n", fl.as_of);
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
-    if (fl.as_of && as_of < 0) {
+    if (fl.as_of && (early || as_of < 0)) {
         fprintf(stderr, "certsweep: scan: --as-of '%s' is before 1970-01-01 \xe2\x80\x94 "
                 "give a date from 1970 on\n", fl.as_of);
         exit_code = CLI_EXIT_USAGE;
