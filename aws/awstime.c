@@ -127,10 +127,28 @@ static int parse_epoch(const char *s, int64_t *out)
     return 0;
 }
 
+int aws_time_in_range(int64_t t)
+{
+    return t >= AWS_TIME_MIN && t <= AWS_TIME_MAX;
+}
+
+static int parse_any(const char *s, int64_t *out);
+
 int aws_time_parse(const char *s, int64_t *out)
 {
+    int64_t t;
     if (!s || !out || !*s)
         return AWS_EINVAL;
+    int rc = parse_any(s, &t);
+    if (rc == 0 && !aws_time_in_range(t))
+        rc = AWS_EINVAL;
+    if (rc == 0)
+        *out = t;
+    return rc;
+}
+
+static int parse_any(const char *s, int64_t *out)
+{
     /* A date starts with four digits and a dash; anything else is a number. */
     if (!(strlen(s) >= 10 && s[4] == '-' && is_digit(s[0])))
         return parse_epoch(s, out);

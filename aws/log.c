@@ -1,8 +1,16 @@
 #include "aws/log.h"
+
+#include "aws/buf.h"
+#include "aws/error.h"
 #include "aws/secret.h"
+#include "aws/text.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/* Bytes of one shown log line (cut with an ellipsis beyond). */
+#define LOG_LINE_MAX (16 * 1024)
 
 static int s_level = AWS_LOG_WARN;
 static FILE *s_stream;
@@ -32,7 +40,10 @@ void aws_log(int level, const char *fmt, ...)
     if (level > AWS_LOG_DEBUG)
         level = AWS_LOG_DEBUG;
     /* The whole line first: a registered secret that a server echoed
-     * (an error message quoting request headers) never reaches it. */
+     * (an error message quoting request headers) never reaches it.  Then
+     * the one display sanitiser: log lines quote remote text (names,
+     * messages), and each stays a single line that cannot steer the
+     * terminal, cut with an ellipsis past LOG_LINE_MAX bytes. */
     char stack[1024], *line = stack, *heap = NULL;
     va_list ap, ap2;
     va_start(ap, fmt);
@@ -47,9 +58,15 @@ void aws_log(int level, const char *fmt, ...)
     if (n < 0)
         snprintf(stack, sizeof(stack), "(unprintable log line)");
     char *clean = aws_secret_redact(line);
+    aws_buf shown;
+    aws_buf_init(&shown, LOG_LINE_MAX);
+    int rc = clean ? aws_text_show(&shown, clean, LOG_LINE_MAX) : AWS_ENOMEM;
     fprintf(f, "certsweep: %s: %s\n", names[level],
-            clean ? clean : "(log line dropped: out of memory while removing secrets)");
+            rc == 0 ? (shown.data ? shown.data : "")
+            : clean ? "(log line dropped: out of memory while showing it)"
+                    : "(log line dropped: out of memory while removing secrets)");
+    fflush(f);
+    aws_buf_finish(&shown);
     free(clean);
     free(heap);
-    fflush(f);
 }

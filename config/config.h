@@ -41,6 +41,14 @@ typedef struct config_webhook {
     int   timeout_seconds;         /* per request, 15 */
 } config_webhook;
 
+/* Checks a rule id for the options that name rules ([rules]
+ * disabled_rules).  config/ knows nothing of rules: the tool sets one in
+ * config.rule_check (scanner_rule_check) before loading, and unknown ids
+ * are then errors of the line that names them; NULL checks only their
+ * syntax.  Returns 1 when id names a rule; else 0, with the rest of the
+ * message in hint ("did you mean 'expired'? rules are: ..."). */
+typedef int (*config_rule_check_fn)(const char *id, char *hint, size_t n);
+
 typedef struct config {
     /* [aws] */
     char *profile;                 /* NULL: AWS_PROFILE or "default" */
@@ -126,6 +134,9 @@ typedef struct config {
     /* [webhook NAME] sections, in file order */
     config_webhook *webhooks;
     size_t n_webhooks;
+
+    /* Not an option: set by the tool after config_init (see above). */
+    config_rule_check_fn rule_check;
 } config;
 
 /* Fills defaults (no I/O). */

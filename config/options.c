@@ -383,7 +383,8 @@ static const char *label(const struct option_def *o, const struct cfg_where *w,
 
 /* One string (or list item) against o->check; reports and returns 0 when
  * it does not pass.  `v` is never echoed for secrets. */
-static int check_value(const struct option_def *o, const char *v, struct cfg_where *w)
+static int check_value(const config *c, const struct option_def *o, const char *v,
+                       struct cfg_where *w)
 {
     char lb[96], ch[128];
     label(o, w, lb, sizeof(lb));
@@ -441,10 +442,15 @@ static int check_value(const struct option_def *o, const char *v, struct cfg_whe
             return 1;
         cfg_report(w, "%s is invalid \xe2\x80\x94 use 2 to 1224 letters, digits and +=,.@:/_-", lb);
         return 0;
-    case CHK_RULE_ID:
-        if (all_of(v, 1, 64, "_.-"))
+    case CHK_RULE_ID: {
+        char hint[512];
+        if (!all_of(v, 1, 64, "_.-")) {
+            cfg_report(w, "%s: '%s' is not a rule id \xe2\x80\x94 rule ids are made of letters, digits and _.-", lb, v);
+            return 0;
+        }
+        if (!c->rule_check || c->rule_check(v, hint, sizeof(hint)))
             return 1;
-        cfg_report(w, "%s: '%s' is not a rule id \xe2\x80\x94 rule ids are made of letters, digits and _.-", lb, v);
+        cfg_report(w, "%s: '%s' is not a rule \xe2\x80\x94 %s", lb, v, hint);
         return 0;
     case CHK_EMAIL:
         if (config_is_email(v))
@@ -481,6 +487,7 @@ static int check_value(const struct option_def *o, const char *v, struct cfg_whe
             return 1;
         cfg_report(w, "%s: %s", lb, why);
         return 0;
+    }
     }
     }
     return 1;
@@ -781,7 +788,7 @@ static int set_list(void *c, const struct option_def *o, const char *v, int appe
     }
     int bad = 0;
     for (size_t i = 0; i < add.n; i++)
-        if (!check_value(o, add.v[i], w))
+        if (!check_value(c, o, add.v[i], w))
             bad = 1;
     if (bad) {
         rc = AWS_EINVAL;
@@ -846,7 +853,7 @@ static int set_string(void *c, const struct option_def *o, const char *v,
         if ((o->flags & OPT_COMPUTED) && !(nv = option_default_state_dir()))
             return AWS_ENOMEM;
     } else {
-        if (!check_value(o, v, w))
+        if (!check_value(c, o, v, w))
             return AWS_EINVAL;
         if (!(nv = strdup(v)))
             return AWS_ENOMEM;

@@ -3,6 +3,7 @@
 
 #include "aws/buf.h"
 #include "aws/error.h"
+#include "aws/text.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #define LINE_MAX_BYTES (64 * 1024)
 #define CELL_MAX_BYTES 2048         /* display cells are cut before measuring */
 #define GAP_MSG_COLS   160
+#define CSV_CELL_MAX   (1024 * 1024)  /* past the longest details text */
 
 
 int report_format_known(const char *format)
@@ -254,9 +256,71 @@ done:
 
 /* ---- csv ---------------------------------------------------------------- */
 
-static void csv_field(FILE *out, const char *s, int last)
+/* A plain number ("-3", "+12", "1.5"): left as it is. */
+static int plain_number(const char *s)
 {
-    s = nz(s);
+    if (*s == '-' || *s == '+')
+        s++;
+    if (!(*s >= '0' && *s <= '9'))
+        return 0;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    if (*s == '.') {
+        s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* A cell a spreadsheet reads as data, never as a formula (OWASP "CSV
+ * injection"): invalid UTF-8 becomes U+FFFD, control characters other
+ * than tab, CR and LF are dropped (C0, DEL, C1), and a cell that starts
+ * with = + - @ tab or CR gets a leading ' unless it is a plain number. */
+static int csv_cell(const char *s, aws_buf *cell)
+{
+    s = s ? s : "";
+    size_t n = strlen(s), i = 0;
+    int rc = 0;
+    while (i < n && rc == 0) {
+        uint32_t cp;
+        size_t k = aws_utf8_char(s + i, n - i, &cp);
+        if (!k) {
+            rc = aws_buf_puts(cell, "\xef\xbf\xbd");
+            i++;
+            while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+                i++;
+            continue;
+        }
+        int ctl = cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f);
+        if (!ctl || cp == '\t' || cp == '\r' || cp == '\n')
+            rc = aws_buf_append(cell, s + i, k);
+        i += k;
+    }
+    if (rc)
+        return rc;
+    const char *c = cell->data ? cell->data : "";
+    if (*c && strchr("=+-@\t\r", *c) && !plain_number(c)) {
+        aws_buf quoted;
+        aws_buf_init(&quoted, cell->max);
+        if ((rc = aws_buf_putc(&quoted, '\'')) || (rc = aws_buf_puts(&quoted, c))) {
+            aws_buf_finish(&quoted);
+            return rc;
+        }
+        aws_buf_finish(cell);
+        *cell = quoted;
+    }
+    return 0;
+}
+
+static int csv_field(FILE *out, const char *raw, int last)
+{
+    aws_buf cell;
+    aws_buf_init(&cell, CSV_CELL_MAX);
+    int rc = csv_cell(raw, &cell);
+    const char *s = rc == 0 && cell.data ? cell.data : "";
     if (strpbrk(s, ",\"\r\n")) {
         fputc('"', out);
         for (const char *p = s; *p; p++) {
@@ -269,6 +333,8 @@ static void csv_field(FILE *out, const char *s, int last)
         fputs(s, out);
     }
     fputs(last ? "\r\n" : ",", out);
+    aws_buf_finish(&cell);
+    return rc;
 }
 
 static int write_csv(FILE *out, const scanner_findings *f)
@@ -282,8 +348,9 @@ static int write_csv(FILE *out, const scanner_findings *f)
     const scanner_finding **v = sorted(f);
     if (f->n && !v)
         return AWS_ENOMEM;
+    int rc = 0;
     for (size_t i = 0; i < nh; i++)
-        csv_field(out, header[i], i + 1 == nh);
+        rc |= csv_field(out, header[i], i + 1 == nh);
     for (size_t i = 0; i < f->n; i++) {
         const scanner_finding *fd = v[i];
         char date[32] = "", days[32] = "";
@@ -291,24 +358,24 @@ static int write_csv(FILE *out, const scanner_findings *f)
             scanner_fmt_time(fd->not_after, 1, date, sizeof(date));
             snprintf(days, sizeof(days), "%lld", (long long)fd->days_to_expiry);
         }
-        csv_field(out, fd->id, 0);
-        csv_field(out, scanner_severity_name(fd->severity), 0);
-        csv_field(out, fd->rule, 0);
-        csv_field(out, fd->account_id, 0);
-        csv_field(out, fd->region, 0);
-        csv_field(out, fd->resource_type, 0);
-        csv_field(out, fd->resource_arn, 0);
-        csv_field(out, fd->resource_id, 0);
-        csv_field(out, fd->domain, 0);
-        csv_field(out, date, 0);
-        csv_field(out, days, 0);
-        csv_field(out, fd->title, 0);
-        csv_field(out, fd->details, 0);
-        csv_field(out, fd->remediation, 0);
-        csv_field(out, fd->console_url, 1);
+        rc |= csv_field(out, fd->id, 0);
+        rc |= csv_field(out, scanner_severity_name(fd->severity), 0);
+        rc |= csv_field(out, fd->rule, 0);
+        rc |= csv_field(out, fd->account_id, 0);
+        rc |= csv_field(out, fd->region, 0);
+        rc |= csv_field(out, fd->resource_type, 0);
+        rc |= csv_field(out, fd->resource_arn, 0);
+        rc |= csv_field(out, fd->resource_id, 0);
+        rc |= csv_field(out, fd->domain, 0);
+        rc |= csv_field(out, date, 0);
+        rc |= csv_field(out, days, 0);
+        rc |= csv_field(out, fd->title, 0);
+        rc |= csv_field(out, fd->details, 0);
+        rc |= csv_field(out, fd->remediation, 0);
+        rc |= csv_field(out, fd->console_url, 1);
     }
     free(v);
-    return 0;
+    return rc ? AWS_ENOMEM : 0;
 }
 
 /* ---- table -------------------------------------------------------------- */
@@ -335,28 +402,12 @@ static int is_cont(unsigned char c)
     return (c & 0xC0) == 0x80;
 }
 
-/* Copies s for display: control characters (including ESC, so remote data
- * cannot drive the terminal) become '?', and at most CELL_MAX_BYTES bytes
- * are kept, cut on a character boundary. */
+/* Copies s for display through the one display sanitiser (aws/text.h):
+ * remote data cannot drive the terminal (controls, C1, bidi overrides),
+ * and at most CELL_MAX_BYTES bytes are kept, cut on a character boundary. */
 static void sanitize(const char *s, char *out, size_t n)
 {
-    size_t o = 0;
-    s = nz(s);
-    for (; *s && o + 1 < n; s++) {
-        unsigned char c = (unsigned char)*s;
-        out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    if (*s && o > 0) {
-        /* Cut short: drop an incomplete multi-byte character at the end. */
-        size_t k = o - 1;
-        while (k > 0 && is_cont((unsigned char)out[k]))
-            k--;
-        unsigned char lead = (unsigned char)out[k];
-        size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-        if (o - k < need)
-            o = k;
-    }
-    out[o] = '\0';
+    aws_text_show_buf(nz(s), out, n);
 }
 
 /* Columns a string takes (code points; the table does not try to know

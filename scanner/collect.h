@@ -21,6 +21,7 @@
 
 #include "aws/client.h"
 #include "scanner/finding.h"
+#include "scanner/pager.h"
 #include "scanner/record.h"
 
 /* Cap on a response body handed to the parsers (bytes). */
@@ -67,6 +68,10 @@ int scanner_json_token(struct json_object *obj, const char *key, char **out);
  * err (printf format), later ones are only counted in *bad. */
 void scanner_note_bad(size_t *bad, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Rewrites the message in s[0..n) through the display sanitiser
+ * (aws_text_show: one line, controls as '?', C1 and bidi controls
+ * escaped, valid UTF-8), for reasons that quote remote text. */
+void scanner_one_line(char *s, size_t n);
 /* 0 when bad is 0; else AWS_EPARSE, with " (and N more unreadable items)"
  * appended to err when there was more than one. */
 int scanner_bad_result(size_t bad, char *err, size_t errlen);
@@ -206,5 +211,16 @@ void scanner_target_source_gap(scanner_target *t, scanner_source src,
 void scanner_target_parse_gap(scanner_target *t, scanner_source src,
                               const char *op, const char *what, int rc,
                               const char *err);
+
+/* After a page of a listing of source src answered with paging token
+ * `next` (NULL: the last page): 1 when the next page is to be requested
+ * (with scanner_pager_token(pg)); 0 when the listing has ended, complete,
+ * or stopped by the pager (a repeated token, the page limit): then a gap
+ * of op with the pager's code is recorded and src marked incomplete. */
+int scanner_target_page(scanner_target *t, scanner_source src, const char *op,
+                        scanner_pager *pg, const char *next);
+/* A listing that cannot go on (its pager could not be made, or its next
+ * call not built): an InternalError gap of op, src marked incomplete. */
+void scanner_target_oom(scanner_target *t, scanner_source src, const char *op);
 
 #endif

@@ -239,9 +239,7 @@ int scanner_acm_parse_describe(const char *body, size_t len,
 out:
     /* Messages quote the ARN and Status as sent: keep them one line. */
     if (rc == AWS_EPARSE)
-        for (char *e = err; errlen && *e; e++)
-            if ((unsigned char)*e < 0x20 || *e == 0x7f)
-                *e = '?';
+        scanner_one_line(err, errlen);
     scanner_record_free(r);
     json_object_put(o);
     return rc;
@@ -303,13 +301,15 @@ static void describe_one(scanner_target *t, const char *arn)
     json_object_put(o);
 }
 
-static void list_page(scanner_target *t, const char *next);
+static void list_page(scanner_target *t, scanner_pager *pg);
 
 static void on_list(scanner_target *t, const aws_result *res, void *ud)
 {
-    (void)ud;
-    if (res->err != 0)
+    scanner_pager *pg = ud;
+    if (res->err != 0) {
+        scanner_pager_free(pg);
         return;
+    }
     scanner_strv arns;
     scanner_strv_init(&arns);
     char *next = NULL;
@@ -319,25 +319,39 @@ static void on_list(scanner_target *t, const aws_result *res, void *ud)
         scanner_target_parse_gap(t, SCANNER_SRC_ACM, "ListCertificates", NULL, rc, err);
     for (size_t i = 0; i < arns.n; i++)
         describe_one(t, arns.v[i]);
-    if (next)
-        list_page(t, next);
+    if (scanner_target_page(t, SCANNER_SRC_ACM, "ListCertificates", pg, next))
+        list_page(t, pg);
+    else
+        scanner_pager_free(pg);
     free(next);
     scanner_strv_finish(&arns);
 }
 
-static void list_page(scanner_target *t, const char *next)
+/* Requests the page of pg's token; pg is the call's from then on (freed
+ * when the listing ends or cannot go on). */
+static void list_page(scanner_target *t, scanner_pager *pg)
 {
-    char *body = scanner_acm_list_body(next);
+    char *body = scanner_acm_list_body(scanner_pager_token(pg));
     if (!body) {
-        scanner_target_source_gap(t, SCANNER_SRC_ACM, "ListCertificates", "InternalError",
-                                  "out of memory");
+        scanner_target_oom(t, SCANNER_SRC_ACM, "ListCertificates");
+        scanner_pager_free(pg);
         return;
     }
-    acm_call(t, "ListCertificates", "CertificateManager.ListCertificates", body, on_list, NULL);
+    aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, "ListCertificates");
+    call.target = "CertificateManager.ListCertificates";
+    call.json_version = "1.1";
+    call.body = body;
+    call.body_len = strlen(body);
+    if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, on_list, pg) != 0)
+        scanner_pager_free(pg);
     free(body);
 }
 
 void scanner_collect_acm(scanner_target *t)
 {
-    list_page(t, NULL);
+    scanner_pager *pg = scanner_pager_new();
+    if (!pg)
+        scanner_target_oom(t, SCANNER_SRC_ACM, "ListCertificates");
+    else
+        list_page(t, pg);
 }

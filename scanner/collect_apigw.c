@@ -270,7 +270,21 @@ static const struct {
     [L_DOMAINS]      = { "GetDomainNames", "/domainnames", SCANNER_SRC_APIGW_DOMAIN },
 };
 
-static void list_page(scanner_target *t, enum list_kind k, const char *position);
+/* One listing in progress: its kind and its pager. */
+typedef struct listing {
+    scanner_pager pg;
+    enum list_kind k;
+} listing;
+
+static void listing_free(listing *l)
+{
+    if (l) {
+        scanner_pager_finish(&l->pg);
+        free(l);
+    }
+}
+
+static void list_page(scanner_target *t, listing *l);
 
 static void on_stages(scanner_target *t, const aws_result *res, void *ud)
 {
@@ -311,9 +325,12 @@ out:
 
 static void on_page(scanner_target *t, const aws_result *res, void *ud)
 {
-    enum list_kind k = (enum list_kind)(size_t)ud;
-    if (res->err != 0)
+    listing *l = ud;
+    enum list_kind k = l->k;
+    if (res->err != 0) {
+        listing_free(l);
         return;
+    }
     char err[256] = "";
     char *position = NULL;
     int rc;
@@ -334,13 +351,17 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     }
     if (rc != 0)
         scanner_target_parse_gap(t, kinds[k].src, kinds[k].op, NULL, rc, err);
-    if (position)
-        list_page(t, k, position);
+    if (scanner_target_page(t, kinds[k].src, kinds[k].op, &l->pg, position))
+        list_page(t, l);
+    else
+        listing_free(l);
     free(position);
 }
 
-static void list_page(scanner_target *t, enum list_kind k, const char *position)
+static void list_page(scanner_target *t, listing *l)
 {
+    enum list_kind k = l->k;
+    const char *position = scanner_pager_token(&l->pg);
     aws_buf q;
     aws_buf_init(&q, 4096);
     if (aws_buf_puts(&q, "limit=500") ||
@@ -349,6 +370,7 @@ static void list_page(scanner_target *t, enum list_kind k, const char *position)
         scanner_target_source_gap(t, kinds[k].src, kinds[k].op, "InternalError",
                                   "paging token too long");
         aws_buf_finish(&q);
+        listing_free(l);
         return;
     }
     aws_call call = scanner_target_call_init(t, AWS_SVC_APIGATEWAY, AWS_PROTO_REST_JSON,
@@ -356,13 +378,26 @@ static void list_page(scanner_target *t, enum list_kind k, const char *position)
     call.method = "GET";
     call.path = kinds[k].path;
     call.query = q.data;
-    scanner_target_call_src(t, kinds[k].src, &call, on_page, (void *)(size_t)k);
+    if (scanner_target_call_src(t, kinds[k].src, &call, on_page, l) != 0)
+        listing_free(l);
     aws_buf_finish(&q);
+}
+
+static void list_start(scanner_target *t, enum list_kind k)
+{
+    listing *l = malloc(sizeof(*l));
+    if (!l) {
+        scanner_target_oom(t, kinds[k].src, kinds[k].op);
+        return;
+    }
+    scanner_pager_init(&l->pg);
+    l->k = k;
+    list_page(t, l);
 }
 
 void scanner_collect_apigw(scanner_target *t)
 {
-    list_page(t, L_CLIENT_CERTS, NULL);
-    list_page(t, L_REST_APIS, NULL);
-    list_page(t, L_DOMAINS, NULL);
+    list_start(t, L_CLIENT_CERTS);
+    list_start(t, L_REST_APIS);
+    list_start(t, L_DOMAINS);
 }

@@ -102,26 +102,31 @@ out:
 
 /* ---- I/O ----------------------------------------------------------------- */
 
-static void list_page(scanner_target *t, const char *next);
+static void list_page(scanner_target *t, scanner_pager *pg);
 
 static void on_page(scanner_target *t, const aws_result *res, void *ud)
 {
-    (void)ud;
-    if (res->err != 0)
+    scanner_pager *pg = ud;
+    if (res->err != 0) {
+        scanner_pager_free(pg);
         return;
+    }
     char err[256] = "";
     char *next = NULL;
     int rc = scanner_apigwv2_parse_domains(res->body, res->body_len, t->account_id,
                                            t->region, &t->set, &next, err, sizeof(err));
     if (rc != 0)
         scanner_target_parse_gap(t, SCANNER_SRC_APIGWV2_DOMAIN, "GetDomainNamesV2", NULL, rc, err);
-    if (next)
-        list_page(t, next);
+    if (scanner_target_page(t, SCANNER_SRC_APIGWV2_DOMAIN, "GetDomainNamesV2", pg, next))
+        list_page(t, pg);
+    else
+        scanner_pager_free(pg);
     free(next);
 }
 
-static void list_page(scanner_target *t, const char *next)
+static void list_page(scanner_target *t, scanner_pager *pg)
 {
+    const char *next = scanner_pager_token(pg);
     aws_buf q;
     aws_buf_init(&q, 4096);
     if (aws_buf_puts(&q, "maxResults=500") ||
@@ -130,6 +135,7 @@ static void list_page(scanner_target *t, const char *next)
         scanner_target_source_gap(t, SCANNER_SRC_APIGWV2_DOMAIN, "GetDomainNamesV2",
                                   "InternalError", "paging token too long");
         aws_buf_finish(&q);
+        scanner_pager_free(pg);
         return;
     }
     aws_call call = scanner_target_call_init(t, AWS_SVC_APIGATEWAYV2, AWS_PROTO_REST_JSON,
@@ -137,11 +143,16 @@ static void list_page(scanner_target *t, const char *next)
     call.method = "GET";
     call.path = "/v2/domainnames";
     call.query = q.data;
-    scanner_target_call_src(t, SCANNER_SRC_APIGWV2_DOMAIN, &call, on_page, NULL);
+    if (scanner_target_call_src(t, SCANNER_SRC_APIGWV2_DOMAIN, &call, on_page, pg) != 0)
+        scanner_pager_free(pg);
     aws_buf_finish(&q);
 }
 
 void scanner_collect_apigwv2(scanner_target *t)
 {
-    list_page(t, NULL);
+    scanner_pager *pg = scanner_pager_new();
+    if (!pg)
+        scanner_target_oom(t, SCANNER_SRC_APIGWV2_DOMAIN, "GetDomainNamesV2");
+    else
+        list_page(t, pg);
 }

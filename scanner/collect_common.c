@@ -6,6 +6,7 @@
 #include "aws/error.h"
 #include "aws/log.h"
 #include "aws/proto.h"
+#include "aws/text.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -59,6 +60,9 @@ void scanner_strv_finish(scanner_strv *l)
 
 #define JSON_MAX_DEPTH 32
 
+static struct json_object *parse_object(const char *body, size_t len, char *err,
+                                        size_t errlen);
+
 struct json_object *scanner_json_parse(const char *body, size_t len,
                                        char *err, size_t errlen)
 {
@@ -70,6 +74,28 @@ struct json_object *scanner_json_parse(const char *body, size_t len,
         snprintf(err, errlen, "response body of %zu bytes is over the cap", len);
         return NULL;
     }
+    /* Invalid UTF-8 (only possible inside strings) becomes U+FFFD before
+     * parsing: every string read from the answer is then valid UTF-8. */
+    char *fixed = NULL;
+    if (!aws_utf8_valid(body, len)) {
+        if (!(fixed = aws_utf8_repair(body, len, &len))) {
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+        body = fixed;
+        if (len > (size_t)INT32_MAX) {
+            free(fixed);
+            snprintf(err, errlen, "response body of %zu bytes is over the cap", len);
+            return NULL;
+        }
+    }
+    struct json_object *o = parse_object(body, len, err, errlen);
+    free(fixed);
+    return o;
+}
+
+static struct json_object *parse_object(const char *body, size_t len, char *err, size_t errlen)
+{
     struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
     if (!tok) {
         snprintf(err, errlen, "out of memory");
@@ -117,17 +143,18 @@ int scanner_json_time(struct json_object *obj, const char *key, int64_t *out)
     *out = 0;
     if (!obj || !json_object_object_get_ex(obj, key, &v) || !v)
         return 0;
+    /* One accepted range for every form (aws/awstime.h). */
     if (json_object_is_type(v, json_type_int)) {
         errno = 0;
         int64_t t = json_object_get_int64(v);
-        if (errno)
+        if (errno || !aws_time_in_range(t))
             return AWS_EPARSE;
         *out = t;
         return 1;
     }
     if (json_object_is_type(v, json_type_double)) {
         double d = json_object_get_double(v);
-        if (!isfinite(d) || d < -62135596800.0 || d > 253402300799.0)
+        if (!isfinite(d) || d < (double)AWS_TIME_MIN || d >= (double)AWS_TIME_MAX + 1.0)
             return AWS_EPARSE;
         *out = (int64_t)floor(d);
         return 1;
@@ -159,12 +186,24 @@ struct aws_xml_node *scanner_xml_parse(const char *body, size_t len, const char 
                                        char *err, size_t errlen)
 {
     aws_xml_node *doc = NULL;
-    if (!body || len == 0 || len > SCANNER_MAX_BODY ||
+    char *fixed = NULL;
+    /* As for JSON: invalid UTF-8 becomes U+FFFD (expat would refuse the
+     * whole answer for one bad name). */
+    if (body && len && len <= SCANNER_MAX_BODY && !aws_utf8_valid(body, len)) {
+        if (!(fixed = aws_utf8_repair(body, len, &len))) {
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+        body = fixed;
+    }
+    if (!body || len == 0 || len > (fixed ? 3 * (size_t)SCANNER_MAX_BODY : SCANNER_MAX_BODY) ||
         aws_xml_parse(body, len, &doc) != 0 || !doc) {
         snprintf(err, errlen, "response is not a valid XML document");
         aws_xml_free(doc);
+        free(fixed);
         return NULL;
     }
+    free(fixed);
     if (strcmp(doc->name, root) != 0) {
         snprintf(err, errlen, "response is not a %s", root);
         aws_xml_free(doc);
@@ -205,9 +244,17 @@ void scanner_note_bad(size_t *bad, char *err, size_t errlen, const char *fmt, ..
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     /* The reason quotes remote text (names, ARNs): keep it one line. */
-    for (char *c = err; errlen && *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
+    scanner_one_line(err, errlen);
+}
+
+void scanner_one_line(char *s, size_t n)
+{
+    if (!s || n < 5 || !*s)
+        return;
+    char *copy = strdup(s);
+    if (copy)
+        aws_text_show_buf(copy, s, n);
+    free(copy);
 }
 
 int scanner_bad_result(size_t bad, char *err, size_t errlen)
@@ -378,4 +425,23 @@ int scanner_target_call_src(scanner_target *t, scanner_source src,
                             void *ud)
 {
     return target_call(t, (int)src, call, handler, ud);
+}
+
+int scanner_target_page(scanner_target *t, scanner_source src, const char *op,
+                        scanner_pager *pg, const char *next)
+{
+    int v = scanner_pager_next(pg, next);
+    if (v == SCANNER_PAGER_MORE)
+        return 1;
+    if (v != SCANNER_PAGER_DONE) {
+        char msg[256];
+        scanner_pager_message(pg, v, msg, sizeof(msg));
+        scanner_target_source_gap(t, src, op, scanner_pager_code(v), "%s", msg);
+    }
+    return 0;
+}
+
+void scanner_target_oom(scanner_target *t, scanner_source src, const char *op)
+{
+    scanner_target_source_gap(t, src, op, "InternalError", "out of memory");
 }

@@ -79,13 +79,15 @@ out:
 
 /* ---- I/O ----------------------------------------------------------------- */
 
-static void list_page(scanner_target *t, const char *marker);
+static void list_page(scanner_target *t, scanner_pager *pg);
 
 static void on_page(scanner_target *t, const aws_result *res, void *ud)
 {
-    (void)ud;
-    if (res->err != 0)
+    scanner_pager *pg = ud;
+    if (res->err != 0) {
+        scanner_pager_free(pg);
         return;
+    }
     char err[256] = "";
     char *marker = NULL;
     int rc = scanner_iam_parse_server_certs(res->body, res->body_len, t->account_id,
@@ -93,13 +95,17 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     if (rc != 0)
         scanner_target_parse_gap(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates",
                                  NULL, rc, err);
-    if (marker)
-        list_page(t, marker);
+    if (scanner_target_page(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates", pg,
+                            marker))
+        list_page(t, pg);
+    else
+        scanner_pager_free(pg);
     free(marker);
 }
 
-static void list_page(scanner_target *t, const char *marker)
+static void list_page(scanner_target *t, scanner_pager *pg)
 {
+    const char *marker = scanner_pager_token(pg);
     aws_buf body;
     aws_buf_init(&body, 8192);
     if (aws_query_add(&body, "Action", "ListServerCertificates") ||
@@ -109,17 +115,23 @@ static void list_page(scanner_target *t, const char *marker)
         scanner_target_source_gap(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates",
                                   "InternalError", "paging marker too long");
         aws_buf_finish(&body);
+        scanner_pager_free(pg);
         return;
     }
     aws_call call = scanner_target_call_init(t, AWS_SVC_IAM, AWS_PROTO_QUERY,
                                              "ListServerCertificates");
     call.body = body.data;
     call.body_len = body.len;
-    scanner_target_call_src(t, SCANNER_SRC_IAM_SERVER_CERT, &call, on_page, NULL);
+    if (scanner_target_call_src(t, SCANNER_SRC_IAM_SERVER_CERT, &call, on_page, pg) != 0)
+        scanner_pager_free(pg);
     aws_buf_finish(&body);
 }
 
 void scanner_collect_iam(scanner_target *t)
 {
-    list_page(t, NULL);
+    scanner_pager *pg = scanner_pager_new();
+    if (!pg)
+        scanner_target_oom(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates");
+    else
+        list_page(t, pg);
 }

@@ -272,6 +272,7 @@ typedef struct disc_call {
     int kind;
     int to_excluded;
     char parent[128];
+    scanner_pager *pg;              /* this listing's pager, handed from page to page */
 } disc_call;
 
 static const char *const k_ops[] = { "ListAccounts", "ListAccountsForParent", "ListChildren" };
@@ -306,7 +307,20 @@ static void disc_finish(disc *d)
 }
 
 static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
-                     const char *next);
+                     scanner_pager *pg);
+
+/* A listing stopped by its pager: the accounts listed so far are kept,
+ * and the first such stop is handed on as a coverage gap (the listing,
+ * so the organization's accounts, are incomplete). */
+static void disc_paging_stop(disc *d, int kind, const scanner_pager *pg, int verdict)
+{
+    if (*d->res->paging_code)
+        return;
+    scanner_pager_message(pg, verdict, d->res->paging_message, sizeof(d->res->paging_message));
+    snprintf(d->res->paging_code, sizeof(d->res->paging_code), "%s",
+             scanner_pager_code(verdict));
+    snprintf(d->res->paging_operation, sizeof(d->res->paging_operation), "%s", k_ops[kind]);
+}
 
 static void disc_walk(disc *d, const char *ou, int to_excluded)
 {
@@ -354,22 +368,34 @@ static void on_disc(const aws_result *r, void *ud)
             snprintf(msg, sizeof(msg), "%s: %s", k_ops[c->kind],
                      rc == AWS_EPARSE ? err : aws_strerror(rc));
             disc_fail(d, c->kind, rc, "ParseError", msg);
-        } else if (next) {
-            disc_send(d, c->kind, c->kind == K_LIST_ACCOUNTS ? NULL : c->parent,
-                      c->to_excluded, next);
+        } else {
+            int v = scanner_pager_next(c->pg, next);
+            if (v == SCANNER_PAGER_MORE) {
+                disc_send(d, c->kind, c->kind == K_LIST_ACCOUNTS ? NULL : c->parent,
+                          c->to_excluded, c->pg);
+                c->pg = NULL;       /* the next page's call has it */
+            } else if (v != SCANNER_PAGER_DONE) {
+                disc_paging_stop(d, c->kind, c->pg, v);
+            }
         }
         free(next);
     }
+    scanner_pager_free(c->pg);
     free(c);
     if (--d->pending == 0)
         disc_finish(d);
 }
 
+/* Sends the page of pg's token (pg NULL: the first page, with a new
+ * pager); pg is the call's from then on. */
 static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
-                     const char *next)
+                     scanner_pager *pg)
 {
     disc_call *c = calloc(1, sizeof(*c));
-    char *body = scanner_org_body(parent, kind == K_CHILDREN ? "ORGANIZATIONAL_UNIT" : NULL, next);
+    if (!pg)
+        pg = scanner_pager_new();
+    char *body = pg ? scanner_org_body(parent, kind == K_CHILDREN ? "ORGANIZATIONAL_UNIT" : NULL,
+                                       scanner_pager_token(pg)) : NULL;
     static const char *const targets[] = {
         "AWSOrganizationsV20161128.ListAccounts",
         "AWSOrganizationsV20161128.ListAccountsForParent",
@@ -378,6 +404,7 @@ static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
     int rc = AWS_ENOMEM;
     if (!c || !body)
         goto fail;
+    c->pg = pg;
     c->d = d;
     c->kind = kind;
     c->to_excluded = to_excluded;
@@ -406,6 +433,7 @@ static int disc_send(disc *d, int kind, const char *parent, int to_excluded,
 fail:
     free(c);
     free(body);
+    scanner_pager_free(pg);
     disc_fail(d, kind, rc, "InternalError", aws_strerror(rc));
     return rc;
 }

@@ -1,6 +1,7 @@
 #include "scanner/finding.h"
 #include "aws/error.h"
 #include "aws/secret.h"
+#include "aws/text.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -106,8 +107,30 @@ void scanner_findings_finish(scanner_findings *f)
     scanner_findings_init(f);
 }
 
+/* Sinks write these strings into reports, ASFF documents and requests:
+ * each is made valid UTF-8 here, whatever reached it (a message cut in
+ * the middle of a character, text decoded from a JSON escape). */
+static int fix_utf8(char **s)
+{
+    if (!*s || aws_utf8_valid(*s, strlen(*s)))
+        return 0;
+    char *c = aws_utf8_repair(*s, strlen(*s), NULL);
+    if (!c)
+        return AWS_ENOMEM;
+    free(*s);
+    *s = c;
+    return 0;
+}
+
 static int push_finding(scanner_finding **v, size_t *n, size_t *cap, scanner_finding *fd)
 {
+    if (fix_utf8(&fd->account_id) || fix_utf8(&fd->region) || fix_utf8(&fd->resource_type) ||
+        fix_utf8(&fd->resource_arn) || fix_utf8(&fd->resource_id) || fix_utf8(&fd->domain) ||
+        fix_utf8(&fd->title) || fix_utf8(&fd->details) || fix_utf8(&fd->details_json) ||
+        fix_utf8(&fd->console_url)) {
+        scanner_finding_release(fd);
+        return AWS_ENOMEM;
+    }
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 32;
         scanner_finding *nv = realloc(*v, ncap * sizeof(*nv));
@@ -134,7 +157,8 @@ int scanner_findings_add_resolved(scanner_findings *f, scanner_finding *fd)
 
 static char *dup_or_empty(const char *s)
 {
-    return strdup(s ? s : "");
+    s = s ? s : "";
+    return aws_utf8_repair(s, strlen(s), NULL);
 }
 
 int scanner_findings_add_gap(scanner_findings *f, const char *account,
@@ -156,6 +180,12 @@ int scanner_findings_add_gap(scanner_findings *f, const char *account,
     /* the code and message are remote text: no secret we hold is kept */
     g->error_code = aws_secret_redact(code ? code : "");
     g->message = aws_secret_redact(message ? message : "");
+    /* ... and valid UTF-8, whatever cut it (a message cut in a character). */
+    if (g->error_code && g->message && (fix_utf8(&g->error_code) || fix_utf8(&g->message))) {
+        free(g->error_code);
+        free(g->message);
+        g->error_code = g->message = NULL;
+    }
     if (!g->account_id || !g->region || !g->operation || !g->error_code ||
         !g->message) {
         free(g->account_id);

@@ -102,6 +102,8 @@ static int cmp_str(const void *a, const void *b)
 static const scanner_known *known_find(const scanner_known *const *sorted, size_t n,
                                        const char *id)
 {
+    if (n == 0)
+        return NULL;                /* bsearch takes no NULL array, even empty */
     scanner_known key = { .id = id };
     const scanner_known *kp = &key;
     const scanner_known *const *hit = bsearch(&kp, sorted, n, sizeof(*sorted), cmp_known);

@@ -28,8 +28,10 @@
 
 #include "aws/buf.h"
 #include "aws/error.h"
+#include "aws/text.h"
 #include "scanner/resolve.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,13 @@
 #define TITLE_MAX    4096
 #define DETAILS_MAX  (256 * 1024)
 #define LIST_MAX     50     /* items listed in human details; JSON has all */
+/* Remote fields are cut (on a character boundary, with "…") where they
+ * are shown, so that the title and details always fit their caps: a name
+ * in a title, a value in a details line, a short word (a status).  The
+ * structured details (JSON) keep them whole. */
+#define NAME_SHOW_MAX   256
+#define VALUE_SHOW_MAX  1024
+#define WORD_SHOW_MAX   128
 #define DAY          86400
 
 enum {
@@ -323,29 +332,109 @@ int scanner_rule_enabled(const config *cfg, const char *id)
     return 1;
 }
 
+/* Levenshtein distance of two short ids (capped at 64 characters). */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 64;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *scanner_rule_suggest(const char *id)
+{
+    if (!id || !*id)
+        return NULL;
+    /* Case and '_' for '-' first (weak_key, Expired). */
+    char norm[65];
+    size_t n = 0;
+    for (; id[n] && n + 1 < sizeof(norm); n++)
+        norm[n] = id[n] == '_' ? '-' : (char)tolower((unsigned char)id[n]);
+    norm[n] = '\0';
+    const scanner_rule *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; i < R_COUNT; i++) {
+        size_t d = distance(norm, rules[i].id);
+        if (d < best_d) {
+            best_d = d;
+            best = &rules[i];
+        }
+    }
+    /* Close enough to be a typo: at most 2 edits, and fewer than a third
+     * of the id (so "foo" suggests nothing). */
+    if (best && best_d <= 2 && best_d * 3 < strlen(best->id))
+        return best->id;
+    return NULL;
+}
+
+int scanner_rule_check(const char *id, char *hint, size_t n)
+{
+    if (scanner_rule_find(id))
+        return 1;
+    if (!hint || n == 0)
+        return 0;
+    const char *near = scanner_rule_suggest(id);
+    size_t used = 0;
+    int w = near ? snprintf(hint, n, "did you mean '%s'? rules are:", near)
+                 : snprintf(hint, n, "rules are:");
+    used = w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+    for (size_t k = 0; k < R_COUNT && used + 1 < n; k++) {
+        w = snprintf(hint + used, n - used, "%s %s", k ? "," : "", rules[k].id);
+        if (w < 0 || (size_t)w >= n - used)
+            break;
+        used += (size_t)w;
+    }
+    return 0;
+}
+
 int scanner_rules_validate(const config *cfg, FILE *errs)
 {
     int rc = 0;
     for (size_t i = 0; cfg && i < cfg->disabled_rules.n; i++) {
         const char *id = cfg->disabled_rules.v[i];
-        if (scanner_rule_find(id))
+        char hint[512];
+        if (scanner_rule_check(id, hint, sizeof(hint)))
             continue;
         rc = AWS_EINVAL;
-        if (!errs)
-            continue;
-        fprintf(errs, "[rules] disabled_rules: '%s' is not a rule; rules are:", id ? id : "");
-        for (size_t k = 0; k < R_COUNT; k++)
-            fprintf(errs, "%s %s", k ? "," : "", rules[k].id);
-        fputc('\n', errs);
+        if (errs)
+            fprintf(errs, "[rules] disabled_rules: '%s' is not a rule \xe2\x80\x94 %s\n",
+                    id ? id : "", hint);
     }
     return rc;
+}
+
+/* a - b, saturated at the int64 limits (the parsers keep times within
+ * AWS_TIME_MIN..AWS_TIME_MAX, but a record may come from elsewhere). */
+static int64_t sub_sat(int64_t a, int64_t b)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return d;
 }
 
 int64_t scanner_days_until(int64_t not_after, int64_t as_of)
 {
     /* Whole days, toward zero: the same number the titles say ("expires in
      * 3 days", "expired 8 days ago"); 0 within a day either side. */
-    return (not_after - as_of) / DAY;
+    return sub_sat(not_after, as_of) / DAY;
 }
 
 int scanner_tier_severity(const config_tiers *t, int64_t days,
@@ -678,14 +767,28 @@ static int put_when(aws_buf *b, int64_t not_after, int64_t as_of)
 
 static int put_subject(aws_buf *b, const scanner_record *r)
 {
-    return aws_buf_printf(b, "%s %s ", record_label(r->source), record_name(r));
+    int rc;
+    if ((rc = aws_buf_printf(b, "%s ", record_label(r->source))) ||
+        (rc = aws_text_cut(b, record_name(r), NAME_SHOW_MAX)))
+        return rc;
+    return aws_buf_putc(b, ' ');
 }
 
 static int put_line(aws_buf *b, const char *key, const char *value)
 {
+    int rc;
     if (!value || !*value)
         return 0;
-    return aws_buf_printf(b, "%s: %s\n", key, value);
+    if ((rc = aws_buf_printf(b, "%s: ", key)) || (rc = aws_text_cut(b, value, VALUE_SHOW_MAX)))
+        return rc;
+    return aws_buf_putc(b, '\n');
+}
+
+/* A remote word (a status, a reason, an id) cut for a title: the text of
+ * s, or "" for NULL, in buf. */
+static const char *word(const char *s, char *buf, size_t n)
+{
+    return aws_text_cut_buf(s ? s : "", buf, n);
 }
 
 static int put_time_line(aws_buf *b, const char *key, int64_t t)
@@ -706,7 +809,8 @@ static int put_list(aws_buf *b, const char *key, char *const *v, size_t n,
     if ((rc = aws_buf_printf(b, "%s (%zu):\n", key, n)))
         return rc;
     for (size_t i = 0; i < n && i < LIST_MAX; i++)
-        if ((rc = aws_buf_printf(b, "  %s\n", nz(v[i]))))
+        if ((rc = aws_buf_puts(b, "  ")) || (rc = aws_text_cut(b, nz(v[i]), VALUE_SHOW_MAX)) ||
+            (rc = aws_buf_putc(b, '\n')))
             return rc;
     if (n > LIST_MAX)
         return aws_buf_printf(b, "  ... and %zu more\n", n - LIST_MAX);
@@ -740,9 +844,10 @@ static int put_validations(aws_buf *b, const scanner_record *r)
         return rc;
     for (size_t i = 0; i < r->n_validations && i < LIST_MAX; i++) {
         const scanner_domain_validation *v = &r->validations[i];
-        rc = aws_buf_printf(b, "  %s: %s%s%s%s\n", nz(v->domain),
-                            v->status ? v->status : "UNKNOWN",
-                            v->method ? " (" : "", nz(v->method),
+        char dom[NAME_SHOW_MAX], st[WORD_SHOW_MAX], me[WORD_SHOW_MAX];
+        rc = aws_buf_printf(b, "  %s: %s%s%s%s\n", word(v->domain, dom, sizeof(dom)),
+                            v->status ? word(v->status, st, sizeof(st)) : "UNKNOWN",
+                            v->method ? " (" : "", word(v->method, me, sizeof(me)),
                             v->method ? ")" : "");
         if (rc)
             return rc;
@@ -823,13 +928,14 @@ fail:
 static int rule_validation(judge *j, const scanner_record *r)
 {
     int64_t pending_days = -1;
+    char w[NAME_SHOW_MAX];
     if (eq(r->status, "PENDING_VALIDATION")) {
         if (r->created_at == 0)
             return 0;   /* age unknown: cannot tell "stuck" from "new" */
-        if (j->as_of - r->created_at <=
+        if (sub_sat(j->as_of, r->created_at) <=
             (int64_t)j->cfg->pending_validation_max_days * DAY)
             return 0;
-        pending_days = (j->as_of - r->created_at) / DAY;
+        pending_days = sub_sat(j->as_of, r->created_at) / DAY;
     } else if (!eq(r->status, "VALIDATION_TIMED_OUT") && !eq(r->status, "FAILED")) {
         return 0;
     }
@@ -844,7 +950,8 @@ static int rule_validation(judge *j, const scanner_record *r)
                             (long long)pending_days);
     else if (eq(r->status, "FAILED"))
         rc = aws_buf_printf(&d.title, "request failed%s%s%s",
-                            r->failure_reason ? " (" : "", nz(r->failure_reason),
+                            r->failure_reason ? " (" : "",
+                            word(r->failure_reason, w, sizeof(w)),
                             r->failure_reason ? ")" : "");
     else
         rc = aws_buf_puts(&d.title, "validation timed out");
@@ -873,9 +980,11 @@ static int rule_renewal_failing(judge *j, const scanner_record *r)
         goto fail;
     if ((rc = put_subject(&d.title, r)))
         goto fail;
+    char w[NAME_SHOW_MAX];
     if (failed)
         rc = aws_buf_printf(&d.title, "renewal failed%s%s%s", r->renewal_reason ? " (" : "",
-                            nz(r->renewal_reason), r->renewal_reason ? ")" : "");
+                            word(r->renewal_reason, w, sizeof(w)),
+                            r->renewal_reason ? ")" : "");
     else
         rc = aws_buf_puts(&d.title, "renewal is pending validation");
     if (rc)
@@ -1026,7 +1135,9 @@ static int rule_client_cert(judge *j, const scanner_record *r)
         json_object_array_add(stages, json_object_new_string(nz(s->id)));
         if (n_stages == 0 && (rc = aws_buf_puts(&d.details, "Used by stages:\n")))
             goto fail;
-        if (n_stages < LIST_MAX && (rc = aws_buf_printf(&d.details, "  %s\n", nz(s->id))))
+        char w[NAME_SHOW_MAX];
+        if (n_stages < LIST_MAX &&
+            (rc = aws_buf_printf(&d.details, "  %s\n", word(s->id, w, sizeof(w)))))
             goto fail;
         n_stages++;
     }
@@ -1084,10 +1195,12 @@ static int rule_stage(judge *j, const scanner_record *r)
     jstr(d.json, "problem", none ? "no-client-certificate" : "missing-client-certificate");
     if ((rc = put_subject(&d.title, r)))
         goto fail;
+    char w[NAME_SHOW_MAX];
     if (none)
         rc = aws_buf_puts(&d.title, "has no client certificate");
     else
-        rc = aws_buf_printf(&d.title, "uses client certificate %s, which does not exist", cc);
+        rc = aws_buf_printf(&d.title, "uses client certificate %s, which does not exist",
+                            word(cc, w, sizeof(w)));
     if (rc || (rc = put_line(&d.details, "Stage", r->id)) ||
         (rc = put_line(&d.details, "ARN", r->arn)) ||
         (rc = put_line(&d.details, "Client certificate id", none ? "(none)" : cc)))
@@ -1153,9 +1266,10 @@ static int rule_domain(judge *j, const scanner_record *r)
 
     if ((rc = put_subject(&d.title, r)))
         goto fail;
+    char w[WORD_SHOW_MAX];
     if (bad_status &&
         (rc = aws_buf_printf(&d.title, "serves a certificate that is %s",
-                             status ? status : "not issued")))
+                             status ? word(status, w, sizeof(w)) : "not issued")))
         goto fail;
     if (too_old &&
         (rc = aws_buf_printf(&d.title, "%sserves a certificate uploaded %lld days ago",
@@ -1197,6 +1311,7 @@ static int rule_iam(judge *j, const scanner_record *r)
         return 0;
     draft d;
     int rc;
+    char w[NAME_SHOW_MAX];
     if ((rc = draft_begin(&d, j, r, R_IAM, sev)))
         goto fail;
     put_tiers_json(d.json, "thresholds", &j->cfg->iam_server_certificate);
@@ -1207,7 +1322,7 @@ static int rule_iam(judge *j, const scanner_record *r)
         (rc = put_time_line(&d.details, "Not after", r->not_after)) ||
         (rc = aws_buf_printf(&d.details,
             "Inspect: aws iam get-server-certificate --server-certificate-name %s\n",
-            record_name(r))))
+            word(record_name(r), w, sizeof(w)))))
         goto fail;
     return draft_emit(j, &d);
 fail:
@@ -1248,18 +1363,47 @@ static int judge_one(judge *j, const scanner_record *r)
     return rc;
 }
 
-int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
-                        int64_t as_of, scanner_findings *out)
+const char *scanner_judge_strerror(int rc)
 {
+    return rc == AWS_ETOOBIG ? "a text is larger than its cap" : aws_strerror(rc);
+}
+
+int scanner_rules_judge_ex(const scanner_record_set *set, const config *cfg,
+                           int64_t as_of, scanner_findings *out, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
     if (!set || !cfg || !out)
         return AWS_EINVAL;
     judge j = { set, cfg, as_of, out };
+    int first = 0;
+    size_t failed = 0;
+    /* One record that cannot be judged never costs another its finding. */
     for (size_t i = 0; i < set->n; i++) {
         int rc;
-        if (set->v[i] && (rc = judge_one(&j, set->v[i])))
-            return rc;
+        if (!set->v[i] || (rc = judge_one(&j, set->v[i])) == 0)
+            continue;
+        if (!failed++) {
+            first = rc;
+            if (err && errlen) {
+                char name[NAME_SHOW_MAX];
+                snprintf(err, errlen, "%s %s: %s", record_label(set->v[i]->source),
+                         word(record_name(set->v[i]), name, sizeof(name)),
+                         scanner_judge_strerror(rc));
+            }
+        }
     }
-    return 0;
+    if (failed > 1 && err && errlen) {
+        size_t l = strlen(err);
+        snprintf(err + l, errlen - l, " (and %zu more records not judged)", failed - 1);
+    }
+    return first;
+}
+
+int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
+                        int64_t as_of, scanner_findings *out)
+{
+    return scanner_rules_judge_ex(set, cfg, as_of, out, NULL, 0);
 }
 
 /* ---- console links ------------------------------------------------------ */

@@ -47,6 +47,13 @@ int scanner_rule_enabled(const config *cfg, const char *id);
  * unknown id to errs (may be NULL) and returns AWS_EINVAL, or 0. */
 int scanner_rules_validate(const config *cfg, FILE *errs);
 
+/* The rule an unknown id most likely meant (case, '_' for '-', at most two
+ * typos), or NULL. */
+const char *scanner_rule_suggest(const char *id);
+/* A config_rule_check_fn (config/config.h): 1 when id is a rule; else 0
+ * and "did you mean 'x'? rules are: ..." (or "rules are: ...") in hint. */
+int scanner_rule_check(const char *id, char *hint, size_t n);
+
 /* Whole days from as_of to not_after, toward zero: 0 within a day either
  * side of expiry, -8 eight full days after it, the number the titles show
  * ("expired 8 days ago"). */
@@ -61,9 +68,18 @@ int scanner_tier_severity(const config_tiers *t, int64_t days,
 
 /* Judges all records of one account+region together (custom domains are
  * joined to ACM certificates, stages to client certificates) as of unix
- * time as_of, appending findings to out.  Returns 0 or AWS_ENOMEM. */
+ * time as_of, appending findings to out.  Long remote fields are cut where
+ * they are shown (title, details), never a reason to fail.  A record that
+ * cannot be judged (out of memory) does not stop the others: every other
+ * record is judged, and the first failure is returned (0 when none). */
 int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
                         int64_t as_of, scanner_findings *out);
+/* The same; when some record could not be judged, err gets one line
+ * naming the first one and its cause, and how many more failed. */
+int scanner_rules_judge_ex(const scanner_record_set *set, const config *cfg,
+                           int64_t as_of, scanner_findings *out, char *err, size_t errlen);
+/* The cause of a judge failure, as text ("out of memory", ...). */
+const char *scanner_judge_strerror(int rc);
 
 /* The console link for a record ("" never; NULL only on ENOMEM).  Caller
  * frees.  Partition follows the region: cn-* and us-gov-* use their own

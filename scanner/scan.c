@@ -132,10 +132,12 @@ static void target_done(scanner_target *t)
         if (t->set.v[i]->source != SCANNER_SRC_APIGW_STAGE)
             s->certificates++;
     size_t first = s->out->n;
-    int jrc = scanner_rules_judge(&t->set, s->o->cfg, s->o->as_of, s->out);
-    if (jrc != 0)
-        scanner_findings_add_gap(s->out, a->id, t->region, "Judge", "InternalError",
-                                 "out of memory while judging");
+    char err[512];
+    int jrc = scanner_rules_judge_ex(&t->set, s->o->cfg, s->o->as_of, s->out, err, sizeof(err));
+    if (jrc != 0) {
+        aws_log_warn("%s/%s/Judge: %s: %s", a->id, t->region, aws_error_code(jrc), err);
+        scanner_findings_add_gap(s->out, a->id, t->region, "Judge", aws_error_code(jrc), err);
+    }
     if (s->o->inventory && scanner_inventory_add_set(s->o->inventory, &t->set, s->out, first) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Inventory", "InternalError",
                                  "out of memory while keeping certificate expiry dates");
@@ -458,6 +460,18 @@ static void on_discovered(scanner_discovery *d, void *ud)
 {
     scan *s = ud;
     s->extra_calls += d->api_calls;
+    if (!d->err && *d->paging_code) {
+        /* The organization's listing was cut short: scan what was listed,
+         * and an account-wide gap on the caller makes the run partial so
+         * that nothing is resolved on its strength. */
+        char msg[400];
+        snprintf(msg, sizeof(msg), "the organization's accounts could not all be listed "
+                 "(%s); scanned the %zu listed", d->paging_message, d->listed);
+        aws_log_warn("%s/*/%s: %s: %s", s->caller_account, d->paging_operation,
+                     d->paging_code, msg);
+        scanner_findings_add_gap(s->out, s->caller_account, "*", d->paging_operation,
+                                 d->paging_code, msg);
+    }
     if (d->err) {
         if (scanner_org_error_refused(d->code)) {
             /* An organization may exist whose other accounts go unseen:

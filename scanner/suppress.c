@@ -235,8 +235,13 @@ static int handler(void *ud, const char *section, const char *name, const char *
         return set_str(L, &e->reason, value, name);
     if (strcmp(name, "rule") == 0) {
         if (*value && !rule_glob_known(value)) {
-            report(L, L->line, "rule '%s' names no rule " DASH " 'certsweep rules' lists "
-                   "them", value);
+            const char *near = strpbrk(value, "*?[") ? NULL : scanner_rule_suggest(value);
+            if (near)
+                report(L, L->line, "rule '%s' names no rule " DASH " did you mean '%s'? "
+                       "'certsweep rules' lists them", value, near);
+            else
+                report(L, L->line, "rule '%s' names no rule " DASH " 'certsweep rules' lists "
+                       "them", value);
             L->bad_matcher = 1;
             return 1;
         }

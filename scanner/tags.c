@@ -45,6 +45,7 @@ typedef struct tag_call {
     char *key;
     scanner_tag_cb cb;
     void *ud;
+    scanner_pager pg;               /* the listing's pages (scanner/pager.h) */
 } tag_call;
 
 static int tag_send(tag_call *t, const char *next);
@@ -52,6 +53,7 @@ static int tag_send(tag_call *t, const char *next);
 static void tag_done(tag_call *t, int err, const char *code, const char *msg, const char *value)
 {
     t->cb(err, code, msg, value, t->ud);
+    scanner_pager_finish(&t->pg);
     free(t->key);
     free(t);
 }
@@ -70,8 +72,18 @@ static void on_tags(const aws_result *r, void *ud)
         tag_done(t, rc, "ParseError", "ListTagsForResource: the answer is not JSON", NULL);
     else if (value || !next)
         tag_done(t, 0, "", "", value);
-    else if ((rc = tag_send(t, next)) != 0)
-        tag_done(t, rc, "InternalError", aws_strerror(rc), NULL);
+    else {
+        /* A token that repeats, or pages without end, stop here. */
+        int v = scanner_pager_next(&t->pg, next);
+        char msg[256];
+        if (v == SCANNER_PAGER_MORE) {
+            if ((rc = tag_send(t, scanner_pager_token(&t->pg))) != 0)
+                tag_done(t, rc, "InternalError", aws_strerror(rc), NULL);
+        } else {
+            scanner_pager_message(&t->pg, v, msg, sizeof(msg));
+            tag_done(t, v < 0 ? v : AWS_EINVAL, scanner_pager_code(v), msg, NULL);
+        }
+    }
     free(value);
     free(next);
 }
@@ -114,8 +126,10 @@ int scanner_account_tag(aws_client *client, aws_creds_provider *creds, const cha
     snprintf(t->account, sizeof(t->account), "%s", account);
     t->cb = cb;
     t->ud = ud;
+    scanner_pager_init(&t->pg);
     int rc = tag_send(t, NULL);
     if (rc) {
+        scanner_pager_finish(&t->pg);
         free(t->key);
         free(t);
     }

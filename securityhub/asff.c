@@ -1,5 +1,7 @@
 #include "securityhub/asff.h"
+#include "aws/buf.h"
 #include "aws/error.h"
+#include "aws/text.h"
 
 #include "certsweep_config.h"
 
@@ -95,16 +97,17 @@ static int nonempty(const char *s)
     return 0;
 }
 
-/* A string cut to at most max bytes, never inside a UTF-8 sequence. */
+/* A string cut to at most max bytes, never inside a UTF-8 sequence and
+ * marked "…" when cut (aws/text.h, the one cutter of shown text). */
 static json_object *str_cut(const char *s, size_t max)
 {
-    size_t n = strlen(s);
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    return json_object_new_string_len(s, (int)n);
+    aws_buf b;
+    aws_buf_init(&b, max);
+    json_object *o = NULL;
+    if (aws_text_cut(&b, s ? s : "", max) == 0)
+        o = json_object_new_string_len(b.data ? b.data : "", (int)b.len);
+    aws_buf_finish(&b);
+    return o;
 }
 
 static int add(json_object *o, const char *k, json_object *v)

@@ -2,6 +2,7 @@
 #include "aws/awstime.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/text.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -42,10 +43,21 @@ static int64_t finding_time(json_object *o, const char *key)
 
 static json_object *parse_json(const char *body, size_t len)
 {
-    json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-    if (!tok)
+    /* Invalid UTF-8 becomes U+FFFD first: what is read back is sent back
+     * (archived findings), and every request must be valid UTF-8. */
+    char *fixed = NULL;
+    if (!aws_utf8_valid(body, len)) {
+        if (!(fixed = aws_utf8_repair(body, len, &len)))
+            return NULL;
+        body = fixed;
+    }
+    json_tokener *tok = len <= (size_t)INT32_MAX ? json_tokener_new_ex(JSON_MAX_DEPTH) : NULL;
+    if (!tok) {
+        free(fixed);
         return NULL;
+    }
     json_object *o = json_tokener_parse_ex(tok, body, (int)len);
+    free(fixed);
     if (json_tokener_get_error(tok) != json_tokener_success) {
         json_object_put(o);
         o = NULL;
@@ -436,8 +448,7 @@ typedef struct job {
     int cleanup;                    /* a hub another mode filled: archive only */
     uv_timer_t timer;
     int phase;
-    char *next_token;
-    int pages;
+    scanner_pager pager;            /* GetFindings pages */
     int prev_ok;
     shub_prevset prev;
     shub_batches batches;
@@ -727,24 +738,28 @@ static void on_get(const aws_result *r, void *ud)
         j->prev_ok = 0;
         goto build;
     }
-    free(j->next_token);
-    j->next_token = NULL;
+    char *next = NULL;
     int rc = shub_parse_findings(r->body, r->body_len, j->importer,
-                                         ex->o.home_region, ex->o.mode, &j->prev,
-                                         &j->next_token);
+                                 ex->o.home_region, ex->o.mode, &j->prev, &next);
     if (rc) {
+        free(next);
         add_gap(ex, j->importer, "GetFindings", aws_error_code(rc),
                 "could not read the GetFindings answer; nothing archived");
         j->prev_ok = 0;
         goto build;
     }
-    if (j->next_token && ++j->pages < SHUB_MAX_PAGES) {
+    int v = scanner_pager_next(&j->pager, next);
+    free(next);
+    if (v == SCANNER_PAGER_MORE) {
         schedule(j);
         return;
     }
-    if (j->next_token) {
-        add_gap(ex, j->importer, "GetFindings", "TooManyPages",
-                "more pages than certsweep reads; nothing archived");
+    if (v != SCANNER_PAGER_DONE) {
+        char msg[300];
+        scanner_pager_message(&j->pager, v, msg, sizeof(msg));
+        size_t l = strlen(msg);
+        snprintf(msg + l, sizeof(msg) - l, "; nothing archived");
+        add_gap(ex, j->importer, "GetFindings", scanner_pager_code(v), msg);
         j->prev_ok = 0;
     } else {
         j->prev_ok = 1;
@@ -754,8 +769,7 @@ static void on_get(const aws_result *r, void *ud)
                       "certsweep's ACTIVE findings for this account and were ignored",
                       j->importer, ex->o.home_region, j->prev.rejected);
 build:
-    free(j->next_token);
-    j->next_token = NULL;
+    scanner_pager_finish(&j->pager);
     if (job_build(j)) {
         add_gap(ex, j->importer, "BatchImportFindings", "OutOfMemory",
                 "could not build the findings");
@@ -880,7 +894,7 @@ static void job_step(job *j)
     char *body = NULL;
     int rc;
     if (j->phase == PH_GET) {
-        body = shub_get_body(j->importer, ex->o.home_region, j->next_token);
+        body = shub_get_body(j->importer, ex->o.home_region, scanner_pager_token(&j->pager));
         if (!body) {
             add_gap(ex, j->importer, "GetFindings", "OutOfMemory", "");
             job_done(j);
@@ -928,7 +942,7 @@ static void export_free(export *ex)
 {
     for (size_t i = 0; i < ex->n_jobs; i++) {
         job *j = &ex->jobs[i];
-        free(j->next_token);
+        scanner_pager_finish(&j->pager);
         shub_prevset_finish(&j->prev);
         shub_batches_finish(&j->batches);
         free(j->rows);
@@ -1041,6 +1055,7 @@ static int add_job(export *ex, const char *importer, aws_creds_provider *creds, 
     j->creds = creds;
     j->cleanup = cleanup;
     j->phase = PH_GET;
+    scanner_pager_init(&j->pager);
     shub_prevset_init(&j->prev);
     shub_batches_init(&j->batches);
     return 0;

@@ -32,6 +32,7 @@
 #include "scanner/scan.h"
 #include "securityhub/asff.h"
 #include "scanner/finding.h"
+#include "scanner/pager.h"
 #include "state/state.h"
 
 struct json_object;
@@ -40,7 +41,6 @@ struct json_object;
 #define SHUB_MAX_BATCH_BYTES  (6u * 1024 * 1024)  /* request body */
 #define SHUB_IMPORT_TPS       10.0
 #define SHUB_GET_TPS          3.0
-#define SHUB_MAX_PAGES        1000                /* GetFindings pages per account */
 
 /* ---- accounts ---------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 
 #include "aws/error.h"
 #include "config/config.h"
+#include "scanner/rules.h"
 #include "scanner/suppress.h"
 
 static void usage(FILE *f)
@@ -69,6 +70,7 @@ int cli_check_config(int argc, char **argv)
 
     config c;
     config_init(&c);
+    c.rule_check = scanner_rule_check;      /* unknown rule ids are errors too */
     const char *name = path ? path : "built-in defaults";
     int rc = path ? config_load_file(&c, path, stderr) : 0;
     /* After line errors, still report the cross-field ones. */

@@ -84,11 +84,15 @@ int cli_rules(int argc, char **argv)
         return cli_usage_error("rules", "one rule at a time (got %d)", argc - a.first_operand);
     const char *id = a.first_operand < argc ? argv[a.first_operand] : NULL;
     const scanner_rule *r = NULL;
-    if (id && !(r = scanner_rule_find(id)))
-        return cli_usage_error("rules", "unknown rule '%s'; run 'certsweep rules' for the list", id);
+    char hint[512];
+    if (id && !(r = scanner_rule_find(id))) {
+        scanner_rule_check(id, hint, sizeof(hint));
+        return cli_usage_error("rules", "'%s' is not a rule \xe2\x80\x94 %s", id, hint);
+    }
 
     config cfg;
     config_init(&cfg);
+    cfg.rule_check = scanner_rule_check;    /* unknown rule ids are errors too */
     if (!path)
         path = config_default_path();
     int exit_code = CLI_EXIT_OK;

@@ -316,10 +316,12 @@ static int filter_parse(report_filter *rf, const char *severity, const char *rul
     if (rule) {
         if (config_list_parse(&rf->rules, rule) != 0 || rf->rules.n == 0)
             return cli_usage_error("scan", "--rule needs a list of rule ids ('certsweep rules')");
-        for (size_t i = 0; i < rf->rules.n; i++)
-            if (!scanner_rule_find(rf->rules.v[i]))
-                return cli_usage_error("scan", "--rule: unknown rule '%s'; run 'certsweep rules' "
-                                       "for the list", rf->rules.v[i]);
+        for (size_t i = 0; i < rf->rules.n; i++) {
+            char hint[512];
+            if (!scanner_rule_check(rf->rules.v[i], hint, sizeof(hint)))
+                return cli_usage_error("scan", "--rule: '%s' is not a rule \xe2\x80\x94 %s",
+                                       rf->rules.v[i], hint);
+        }
     }
     return 0;
 }
@@ -417,6 +419,7 @@ int cli_scan(int argc, char **argv)
     int exit_code = CLI_EXIT_FAILURE;
     config cfg;
     config_init(&cfg);
+    cfg.rule_check = scanner_rule_check;    /* unknown rule ids are errors too */
     uv_loop_t loop;
     int loop_ok = 0;
     aws_client *client = NULL;
@@ -552,13 +555,16 @@ int cli_scan(int argc, char **argv)
         goto out;
     }
     int64_t as_of = (int64_t)time(NULL);
-    if (fl.as_of && (!starts_with_year(fl.as_of) || aws_time_parse(fl.as_of, &as_of) != 0)) {
+    /* A year before 1970 (0000 included, which no timestamp parses) says so. */
+    int early = fl.as_of && starts_with_year(fl.as_of) && strncmp(fl.as_of, "1970", 4) < 0;
+    if (fl.as_of && !early &&
+        (!starts_with_year(fl.as_of) || aws_time_parse(fl.as_of, &as_of) != 0)) {
         fprintf(stderr, "certsweep: scan: --as-of '%s' is not an ISO 8601 date or time "
                 "(e.g. 2026-11-23 or 2026-11-23T08:00:00Z)\n", fl.as_of);
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
-    if (fl.as_of && as_of < 0) {
+    if (fl.as_of && (early || as_of < 0)) {
         fprintf(stderr, "certsweep: scan: --as-of '%s' is before 1970-01-01 \xe2\x80\x94 "
                 "give a date from 1970 on\n", fl.as_of);
         exit_code = CLI_EXIT_USAGE;

@@ -20,4 +20,8 @@ void fuzz_fail(const char *file, int line, const char *what) __attribute__((nore
  * message that quotes remote text must not break a log line or a terminal). */
 int fuzz_one_line(const char *s);
 
+/* 1 when s is NULL or valid UTF-8 (what a parser keeps of remote text is
+ * repaired on input: every report and request built from it stays valid). */
+int fuzz_utf8(const char *s);
+
 #endif

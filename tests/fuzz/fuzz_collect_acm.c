@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/awstime.h"
 #include "aws/error.h"
 #include "scanner/collect.h"
 #include "fuzz.h"
@@ -31,8 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc == 0 || rc == AWS_EPARSE || rc == AWS_ENOMEM);
     if (rc == AWS_EPARSE)
         FUZZ_CHECK(fuzz_one_line(err));
-    if (rc == 0)
+    if (rc == 0) {
         FUZZ_CHECK(r != NULL);
+        /* Remote text is valid UTF-8, times within the one range. */
+        FUZZ_CHECK(fuzz_utf8(r->arn) && fuzz_utf8(r->domain) && fuzz_utf8(r->status) &&
+                   fuzz_utf8(r->failure_reason) && fuzz_utf8(r->renewal_reason));
+        FUZZ_CHECK(aws_time_in_range(r->not_after) && aws_time_in_range(r->not_before) &&
+                   aws_time_in_range(r->created_at));
+    }
     scanner_record_free(r);
     return 0;
 }

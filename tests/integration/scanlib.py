@@ -4,9 +4,12 @@ comparing a scan's findings field by field with the expected ones."""
 import json
 import os
 import sys
+import tempfile
+import unittest
 import urllib.request
 
 import harness
+import seed_demo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
@@ -84,3 +87,49 @@ def assert_findings(tc, doc, expected, healthy=()):
         tc.assertTrue(f["id"] and f["title"] and f["remediation"], k)
     for h in healthy:
         tc.assertNotIn(h, [f["resource_id"] for f in doc["findings"]])
+
+
+class DoublesCase(unittest.TestCase):
+    """A scan test class with moto and the doubles of DOUBLES
+    ({"attribute": "script.py"}) in front of it, as_of / t set, seed()
+    run, and a config without Security Hub whose state is under a
+    temporary home (cls.home, cls.config)."""
+    DOUBLES = {}
+
+    @classmethod
+    def setUpClass(cls):
+        # Requested certificates stay PENDING_VALIDATION.
+        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
+        cls.servers = []
+        try:
+            cls.moto = harness.start_moto()
+            cls.servers.append(cls.moto)
+            for attr, script in cls.DOUBLES.items():
+                setattr(cls, attr, start_double(script, cls.moto))
+                cls.servers.append(getattr(cls, attr))
+            cls.as_of = seed_demo.default_as_of()
+            cls.t = seed_demo.epoch_of(cls.as_of)
+            cls.seed()
+        except Exception:
+            cls.tearDownClass()
+            raise
+        cls.home = tempfile.mkdtemp(prefix="certsweep-doubles-home-")
+        cls.config = os.path.join(cls.home, "certsweep.conf")
+        with open(cls.config, "w") as f:
+            f.write("[securityhub]\nenabled = false\n[state]\ndir = %s\n"
+                    % os.path.join(cls.home, "state"))
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in reversed(getattr(cls, "servers", [])):
+            s.stop()
+
+    @classmethod
+    def seed(cls):
+        """Override: create what the tests scan."""
+
+    @classmethod
+    def request_certificate(cls, region, name):
+        """A DNS-validated ACM certificate request in moto: its ARN."""
+        acm = harness.boto_client(cls.moto, "acm", region)
+        return acm.request_certificate(DomainName=name, ValidationMethod="DNS")["CertificateArn"]

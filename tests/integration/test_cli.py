@@ -493,8 +493,10 @@ class Rules(Cli):
         self.assertIn("Remediation:", r.out)
 
     def test_unknown_rule_and_help(self):
-        self.assertEqual(self.assert_usage_error(self.run_cli("rules", "expird")),
-                         "certsweep: rules: unknown rule 'expird'; run 'certsweep rules' for the list")
+        self.assert_usage_error(self.run_cli("rules", "expird"),
+                                "certsweep: rules: 'expird' is not a rule \u2014 did you mean "
+                                "'expired'? rules are: expired, expiring,")
+        self.assert_usage_error(self.run_cli("rules", "weak_key"), "did you mean 'weak-key'?")
         for c in COMMANDS + ["rules"]:
             r = self.run_cli("help", c)
             self.assertEqual(r.rc, 0, r)

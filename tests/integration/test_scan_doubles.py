@@ -21,8 +21,6 @@ test has its own region, so each scan sees only its own certificates:
 """
 import os
 import sys
-import tempfile
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -36,47 +34,22 @@ ACCT = harness.MOTO_DEFAULT_ACCOUNT
 LB = "arn:aws:elasticloadbalancing:us-east-1:%s:loadbalancer/app/web/50dc6c495c0c9188" % ACCT
 
 
-class ScanDoublesTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        # Requested certificates stay PENDING_VALIDATION.
-        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
-        cls.servers = []
-        try:
-            cls.moto = harness.start_moto()
-            cls.servers.append(cls.moto)
-            cls.acm = scanlib.start_double("acm_double.py", cls.moto)
-            cls.servers.append(cls.acm)
-            cls.apigw = scanlib.start_double("apigw_clientcert_double.py", cls.moto)
-            cls.servers.append(cls.apigw)
-            cls.as_of = seed_demo.default_as_of()
-            cls.t = seed_demo.epoch_of(cls.as_of)
-            cls.now = cls.t - 10 * DAY
-            cls.seed_renewals()
-            cls.seed_paging()
-            cls.seed_malformed()
-            cls.seed_stages()
-            cls.seed_paced()
-        except Exception:
-            cls.tearDownClass()
-            raise
-        cls.home = tempfile.mkdtemp(prefix="certsweep-doubles-home-")
-        # No Security Hub import, state under the temporary home.
-        cls.config = os.path.join(cls.home, "certsweep.conf")
-        with open(cls.config, "w") as f:
-            f.write("[securityhub]\nenabled = false\n[state]\ndir = %s\n"
-                    % os.path.join(cls.home, "state"))
+class ScanDoublesTest(scanlib.DoublesCase):
+    DOUBLES = {"acm": "acm_double.py", "apigw": "apigw_clientcert_double.py"}
 
     @classmethod
-    def tearDownClass(cls):
-        for s in reversed(getattr(cls, "servers", [])):
-            s.stop()
+    def seed(cls):
+        cls.now = cls.t - 10 * DAY
+        cls.seed_renewals()
+        cls.seed_paging()
+        cls.seed_malformed()
+        cls.seed_stages()
+        cls.seed_paced()
 
     # ---- seeding -------------------------------------------------------------
     @classmethod
     def request(cls, region, name):
-        acm = harness.boto_client(cls.moto, "acm", region)
-        arn = acm.request_certificate(DomainName=name, ValidationMethod="DNS")["CertificateArn"]
+        arn = cls.request_certificate(region, name)
         return arn, arn.rsplit("/", 1)[1]
 
     @classmethod

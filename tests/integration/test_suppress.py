@@ -84,7 +84,7 @@ class SuppressTest(harness.MotoCase):
         self.assertEqual({f["label"] for f in r.json()["findings"]}, {"unchanged"})
         r = run("--rule", "expird")
         self.assertEqual(r.rc, 2, r)
-        self.assertIn("--rule: unknown rule 'expird'", r.err)
+        self.assertIn("--rule: 'expird' is not a rule \u2014 did you mean 'expired'?", r.err)
         r = run("--severity", "urgent")
         self.assertEqual(r.rc, 2, r)
         self.assertIn("--severity: 'urgent' is not a severity", r.err)
@@ -92,7 +92,8 @@ class SuppressTest(harness.MotoCase):
     def test_bad_file_is_a_config_error(self):
         r, conf, env = self.scan("[suppress x]\nrule = expird\n")
         self.assertEqual(r.rc, 2, r)
-        self.assertIn("suppressions.ini:2: rule 'expird' names no rule", r.err)
+        self.assertIn("suppressions.ini:2: rule 'expird' names no rule \u2014 did you mean "
+                      "'expired'?", r.err)
         c = harness.run(["check-config", "--config", conf], env)
         self.assertEqual(c.rc, 2, c)
         self.assertIn("suppressions.ini:1: [suppress x] has no reason", c.err)

@@ -354,8 +354,9 @@ static void rule_table(void **state)
     assert_int_equal(scanner_rules_validate(&c, m), AWS_EINVAL);
     assert_int_equal(scanner_rules_validate(&c, NULL), AWS_EINVAL);
     fclose(m);
-    assert_non_null(strstr(msg, "[rules] disabled_rules: 'expiry' is not a rule; rules are: expired, expiring,"));
-    assert_null(strstr(msg, "'expired'"));
+    assert_non_null(strstr(msg, "[rules] disabled_rules: 'expiry' is not a rule \xe2\x80\x94 "
+                                "did you mean 'expired'? rules are: expired, expiring,"));
+    assert_null(strstr(msg, "'expired' is not"));
     assert_int_equal(msg[strlen(msg) - 1], '\n');
     free(msg);
     config_finish(&c);
