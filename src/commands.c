@@ -3,7 +3,9 @@
  * written from them. */
 #include "src/cli.h"
 
+#include <assert.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 const cli_command *const cli_commands[] = {
@@ -71,10 +73,14 @@ void cli_args_init_flags(cli_args *a, const char *cmd, int argc, char **argv,
 {
     size_t n = 0;
     struct option buf[sizeof(a->longopts_buf) / sizeof(a->longopts_buf[0])];
-    for (; flags[n].name && n + 1 < sizeof(buf) / sizeof(buf[0]); n++)
+    for (; flags[n].name; n++) {
+        assert(n + 1 < sizeof(buf) / sizeof(buf[0]));   /* grow longopts_buf */
+        if (n + 1 >= sizeof(buf) / sizeof(buf[0]))
+            break;
         buf[n] = (struct option){ flags[n].name,
                                   flags[n].arg ? required_argument : no_argument,
                                   NULL, flags[n].val };
+    }
     buf[n] = (struct option){ NULL, 0, NULL, 0 };
     cli_args_init(a, cmd, argc, argv, buf);          /* resets *a */
     memcpy(a->longopts_buf, buf, (n + 1) * sizeof(buf[0]));
@@ -174,12 +180,17 @@ void cli_command_usage(FILE *f, const cli_command *cmd)
         for (size_t i = 0; cli_commands[i]; i++)
             fprintf(f, "  %-14s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
         fputs("\nRun 'certsweep <command> --help' for the options of a command.\n\n", f);
-        char codes[512];
-        size_t n = (size_t)snprintf(codes, sizeof(codes), "Exit codes:");
-        for (const cli_exit_code *e = cli_exit_codes; e->brief && n < sizeof(codes); e++)
-            n += (size_t)snprintf(codes + n, sizeof(codes) - n, " %d %s%s", e->code, e->brief,
-                                  e[1].brief ? "," : ".");
-        cli_write_wrapped(f, "", "", codes);
+        char *codes = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&codes, &len);
+        if (m) {
+            fputs("Exit codes:", m);
+            for (const cli_exit_code *e = cli_exit_codes; e->brief; e++)
+                fprintf(m, " %d %s%s", e->code, e->brief, e[1].brief ? "," : ".");
+        }
+        if (m && fclose(m) == 0)
+            cli_write_wrapped(f, "", "", codes);
+        free(codes);
         return;
     }
     char head[64], tail[64] = "";
@@ -192,9 +203,7 @@ void cli_command_usage(FILE *f, const cli_command *cmd)
     fputs("\nOptions:\n", f);
     write_flags(f, cmd->flags);
     fputc('\n', f);
-    char exit_status[1024];
-    snprintf(exit_status, sizeof(exit_status), "Exit status: %s", cmd->exit_status);
-    cli_write_wrapped(f, "", "", exit_status);
+    cli_write_wrapped(f, "Exit status: ", "", cmd->exit_status);
     if (cmd->help_tail) {
         fputc('\n', f);
         cmd->help_tail(f);

@@ -2,52 +2,77 @@
 #include "src/manpage.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "certsweep_config.h"
 #include "config/config.h"
 #include "src/cli.h"
 
-/* Text for a roff text line: backslashes escaped, a leading '.' or '\''
- * guarded, and a line break after each sentence ("new sentence, new
- * line").  Ends with a newline. */
-static void text(FILE *f, const char *s)
+enum {
+    TEXT_CAP    = 1 << 0,       /* the first letter in upper case */
+    TEXT_PERIOD = 1 << 1,       /* end with a full stop */
+};
+
+/* The first n bytes of s as roff text lines: backslashes escaped, a
+ * leading '.' or '\'' guarded, line breaks of s read as spaces (one filled
+ * paragraph), a new line after each sentence ("new sentence, new line") and
+ * before a word that would pass column WRAP.  Ends with a newline. */
+static void text_n(FILE *f, const char *s, size_t n, unsigned how)
 {
     enum { WRAP = 76 };             /* input lines stay within this (a longer word alone) */
+    const char *end = s + n;
     int at_line_start = 1;
     size_t col = 0;
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s; p < end; p++) {
+        char ch = *p == '\n' ? ' ' : *p;
+        char next = p + 1 < end ? p[1] : '\0';
         if (at_line_start) {
-            while (*p == ' ')
-                p++;
-            if (!*p)
-                break;
-            if (*p == '.' || *p == '\'')
+            if (ch == ' ')
+                continue;
+            if (ch == '.' || ch == '\'')
                 fputs("\\&", f);
             at_line_start = 0;
             col = 0;
         }
-        if (*p == '\\') {
+        if (p == s && (how & TEXT_CAP))
+            ch = (char)toupper((unsigned char)ch);
+        if (ch == '\\') {
             fputs("\\e", f);
             col += 2;
-        } else if (*p == '\n') {
-            fputc('\n', f);
-            at_line_start = 1;
-        } else if ((*p == '.' || *p == '?' || *p == '!') && p[1] == ' ' &&
+        } else if ((ch == '.' || ch == '?' || ch == '!') && (next == ' ' || next == '\n') &&
+                   p + 2 < end &&
                    (isupper((unsigned char)p[2]) || isdigit((unsigned char)p[2]))) {
-            fputc(*p, f);
+            fputc(ch, f);
             fputc('\n', f);
             at_line_start = 1;
-        } else if (*p == ' ' && p[1] && p[1] != ' ' && col + 1 + strcspn(p + 1, " \n") > WRAP) {
-            fputc('\n', f);
-            at_line_start = 1;
+        } else if (ch == ' ') {
+            size_t w = 0;                       /* the next word's length */
+            while (p + 1 + w < end && p[1 + w] != ' ' && p[1 + w] != '\n')
+                w++;
+            if (w == 0)
+                continue;                       /* trailing or repeated spaces */
+            if (col + 1 + w > WRAP) {
+                fputc('\n', f);
+                at_line_start = 1;
+            } else {
+                fputc(' ', f);
+                col++;
+            }
         } else {
-            fputc(*p, f);
+            fputc(ch, f);
             col++;
         }
     }
-    if (!at_line_start)
+    if (how & TEXT_PERIOD)
+        fputc('.', f);
+    if (!at_line_start || (how & TEXT_PERIOD))
         fputc('\n', f);
+}
+
+static void text(FILE *f, const char *s)
+{
+    text_n(f, s, strlen(s), 0);
 }
 
 /* Paragraphs separated by blank lines become .Pp-separated text. */
@@ -59,12 +84,7 @@ static void paragraphs(FILE *f, const char *s)
         size_t n = end ? (size_t)(end - s) : strlen(s);
         if (!first)
             fputs(".Pp\n", f);
-        char buf[4096];
-        snprintf(buf, sizeof(buf), "%.*s", (int)n, s);
-        for (char *q = buf; *q; q++)            /* one paragraph: one filled block */
-            if (*q == '\n')
-                *q = ' ';
-        text(f, buf);
+        text_n(f, s, n, 0);
         first = 0;
         s += n;
         while (*s == '\n')
@@ -152,10 +172,8 @@ static void page1(FILE *f)
     for (size_t i = 0; cli_commands[i]; i++) {
         const cli_command *c = cli_commands[i];
         fprintf(f, ".It Cm %s\n", c->name);
-        char summary[256];
-        snprintf(summary, sizeof(summary), "%s", c->summary);
-        summary[0] = (char)toupper((unsigned char)summary[0]);
-        fprintf(f, "%s.\n.Pp\n", summary);
+        text_n(f, c->summary, strlen(c->summary), TEXT_CAP | TEXT_PERIOD);
+        fputs(".Pp\n", f);
         paragraphs(f, c->description);
         flag_list(f, c->flags);
         fputs(".Pp\nExit status:\n", f);
@@ -183,15 +201,7 @@ static void page1(FILE *f)
           ".El\n.Sh EXIT STATUS\n.Bl -tag -width Ds\n", f);
     for (const cli_exit_code *e = cli_exit_codes; e->brief; e++) {
         fprintf(f, ".It %d\n", e->code);
-        char m[512];
-        snprintf(m, sizeof(m), "%s", e->meaning);
-        m[0] = (char)toupper((unsigned char)m[0]);
-        size_t len = strlen(m);
-        if (len + 1 < sizeof(m)) {
-            m[len] = '.';
-            m[len + 1] = '\0';
-        }
-        text(f, m);
+        text_n(f, e->meaning, strlen(e->meaning), TEXT_CAP | TEXT_PERIOD);
     }
     fputs(".El\n.Sh EXAMPLES\n", f);
     for (size_t i = 0; i < sizeof(k_examples) / sizeof(k_examples[0]); i++) {
@@ -203,7 +213,7 @@ static void page1(FILE *f)
     fputs(".Sh SEE ALSO\n.Xr systemctl 1 ,\n.Xr certsweep.conf 5\n", f);
 }
 
-static void page5(FILE *f)
+static int page5(FILE *f)
 {
     fputs(".Dt CERTSWEEP.CONF 5\n.Os\n.Sh NAME\n.Nm certsweep.conf\n"
           ".Nd configuration file of certsweep\n.Sh DESCRIPTION\n", f);
@@ -226,9 +236,18 @@ static void page5(FILE *f)
             fprintf(f, ".Ss \\&[%s]\\&\n.Bl -tag -width Ds\n", section);
         }
         fprintf(f, ".It Cm %s\n", o.key);
-        char line[512];
-        snprintf(line, sizeof(line), "Type: %s; default: %s.", o.type, o.def ? o.def : "unset");
-        text(f, line);
+        char *line = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&line, &len);
+        if (!m)
+            return -1;
+        fprintf(m, "Type: %s; default: %s", o.type, o.def ? o.def : "unset");
+        if (fclose(m) != 0) {
+            free(line);
+            return -1;
+        }
+        text_n(f, line, len, TEXT_PERIOD);
+        free(line);
         fputs(".Pp\n", f);
         text(f, o.help);
     }
@@ -241,6 +260,7 @@ static void page5(FILE *f)
           "regions = all\nexclude_accounts = 111111111111\n\n"
           "[securityhub]\nregion = eu-west-1\n.Ed\n"
           ".Sh SEE ALSO\n.Xr certsweep 1\n", f);
+    return 0;
 }
 
 int manpage_write(FILE *f, int section, const char *date)
@@ -249,9 +269,10 @@ int manpage_write(FILE *f, int section, const char *date)
         return -1;
     fprintf(f, ".\\\" Generated by certsweep-mangen from the option and command tables; do not edit.\n"
                ".Dd %s\n", date);
+    int rc = 0;
     if (section == 1)
         page1(f);
     else
-        page5(f);
-    return ferror(f) ? -1 : 0;
+        rc = page5(f);
+    return rc || ferror(f) ? -1 : 0;
 }
