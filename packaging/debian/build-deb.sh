@@ -20,14 +20,12 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/certsweep-deb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 src="$tmp/certsweep-$version"
-mkdir -p "$src"
-(cd "$top" && git ls-files -co --exclude-standard -z |
-    grep -zv -E '^(build[^/]*|\.venv)/' | xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$src"
+"$top/packaging/copy-tree.sh" "$top" "$src"
 rm -rf "$src/debian"
 cp -r "$top/packaging/debian" "$src/debian"
 rm -f "$src/debian/build-deb.sh"
 
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(cd "$top" && git log -1 --format=%ct 2>/dev/null || date +%s)}
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(cd "$top" && git -c safe.directory="$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-nocheck parallel=2}"
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1 || {
     tail -n 60 "$tmp/build.log" >&2

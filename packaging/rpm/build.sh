@@ -22,10 +22,8 @@ command -v rpmbuild >/dev/null || { echo "rpm/build.sh: rpmbuild is missing (apt
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/certsweep-rpm.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp"/{SOURCES,SPECS,BUILD,RPMS,SRPMS,stage/certsweep-$version}
-(cd "$top" && git ls-files -co --exclude-standard -z |
-    grep -zv -E '^(build[^/]*|\.venv)/' | xargs -0 tar -cf - --no-recursion) |
-    tar -xf - -C "$tmp/stage/certsweep-$version"
+mkdir -p "$tmp"/{SOURCES,SPECS,BUILD,RPMS,SRPMS}
+"$top/packaging/copy-tree.sh" "$top" "$tmp/stage/certsweep-$version"
 tar -czf "$tmp/SOURCES/certsweep-$version.tar.gz" -C "$tmp/stage" "certsweep-$version"
 cp "$top/packaging/rpm/certsweep.spec" "$tmp/SPECS/"
 cp "$top/packaging/systemd/certsweep.sysusers" "$tmp/SOURCES/"
@@ -34,7 +32,7 @@ args=(--define "_topdir $tmp" -bb)
 if [ "$(rpm --eval '%{?meson:yes}')" != yes ] || ! rpm -q systemd-rpm-macros >/dev/null 2>&1; then
     args=(--nodeps --load "$top/packaging/rpm/macros.fallback" "${args[@]}")
 fi
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(cd "$top" && git log -1 --format=%ct 2>/dev/null || date +%s)}
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(cd "$top" && git -c safe.directory="$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 if ! rpmbuild "${args[@]}" "$tmp/SPECS/certsweep.spec" >"$tmp/rpmbuild.log" 2>&1; then
     tail -n 60 "$tmp/rpmbuild.log" >&2
     echo "rpm/build.sh: rpmbuild failed (log above)" >&2

@@ -9,8 +9,10 @@ would (issue 12, 'Done when'):
   exists and the configuration is root-only; then the package is purged;
 - the RPM (packaging/rpm/build.sh: rpmbuild -bb) holds the same files.
 
-Installing needs root: run as another user, that part is skipped with the
-reason (exit 77 when everything was skipped, so meson counts a skip).
+Installing needs root: run as another user, the .deb test is skipped with
+the reason (exit 77, so meson counts a skip).
+
+Usage: test_packages.py [deb|rpm]    (both when none is named)
 """
 import glob
 import os
@@ -111,7 +113,8 @@ class Packages(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    res = unittest.main(argv=sys.argv[:1], verbosity=2, exit=False).result
+    only = ["Packages.test_" + a for a in sys.argv[1:]]
+    res = unittest.main(argv=sys.argv[:1] + only, verbosity=2, exit=False).result
     if res.failures or res.errors:
         sys.exit(1)
     sys.exit(77 if len(res.skipped) == res.testsRun else 0)
