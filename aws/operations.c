@@ -11,6 +11,8 @@ static const aws_operation k_ops[] = {
       "whoami; needs no permission" },
     { AWS_SVC_STS, "AssumeRoleWithWebIdentity", NULL, NULL, AWS_POLICY_NONE,
       "web identity credentials: an unsigned call, allowed by the federated role's trust policy" },
+    { AWS_SVC_SSO, "GetRoleCredentials", NULL, NULL, AWS_POLICY_NONE,
+      "IAM Identity Center profiles: authorized by the 'aws sso login' token and the permission set, not by these policies" },
     { AWS_SVC_STS, "AssumeRole", "sts:AssumeRole", "arn:aws:iam::*:role/CertSweepAudit", AWS_POLICY_SCANNER,
       "assume the audit role in each scanned account" },
     { AWS_SVC_ORGANIZATIONS, "ListAccounts", "organizations:ListAccounts", "*", AWS_POLICY_SCANNER,

@@ -2,7 +2,9 @@
  * each one needs.
  *
  * aws_client_call() refuses an operation that has no row here, so this
- * table is the complete list: the shipped IAM policies (packaging/iam/) are
+ * table is the complete list (the SSO portal's GetRoleCredentials, sent by
+ * sts/provider_sso.c through aws_http directly with a bearer token, is
+ * listed too; IMDS and the ECS endpoint are not AWS APIs): the shipped IAM policies (packaging/iam/) are
  * checked against it by a test (tests/package/test_iam_policies.py), which
  * fails when a policy lacks an action the code calls or grants one it does
  * not.  Adding a call = adding its row (and the test then says which policy
