@@ -87,8 +87,6 @@ def parse_man1():
         elif section == "DESCRIPTION":
             if line.startswith(".Bl"):
                 depth += 1
-                if depth == 1 and not tool_list_seen:
-                    cmd = None                  # the tool's own flag list comes first
                 continue
             if line == ".El":
                 if depth == 1 and cmd is None:
@@ -98,11 +96,9 @@ def parse_man1():
             if line.startswith(".It Cm ") and depth == 1:
                 cmd = line[7:]
                 flags[cmd] = set()
-            elif line.startswith(".It Fl ") or line.startswith(".It Fl"):
-                key = cmd if tool_list_seen else None
-                if depth == 1 and not tool_list_seen:
-                    key = None
-                flags.setdefault(key, set()).add(man_flag(line[4:]))
+            elif line.startswith(".It Fl "):
+                # the tool's own list first, then each command's nested list
+                flags.setdefault(cmd if tool_list_seen else None, set()).add(man_flag(line[4:]))
         elif section == "EXAMPLES" and line.startswith(".Dl "):
             examples.append(unescape(line[4:]))
     return flags, synopsis, examples
