@@ -21,6 +21,10 @@ static const aws_operation k_ops[] = {
       "accounts under [scan] organizational_units" },
     { AWS_SVC_ORGANIZATIONS, "ListChildren", "organizations:ListChildren", "*", AWS_POLICY_SCANNER,
       "child OUs of [scan] organizational_units and exclude_ous" },
+    { AWS_SVC_ORGANIZATIONS, "ListTagsForResource", "organizations:ListTagsForResource", "*", AWS_POLICY_SCANNER,
+      "digest owners from an account tag ([email] owner_tag)" },
+    { AWS_SVC_SNS, "Publish", "sns:Publish", "*", AWS_POLICY_SCANNER,
+      "the organization digest to [sns] topic_arn (narrow Resource to that topic)" },
 
     /* The audit role in each account. */
     { AWS_SVC_EC2, "DescribeRegions", "ec2:DescribeRegions", "*", AWS_POLICY_AUDIT,
