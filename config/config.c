@@ -871,6 +871,7 @@ void config_option_describe(size_t i, config_option_info *out)
     out->def = o->def && *o->def ? o->def : NULL;
     out->help = o->help;
     out->secret = (o->flags & OPT_SECRET) != 0;
+    out->named = (o->flags & OPT_NAMED) != 0;
 }
 
 const char *config_default_path(void)

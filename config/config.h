@@ -159,6 +159,7 @@ typedef struct config_option_info {
     const char *def;               /* default as text; NULL: unset */
     const char *help;
     int secret;                    /* never printed */
+    int named;                     /* in named sections: [section NAME], any number of them */
 } config_option_info;
 size_t config_option_count(void);
 /* Fills out for option i < config_option_count(), in table order. */

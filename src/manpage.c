@@ -233,7 +233,12 @@ static int page5(FILE *f)
             if (*section)
                 fputs(".El\n", f);
             section = o.section;
-            fprintf(f, ".Ss \\&[%s]\\&\n.Bl -tag -width Ds\n", section);
+            if (o.named)
+                fprintf(f, ".Ss \\&[%s Ar NAME Ns \\&]\\&\n"
+                           "Any number of sections, each with its own NAME and these keys.\n"
+                           ".Bl -tag -width Ds\n", section);
+            else
+                fprintf(f, ".Ss \\&[%s]\\&\n.Bl -tag -width Ds\n", section);
         }
         fprintf(f, ".It Cm %s\n", o.key);
         char *line = NULL;

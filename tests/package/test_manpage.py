@@ -15,7 +15,7 @@ BIN, MAN1, MAN5 = sys.argv[1:4]
 
 # An option line of a --help text (as tests/integration/test_cli.py reads it).
 OPTION_LINE = re.compile(r"^ {2,}(?:(-[A-Za-z]), )?(--[a-z][a-z-]*)(?: ([A-Z]\S*))?(?: |$)")
-CONF_LINE = re.compile(r"^  ([a-z_]+)\.([a-z_]+) \((.*); default: (.*)\)$")
+CONF_LINE = re.compile(r"^  ([a-z_]+(?:\.NAME)?)\.([a-z_]+) \((.*); default: (.*)\)$")
 
 
 def run(*args):
@@ -112,7 +112,9 @@ def parse_man5():
     buf = []
     for line in open(MAN5).read().splitlines():
         if line.startswith(".Ss "):
-            section = unescape(line[4:]).strip("[]")
+            # "[aws]", or a named section "[webhook Ar NAME Ns ]"
+            words = unescape(line[4:]).strip("[] ").replace(" Ns", "").split()
+            section = ".".join(w for w in words if w != "Ar")
         elif line.startswith(".It Cm "):
             key, buf = line[7:], []
         elif key and line == ".Pp":
