@@ -340,6 +340,13 @@ static void interrupt_stop(interrupt *in)
     in->started = 0;
 }
 
+/* "prometheus" for an --output FILE ending in .prom, else NULL. */
+static const char *prom_name(const char *output)
+{
+    size_t n = output ? strlen(output) : 0;
+    return n > 5 && strcmp(output + n - 5, ".prom") == 0 ? "prometheus" : NULL;
+}
+
 static int cli_scan(int argc, char **argv)
 {
     scan_flags fl;
