@@ -29,6 +29,7 @@
 #include "aws/secret.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/operations.h"
 #include "aws/ratelimit.h"
 #include "aws/sigv4.h"
 
@@ -790,6 +791,12 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
     if ((unsigned)in->service >= AWS_SVC__COUNT || !in->region ||
         (in->proto == AWS_PROTO_JSON && !in->target) || (in->body_len && !in->body))
         return AWS_EINVAL;
+    if (!c->o.any_operation && !aws_operation_find(in->service, in->op)) {
+        aws_log_error("internal: %s %s is not in aws/operations.c; add its row and its IAM "
+                      "permission to packaging/iam/", aws_service_name(in->service),
+                      in->op ? in->op : "(no operation name)");
+        return AWS_EINVAL;
+    }
     call *k = calloc(1, sizeof(*k));
     if (!k)
         return AWS_ENOMEM;

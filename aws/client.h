@@ -32,6 +32,9 @@ typedef struct aws_client_opts {
     int max_in_flight;           /* global cap on HTTP requests in flight (a call waiting for backoff, a rate token or credentials holds no slot); 0: 32 */
     long timeout_ms;             /* per attempt when the call sets none; 0: AWS_HTTP_DEFAULT_TIMEOUT_MS */
     int adaptive;                /* client-side pacing (default on; < 0: calls are not paced) */
+    /* Tests (aws_probe): accept an operation aws/operations.c does not
+     * list.  Otherwise aws_client_call refuses it (AWS_EINVAL). */
+    int any_operation;
     /* Clock seam (tests). NULL: time(NULL). */
     int64_t (*now)(void);
 } aws_client_opts;
@@ -84,7 +87,9 @@ typedef struct aws_client_stats {
 
 int  aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **out);
 /* Starts a call.  0: cb runs exactly once, never from inside this function.
- * Negative: cb never runs. */
+ * Negative: cb never runs.  call->op must have a row in aws/operations.c
+ * (the list the IAM policies are checked against): AWS_EINVAL otherwise,
+ * with one error line naming the missing row. */
 int  aws_client_call(aws_client *c, const aws_call *call, aws_call_cb cb, void *ud);
 /* Paces a scope of aws/rates.h ("acm:DescribeCertificate") at `rate`
  * requests/s instead of the published figure (a raised quota); call it

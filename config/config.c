@@ -859,6 +859,23 @@ void config_write_help(FILE *out)
     }
 }
 
+size_t config_option_count(void)
+{
+    return config_options_count;
+}
+
+void config_option_describe(size_t i, config_option_info *out)
+{
+    const struct option_def *o = &config_options[i];
+    out->section = o->section;
+    out->key = o->key;
+    type_text(o, out->type, sizeof(out->type));
+    out->def = o->def && *o->def ? o->def : NULL;
+    out->help = o->help;
+    out->secret = (o->flags & OPT_SECRET) != 0;
+    out->named = (o->flags & OPT_NAMED) != 0;
+}
+
 const char *config_default_path(void)
 {
     const char *env = getenv("CERTSWEEP_CONFIG");

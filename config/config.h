@@ -164,6 +164,19 @@ void config_write_example(FILE *out);
 /* Writes every option as "section.key (type; default: ...)" and its help,
  * for a command's --help. */
 void config_write_help(FILE *out);
+/* One option of the table, as the man page describes it. */
+typedef struct config_option_info {
+    const char *section;
+    const char *key;
+    char type[160];                /* "integer, 1..20", "one of: table, json, ..." */
+    const char *def;               /* default as text; NULL: unset */
+    const char *help;
+    int secret;                    /* never printed */
+    int named;                     /* in named sections: [section NAME], any number of them */
+} config_option_info;
+size_t config_option_count(void);
+/* Fills out for option i < config_option_count(), in table order. */
+void config_option_describe(size_t i, config_option_info *out);
 /* The config file to read when none is given: $CERTSWEEP_CONFIG, else
  * /etc/certsweep/certsweep.conf if it exists, else NULL (built-in
  * defaults). */

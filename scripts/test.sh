@@ -2,7 +2,10 @@
 # Runs every certsweep test on this machine: installs what is missing
 # (scripts/deps.sh), builds with -Werror, runs the unit and integration
 # suites, then again in an AddressSanitizer + UndefinedBehaviorSanitizer
-# build.  Ends with one line "N passed, M failed" (exit 0 only when M is 0).
+# build.  The first build also runs the 'package' suite: it builds the .deb
+# from this checkout, installs it, runs it and removes it again (skipped,
+# and counted as skipped, when not root), and builds the RPM.  Ends with one
+# line "N passed, M failed" (exit 0 only when M is 0).
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh --no-sanitize   skip the sanitizer build
@@ -27,8 +30,8 @@ PY=$(scripts/deps.sh | tail -n 1) || { echo "0 passed, 1 failed"; exit 1; }
 export PATH="$(dirname "$PY"):$PATH"
 
 passed=0 failed=0 skipped=0
-run_build() {   # name, meson setup options...
-    local dir="$1"; shift
+run_build() {   # name, extra `meson test` arguments (one word), meson setup options...
+    local dir="$1" test_args="$2"; shift 2
     echo "=== build $dir ($*)"
     if [ ! -f "$dir/build.ninja" ]; then
         meson setup "$dir" --werror "$@" >"$dir.setup.log" 2>&1 ||
@@ -41,7 +44,8 @@ run_build() {   # name, meson setup options...
         return
     fi
     echo "=== test $dir"
-    meson test -C "$dir" --print-errorlogs --num-processes 2 "${extra[@]}"
+    # shellcheck disable=SC2086
+    meson test -C "$dir" --print-errorlogs --num-processes 2 $test_args "${extra[@]}"
     local log="$dir/meson-logs/testlog.json"
     if [ -f "$log" ]; then
         local counts
@@ -63,11 +67,12 @@ PYEOF
     fi
 }
 
-run_build build-test
+run_build build-test ""
 if [ "$sanitize" = 1 ]; then
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
     export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-    run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    # The packages are built once, from the first build's run.
+    run_build build-asan "--no-suite=package" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -4,6 +4,7 @@
 #define SRC_CLI_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 /* Exit codes (documented in the man page and README). */
 enum {
@@ -37,6 +38,7 @@ typedef struct cli_args {
     int argc;
     char **argv;
     const struct option *longopts;   /* terminated by an all-zero entry */
+    struct option longopts_buf[32];  /* cli_args_init_flags: built from the flag table */
     char shortopts[64];
     int operands_ok;                 /* set after init: positionals may follow */
     int first_operand;               /* at CLI_ARGS_END: argv index after the options */
@@ -50,6 +52,62 @@ enum {
 
 void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv,
                    const struct option *longopts);
+
+/* ---- the command and flag tables (commands.c) ----------------------------
+ *
+ * One row per flag drives the parser (cli_args_init_flags), --help
+ * (cli_command_usage) and the man page (src/manpage.c); one row per command
+ * drives dispatch, the tool's --help and the man page.  There is no second
+ * list of flags or commands anywhere. */
+enum { CLI_FLAG_VERSION = 256 };  /* certsweep --version */
+
+typedef struct cli_flag {
+    const char *name;           /* long name, without "--" */
+    int val;                    /* its short letter ('c'), or >= 256: long only */
+    const char *arg;            /* value placeholder ("FILE"); NULL: takes no value */
+    const char *help;           /* one paragraph, wrapped when printed */
+} cli_flag;                     /* tables end with an all-NULL row */
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;        /* one line, lower case, no full stop */
+    const char *operands;       /* after the flags in the synopsis ("[RULE]"), or NULL */
+    const char *description;    /* paragraphs separated by blank lines */
+    const cli_flag *flags;
+    const char *exit_status;    /* one paragraph */
+    /* Printed at the end of --help (check-config: the option list); the
+     * man page says instead: */
+    void (*help_tail)(FILE *f);
+    const char *man_tail;       /* one paragraph, or NULL */
+} cli_command;
+
+typedef struct cli_exit_code {
+    int code;
+    const char *brief;          /* "clean" */
+    const char *meaning;        /* one sentence */
+} cli_exit_code;
+
+typedef struct cli_env_var {
+    const char *name;
+    const char *meaning;
+} cli_env_var;
+
+extern const cli_command *const cli_commands[];   /* NULL-terminated */
+extern const cli_flag cli_tool_flags[];           /* certsweep's own flags */
+extern const cli_exit_code cli_exit_codes[];      /* ends with brief NULL */
+extern const cli_env_var cli_environment[];       /* ends with name NULL */
+
+const cli_command *cli_command_find(const char *name);
+/* Like cli_args_init, with the long options built from a flag table. */
+void cli_args_init_flags(cli_args *a, const char *cmd, int argc, char **argv,
+                         const cli_flag *flags);
+/* The --help text of a command (NULL: the tool itself). */
+void cli_command_usage(FILE *f, const cli_command *cmd);
+/* Writes text wrapped at 79 columns, each line starting with indent
+ * (the first line with first_indent, which may be longer). */
+void cli_write_wrapped(FILE *f, const char *first_indent, const char *indent,
+                       const char *text);
 /* The next option's val (its value in a->value), CLI_ARGS_END or
  * CLI_ARGS_ERROR. */
 int  cli_args_next(cli_args *a);
@@ -70,12 +128,13 @@ void cli_client_opts(const struct config *cfg, struct aws_client_opts *co);
  * regular file.  0: go on. */
 int  cli_check_transport(const struct config *cfg, const char *cmd);
 
-/* Each command parses its own flags from argv[0] = command name. */
-int cli_whoami(int argc, char **argv);
-int cli_scan(int argc, char **argv);
-int cli_check_config(int argc, char **argv);
-int cli_notify(int argc, char **argv);
-int cli_rules(int argc, char **argv);
-int cli_merge(int argc, char **argv);
+/* Each command parses its own flags from argv[0] = command name; its row
+ * is in its own file. */
+extern const cli_command cli_command_scan;
+extern const cli_command cli_command_whoami;
+extern const cli_command cli_command_check_config;
+extern const cli_command cli_command_notify;
+extern const cli_command cli_command_rules;
+extern const cli_command cli_command_merge;
 
 #endif

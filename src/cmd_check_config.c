@@ -9,44 +9,46 @@
 #include "scanner/rules.h"
 #include "scanner/suppress.h"
 
-static void usage(FILE *f)
+static void option_list(FILE *f)
 {
-    fprintf(f,
-        "Usage: certsweep check-config [--config FILE] [--print-example] [--help]\n"
-        "\n"
-        "Checks a configuration file and prints every problem as FILE:LINE: problem.\n"
-        "\n"
-        "Options:\n"
-        "  -c, --config FILE    file to check (default: $CERTSWEEP_CONFIG, else\n"
-        "                       /etc/certsweep/certsweep.conf if it exists, else the\n"
-        "                       built-in defaults)\n"
-        "      --print-example  print an example file with every option and its\n"
-        "                       default, and exit\n"
-        "  -h, --help           show this help\n"
-        "\n"
-        "Exit status: 0 valid, 2 problems found or bad usage.\n"
-        "\n"
-        "Configuration options (section.key):\n");
+    fputs("Configuration options (section.key):\n", f);
     config_write_help(f);
 }
 
-int cli_check_config(int argc, char **argv)
+enum { OPT_PRINT_EXAMPLE = 256 };
+
+static const cli_flag check_config_flags[] = {
+    { "config", 'c', "FILE",
+      "file to check (default: $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it exists, else the built-in defaults)" },
+    { "print-example", OPT_PRINT_EXAMPLE, NULL,
+      "print an example file with every option and its default, and exit" },
+    { "help", 'h', NULL, "show this help" },
+    { NULL, 0, NULL, NULL },
+};
+
+static int cli_check_config(int argc, char **argv);
+
+const cli_command cli_command_check_config = {
+    .name = "check-config",
+    .run = cli_check_config,
+    .summary = "validate a configuration file",
+    .description = "Checks a configuration file and prints every problem as FILE:LINE: problem.",
+    .flags = check_config_flags,
+    .exit_status = "0 valid, 2 problems found or bad usage.",
+    .help_tail = option_list,
+    .man_tail = "The options it checks are listed in certsweep.conf(5).",
+};
+
+static int cli_check_config(int argc, char **argv)
 {
-    enum { OPT_PRINT_EXAMPLE = 256 };
-    static const struct option options[] = {
-        { "config",        required_argument, NULL, 'c' },
-        { "print-example", no_argument,       NULL, OPT_PRINT_EXAMPLE },
-        { "help",          no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *path = NULL;
     int example = 0;
     cli_args a;
-    cli_args_init(&a, "check-config", argc, argv, options);
+    cli_args_init_flags(&a, "check-config", argc, argv, check_config_flags);
     for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
         switch (c) {
         case 'h':
-            usage(stdout);
+            cli_command_usage(stdout, &cli_command_check_config);
             return CLI_EXIT_OK;
         case OPT_PRINT_EXAMPLE:
             example = 1;

@@ -18,33 +18,38 @@
 #include "securityhub/securityhub.h"
 #include "sts/profile.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "Usage: certsweep merge [--format table|json|csv|asff] [--output FILE]\n"
-        "                       [--fail-on SEV|none] [--config FILE] [--help] REPORT...\n"
-        "\n"
-        "Joins the JSON reports of the shards of one scan (certsweep scan --shard K/N\n"
-        "--format json) into the report one host would have written: every finding,\n"
-        "coverage gap and resolved finding, the counters added up.  Refuses reports\n"
-        "judged at different instants (as_of), of another schema, overlapping ones,\n"
-        "and an incomplete or repeated set of shards.  REPORT may be - (standard input).\n"
-        "\n"
-        "Options:\n"
-        "  -f, --format FMT     table (default), json, csv, or asff (member mode only;\n"
-        "                       home region from the config, as in scan)\n"
-        "  -o, --output FILE    write the report to FILE instead of standard output\n"
-        "      --fail-on SEV    exit 1 when a finding is at or above SEV: critical, high\n"
-        "                       (default), medium, low, informational, or none\n"
-        "  -c, --config FILE    configuration for --format asff ([securityhub])\n"
-        "  -h, --help           show this help\n"
-        "\n"
-        "Exit status as scan: 0 clean, 1 findings at or above --fail-on, 2 usage error\n"
-        "or a report that cannot be merged, 3 coverage gaps, 4 the report cannot be\n"
-        "written.\n");
-}
-
 enum { OPT_FAIL_ON = 256 };
+
+static int cli_merge(int argc, char **argv);
+
+static const cli_flag merge_flags[] = {
+    { "format", 'f', "FMT",
+      "table (default), json, csv, or asff (member mode only; home region from the config, as in scan)" },
+    { "output", 'o', "FILE", "write the report to FILE instead of standard output" },
+    { "fail-on", OPT_FAIL_ON, "SEVERITY",
+      "exit 1 when a finding is at or above SEVERITY: critical, high (default), medium, low, informational, or none" },
+    { "config", 'c', "FILE", "configuration for --format asff ([securityhub])" },
+    { "help", 'h', NULL, "show this help" },
+    { NULL, 0, NULL, NULL },
+};
+
+const cli_command cli_command_merge = {
+    .name = "merge",
+    .run = cli_merge,
+    .summary = "join the JSON reports of a sharded scan into one",
+    .operands = "REPORT...",
+    .description =
+        "Joins the JSON reports of the shards of one scan (certsweep scan --shard K/N "
+        "--format json) into the report one host would have written: every finding, "
+        "coverage gap and resolved finding, the counters added up. Refuses reports "
+        "judged at different instants (as_of), of another schema, overlapping ones, "
+        "and an incomplete or repeated set of shards. REPORT may be - (standard input).",
+    .flags = merge_flags,
+    .exit_status =
+        "as scan: 0 clean, 1 findings at or above --fail-on, 2 usage error or a report "
+        "that cannot be merged, 3 coverage gaps, 4 the report cannot be written.",
+};
+
 
 /* ASFF needs Security Hub's home region and mode, as scan finds them. */
 static int write_asff(FILE *dst, const report_doc *m, const char *config_path)
@@ -80,19 +85,11 @@ out:
     return rc;
 }
 
-int cli_merge(int argc, char **argv)
+static int cli_merge(int argc, char **argv)
 {
-    static const struct option options[] = {
-        { "format",  required_argument, NULL, 'f' },
-        { "output",  required_argument, NULL, 'o' },
-        { "fail-on", required_argument, NULL, OPT_FAIL_ON },
-        { "config",  required_argument, NULL, 'c' },
-        { "help",    no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *format = "table", *output = NULL, *fail_on = "high", *config_path = NULL;
     cli_args a;
-    cli_args_init(&a, "merge", argc, argv, options);
+    cli_args_init_flags(&a, "merge", argc, argv, merge_flags);
     a.operands_ok = 1;
     for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
         switch (c) {
@@ -100,7 +97,7 @@ int cli_merge(int argc, char **argv)
         case 'o':         output = a.value; break;
         case OPT_FAIL_ON: fail_on = a.value; break;
         case 'c':         config_path = a.value; break;
-        case 'h':         usage(stdout); return CLI_EXIT_OK;
+        case 'h':         cli_command_usage(stdout, &cli_command_merge); return CLI_EXIT_OK;
         default:          return CLI_EXIT_USAGE;
         }
     }

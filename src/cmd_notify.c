@@ -20,48 +20,40 @@
 #include "sts/profile.h"
 #include "sts/providers.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "Usage: certsweep notify [--config FILE] --report FILE [FILE...]\n"
-        "                        [--notify always|auto] [--dry-run DIR] [-v|-q]\n"
-        "       certsweep notify [--config FILE] --retry [-v|-q] [--help]\n"
-        "\n"
-        "Sends the digests ([email], [sns]) of saved 'certsweep scan --format json'\n"
-        "reports instead of scanning: one report, or several shard reports merged (a\n"
-        "finding in two of them counts once).  Their labels (new, escalated, resolved)\n"
-        "decide, as after a scan; the state remembers what was sent.  --retry delivers\n"
-        "what waits in the outbox now, without waiting for its backoff.\n"
-        "\n"
-        "Options:\n"
-        "  -c, --config FILE       configuration file (default: $CERTSWEEP_CONFIG, else\n"
-        "                          /etc/certsweep/certsweep.conf if it exists)\n"
-        "      --report FILE...    the JSON reports to send the digests of\n"
-        "      --retry             deliver what waits in the outbox\n"
-        "      --notify WHEN       auto (default): only digests with news, or due to repeat;\n"
-        "                          always: regardless\n"
-        "      --dry-run DIR       write the messages (.eml, SNS payloads) into DIR and send\n"
-        "                          nothing\n"
-        "  -v, --verbose           more log lines (-vv: debug)\n"
-        "  -q, --quiet             errors only\n"
-        "  -h, --help              show this help\n"
-        "\n"
-        "Exit status: 0 delivered (or nothing to send), 2 usage or config error,\n"
-        "4 could not run (state, report), 5 a delivery failed (kept in the outbox).\n");
-}
-
 enum { OPT_REPORT = 256, OPT_RETRY, OPT_NOTIFY, OPT_DRY_RUN };
 
-static const struct option notify_options[] = {
-    { "config",  required_argument, NULL, 'c' },
-    { "report",  required_argument, NULL, OPT_REPORT },
-    { "retry",   no_argument,       NULL, OPT_RETRY },
-    { "notify",  required_argument, NULL, OPT_NOTIFY },
-    { "dry-run", required_argument, NULL, OPT_DRY_RUN },
-    { "verbose", no_argument,       NULL, 'v' },
-    { "quiet",   no_argument,       NULL, 'q' },
-    { "help",    no_argument,       NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+static int cli_notify(int argc, char **argv);
+
+static const cli_flag notify_flags_table[] = {
+    { "config", 'c', "FILE",
+      "configuration file (default: $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it exists)" },
+    { "report", OPT_REPORT, "FILE", "the JSON report to send the digests of; more reports may follow" },
+    { "retry", OPT_RETRY, NULL, "deliver what waits in the outbox" },
+    { "notify", OPT_NOTIFY, "WHEN",
+      "auto (default): only digests with news, or due to repeat; always: regardless" },
+    { "dry-run", OPT_DRY_RUN, "DIR", "write the messages (.eml, SNS payloads) into DIR and send nothing" },
+    { "verbose", 'v', NULL, "more log lines (-vv: debug)" },
+    { "quiet", 'q', NULL, "errors only" },
+    { "help", 'h', NULL, "show this help" },
+    { NULL, 0, NULL, NULL },
+};
+
+const cli_command cli_command_notify = {
+    .name = "notify",
+    .run = cli_notify,
+    .summary = "send the digests of saved reports, or retry the outbox",
+    .operands = "[FILE...]",
+    .description =
+        "Sends the digests ([email], [sns]) of saved 'certsweep scan --format json' "
+        "reports instead of scanning: one report (--report FILE), or several shard reports "
+        "merged (--report FILE FILE...; a finding in two of them counts once). Their labels "
+        "(new, escalated, resolved) decide, as after a scan; the state remembers what was "
+        "sent. --retry delivers what waits in the outbox now, without waiting for its "
+        "backoff. Give --report or --retry.",
+    .flags = notify_flags_table,
+    .exit_status =
+        "0 delivered (or nothing to send), 2 usage or config error, 4 could not run "
+        "(state, report), 5 a delivery failed (kept in the outbox).",
 };
 
 typedef struct notify_flags {
@@ -75,7 +67,7 @@ typedef struct notify_flags {
 static int parse_flags(int argc, char **argv, notify_flags *f)
 {
     cli_args a;
-    cli_args_init(&a, "notify", argc, argv, notify_options);
+    cli_args_init_flags(&a, "notify", argc, argv, notify_flags_table);
     a.operands_ok = 1;              /* more report files after --report FILE */
     f->reports = calloc((size_t)argc + 1, sizeof(*f->reports));
     if (!f->reports)
@@ -94,7 +86,7 @@ static int parse_flags(int argc, char **argv, notify_flags *f)
             }
             return 0;
         case CLI_ARGS_ERROR: return -1;
-        case 'h':            usage(stdout); return 1;
+        case 'h':            cli_command_usage(stdout, &cli_command_notify); return 1;
         case 'v':            f->verbose++; break;
         case 'q':            f->quiet = 1; break;
         case 'c':            f->config_path = a.value; break;
@@ -129,7 +121,7 @@ static int load_report(const char *path, scanner_findings *f)
     return rc;
 }
 
-int cli_notify(int argc, char **argv)
+static int cli_notify(int argc, char **argv)
 {
     notify_flags fl;
     memset(&fl, 0, sizeof(fl));

@@ -8,23 +8,27 @@
 #include "scanner/finding.h"
 #include "scanner/rules.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "Usage: certsweep rules [--config FILE] [RULE] [--help]\n"
-        "\n"
-        "Lists every rule with its default severity, whether the configuration enables\n"
-        "it and its thresholds as configured; with RULE, explains that one rule: what it\n"
-        "checks and why, its thresholds, the AWS documentation and the remediation.\n"
-        "\n"
-        "Options:\n"
-        "  -c, --config FILE  read thresholds and disabled_rules from FILE (default:\n"
-        "                     $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it\n"
-        "                     exists, else the built-in defaults)\n"
-        "  -h, --help         show this help\n"
-        "\n"
-        "Exit status: 0 done, 2 unknown rule or bad usage.\n");
-}
+static int cli_rules(int argc, char **argv);
+
+static const cli_flag rules_flags[] = {
+    { "config", 'c', "FILE",
+      "read thresholds and disabled_rules from FILE (default: $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it exists, else the built-in defaults)" },
+    { "help", 'h', NULL, "show this help" },
+    { NULL, 0, NULL, NULL },
+};
+
+const cli_command cli_command_rules = {
+    .name = "rules",
+    .run = cli_rules,
+    .summary = "list what certsweep checks, or explain one rule",
+    .operands = "[RULE]",
+    .description =
+        "Lists every rule with its default severity, whether the configuration enables "
+        "it and its thresholds as configured; with RULE, explains that one rule: what it "
+        "checks and why, its thresholds, the AWS documentation and the remediation.",
+    .flags = rules_flags,
+    .exit_status = "0 done, 2 unknown rule or bad usage.",
+};
 
 static void list_rules(const config *cfg)
 {
@@ -55,21 +59,16 @@ static void explain(const config *cfg, const scanner_rule *r)
     printf("Remediation:\n  %s\n", r->remediation);
 }
 
-int cli_rules(int argc, char **argv)
+static int cli_rules(int argc, char **argv)
 {
-    static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "help",   no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *path = NULL;
     cli_args a;
-    cli_args_init(&a, "rules", argc, argv, options);
+    cli_args_init_flags(&a, "rules", argc, argv, rules_flags);
     a.operands_ok = 1;
     for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
         switch (c) {
         case 'h':
-            usage(stdout);
+            cli_command_usage(stdout, &cli_command_rules);
             return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
         case 'c':
             if (!*a.value)

@@ -32,93 +32,6 @@
 #include "sts/profile.h"
 #include "sts/providers.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "Usage: certsweep scan [--config FILE] [--accounts ID,...] [--regions R,...|all]\n"
-        "                      [--profile NAME] [--region REGION]\n"
-        "                      [--severity LIST] [--rule LIST]\n"
-        "                      [--as-of DATE] [--format table|json|csv|asff|prometheus]\n"
-        "                      [--output FILE]\n"
-        "                      [--fail-on SEVERITY|none] [--concurrency N] [--shard K/N|env/N]\n"
-        "                      [--securityhub|--no-securityhub] [--what-if-writes]\n"
-        "                      [--dry-run FILE] [--notify always|auto]\n"
-        "                      [--no-notify] [--notify-dry-run DIR] [-v|-q] [--help]\n"
-        "\n"
-        "Scans the AWS Organization (or the listed accounts) for TLS certificate risks in\n"
-        "ACM, API Gateway (client certificates, stages, custom domains) and IAM server\n"
-        "certificates and writes one report.  With a [securityhub] section in the config\n"
-        "(or --securityhub) it also imports the findings into AWS Security Hub in one\n"
-        "home region: in member mode (recommended) into each certificate's own account,\n"
-        "in central mode all into the account that runs the scan.  A finding imported\n"
-        "earlier is archived only when this run read its source in full for its account\n"
-        "and region and its rule ran (or when it moved to another hub); anything not\n"
-        "read keeps its state.\n"
-        "\n"
-        "The home region (STS, Organizations, and Security Hub unless [securityhub]\n"
-        "region is set) is [aws] region, else AWS_REGION, AWS_DEFAULT_REGION, the\n"
-        "profile's region ([aws] profile, else AWS_PROFILE), else us-east-1: the same\n"
-        "as 'certsweep whoami'.\n"
-        "\n"
-        "Options (each overrides the config file):\n"
-        "  -c, --config FILE       configuration file (default: $CERTSWEEP_CONFIG, else\n"
-        "                          /etc/certsweep/certsweep.conf if it exists)\n"
-        "  -a, --accounts ID,...   scan these accounts instead of listing the organization\n"
-        "  -r, --regions R,...|all regions to scan; all = each account's enabled regions\n"
-        "      --profile NAME      AWS profile of the scanning identity ([aws] profile)\n"
-        "      --region REGION     home region ([aws] region; not the regions to scan)\n"
-        "      --severity LIST     report only findings of these severities (the scan,\n"
-        "                          Security Hub and the state still see every finding)\n"
-        "      --rule LIST         report only findings of these rules ('certsweep rules')\n"
-        "      --as-of DATE        judge as of this ISO 8601 date or time (default: now);\n"
-        "                          a what-if: writes the report, but nothing to Security\n"
-        "                          Hub (or any other outside system) and no labels\n"
-        "      --what-if-writes    with --as-of, import into Security Hub all the same\n"
-        "                          (nothing is archived; notifications are never sent)\n"
-        "  -f, --format FMT        table (default), json, csv, asff (the findings in the\n"
-        "                          AWS Security Finding Format as the import would send\n"
-        "                          them now: CreatedAt from the state, UpdatedAt the clock)\n"
-        "                          or prometheus (metrics in the Prometheus text format;\n"
-        "                          the default for an --output FILE ending in .prom)\n"
-        "  -o, --output FILE       write the report to FILE instead of standard output\n"
-        "      --fail-on SEV       exit 1 when a finding is at or above SEV: critical, high\n"
-        "                          (default), medium, low, informational, or none\n"
-        "      --concurrency N     AWS calls in flight (default 32)\n"
-        "      --shard K/N         scan shard K of N: the accounts whose id hashes to K\n"
-        "                          (SHA-256, stable when accounts come and go); N hosts\n"
-        "                          share one organization, 'certsweep merge' joins their\n"
-        "                          JSON reports.  env/N: K from JOB_COMPLETION_INDEX\n"
-        "                          (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX\n"
-        "                          (AWS Batch array job), both 0-based\n"
-        "      --securityhub       import into Security Hub even without a [securityhub]\n"
-        "                          section (its defaults: member mode, the home region)\n"
-        "      --no-securityhub    do not import into Security Hub\n"
-        "      --dry-run FILE      write the BatchImportFindings requests Security Hub would\n"
-        "                          get to FILE (one JSON request a line) and call nothing\n"
-        "                          there; the state records the run only\n"
-        "      --notify WHEN       digests ([email], [sns]): auto (default) sends a digest\n"
-        "                          when it holds something new, escalated or resolved, else\n"
-        "                          repeats open findings every [notify] repeat_days;\n"
-        "                          always sends regardless\n"
-        "      --no-notify         send no digest\n"
-        "      --notify-dry-run DIR  write the digests (.eml, SNS payloads) into DIR and\n"
-        "                          send nothing\n"
-        "  -v, --verbose           more log lines (-vv: debug)\n"
-        "  -q, --quiet             errors only\n"
-        "  -h, --help              show this help\n"
-        "\n"
-        "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or config error,\n"
-        "3 scan completed with coverage gaps (and no finding at or above --fail-on),\n"
-        "4 could not run, 5 the scan was clean but a sink failed: the Security Hub\n"
-        "export had a problem (not enabled in an account, a call failed, findings\n"
-        "refused; each is logged with its fix) or a digest could not be delivered (kept\n"
-        "in the outbox for the next run or 'certsweep notify --retry').  Findings take\n"
-        "precedence over gaps, gaps over 5: a partial scan with failing findings exits 1.\n"
-        "A --as-of run notifies nobody and writes nothing to Security Hub.\n"
-        "130 / 143: interrupted by SIGINT / SIGTERM (no report or dry run written;\n"
-        "earlier files are left as they were).\n");
-}
-
 /* ---- progress line (only when stderr is a terminal) ----------------------- */
 
 typedef struct progress_line {
@@ -177,44 +90,91 @@ enum {
     OPT_SECURITYHUB, OPT_WHAT_IF_WRITES,
 };
 
-static const struct option scan_options[] = {
-    { "config",         required_argument, NULL, 'c' },
-    { "accounts",       required_argument, NULL, 'a' },
-    { "regions",        required_argument, NULL, 'r' },
-    { "as-of",          required_argument, NULL, OPT_AS_OF },
-    { "format",         required_argument, NULL, 'f' },
-    { "output",         required_argument, NULL, 'o' },
-    { "fail-on",        required_argument, NULL, OPT_FAIL_ON },
-    { "concurrency",    required_argument, NULL, OPT_CONCURRENCY },
-    { "securityhub",    no_argument,       NULL, OPT_SECURITYHUB },
-    { "no-securityhub", no_argument,       NULL, OPT_NO_SECURITYHUB },
-    { "what-if-writes", no_argument,       NULL, OPT_WHAT_IF_WRITES },
-    { "dry-run",        required_argument, NULL, OPT_DRY_RUN },
-    { "profile",        required_argument, NULL, OPT_PROFILE },
-    { "region",         required_argument, NULL, OPT_REGION },
-    { "severity",       required_argument, NULL, OPT_SEVERITY },
-    { "rule",           required_argument, NULL, OPT_RULE },
-    { "notify",         required_argument, NULL, OPT_NOTIFY },
-    { "no-notify",      no_argument,       NULL, OPT_NO_NOTIFY },
-    { "notify-dry-run", required_argument, NULL, OPT_NOTIFY_DRY_RUN },
-    { "shard",          required_argument, NULL, OPT_SHARD },
-    { "verbose",        no_argument,       NULL, 'v' },
-    { "quiet",          no_argument,       NULL, 'q' },
-    { "help",           no_argument,       NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+static int cli_scan(int argc, char **argv);
+
+static const cli_flag scan_flags_table[] = {
+    { "config", 'c', "FILE",
+      "configuration file (default: $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it exists)" },
+    { "accounts", 'a', "ID,...", "scan these accounts instead of listing the organization" },
+    { "regions", 'r', "R,...|all", "regions to scan; all = each account's enabled regions" },
+    { "profile", OPT_PROFILE, "NAME", "AWS profile of the scanning identity ([aws] profile)" },
+    { "region", OPT_REGION, "REGION", "home region ([aws] region; not the regions to scan)" },
+    { "severity", OPT_SEVERITY, "LIST",
+      "report only findings of these severities (the scan, Security Hub and the state still see every finding)" },
+    { "rule", OPT_RULE, "LIST", "report only findings of these rules ('certsweep rules')" },
+    { "as-of", OPT_AS_OF, "DATE",
+      "judge as of this ISO 8601 date or time (default: now); a what-if: writes the report, but nothing to Security Hub (or any other outside system) and no labels" },
+    { "what-if-writes", OPT_WHAT_IF_WRITES, NULL,
+      "with --as-of, import into Security Hub all the same (nothing is archived; notifications are never sent)" },
+    { "format", 'f', "FMT",
+      "table (default), json, csv, asff (the findings in the AWS Security Finding Format as the import would send them now: CreatedAt from the state, UpdatedAt the clock) or prometheus (metrics in the Prometheus text format; the default for an --output FILE ending in .prom)" },
+    { "output", 'o', "FILE", "write the report to FILE instead of standard output" },
+    { "fail-on", OPT_FAIL_ON, "SEVERITY",
+      "exit 1 when a finding is at or above SEVERITY: critical, high (default), medium, low, informational, or none" },
+    { "concurrency", OPT_CONCURRENCY, "N", "AWS calls in flight (default 32)" },
+    { "shard", OPT_SHARD, "K/N",
+      "scan shard K of N: the accounts whose id hashes to K (SHA-256, stable when accounts come and go); N hosts share one organization, 'certsweep merge' joins their JSON reports. env/N: K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job), both 0-based" },
+    { "securityhub", OPT_SECURITYHUB, NULL,
+      "import into Security Hub even without a [securityhub] section (its defaults: member mode, the home region)" },
+    { "no-securityhub", OPT_NO_SECURITYHUB, NULL, "do not import into Security Hub" },
+    { "dry-run", OPT_DRY_RUN, "FILE",
+      "write the BatchImportFindings requests Security Hub would get to FILE (one JSON request a line) and call nothing there; the state records the run only" },
+    { "notify", OPT_NOTIFY, "WHEN",
+      "digests ([email], [sns]): auto (default) sends a digest when it holds something new, escalated or resolved, else repeats open findings every [notify] repeat_days; always sends regardless" },
+    { "no-notify", OPT_NO_NOTIFY, NULL, "send no digest" },
+    { "notify-dry-run", OPT_NOTIFY_DRY_RUN, "DIR",
+      "write the digests (.eml, SNS payloads) into DIR and send nothing" },
+    { "verbose", 'v', NULL, "more log lines (-vv: debug)" },
+    { "quiet", 'q', NULL, "errors only" },
+    { "help", 'h', NULL, "show this help" },
+    { NULL, 0, NULL, NULL },
+};
+
+const cli_command cli_command_scan = {
+    .name = "scan",
+    .run = cli_scan,
+    .summary = "scan the organization for certificate risks",
+    .description =
+        "Scans the AWS Organization (or the listed accounts) for TLS certificate risks in "
+        "ACM, API Gateway (client certificates, stages, custom domains) and IAM server "
+        "certificates and writes one report. With a [securityhub] section in the config "
+        "(or --securityhub) it also imports the findings into AWS Security Hub in one "
+        "home region: in member mode (recommended) into each certificate's own account, "
+        "in central mode all into the account that runs the scan. A finding imported "
+        "earlier is archived only when this run read its source in full for its account "
+        "and region and its rule ran (or when it moved to another hub); anything not "
+        "read keeps its state.\n\n"
+        "The home region (STS, Organizations, and Security Hub unless [securityhub] "
+        "region is set) is [aws] region, else AWS_REGION, AWS_DEFAULT_REGION, the "
+        "profile's region ([aws] profile, else AWS_PROFILE), else us-east-1: the same "
+        "as 'certsweep whoami'.\n\n"
+        "Each option overrides the configuration file.",
+    .flags = scan_flags_table,
+    .exit_status =
+        "0 clean, 1 findings at or above --fail-on, 2 usage or config error, "
+        "3 scan completed with coverage gaps (and no finding at or above --fail-on), "
+        "4 could not run, 5 the scan was clean but a sink failed: the Security Hub "
+        "export had a problem (not enabled in an account, a call failed, findings "
+        "refused; each is logged with its fix) or a notification could not be delivered "
+        "(a digest kept in the outbox for the next run or 'certsweep notify --retry', a "
+        "ticket kept for the next run or for a person). Findings take precedence over "
+        "gaps, gaps over 5: a partial scan with failing findings exits 1. A --as-of run "
+        "notifies nobody and writes nothing to Security Hub. "
+        "130 / 143: interrupted by SIGINT / SIGTERM (no report or dry run written; "
+        "earlier files are left as they were).",
 };
 
 /* 0: flags read; 1: --help printed; -1: usage error printed. */
 static int parse_flags(int argc, char **argv, scan_flags *f)
 {
     cli_args a;
-    cli_args_init(&a, "scan", argc, argv, scan_options);
+    cli_args_init_flags(&a, "scan", argc, argv, scan_flags_table);
     for (;;) {
         int c = cli_args_next(&a);
         switch (c) {
         case CLI_ARGS_END:       return 0;
         case CLI_ARGS_ERROR:     return -1;
-        case 'h':                usage(stdout); return 1;
+        case 'h':                cli_command_usage(stdout, &cli_command_scan); return 1;
         case 'v':                f->verbose++; break;
         case 'q':                f->quiet = 1; break;
         case OPT_NO_SECURITYHUB: f->no_securityhub = 1; break;
@@ -403,7 +363,7 @@ static const char *prom_name(const char *output)
     return n > 5 && strcmp(output + n - 5, ".prom") == 0 ? "prometheus" : NULL;
 }
 
-int cli_scan(int argc, char **argv)
+static int cli_scan(int argc, char **argv)
 {
     scan_flags fl;
     memset(&fl, 0, sizeof(fl));

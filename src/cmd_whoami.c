@@ -24,27 +24,6 @@ typedef struct whoami {
     char msg[2048];
 } whoami;
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "Usage: certsweep whoami [--profile NAME] [--region REGION] [-v] [--help]\n"
-        "\n"
-        "Resolves credentials like the AWS CLI (environment, shared config and\n"
-        "credentials files with role_arn / credential_process, ECS container\n"
-        "credentials, EC2 instance metadata), calls STS GetCallerIdentity and\n"
-        "prints the account, ARN, user id and which source supplied the\n"
-        "credentials.  Key material is never printed.\n"
-        "\n"
-        "Options:\n"
-        "      --profile NAME   use this profile (skips the environment's keys)\n"
-        "      --region REGION  STS region (default: AWS_REGION, AWS_DEFAULT_REGION,\n"
-        "                       the profile's region, us-east-1)\n"
-        "  -v, --verbose        log which provider answered (-vv: debug)\n"
-        "  -h, --help           this text\n"
-        "\n"
-        "Exit status: 0 ok, 2 usage error, 4 no credentials or the call failed.\n");
-}
-
 static void on_identity(int err, const sts_identity *id, const char *msg, void *ud)
 {
     whoami *w = ud;
@@ -77,24 +56,43 @@ static void on_creds(int err, aws_creds *creds, const char *msg, void *ud)
     }
 }
 
-int cli_whoami(int argc, char **argv)
+enum { OPT_PROFILE = 256, OPT_REGION };
+
+static const cli_flag whoami_flags[] = {
+    { "profile", OPT_PROFILE, "NAME", "use this profile (skips the environment's keys)" },
+    { "region", OPT_REGION, "REGION",
+      "STS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, us-east-1)" },
+    { "verbose", 'v', NULL, "log which provider answered (-vv: debug)" },
+    { "help", 'h', NULL, "show this help" },
+    { NULL, 0, NULL, NULL },
+};
+
+static int cli_whoami(int argc, char **argv);
+
+const cli_command cli_command_whoami = {
+    .name = "whoami",
+    .run = cli_whoami,
+    .summary = "show the identity the credential chain resolves to",
+    .description =
+        "Resolves credentials like the AWS CLI (environment, web identity, shared config "
+        "and credentials files with role_arn / credential_process, ECS container "
+        "credentials, EC2 instance metadata), calls STS GetCallerIdentity and prints the "
+        "account, ARN, user id and which source supplied the credentials. Key material "
+        "is never printed.",
+    .flags = whoami_flags,
+    .exit_status = "0 ok, 2 usage error, 4 no credentials or the call failed.",
+};
+
+static int cli_whoami(int argc, char **argv)
 {
-    enum { OPT_PROFILE = 256, OPT_REGION };
-    static const struct option options[] = {
-        { "profile", required_argument, NULL, OPT_PROFILE },
-        { "region",  required_argument, NULL, OPT_REGION },
-        { "verbose", no_argument,       NULL, 'v' },
-        { "help",    no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *profile = NULL, *region_flag = NULL;
     int verbose = 0;
     cli_args a;
-    cli_args_init(&a, "whoami", argc, argv, options);
+    cli_args_init_flags(&a, "whoami", argc, argv, whoami_flags);
     for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
         switch (c) {
         case 'h':
-            usage(stdout);
+            cli_command_usage(stdout, &cli_command_whoami);
             return CLI_EXIT_OK;
         case 'v':
             verbose++;

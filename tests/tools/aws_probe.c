@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     probe p = { .ngroups = 1 };
     const char *rates[MAX_RATES];
     int nrates = 0;
-    aws_client_opts co = { .endpoints = { .use_env = 1 } };
+    aws_client_opts co = { .endpoints = { .use_env = 1 }, .any_operation = 1 };
     group *cur = &p.g[0];
     cur->count = 1;
     cur->call.service = AWS_SVC_ACM;
