@@ -309,6 +309,52 @@ static void record_labels(state_db *db, const scanner_findings *out, int64_t now
     }
 }
 
+/* ---- the scan's detail cache, kept in the state -------------------------- */
+
+static int detail_get(void *ud, const char *arn, char fingerprint[SCANNER_FINGERPRINT_LEN],
+                      int64_t *fetched_at, char **body, size_t *len)
+{
+    return state_detail_get(ud, arn, fingerprint, SCANNER_FINGERPRINT_LEN, fetched_at, body,
+                            len);
+}
+
+static int detail_put(void *ud, const char *arn, const char *fingerprint, int64_t fetched_at,
+                      const char *body, size_t len)
+{
+    return state_detail_put(ud, arn, fingerprint, fetched_at, body, len);
+}
+
+/* Runs the scan with the state's detail cache (when there is a state).  A
+ * what-if run (--as-of) reads and writes the cache too: an entry is what
+ * AWS answered at the wall-clock time it records, whatever instant the
+ * run judges at, and it is local state no outside system sees.  The
+ * entries are written in one transaction; entries older than four times
+ * [scan] detail_max_age are pruned first (deleted certificates). */
+static int scan_with_cache(const run_opts *o, state_db *db, int64_t now,
+                           scanner_findings *out, scanner_stats *st,
+                           scanner_scan_result *res, char *err, size_t errlen)
+{
+    scanner_scan_opts so = o->scan;
+    scanner_detail_cache cache = { detail_get, detail_put, db };
+    int tx = 0;
+    if (db && so.cfg) {
+        so.detail_cache = &cache;
+        so.now = now;
+        tx = state_begin(db) == 0;
+        int64_t keep = (int64_t)(so.cfg->detail_max_age > 0 ? so.cfg->detail_max_age : 7) * 4 * 86400;
+        if (tx && state_detail_prune(db, now - keep) != 0)
+            aws_log_warn("state: cannot prune cached certificate details (%s)",
+                         state_errmsg(db));
+    }
+    int rc = scanner_scan_run_result(&so, out, st, res, err, errlen);
+    if (tx && state_commit(db) != 0) {
+        aws_log_warn("state: cannot keep the certificate details of this run (%s): the "
+                     "next run describes them again", state_errmsg(db));
+        state_rollback(db);
+    }
+    return rc;
+}
+
 int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
                 scanner_scan_result *res, run_summary *sum,
                 char *err, size_t errlen)
@@ -335,7 +381,7 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
         }
     }
 
-    int rc = scanner_scan_run_result(&o->scan, out, st, res, err, errlen);
+    int rc = scan_with_cache(o, db, now, out, st, res, err, errlen);
     if (aws_client_canceled(o->scan.client)) {
         /* interrupted: what was read is incomplete, nothing is labelled,
          * exported or written */
