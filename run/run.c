@@ -54,6 +54,11 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
                                json_object_new_int64((int64_t)st->account_regions));
         json_object_object_add(j, "certificates", json_object_new_int64((int64_t)st->certificates));
         json_object_object_add(j, "api_calls", json_object_new_int64((int64_t)st->api_calls));
+        json_object_object_add(j, "describes", json_object_new_int64((int64_t)st->describes));
+        json_object_object_add(j, "describes_saved",
+                               json_object_new_int64((int64_t)st->describes_saved));
+        json_object_object_add(j, "detail_cache_hits",
+                               json_object_new_int64((int64_t)st->detail_cache_hits));
     }
     json_object *sh = json_object_new_object();
     const char *mode = o->dry_run ? "dry-run" : !o->securityhub ? "disabled"

@@ -113,6 +113,12 @@ class ReadLessTest(harness.MotoCase):
         self.assertEqual(st["describes"], 0, st)
         self.assertEqual(st["describes_saved"], 2, st)
         self.assertEqual(st["detail_cache_hits"], 3, st)
+        db = sqlite3.connect(os.path.join(less_state, "certsweep.db"))
+        try:
+            counts = db.execute("SELECT counts FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+        finally:
+            db.close()
+        self.assertIn('"describes":0,"describes_saved":2,"detail_cache_hits":3', counts)
 
         # One certificate re-imported (a renewal moving it to 25 days): its
         # summary changed, so it alone is described.
