@@ -105,6 +105,21 @@ void scanner_acm_summaries_finish(scanner_acm_summaries *l);   /* frees the reco
 int scanner_acm_parse_summaries(const char *body, size_t len, const char *account,
                                 const char *region, scanner_acm_summaries *out,
                                 char **next, char *err, size_t errlen);
+/* What the ACM collector does with one listed certificate. */
+typedef enum scanner_acm_plan {
+    SCANNER_ACM_PLAN_SUMMARY = 0,   /* *out: the summary's record (taken from s->r) */
+    SCANNER_ACM_PLAN_CACHED,        /* *out: the record of a valid cached describe */
+    SCANNER_ACM_PLAN_DESCRIBE,      /* call DescribeCertificate (*out NULL) */
+} scanner_acm_plan;
+/* Decides for s as rd reads (rd NULL or [scan] describe = all: always
+ * DESCRIBE): scanner_acm_summary_need (scanner/rules.h), then, for a
+ * certificate that needs its detail but not a fresh one, rd's cache entry
+ * when it belongs to s's fingerprint, was fetched less than [scan]
+ * detail_max_age before rd->now and reads as a describe of the same ARN.
+ * *why: a short reason (static). */
+scanner_acm_plan scanner_acm_plan_one(const scanner_acm_reading *rd, scanner_acm_summary *s,
+                                      const char *account, const char *region,
+                                      scanner_record **out, const char **why);
 /* DescribeCertificate -> one record (*out, caller frees). */
 int scanner_acm_parse_describe(const char *body, size_t len,
                                const char *account, const char *region,

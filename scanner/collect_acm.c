@@ -426,11 +426,11 @@ static int describe_all(const scanner_acm_reading *rd)
     return !rd || !rd->cfg || (rd->cfg->describe && strcmp(rd->cfg->describe, "all") == 0);
 }
 
-/* A cached describe of s, when it belongs to this summary and is young
- * enough: its record, else NULL. */
-static scanner_record *cached_record(scanner_target *t, const char *arn, const char *want)
+/* A cached describe of arn, when it belongs to the summary `want` and is
+ * young enough: its record, else NULL. */
+static scanner_record *cached_record(const scanner_acm_reading *rd, const char *account,
+                                     const char *region, const char *arn, const char *want)
 {
-    const scanner_acm_reading *rd = t->acm;
     if (!rd->cache || rd->cfg->detail_max_age <= 0)
         return NULL;
     char fp[SCANNER_FINGERPRINT_LEN] = "";
@@ -438,12 +438,11 @@ static scanner_record *cached_record(scanner_target *t, const char *arn, const c
     char *body = NULL;
     size_t len = 0;
     scanner_record *r = NULL;
-    if (rd->cache->get(rd->cache->ud, arn, fp, &fetched, &body, &len) == 1 &&
+    if (rd->cache->get(rd->cache->ud, arn, fp, &fetched, &body, &len) == 1 && body &&
         strcmp(fp, want) == 0 && fetched <= rd->now &&
         rd->now - fetched < (int64_t)rd->cfg->detail_max_age * 86400) {
         char err[256];
-        if (scanner_acm_parse_describe(body, len, t->account_id, t->region, &r, err,
-                                       sizeof(err)) != 0 ||
+        if (scanner_acm_parse_describe(body, len, account, region, &r, err, sizeof(err)) != 0 ||
             !r->arn || strcmp(r->arn, arn) != 0) {
             scanner_record_free(r);
             r = NULL;   /* an unreadable entry: describe again */
@@ -453,36 +452,49 @@ static scanner_record *cached_record(scanner_target *t, const char *arn, const c
     return r;
 }
 
+scanner_acm_plan scanner_acm_plan_one(const scanner_acm_reading *rd, scanner_acm_summary *s,
+                                      const char *account, const char *region,
+                                      scanner_record **out, const char **why)
+{
+    *out = NULL;
+    *why = "[scan] describe = all";
+    if (describe_all(rd))
+        return SCANNER_ACM_PLAN_DESCRIBE;
+    scanner_acm_need need = scanner_acm_summary_need(s->r, s->present, s->in_use, rd->cfg,
+                                                     rd->as_of, why);
+    if (need == SCANNER_ACM_SUMMARY) {
+        *out = s->r;
+        s->r = NULL;
+        return SCANNER_ACM_PLAN_SUMMARY;
+    }
+    if (need == SCANNER_ACM_DETAIL &&
+        (*out = cached_record(rd, account, region, s->r->arn, s->fingerprint)) != NULL)
+        return SCANNER_ACM_PLAN_CACHED;
+    return SCANNER_ACM_PLAN_DESCRIBE;
+}
+
 /* What one listed certificate costs: nothing (its summary is judged), a
- * cached describe, or a DescribeCertificate call.  Takes s->r. */
+ * cached describe, or a DescribeCertificate call. */
 static void consider(scanner_target *t, scanner_acm_summary *s)
 {
     const scanner_acm_reading *rd = t->acm;
-    scanner_record *r = s->r;
-    s->r = NULL;
-    if (describe_all(rd)) {
-        describe_one(t, r->arn, rd ? s->fingerprint : NULL);
-        scanner_record_free(r);
-        return;
-    }
-    const char *why = NULL;
-    scanner_acm_need need = scanner_acm_summary_need(r, s->present, s->in_use, rd->cfg,
-                                                     rd->as_of, &why);
     scanner_record *keep = NULL;
-    if (need == SCANNER_ACM_SUMMARY) {
-        keep = r;
-        r = NULL;
+    const char *why = NULL;
+    switch (scanner_acm_plan_one(rd, s, t->account_id, t->region, &keep, &why)) {
+    case SCANNER_ACM_PLAN_SUMMARY:
         t->describes_saved++;
-    } else if (need == SCANNER_ACM_DETAIL && (keep = cached_record(t, r->arn, s->fingerprint)) != NULL) {
+        break;
+    case SCANNER_ACM_PLAN_CACHED:
         t->cache_hits++;
-    } else {
-        aws_log_debug("%s/%s: %s: describe (%s)", t->account_id, t->region, r->arn, why);
-        describe_one(t, r->arn, s->fingerprint);
+        break;
+    case SCANNER_ACM_PLAN_DESCRIBE:
+        aws_log_debug("%s/%s: %s: describe (%s)", t->account_id, t->region, s->r->arn, why);
+        describe_one(t, s->r->arn, rd ? s->fingerprint : NULL);
+        break;
     }
     if (keep && scanner_record_set_add(&t->set, keep) != 0)
         scanner_target_source_gap(t, SCANNER_SRC_ACM, "ListCertificates", "InternalError",
                                   "out of memory");
-    scanner_record_free(r);
 }
 
 static void list_page(scanner_target *t, const char *next);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "scanner/collect.h"
 #include "scanner/finding.h"
 #include "scanner/record.h"
 #include "scanner/rules.h"
@@ -351,6 +352,235 @@ static void test_summary_judges_like_detail(void **state)
     config_finish(&cfg);
 }
 
+/* ---- summaries and the plan, with a fake cache ---------------------------- */
+
+#define ARN2 "arn:aws:acm:us-east-1:123456789012:certificate/22222222-2222-3333-4444-555555555555"
+
+/* A ListCertificates answer with one summary as AWS sends it (botocore's
+ * CertificateSummary), NotAfter `days` from AS_OF; extra: more members. */
+static char *list_body(const char *arn, const char *status, const char *type, const char *key,
+                       int64_t days, const char *extra)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "{\"CertificateSummaryList\":[{\"CertificateArn\":\"%s\",\"DomainName\":"
+             "\"example.com\",\"SubjectAlternativeNameSummaries\":[\"example.com\"],"
+             "\"HasAdditionalSubjectAlternativeNames\":false,\"Status\":\"%s\",\"Type\":\"%s\","
+             "\"KeyAlgorithm\":\"%s\",\"KeyUsages\":[\"DIGITAL_SIGNATURE\"],"
+             "\"ExtendedKeyUsages\":[\"TLS_WEB_SERVER_AUTHENTICATION\"],\"InUse\":true,"
+             "\"Exported\":false,\"RenewalEligibility\":\"INELIGIBLE\",\"NotBefore\":%lld,"
+             "\"NotAfter\":%lld,\"CreatedAt\":%lld,\"ImportedAt\":%lld%s}]}",
+             arn, status, type, key, (long long)(AS_OF - 30 * DAY),
+             (long long)(AS_OF + days * DAY + 3600), (long long)(AS_OF - 30 * DAY),
+             (long long)(AS_OF - 30 * DAY), extra ? extra : "");
+    return buf;
+}
+
+static void parse_one(const char *body, scanner_acm_summaries *l)
+{
+    char *next = (char *)"x";
+    char err[256] = "";
+    scanner_acm_summaries_init(l);
+    assert_int_equal(scanner_acm_parse_summaries(body, strlen(body), ACCT, REG, l, &next, err,
+                                                 sizeof(err)), 0);
+    assert_null(next);
+    assert_int_equal(l->n, 1);
+}
+
+static void test_parse_summaries(void **state)
+{
+    (void)state;
+    scanner_acm_summaries a, b, c;
+    parse_one(list_body(ARN1, "ISSUED", "IMPORTED", "RSA_2048", 200, NULL), &a);
+    const scanner_acm_summary *s = &a.v[0];
+    assert_int_equal(s->present, SCANNER_F_SUMMARY);
+    assert_int_equal(s->in_use, 1);
+    assert_string_equal(s->r->arn, ARN1);
+    assert_string_equal(s->r->id, "11111111-2222-3333-4444-555555555555");
+    assert_string_equal(s->r->status, "ISSUED");
+    assert_string_equal(s->r->key_algorithm, "RSA_2048");
+    assert_int_equal(s->r->not_after, AS_OF + 200 * DAY + 3600);
+    assert_int_equal(strlen(s->fingerprint), 64);
+    /* Same summary, same fingerprint; any change (a re-import), another. */
+    parse_one(list_body(ARN1, "ISSUED", "IMPORTED", "RSA_2048", 200, NULL), &b);
+    assert_string_equal(a.v[0].fingerprint, b.v[0].fingerprint);
+    parse_one(list_body(ARN1, "ISSUED", "IMPORTED", "RSA_2048", 201, NULL), &c);
+    assert_string_not_equal(a.v[0].fingerprint, c.v[0].fingerprint);
+    scanner_acm_summaries_finish(&b);
+    scanner_acm_summaries_finish(&c);
+    /* moto sends the whole describe in the summary: only the summary's
+     * members are read (no transparency option, no in-use list). */
+    parse_one(list_body(ARN1, "ISSUED", "AMAZON_ISSUED", "RSA_2048", 200,
+                        ",\"Options\":{\"CertificateTransparencyLoggingPreference\":\"DISABLED\"},"
+                        "\"InUseBy\":[\"arn:aws:elasticloadbalancing:x\"],"
+                        "\"RenewalSummary\":{\"RenewalStatus\":\"FAILED\"}"), &b);
+    assert_null(b.v[0].r->ct_logging);
+    assert_int_equal(b.v[0].r->n_in_use_by, 0);
+    assert_null(b.v[0].r->renewal_status);
+    scanner_acm_summaries_finish(&b);
+    /* Missing and unreadable fields are not present. */
+    const char *thin = "{\"CertificateSummaryList\":[{\"CertificateArn\":\"" ARN1 "\","
+                       "\"Status\":\"ISSUED\",\"NotAfter\":\"soon\",\"InUse\":\"yes\"}]}";
+    parse_one(thin, &b);
+    assert_int_equal(b.v[0].present, SCANNER_F_STATUS);
+    assert_int_equal(b.v[0].in_use, -1);
+    scanner_acm_summaries_finish(&b);
+    scanner_acm_summaries_finish(&a);
+}
+
+typedef struct fake_cache {
+    int gets;
+    int rc;                 /* what get returns */
+    char fingerprint[SCANNER_FINGERPRINT_LEN];
+    int64_t fetched_at;
+    const char *body;
+} fake_cache;
+
+static int fake_get(void *ud, const char *arn, char fingerprint[SCANNER_FINGERPRINT_LEN],
+                    int64_t *fetched_at, char **body, size_t *len)
+{
+    fake_cache *f = ud;
+    (void)arn;
+    f->gets++;
+    if (f->rc != 1)
+        return f->rc;
+    memcpy(fingerprint, f->fingerprint, SCANNER_FINGERPRINT_LEN);
+    *fetched_at = f->fetched_at;
+    *body = strdup(f->body);
+    *len = strlen(f->body);
+    return 1;
+}
+
+static int fake_put(void *ud, const char *arn, const char *fp, int64_t at, const char *body,
+                    size_t len)
+{
+    (void)ud, (void)arn, (void)fp, (void)at, (void)body, (void)len;
+    return 0;
+}
+
+static char *describe_body(const char *arn, int64_t days)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "{\"Certificate\":{\"CertificateArn\":\"%s\",\"DomainName\":\"example.com\","
+             "\"Status\":\"ISSUED\",\"Type\":\"IMPORTED\",\"KeyAlgorithm\":\"RSA_2048\","
+             "\"NotAfter\":%lld,\"InUseBy\":[\"arn:aws:elasticloadbalancing:lb\"],"
+             "\"RenewalEligibility\":\"INELIGIBLE\"}}", arn, (long long)(AS_OF + days * DAY + 3600));
+    return buf;
+}
+
+/* Plans one certificate of `body` against the fake cache. */
+static scanner_acm_plan plan(const config *cfg, fake_cache *fc, const char *body,
+                             scanner_record **out)
+{
+    scanner_detail_cache cache = { fake_get, fake_put, fc };
+    scanner_acm_reading rd = { cfg, AS_OF, AS_OF + 3600, &cache };
+    scanner_acm_summaries l;
+    parse_one(body, &l);
+    const char *why = NULL;
+    scanner_acm_plan p = scanner_acm_plan_one(&rd, &l.v[0], ACCT, REG, out, &why);
+    assert_non_null(why);
+    scanner_acm_summaries_finish(&l);
+    return p;
+}
+
+static void test_plan_with_fake_cache(void **state)
+{
+    (void)state;
+    config cfg;
+    config_init(&cfg);
+    assert_string_equal(cfg.describe, "needed");
+    assert_int_equal(cfg.detail_max_age, 7);
+    scanner_record *r = NULL;
+    fake_cache fc;
+    char *expiring = strdup(list_body(ARN1, "ISSUED", "IMPORTED", "RSA_2048", 20, NULL));
+    assert_non_null(expiring);
+    scanner_acm_summaries l;
+    parse_one(expiring, &l);
+    char fp[SCANNER_FINGERPRINT_LEN];
+    memcpy(fp, l.v[0].fingerprint, sizeof(fp));
+    scanner_acm_summaries_finish(&l);
+    /* describe_body returns a static buffer: keep copies. */
+    char *body1 = strdup(describe_body(ARN1, 20)), *body2 = strdup(describe_body(ARN2, 20));
+    assert_non_null(body1);
+    assert_non_null(body2);
+    const fake_cache valid = { 0, 1, "", AS_OF - 2 * DAY, body1 };
+
+    /* Healthy: the summary, and the cache is not even asked. */
+    memset(&fc, 0, sizeof(fc));
+    fc.rc = 1;
+    assert_int_equal(plan(&cfg, &fc, list_body(ARN1, "ISSUED", "IMPORTED", "RSA_2048", 200, NULL),
+                          &r), SCANNER_ACM_PLAN_SUMMARY);
+    assert_non_null(r);
+    assert_int_equal(r->not_after, AS_OF + 200 * DAY + 3600);
+    assert_int_equal(fc.gets, 0);
+    scanner_record_free(r);
+
+    /* Expiring, with a valid entry: the cached describe's record. */
+    fc = valid;
+    memcpy(fc.fingerprint, fp, sizeof(fp));
+    assert_int_equal(plan(&cfg, &fc, expiring, &r), SCANNER_ACM_PLAN_CACHED);
+    assert_int_equal(fc.gets, 1);
+    assert_int_equal(r->n_in_use_by, 1);
+    scanner_record_free(r);
+
+    /* Each reason not to trust the entry: describe. */
+    struct { const char *what; fake_cache f; int max_age; } bad[] = {
+        { "other summary", valid, 7 },
+        { "too old", valid, 7 },
+        { "from the future", valid, 7 },
+        { "max age 0", valid, 0 },
+        { "another ARN's answer", valid, 7 },
+        { "unreadable body", valid, 7 },
+        { "no entry", valid, 7 },
+        { "cache error", valid, 7 },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(bad[i].f.fingerprint, fp, sizeof(fp));
+    }
+    bad[0].f.fingerprint[0] = bad[0].f.fingerprint[0] == '0' ? '1' : '0';
+    bad[1].f.fetched_at = AS_OF + 3600 - 7 * DAY;
+    bad[2].f.fetched_at = AS_OF + 2 * 3600;
+    bad[4].f.body = body2;
+    bad[5].f.body = "{\"Certificate\":";
+    bad[6].f.rc = 0;
+    bad[7].f.rc = -5;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg.detail_max_age = bad[i].max_age;
+        fc = bad[i].f;
+        if (plan(&cfg, &fc, expiring, &r) != SCANNER_ACM_PLAN_DESCRIBE || r)
+            fail_msg("%s: the cache entry was used", bad[i].what);
+    }
+    cfg.detail_max_age = 7;
+
+    /* Validation in progress: a fresh describe, the cache is not asked. */
+    fc = valid;
+    memcpy(fc.fingerprint, fp, sizeof(fp));
+    assert_int_equal(plan(&cfg, &fc, list_body(ARN1, "PENDING_VALIDATION", "AMAZON_ISSUED",
+                                               "RSA_2048", 20, NULL), &r),
+                     SCANNER_ACM_PLAN_DESCRIBE);
+    assert_int_equal(fc.gets, 0);
+
+    /* A summary without NotAfter: described. */
+    fc.gets = 0;
+    const char *thin = "{\"CertificateSummaryList\":[{\"CertificateArn\":\"" ARN1 "\","
+                       "\"Status\":\"ISSUED\",\"Type\":\"IMPORTED\",\"KeyAlgorithm\":\"RSA_2048\","
+                       "\"InUse\":true,\"RenewalEligibility\":\"INELIGIBLE\",\"CreatedAt\":1}]}";
+    assert_int_equal(plan(&cfg, &fc, thin, &r), SCANNER_ACM_PLAN_DESCRIBE);
+    assert_int_equal(fc.gets, 0);
+
+    /* describe = all: every certificate, healthy ones too. */
+    free(cfg.describe);
+    cfg.describe = strdup("all");
+    assert_int_equal(plan(&cfg, &fc, list_body(ARN1, "ISSUED", "IMPORTED", "RSA_2048", 200, NULL),
+                          &r), SCANNER_ACM_PLAN_DESCRIBE);
+    assert_null(r);
+    free(expiring);
+    free(body1);
+    free(body2);
+    config_finish(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_missing_field_describes),
         cmocka_unit_test(test_examples),
         cmocka_unit_test(test_summary_judges_like_detail),
+        cmocka_unit_test(test_parse_summaries),
+        cmocka_unit_test(test_plan_with_fake_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
