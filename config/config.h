@@ -78,6 +78,8 @@ typedef struct config {
     config_list collectors;        /* acm,apigateway,apigatewayv2,iam */
     char *suppressions;            /* path of the suppressions file (scanner/suppress.h); NULL: none */
     int   concurrency;             /* calls in flight, 32 */
+    char *describe;                /* "needed" | "all" (ACM DescribeCertificate) */
+    int   detail_max_age;          /* days a cached describe is reused, 7 */
     char *fail_on;                 /* "high" (a severity, or "none") */
     char *format;                  /* "table" (or json, csv, asff, prometheus) */
 

@@ -19,6 +19,7 @@ static const char *const collector_choices[] = {
     "acm", "apigateway", "apigatewayv2", "iam", NULL };
 static const char *const severity_choices[] = {
     "critical", "high", "medium", "low", "informational", "none", NULL };
+static const char *const describe_choices[] = { "needed", "all", NULL };
 static const char *const format_choices[] = {
     "table", "json", "csv", "asff", "prometheus", NULL };
 static const char *const mode_choices[] = { "member", "central", NULL };
@@ -83,6 +84,13 @@ const struct option_def config_options[] = {
       "Certificate sources to read." },
     { "scan", "concurrency", OPT_INT, CHK_NONE, 0, FIELD(concurrency), "32", 1, 1024, NULL,
       "AWS calls in flight at once." },
+    { "scan", "describe", OPT_ENUM, CHK_NONE, 0, FIELD(describe), "needed", 0, 0, describe_choices,
+      "Which ACM certificates to describe: needed judges from the ListCertificates summaries and "
+      "describes only the certificates a rule needs detail for (or reuses a cached describe); "
+      "all describes every certificate, every run. The findings are the same." },
+    { "scan", "detail_max_age", OPT_INT, CHK_NONE, 0, FIELD(detail_max_age), "7", 0, 365, NULL,
+      "Days a cached DescribeCertificate answer is reused while the certificate's summary is "
+      "unchanged (options such as transparency logging can change without it). 0 never reuses." },
     { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, severity_choices,
       "Exit with status 1 when a finding has this severity or a worse one; none never does." },
     { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,

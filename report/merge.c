@@ -171,6 +171,9 @@ int report_merge(report_doc *docs, const char *const *names, size_t n, report_do
         out->st.api_calls += st->api_calls;
         out->st.retries += st->retries;
         out->st.throttled += st->throttled;
+        out->st.describes += st->describes;
+        out->st.describes_saved += st->describes_saved;
+        out->st.detail_cache_hits += st->detail_cache_hits;
         if (st->regions > out->st.regions)     /* the same regions in every shard */
             out->st.regions = st->regions;
         if (st->wall_ms > out->st.wall_ms)     /* shards run side by side */

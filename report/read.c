@@ -267,6 +267,15 @@ static int stats_from(rd *r, json_object *doc, scanner_stats *st)
         (rc = u64(r, o, "throttled", &st->throttled)) != 0 ||
         (rc = i64(r, o, "wall_ms", &st->wall_ms)) != 0)
         return rc;
+    /* Reading-less counts (issue 14): absent from reports of earlier versions. */
+    static const char *const acm_keys[] = { "describes", "describes_saved", "detail_cache_hits" };
+    uint64_t *acm_vals[] = { &st->describes, &st->describes_saved, &st->detail_cache_hits };
+    for (size_t i = 0; i < sizeof(acm_keys) / sizeof(acm_keys[0]); i++) {
+        json_object *v = member(o, acm_keys[i]);
+        if (v && !json_object_is_type(v, json_type_null) &&
+            (rc = u64(r, o, acm_keys[i], acm_vals[i])) != 0)
+            return rc;
+    }
     json_object *sh = member(o, "shard");
     if (sh && !json_object_is_type(sh, json_type_null)) {
         const char *s = json_object_is_type(sh, json_type_string) ? json_object_get_string(sh) : "";

@@ -172,6 +172,9 @@ static json_object *stats_json(const scanner_findings *f, const scanner_stats *s
     json_object_object_add(o, "api_calls", ju64(st->api_calls));
     json_object_object_add(o, "retries", ju64(st->retries));
     json_object_object_add(o, "throttled", ju64(st->throttled));
+    json_object_object_add(o, "describes", ju64(st->describes));
+    json_object_object_add(o, "describes_saved", ju64(st->describes_saved));
+    json_object_object_add(o, "detail_cache_hits", ju64(st->detail_cache_hits));
     for (int s = SCANNER_SEV_CRITICAL; s >= SCANNER_SEV_INFORMATIONAL; s--)
         json_object_object_add(fs, scanner_severity_name((scanner_severity)s),
                                ju64(by_sev[s]));
@@ -603,6 +606,12 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
                 (unsigned long long)st->api_calls, (unsigned long long)st->retries,
                 (unsigned long long)st->throttled,
                 (long long)(st->wall_ms / 1000), (long long)(st->wall_ms % 1000));
+    if (st && (st->describes || st->describes_saved || st->detail_cache_hits))
+        fprintf(out, "ACM: %llu DescribeCertificate call%s, %llu certificate%s judged from "
+                "the summary, %llu from a cached describe\n",
+                (unsigned long long)st->describes, st->describes == 1 ? "" : "s",
+                (unsigned long long)st->describes_saved, st->describes_saved == 1 ? "" : "s",
+                (unsigned long long)st->detail_cache_hits);
 
     /* Coverage gaps: what was not scanned. */
     if (f->n_gaps) {

@@ -54,6 +54,11 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
                                json_object_new_int64((int64_t)st->account_regions));
         json_object_object_add(j, "certificates", json_object_new_int64((int64_t)st->certificates));
         json_object_object_add(j, "api_calls", json_object_new_int64((int64_t)st->api_calls));
+        json_object_object_add(j, "describes", json_object_new_int64((int64_t)st->describes));
+        json_object_object_add(j, "describes_saved",
+                               json_object_new_int64((int64_t)st->describes_saved));
+        json_object_object_add(j, "detail_cache_hits",
+                               json_object_new_int64((int64_t)st->detail_cache_hits));
     }
     json_object *sh = json_object_new_object();
     const char *mode = o->dry_run ? "dry-run" : !o->securityhub ? "disabled"
@@ -309,6 +314,113 @@ static void record_labels(state_db *db, const scanner_findings *out, int64_t now
     }
 }
 
+/* ---- the scan's detail cache, kept in the state -------------------------- */
+
+/* Fresh describes are written in short transactions of at most this many
+ * entries or bytes, so that memory stays bounded and no other certsweep
+ * waits on the state for a whole scan. */
+#define DETAIL_BATCH_MAX   256
+#define DETAIL_BATCH_BYTES (4u * 1024 * 1024)
+
+typedef struct detail_entry {
+    char *arn;
+    char fingerprint[SCANNER_FINGERPRINT_LEN];
+    int64_t fetched_at;
+    char *body;
+    size_t len;
+} detail_entry;
+
+typedef struct detail_writer {
+    state_db *db;
+    detail_entry v[DETAIL_BATCH_MAX];
+    size_t n, bytes;
+    int warned;
+} detail_writer;
+
+static void detail_flush(detail_writer *w)
+{
+    int rc = w->n ? state_begin(w->db) : 0;
+    for (size_t i = 0; rc == 0 && i < w->n; i++)
+        rc = state_detail_put(w->db, w->v[i].arn, w->v[i].fingerprint, w->v[i].fetched_at,
+                              w->v[i].body, w->v[i].len);
+    if (w->n && rc == 0)
+        rc = state_commit(w->db);
+    if (rc != 0) {
+        if (!w->warned)
+            aws_log_warn("state: cannot keep certificate details (%s): the next run "
+                         "describes them again", state_errmsg(w->db));
+        w->warned = 1;
+        state_rollback(w->db);
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->v[i].arn);
+        free(w->v[i].body);
+    }
+    w->n = w->bytes = 0;
+}
+
+static int detail_get(void *ud, const char *arn, char fingerprint[SCANNER_FINGERPRINT_LEN],
+                      int64_t *fetched_at, char **body, size_t *len)
+{
+    detail_writer *w = ud;
+    return state_detail_get(w->db, arn, fingerprint, SCANNER_FINGERPRINT_LEN, fetched_at, body,
+                            len);
+}
+
+static int detail_put(void *ud, const char *arn, const char *fingerprint, int64_t fetched_at,
+                      const char *body, size_t len)
+{
+    detail_writer *w = ud;
+    detail_entry *e = &w->v[w->n];
+    memset(e, 0, sizeof(*e));
+    if (!(e->arn = strdup(arn)) || !(e->body = malloc(len + 1))) {
+        free(e->arn);
+        return AWS_ENOMEM;
+    }
+    memcpy(e->body, body, len);
+    e->body[len] = '\0';
+    e->len = len;
+    e->fetched_at = fetched_at;
+    snprintf(e->fingerprint, sizeof(e->fingerprint), "%s", fingerprint);
+    w->bytes += len;
+    if (++w->n == DETAIL_BATCH_MAX || w->bytes >= DETAIL_BATCH_BYTES)
+        detail_flush(w);
+    return 0;
+}
+
+/* Runs the scan with the state's detail cache (when there is a state).  A
+ * what-if run (--as-of) reads and writes the cache too: an entry is what
+ * AWS answered at the wall-clock time it records, whatever instant the
+ * run judges at, and it is local state no outside system sees.  Entries
+ * not refreshed for four times [scan] detail_max_age are pruned after the
+ * scan (certificates deleted since). */
+static int scan_with_cache(const run_opts *o, state_db *db, int64_t now,
+                           scanner_findings *out, scanner_stats *st,
+                           scanner_scan_result *res, char *err, size_t errlen)
+{
+    scanner_scan_opts so = o->scan;
+    detail_writer *w = db && so.cfg ? calloc(1, sizeof(*w)) : NULL;
+    scanner_detail_cache cache = { detail_get, detail_put, w };
+    if (w) {
+        w->db = db;
+        so.detail_cache = &cache;
+        so.now = now;
+    } else if (db) {
+        aws_log_warn("state: out of memory: certificate details are not cached in this run");
+    }
+    int rc = scanner_scan_run_result(&so, out, st, res, err, errlen);
+    if (w) {
+        detail_flush(w);
+        int64_t keep = (int64_t)(so.cfg->detail_max_age > 0 ? so.cfg->detail_max_age : 7) *
+                       4 * 86400;
+        if (state_detail_prune(db, now - keep) != 0)
+            aws_log_warn("state: cannot prune cached certificate details (%s)",
+                         state_errmsg(db));
+        free(w);
+    }
+    return rc;
+}
+
 int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
                 scanner_scan_result *res, run_summary *sum,
                 char *err, size_t errlen)
@@ -335,7 +447,7 @@ int run_execute(const run_opts *o, scanner_findings *out, scanner_stats *st,
         }
     }
 
-    int rc = scanner_scan_run_result(&o->scan, out, st, res, err, errlen);
+    int rc = scan_with_cache(o, db, now, out, st, res, err, errlen);
     if (aws_client_canceled(o->scan.client)) {
         /* interrupted: what was read is incomplete, nothing is labelled,
          * exported or written */

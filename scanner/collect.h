@@ -21,6 +21,7 @@
 
 #include "aws/client.h"
 #include "scanner/finding.h"
+#include "scanner/detail.h"
 #include "scanner/pager.h"
 #include "scanner/record.h"
 
@@ -86,6 +87,44 @@ char *scanner_acm_list_body(const char *next_token);
  * last page; caller frees). */
 int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
                            char **next, char *err, size_t errlen);
+/* One certificate of a ListCertificates answer: a record of the summary's
+ * fields (those of botocore's CertificateSummary shape only), which of
+ * them it held (SCANNER_F_* of scanner/rules.h), its InUse, and the
+ * fingerprint of the whole summary (changes when anything in it does). */
+typedef struct scanner_acm_summary {
+    scanner_record *r;
+    unsigned present;
+    int in_use;
+    char fingerprint[SCANNER_FINGERPRINT_LEN];
+} scanner_acm_summary;
+
+typedef struct scanner_acm_summaries {
+    scanner_acm_summary *v;
+    size_t n, cap;
+} scanner_acm_summaries;
+
+void scanner_acm_summaries_init(scanner_acm_summaries *l);
+void scanner_acm_summaries_finish(scanner_acm_summaries *l);   /* frees the records */
+/* ListCertificates -> summaries (appended) and *next, as
+ * scanner_acm_parse_list. */
+int scanner_acm_parse_summaries(const char *body, size_t len, const char *account,
+                                const char *region, scanner_acm_summaries *out,
+                                char **next, char *err, size_t errlen);
+/* What the ACM collector does with one listed certificate. */
+typedef enum scanner_acm_plan {
+    SCANNER_ACM_PLAN_SUMMARY = 0,   /* *out: the summary's record (taken from s->r) */
+    SCANNER_ACM_PLAN_CACHED,        /* *out: the record of a valid cached describe */
+    SCANNER_ACM_PLAN_DESCRIBE,      /* call DescribeCertificate (*out NULL) */
+} scanner_acm_plan;
+/* Decides for s as rd reads (rd NULL or [scan] describe = all: always
+ * DESCRIBE): scanner_acm_summary_need (scanner/rules.h), then, for a
+ * certificate that needs its detail but not a fresh one, rd's cache entry
+ * when it belongs to s's fingerprint, was fetched less than [scan]
+ * detail_max_age before rd->now and reads as a describe of the same ARN.
+ * *why: a short reason (static). */
+scanner_acm_plan scanner_acm_plan_one(const scanner_acm_reading *rd, scanner_acm_summary *s,
+                                      const char *account, const char *region,
+                                      scanner_record **out, const char **why);
 /* DescribeCertificate -> one record (*out, caller frees). */
 int scanner_acm_parse_describe(const char *body, size_t len,
                                const char *account, const char *region,
@@ -158,6 +197,11 @@ struct scanner_target {
     int started;                    /* collectors still starting (holds done) */
     uint64_t api_calls;
     uint64_t parse_errors;
+
+    const scanner_acm_reading *acm; /* borrowed; NULL: describe every certificate */
+    uint64_t describes;             /* DescribeCertificate calls made */
+    uint64_t describes_saved;       /* certificates judged from their summary */
+    uint64_t cache_hits;            /* certificates judged from a cached describe */
 };
 
 void scanner_target_init(scanner_target *t);

@@ -1,6 +1,11 @@
 /* certsweep — ACM collector: ListCertificates (every key type, every
- * status, all pages) then DescribeCertificate for each certificate. */
+ * status, all pages), then, per certificate, what the rules need: the
+ * summary alone, a cached DescribeCertificate answer, or a fresh one
+ * (scanner_acm_summary_need in scanner/rules.c decides; [scan] describe =
+ * all describes every certificate). */
 #include "scanner/collect.h"
+
+#include "scanner/rules.h"
 
 #include "aws/error.h"
 #include "aws/log.h"
@@ -54,8 +59,69 @@ done:
     return out;
 }
 
-int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
-                           char **next, char *err, size_t errlen)
+void scanner_acm_summaries_init(scanner_acm_summaries *l)
+{
+    memset(l, 0, sizeof(*l));
+}
+
+void scanner_acm_summaries_finish(scanner_acm_summaries *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        scanner_record_free(l->v[i].r);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+static int set_str(char **field, struct json_object *obj, const char *key);
+
+/* One CertificateSummary -> a record of its fields and the bits of those
+ * it held.  Only the members of botocore's CertificateSummary shape are
+ * read (moto sends more; AWS does not). */
+static int summary_record(struct json_object *it, const char *arn, const char *account,
+                          const char *region, scanner_acm_summary *out)
+{
+    scanner_record *r = scanner_record_new(SCANNER_SRC_ACM, account, region);
+    if (!r)
+        return AWS_ENOMEM;
+    const char *slash = strrchr(arn, '/');
+    if (scanner_str_set(&r->arn, arn) ||
+        scanner_str_set(&r->id, slash && slash[1] ? slash + 1 : arn) ||
+        set_str(&r->domain, it, "DomainName") || set_str(&r->status, it, "Status") ||
+        set_str(&r->type, it, "Type") || set_str(&r->key_algorithm, it, "KeyAlgorithm") ||
+        set_str(&r->renewal_eligibility, it, "RenewalEligibility")) {
+        scanner_record_free(r);
+        return AWS_ENOMEM;
+    }
+    unsigned p = 0;
+    p |= r->status ? SCANNER_F_STATUS : 0;
+    p |= r->type ? SCANNER_F_TYPE : 0;
+    p |= r->key_algorithm ? SCANNER_F_KEY_ALGORITHM : 0;
+    p |= r->renewal_eligibility ? SCANNER_F_RENEWAL_ELIGIBILITY : 0;
+    /* An unreadable time counts as missing: the certificate is described. */
+    p |= scanner_json_time(it, "NotAfter", &r->not_after) == 1 ? SCANNER_F_NOT_AFTER : 0;
+    p |= scanner_json_time(it, "CreatedAt", &r->created_at) == 1 ? SCANNER_F_CREATED_AT : 0;
+    (void)scanner_json_time(it, "NotBefore", &r->not_before);
+    (void)scanner_json_time(it, "ImportedAt", &r->imported_at);
+    (void)scanner_json_time(it, "IssuedAt", &r->issued_at);
+    struct json_object *iu;
+    out->in_use = -1;
+    if (json_object_object_get_ex(it, "InUse", &iu) && json_object_is_type(iu, json_type_boolean)) {
+        out->in_use = json_object_get_boolean(iu) ? 1 : 0;
+        p |= SCANNER_F_IN_USE;
+    }
+    const char *js = json_object_to_json_string_ext(it, JSON_C_TO_STRING_PLAIN |
+                                                        JSON_C_TO_STRING_NOSLASHESCAPE);
+    scanner_sha256_hex(js ? js : "", out->fingerprint);
+    out->r = r;
+    out->present = p;
+    return 0;
+}
+
+int scanner_acm_parse_summaries(const char *body, size_t len, const char *account,
+                                const char *region, scanner_acm_summaries *out,
+                                char **next, char *err, size_t errlen)
 {
     *next = NULL;
     struct json_object *o = scanner_json_parse(body, len, err, errlen);
@@ -79,13 +145,41 @@ int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
                              "CertificateSummaryList[%zu] has no CertificateArn", i);
             continue;
         }
-        if ((rc = scanner_strv_add(arns, arn)) != 0)
+        if (out->n == out->cap) {
+            size_t cap = out->cap ? out->cap * 2 : 16;
+            scanner_acm_summary *v = realloc(out->v, cap * sizeof(*v));
+            if (!v) {
+                rc = AWS_ENOMEM;
+                goto out;
+            }
+            out->v = v;
+            out->cap = cap;
+        }
+        if ((rc = summary_record(it, arn, account, region, &out->v[out->n])) != 0)
             goto out;
+        out->n++;
     }
     if ((rc = scanner_json_token(o, "NextToken", next)) == 0)
         rc = scanner_bad_result(bad, err, errlen);
 out:
     json_object_put(o);
+    return rc;
+}
+
+int scanner_acm_parse_list(const char *body, size_t len, scanner_strv *arns,
+                           char **next, char *err, size_t errlen)
+{
+    scanner_acm_summaries sums;
+    scanner_acm_summaries_init(&sums);
+    int rc = scanner_acm_parse_summaries(body, len, "", "", &sums, next, err, errlen);
+    for (size_t i = 0; i < sums.n; i++) {
+        int arc = scanner_strv_add(arns, sums.v[i].r->arn);
+        if (arc != 0) {
+            rc = arc;
+            break;
+        }
+    }
+    scanner_acm_summaries_finish(&sums);
     return rc;
 }
 
@@ -247,9 +341,23 @@ out:
 
 /* ---- I/O ----------------------------------------------------------------- */
 
+typedef struct describe_ud {
+    char *arn;
+    char fingerprint[SCANNER_FINGERPRINT_LEN];   /* "" with no summary */
+} describe_ud;
+
+static void describe_ud_free(void *p)
+{
+    describe_ud *d = p;
+    if (d)
+        free(d->arn);
+    free(d);
+}
+
 static void on_describe(scanner_target *t, const aws_result *res, void *ud)
 {
-    char *arn = ud;
+    describe_ud *d = ud;
+    const char *arn = d->arn;
     if (res->err == 0) {
         char err[256] = "";
         scanner_record *r = NULL;
@@ -257,48 +365,134 @@ static void on_describe(scanner_target *t, const aws_result *res, void *ud)
                                             t->region, &r, err, sizeof(err));
         /* Name the certificate once: most parse errors already start with it. */
         int named = rc == AWS_EPARSE && strncmp(err, arn, strlen(arn)) == 0;
-        if (rc != 0)
+        if (rc != 0) {
             scanner_target_parse_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
                                      named ? NULL : arn, rc, err);
-        else if (scanner_record_set_add(&t->set, r) != 0)
+        } else if (scanner_record_set_add(&t->set, r) != 0) {
             scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
                                       "InternalError", "%s: out of memory", arn);
+        } else if (t->acm && t->acm->cache && d->fingerprint[0] &&
+                   t->acm->cache->put(t->acm->cache->ud, arn, d->fingerprint, t->acm->now,
+                                      res->body, res->body_len) != 0) {
+            aws_log_debug("%s/%s: %s: the describe could not be cached", t->account_id,
+                          t->region, arn);
+        }
     }
-    free(arn);
+    describe_ud_free(d);
 }
 
 /* One ACM call (JSON 1.1) of source ACM with a JSON body. */
 static void acm_call(scanner_target *t, const char *op, const char *target,
-                     const char *body, scanner_call_handler handler, void *ud)
+                     const char *body, scanner_call_handler handler, void *ud,
+                     void (*ud_free)(void *))
 {
     aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, op);
     call.target = target;
     call.json_version = "1.1";
     call.body = body;
     call.body_len = strlen(body);
-    if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, handler, ud) != 0)
-        free(ud);
+    if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, handler, ud) != 0 && ud_free)
+        ud_free(ud);
 }
 
-static void describe_one(scanner_target *t, const char *arn)
+static void describe_one(scanner_target *t, const char *arn, const char *fp)
 {
-    char *body = NULL, *ud = strdup(arn);
+    char *body = NULL;
+    describe_ud *ud = calloc(1, sizeof(*ud));
     struct json_object *o = json_object_new_object();
     const char *s = NULL;
-    if (ud && o) {
+    if (ud && (ud->arn = strdup(arn)) && o) {
+        snprintf(ud->fingerprint, sizeof(ud->fingerprint), "%s", fp ? fp : "");
         json_object_object_add(o, "CertificateArn", json_object_new_string(arn));
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     }
     if (!s || !(body = strdup(s))) {
         scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate", "InternalError",
                                   "%s: out of memory", arn);
-        free(ud);
+        describe_ud_free(ud);
     } else {
+        t->describes++;
         acm_call(t, "DescribeCertificate", "CertificateManager.DescribeCertificate", body,
-                 on_describe, ud);
+                 on_describe, ud, describe_ud_free);
     }
     free(body);
     json_object_put(o);
+}
+
+static int describe_all(const scanner_acm_reading *rd)
+{
+    return !rd || !rd->cfg || (rd->cfg->describe && strcmp(rd->cfg->describe, "all") == 0);
+}
+
+/* A cached describe of arn, when it belongs to the summary `want` and is
+ * young enough: its record, else NULL. */
+static scanner_record *cached_record(const scanner_acm_reading *rd, const char *account,
+                                     const char *region, const char *arn, const char *want)
+{
+    if (!rd->cache || rd->cfg->detail_max_age <= 0)
+        return NULL;
+    char fp[SCANNER_FINGERPRINT_LEN] = "";
+    int64_t fetched = 0;
+    char *body = NULL;
+    size_t len = 0;
+    scanner_record *r = NULL;
+    if (rd->cache->get(rd->cache->ud, arn, fp, &fetched, &body, &len) == 1 && body &&
+        strcmp(fp, want) == 0 && fetched <= rd->now &&
+        rd->now - fetched < (int64_t)rd->cfg->detail_max_age * 86400) {
+        char err[256];
+        if (scanner_acm_parse_describe(body, len, account, region, &r, err, sizeof(err)) != 0 ||
+            !r->arn || strcmp(r->arn, arn) != 0) {
+            scanner_record_free(r);
+            r = NULL;   /* an unreadable entry: describe again */
+        }
+    }
+    free(body);
+    return r;
+}
+
+scanner_acm_plan scanner_acm_plan_one(const scanner_acm_reading *rd, scanner_acm_summary *s,
+                                      const char *account, const char *region,
+                                      scanner_record **out, const char **why)
+{
+    *out = NULL;
+    *why = "[scan] describe = all";
+    if (describe_all(rd))
+        return SCANNER_ACM_PLAN_DESCRIBE;
+    scanner_acm_need need = scanner_acm_summary_need(s->r, s->present, s->in_use, rd->cfg,
+                                                     rd->as_of, why);
+    if (need == SCANNER_ACM_SUMMARY) {
+        *out = s->r;
+        s->r = NULL;
+        return SCANNER_ACM_PLAN_SUMMARY;
+    }
+    if (need == SCANNER_ACM_DETAIL &&
+        (*out = cached_record(rd, account, region, s->r->arn, s->fingerprint)) != NULL)
+        return SCANNER_ACM_PLAN_CACHED;
+    return SCANNER_ACM_PLAN_DESCRIBE;
+}
+
+/* What one listed certificate costs: nothing (its summary is judged), a
+ * cached describe, or a DescribeCertificate call. */
+static void consider(scanner_target *t, scanner_acm_summary *s)
+{
+    const scanner_acm_reading *rd = t->acm;
+    scanner_record *keep = NULL;
+    const char *why = NULL;
+    switch (scanner_acm_plan_one(rd, s, t->account_id, t->region, &keep, &why)) {
+    case SCANNER_ACM_PLAN_SUMMARY:
+        t->describes_saved++;
+        break;
+    case SCANNER_ACM_PLAN_CACHED:
+        t->cache_hits++;
+        break;
+    case SCANNER_ACM_PLAN_DESCRIBE:
+        aws_log_debug("%s/%s: %s: describe (%s)", t->account_id, t->region, s->r->arn, why);
+        describe_one(t, s->r->arn, rd ? s->fingerprint : NULL);
+        break;
+    }
+    if (keep && scanner_record_set_add(&t->set, keep) != 0)
+        scanner_target_source_gap(t, SCANNER_SRC_ACM, "ListCertificates", "InternalError",
+                                  "out of memory");
 }
 
 static void list_page(scanner_target *t, scanner_pager *pg);
@@ -310,21 +504,27 @@ static void on_list(scanner_target *t, const aws_result *res, void *ud)
         scanner_pager_free(pg);
         return;
     }
-    scanner_strv arns;
-    scanner_strv_init(&arns);
+    scanner_acm_summaries sums;
+    scanner_acm_summaries_init(&sums);
     char *next = NULL;
     char err[256] = "";
-    int rc = scanner_acm_parse_list(res->body, res->body_len, &arns, &next, err, sizeof(err));
+    int rc = scanner_acm_parse_summaries(res->body, res->body_len, t->account_id, t->region,
+                                         &sums, &next, err, sizeof(err));
     if (rc != 0)
         scanner_target_parse_gap(t, SCANNER_SRC_ACM, "ListCertificates", NULL, rc, err);
-    for (size_t i = 0; i < arns.n; i++)
-        describe_one(t, arns.v[i]);
+    for (size_t i = 0; i < sums.n; i++)
+        consider(t, &sums.v[i]);
     if (scanner_target_page(t, SCANNER_SRC_ACM, "ListCertificates", pg, next))
         list_page(t, pg);
     else
         scanner_pager_free(pg);
     free(next);
-    scanner_strv_finish(&arns);
+    scanner_acm_summaries_finish(&sums);
+}
+
+static void pager_free_ud(void *pg)
+{
+    scanner_pager_free(pg);
 }
 
 /* Requests the page of pg's token; pg is the call's from then on (freed
@@ -337,13 +537,8 @@ static void list_page(scanner_target *t, scanner_pager *pg)
         scanner_pager_free(pg);
         return;
     }
-    aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, "ListCertificates");
-    call.target = "CertificateManager.ListCertificates";
-    call.json_version = "1.1";
-    call.body = body;
-    call.body_len = strlen(body);
-    if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, on_list, pg) != 0)
-        scanner_pager_free(pg);
+    acm_call(t, "ListCertificates", "CertificateManager.ListCertificates", body, on_list, pg,
+             pager_free_ud);
     free(body);
 }
 

@@ -233,6 +233,17 @@ void scanner_findings_sort(scanner_findings *f)
         qsort(f->v, f->n, sizeof(f->v[0]), cmp_finding);
 }
 
+static void to_hex(const unsigned char *md, int ok, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        unsigned char b = ok ? md[i] : 0;
+        out[2 * i] = hex[b >> 4];
+        out[2 * i + 1] = hex[b & 15];
+    }
+    out[64] = '\0';
+}
+
 void scanner_finding_id(const char *account, const char *region,
                         const char *resource, const char *rule, char out[65])
 {
@@ -248,13 +259,15 @@ void scanner_finding_id(const char *account, const char *region,
     }
     ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen);
     EVP_MD_CTX_free(ctx);
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        unsigned char b = ok ? md[i] : 0;
-        out[2 * i] = hex[b >> 4];
-        out[2 * i + 1] = hex[b & 15];
-    }
-    out[64] = '\0';
+    to_hex(md, ok, out);
+}
+
+void scanner_sha256_hex(const char *s, char out[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    int ok = EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) && mdlen == 32;
+    to_hex(md, ok, out);
 }
 
 void scanner_fmt_time(int64_t t, int with_time, char *buf, size_t n)

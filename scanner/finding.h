@@ -113,6 +113,8 @@ void scanner_fmt_time(int64_t t, int with_time, char *buf, size_t n);
 /* Computes the stable id. */
 void scanner_finding_id(const char *account, const char *region,
                         const char *resource, const char *rule, char out[65]);
+/* The SHA-256 of s as 64 hex digits (zeros if it cannot be computed). */
+void scanner_sha256_hex(const char *s, char out[65]);
 
 /* ---- run statistics --------------------------------------------------- */
 
@@ -126,6 +128,9 @@ typedef struct scanner_stats {
     uint64_t api_calls_by_service[AWS_SVC__COUNT];  /* of api_calls, per aws_service */
     uint64_t throttled_by_service[AWS_SVC__COUNT];  /* of throttled, per aws_service */
     uint64_t certificates;          /* records judged */
+    uint64_t describes;             /* ACM DescribeCertificate calls made */
+    uint64_t describes_saved;       /* ACM certificates judged from their summary */
+    uint64_t detail_cache_hits;     /* ACM certificates judged from a cached describe */
     uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
     uint64_t gaps;
     int64_t  wall_ms;

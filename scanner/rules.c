@@ -221,6 +221,44 @@ static const struct {
 };
 #undef SRC
 
+/* What each rule reads of an ACM record (scanner_rule_acm_fields).
+ * `decides`: the summary fields whose values tell whether the rule can
+ * fire; `judges`: every field its decision reads.  The text of every ACM
+ * finding reads the whole record (put_acm_facts, record_json), so a
+ * certificate that may raise a finding is always described (or its cached
+ * describe reused).  Assumptions from the ACM API reference: FailureReason
+ * exists only for FAILED certificates, RenewalSummary only for Amazon-
+ * issued and private ones. */
+#define F(x) SCANNER_F_##x
+static const struct {
+    unsigned decides, judges;
+} acm_fields[R_COUNT] = {
+    [R_EXPIRED]         = { F(STATUS) | F(NOT_AFTER), F(STATUS) | F(NOT_AFTER) },
+    [R_EXPIRING]        = { F(STATUS) | F(NOT_AFTER),
+                            F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) |
+                            F(IN_USE_BY) | F(RENEWAL_SUMMARY) },
+    [R_VALIDATION]      = { F(STATUS),
+                            F(STATUS) | F(CREATED_AT) | F(FAILURE_REASON) | F(VALIDATIONS) },
+    [R_RENEWAL_FAILING] = { F(STATUS) | F(TYPE) | F(NOT_AFTER),
+                            F(STATUS) | F(RENEWAL_SUMMARY) | F(NOT_AFTER) },
+    [R_NOT_RENEWABLE]   = { F(STATUS) | F(NOT_AFTER) | F(TYPE),
+                            F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) |
+                            F(IN_USE_BY) | F(RENEWAL_SUMMARY) },
+    /* Joins: the custom domain's finding shows its certificate's status,
+     * NotAfter and FailureReason. */
+    [R_DOMAIN_CERT]     = { F(STATUS) | F(NOT_AFTER),
+                            F(STATUS) | F(NOT_AFTER) | F(FAILURE_REASON) },
+    [R_WEAK_KEY]        = { F(STATUS) | F(NOT_AFTER) | F(KEY_ALGORITHM),
+                            F(STATUS) | F(NOT_AFTER) | F(KEY_ALGORITHM) },
+    [R_CT]              = { F(STATUS) | F(NOT_AFTER) | F(TYPE),
+                            F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(CT_LOGGING) },
+};
+#undef F
+
+/* ACM starts a managed renewal 60 days before expiry: inside this window
+ * RenewalSummary changes without the summary changing. */
+#define ACM_RENEWAL_WINDOW_DAYS 60
+
 static const char *const rule_docs[R_COUNT] = {
     [R_EXPIRED]         = "https://docs.aws.amazon.com/acm/latest/userguide/troubleshooting-renewal.html",
     [R_EXPIRING]        = "https://docs.aws.amazon.com/acm/latest/userguide/managed-renewal.html",
@@ -1361,6 +1399,88 @@ static int judge_one(judge *j, const scanner_record *r)
         break;
     }
     return rc;
+}
+
+int scanner_rule_acm_fields(const char *id, unsigned *decides, unsigned *judges)
+{
+    const scanner_rule *r = scanner_rule_find(id);
+    unsigned d = 0, u = 0;
+    if (r) {
+        d = acm_fields[r - rules].decides;
+        u = acm_fields[r - rules].judges;
+    }
+    if (decides)
+        *decides = d;
+    if (judges)
+        *judges = u;
+    return u != 0;
+}
+
+static int on(const config *cfg, int rule)
+{
+    return scanner_rule_enabled(cfg, rules[rule].id);
+}
+
+scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned present,
+                                          int in_use, const config *cfg, int64_t as_of,
+                                          const char **why)
+{
+    const char *w = NULL;
+    scanner_acm_need need = SCANNER_ACM_SUMMARY;
+    (void)in_use;   /* every rule that reads it fires only in the windows below */
+    for (size_t i = 0; i < R_COUNT; i++) {
+        if (acm_fields[i].decides & ~present && on(cfg, (int)i)) {
+            need = SCANNER_ACM_FRESH;
+            w = "the summary lacks a field a rule decides on";
+            goto out;
+        }
+    }
+    /* REVOKED: every rule skips it; the domain join reads Status and
+     * NotAfter only (no FailureReason unless FAILED). */
+    if (eq(r->status, "REVOKED"))
+        goto out;
+    if (eq(r->status, "PENDING_VALIDATION")) {
+        need = SCANNER_ACM_FRESH;
+        w = "validation in progress";
+        goto out;
+    }
+    if (!acm_live(r)) {
+        need = SCANNER_ACM_DETAIL;
+        w = "not issued";
+        goto out;
+    }
+    int64_t days = scanner_days_until(r->not_after, as_of);
+    int amazon = acm_amazon(r);
+    int renewal_rules = on(cfg, R_RENEWAL_FAILING) || on(cfg, R_EXPIRING) ||
+                        on(cfg, R_NOT_RENEWABLE);
+    int window = ACM_RENEWAL_WINDOW_DAYS;
+    if (cfg->renewal_pending_days > window)
+        window = cfg->renewal_pending_days;
+    if (amazon && renewal_rules && days <= window) {
+        need = SCANNER_ACM_FRESH;
+        w = "managed renewal window";
+        goto out;
+    }
+    int expiry = tier_window(&cfg->expiring);
+    if (tier_window(&cfg->expiring_managed) > expiry)
+        expiry = tier_window(&cfg->expiring_managed);
+    need = SCANNER_ACM_DETAIL;
+    if (r->not_after <= as_of && on(cfg, R_EXPIRED))
+        w = "expired";
+    else if (days <= expiry && (on(cfg, R_EXPIRING) || on(cfg, R_NOT_RENEWABLE)))
+        w = "expiring";
+    else if (weak_key(r) && on(cfg, R_WEAK_KEY))
+        w = "weak key";
+    else if (eq(r->type, "AMAZON_ISSUED") && on(cfg, R_CT))
+        w = "transparency logging option";
+    else if (amazon && on(cfg, R_RENEWAL_FAILING))
+        w = "renewal status";
+    else
+        need = SCANNER_ACM_SUMMARY;
+out:
+    if (why)
+        *why = w ? w : "no rule can raise a finding from the summary";
+    return need;
 }
 
 const char *scanner_judge_strerror(int rc)

@@ -66,6 +66,52 @@ int64_t scanner_days_until(int64_t not_after, int64_t as_of);
 int scanner_tier_severity(const config_tiers *t, int64_t days,
                           scanner_severity *out);
 
+/* ---- what an ACM rule reads (reading less, issue 14) --------------------
+ *
+ * Record fields, as bits.  SCANNER_F_SUMMARY are the ones ListCertificates'
+ * CertificateSummary carries (botocore's shape); the others only
+ * DescribeCertificate has. */
+enum {
+    SCANNER_F_STATUS              = 1u << 0,
+    SCANNER_F_TYPE                = 1u << 1,
+    SCANNER_F_NOT_AFTER           = 1u << 2,
+    SCANNER_F_KEY_ALGORITHM       = 1u << 3,
+    SCANNER_F_RENEWAL_ELIGIBILITY = 1u << 4,
+    SCANNER_F_IN_USE              = 1u << 5,   /* summary: InUse; detail: InUseBy */
+    SCANNER_F_CREATED_AT          = 1u << 6,
+    SCANNER_F_RENEWAL_SUMMARY     = 1u << 7,   /* detail only */
+    SCANNER_F_VALIDATIONS         = 1u << 8,   /* detail only */
+    SCANNER_F_FAILURE_REASON      = 1u << 9,   /* detail only */
+    SCANNER_F_CT_LOGGING          = 1u << 10,  /* detail only: Options */
+    SCANNER_F_IN_USE_BY           = 1u << 11,  /* detail only: the ARNs */
+};
+#define SCANNER_F_SUMMARY (SCANNER_F_STATUS | SCANNER_F_TYPE | SCANNER_F_NOT_AFTER | \
+                           SCANNER_F_KEY_ALGORITHM | SCANNER_F_RENEWAL_ELIGIBILITY | \
+                           SCANNER_F_IN_USE | SCANNER_F_CREATED_AT)
+
+/* The fields rule `id` reads of an ACM record: `decides` are those whose
+ * summary values tell whether it can raise a finding at all (a summary
+ * lacking one of them is never judged: the certificate is described);
+ * `uses` are all it reads to judge and to write the finding (every ACM
+ * finding carries the whole record in details_json).  Returns 0 for a
+ * rule that judges no ACM record. */
+int scanner_rule_acm_fields(const char *id, unsigned *decides, unsigned *uses);
+
+/* What the ACM collector needs for one certificate, given its summary. */
+typedef enum scanner_acm_need {
+    SCANNER_ACM_SUMMARY = 0,    /* no enabled rule can raise a finding: judge the summary */
+    SCANNER_ACM_DETAIL,         /* a rule may: a describe, or a valid cached one */
+    SCANNER_ACM_FRESH,          /* the detail may change without the summary: describe now */
+} scanner_acm_need;
+
+/* Decides from a record built from a ListCertificates summary (`present`:
+ * the SCANNER_F_* bits the summary held; `in_use`: its InUse) as cfg and
+ * as_of judge.  Any enabled ACM rule missing a deciding field gives
+ * SCANNER_ACM_FRESH.  *why (may be NULL) gets a short reason. */
+scanner_acm_need scanner_acm_summary_need(const scanner_record *summary, unsigned present,
+                                          int in_use, const config *cfg, int64_t as_of,
+                                          const char **why);
+
 /* Judges all records of one account+region together (custom domains are
  * joined to ACM certificates, stages to client certificates) as of unix
  * time as_of, appending findings to out.  Long remote fields are cut where

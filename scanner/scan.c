@@ -63,6 +63,8 @@ struct scan {
 
     scanner_strv regions_seen;
     uint64_t certificates;
+    uint64_t describes, describes_saved, cache_hits;
+    scanner_acm_reading acm;        /* what the ACM collectors read */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
 };
@@ -132,6 +134,9 @@ static void target_done(scanner_target *t)
         if (t->set.v[i]->source != SCANNER_SRC_APIGW_STAGE)
             s->certificates++;
     size_t first = s->out->n;
+    s->describes += t->describes;
+    s->describes_saved += t->describes_saved;
+    s->cache_hits += t->cache_hits;
     char err[512];
     int jrc = scanner_rules_judge_ex(&t->set, s->o->cfg, s->o->as_of, s->out, err, sizeof(err));
     if (jrc != 0) {
@@ -216,6 +221,7 @@ static int queue_target(account *a, const char *region)
     t->gaps = s->out;
     t->done = target_done;
     t->ud = g;
+    t->acm = &s->acm;
     if (strcmp(region, "global") != 0 && !scanner_strv_contains(&s->regions_seen, region))
         scanner_strv_add(&s->regions_seen, region);
     if (s->queue_tail)
@@ -639,6 +645,10 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.collect_apigw = all || config_list_contains(cl, "apigateway");
     s.collect_apigwv2 = all || config_list_contains(cl, "apigatewayv2");
     s.collect_iam = all || config_list_contains(cl, "iam");
+    s.acm.cfg = o->cfg;
+    s.acm.as_of = o->as_of;
+    s.acm.now = o->now ? o->now : (int64_t)time(NULL);
+    s.acm.cache = o->detail_cache;
 
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
@@ -670,6 +680,9 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
             st->throttled_by_service[i] = cs.throttled_by_service[i] - cs0.throttled_by_service[i];
         }
         st->certificates = s.certificates;
+        st->describes = s.describes;
+        st->describes_saved = s.describes_saved;
+        st->detail_cache_hits = s.cache_hits;
         st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
         st->shard_index = o->shard.count > 1 ? o->shard.index : 0;
         st->shard_count = o->shard.count > 1 ? o->shard.count : 0;

@@ -18,6 +18,7 @@
 
 #include "aws/client.h"
 #include "config/config.h"
+#include "scanner/detail.h"
 #include "scanner/finding.h"
 #include "scanner/shard.h"
 #include "scanner/inventory.h"
@@ -45,6 +46,11 @@ typedef struct scanner_scan_opts {
     /* Non-NULL: each record's expiry is copied here before its target's
      * records are freed (for the metrics; capped by its max). */
     scanner_inventory *inventory;
+    /* Reading less (issue 14): cached DescribeCertificate answers (NULL:
+     * none; every certificate a rule needs detail for is described) and
+     * the wall clock their ages are measured against (0: time()). */
+    const scanner_detail_cache *detail_cache;
+    int64_t now;
 } scanner_scan_opts;
 
 /* Runs the whole scan on o->loop (returns when it is done).  Findings and

@@ -101,6 +101,13 @@ static const char *const migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  value INTEGER NOT NULL"
     ");",
+    /* 6: cached DescribeCertificate answers (state/details.c, issue 14). */
+    "CREATE TABLE acm_details ("
+    "  arn TEXT PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL,"      /* SHA-256 of the ListCertificates summary */
+    "  fetched_at INTEGER NOT NULL,"    /* unix seconds, wall clock */
+    "  body BLOB NOT NULL"              /* the DescribeCertificate answer as sent */
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -157,6 +157,20 @@ int  state_meta_get(state_db *db, const char *key, int64_t *value);
 /* Inserts or replaces.  Not transactional by itself. */
 int  state_meta_set(state_db *db, const char *key, int64_t value);
 
+/* ---- cached DescribeCertificate answers (state/details.c) ---------------- */
+
+/* The answer kept for arn: returns 1 with fingerprint (truncated to
+ * fp_len), *fetched_at and *body (NUL-terminated, *len bytes, caller
+ * frees); 0 when none; a negative error. */
+int  state_detail_get(state_db *db, const char *arn, char *fingerprint, size_t fp_len,
+                      int64_t *fetched_at, char **body, size_t *len);
+/* Inserts or replaces the answer of arn.  Not transactional by itself. */
+int  state_detail_put(state_db *db, const char *arn, const char *fingerprint,
+                      int64_t fetched_at, const char *body, size_t len);
+/* Deletes the answers fetched before `before` (certificates deleted since
+ * never come back to replace theirs). */
+int  state_detail_prune(state_db *db, int64_t before);
+
 /* ---- runs ---------------------------------------------------------------- */
 
 /* Records a run start; *id is its row id. */

@@ -575,6 +575,9 @@ static void json_round_trip(void **state)
     st.retries = 2;
     st.throttled = 1;
     st.certificates = 77;
+    st.describes = 5;
+    st.describes_saved = 70;
+    st.detail_cache_hits = 2;
     st.wall_ms = 12345;
     st.shard_index = 2;
     st.shard_count = 3;
@@ -588,6 +591,9 @@ static void json_round_trip(void **state)
     assert_int_equal(d.st.shard_index, 2);
     assert_int_equal(d.st.shard_count, 3);
     assert_int_equal(d.st.api_calls, 321);
+    assert_int_equal(d.st.describes, 5);
+    assert_int_equal(d.st.describes_saved, 70);
+    assert_int_equal(d.st.detail_cache_hits, 2);
     for (size_t i = 0; i < d.f.n; i++) {
         const scanner_finding *fd = &d.f.v[i];
         assert_ptr_equal(fd->rule, scanner_rule_find(fd->rule)->id);      /* the table's own */
@@ -675,6 +681,7 @@ static void shard_docs(report_doc docs[3])
         docs[k].st.shard_index = k + 1;
         docs[k].st.shard_count = 3;
         docs[k].st.api_calls = 10 * (uint64_t)(k + 1);
+        docs[k].st.describes = (uint64_t)(k + 1);
         docs[k].st.regions = 2;
         docs[k].st.wall_ms = 1000 * (k + 1);
     }
@@ -716,6 +723,7 @@ static void merge_shards(void **state)
     assert_int_equal(out.f.n_resolved, 1);
     assert_int_equal(out.f.n_gaps, 2);
     assert_int_equal(out.st.api_calls, 60);
+    assert_int_equal(out.st.describes, 6);
     assert_int_equal(out.st.regions, 2);
     assert_int_equal(out.st.wall_ms, 3000);
     assert_int_equal(out.st.shard_count, 0);             /* the merged report is whole */

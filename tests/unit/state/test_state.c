@@ -295,6 +295,43 @@ static void test_findings_open_resolve_reopen(void **st)
     state_close(db);
 }
 
+static void test_details_put_get_replace_prune(void **st)
+{
+    (void)st;
+    state_db *db = NULL;
+    assert_int_equal(state_open_file(":memory:", NULL, &db), 0);
+    char fp[65] = "x";
+    int64_t at = 0;
+    char *body = (char *)"x";
+    size_t len = 9;
+    assert_int_equal(state_detail_get(db, "arn:1", fp, sizeof(fp), &at, &body, &len), 0);
+    assert_null(body);
+    assert_int_equal(len, 0);
+    /* Bodies are kept byte for byte (a NUL inside included). */
+    assert_int_equal(state_detail_put(db, "arn:1", "aaaa", 100, "{\"a\":1}\0z", 10), 0);
+    assert_int_equal(state_detail_get(db, "arn:1", fp, sizeof(fp), &at, &body, &len), 1);
+    assert_string_equal(fp, "aaaa");
+    assert_int_equal(at, 100);
+    assert_int_equal(len, 10);
+    assert_memory_equal(body, "{\"a\":1}\0z", 10);
+    assert_int_equal(body[10], '\0');
+    free(body);
+    /* A second answer replaces the first. */
+    assert_int_equal(state_detail_put(db, "arn:1", "bbbb", 200, "{}", 2), 0);
+    assert_int_equal(state_detail_put(db, "arn:2", "cccc", 50, "{}", 2), 0);
+    assert_int_equal(state_detail_get(db, "arn:1", fp, 3, &at, &body, &len), 1);
+    assert_string_equal(fp, "bb");      /* truncated to fp_len */
+    assert_int_equal(at, 200);
+    free(body);
+    /* Pruning deletes what was fetched before the bound, keeps the rest. */
+    assert_int_equal(state_detail_prune(db, 200), 0);
+    assert_int_equal(state_detail_get(db, "arn:2", fp, sizeof(fp), &at, &body, &len), 0);
+    assert_int_equal(state_detail_get(db, "arn:1", fp, sizeof(fp), &at, &body, &len), 1);
+    free(body);
+    assert_int_equal(state_detail_put(db, NULL, "f", 1, "{}", 2), AWS_EINVAL);
+    state_close(db);
+}
+
 static void test_one_writer_at_a_time(void **st)
 {
     (void)st;
@@ -410,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_findings_open_resolve_reopen),
         cmocka_unit_test(test_migration_5_importer_and_meta),
+        cmocka_unit_test(test_details_put_get_replace_prune),
         cmocka_unit_test_setup_teardown(test_one_writer_at_a_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
