@@ -336,6 +336,8 @@ static void key_of(const tk_chan *c, const scanner_finding *f, char *out, size_t
 
 static tk_row *find_row(tk_chan *c, const char *key, size_t n_sorted)
 {
+    if (n_sorted == 0)
+        return NULL;                /* bsearch takes no NULL array, even empty */
     tk_row probe = { .key = (char *)key };
     return bsearch(&probe, c->rows.v, n_sorted, sizeof(tk_row), cmp_row);
 }
@@ -359,7 +361,7 @@ static size_t split_members(char *s, const char **out, size_t cap)
 
 static int is_member(const char *const *m, size_t n, const char *id)
 {
-    return bsearch(&id, m, n, sizeof(*m), cmp_cstr) != NULL;
+    return n && bsearch(&id, m, n, sizeof(*m), cmp_cstr) != NULL;
 }
 
 /* One key: its row (may be NULL) and its entries [b, e). */

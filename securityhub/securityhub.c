@@ -579,6 +579,8 @@ static int cmp_row(const void *a, const void *b)
 
 static pending_row *find_row(job *j, const char *id)
 {
+    if (j->n_rows == 0)
+        return NULL;                /* bsearch takes no NULL array, even empty */
     pending_row key;
     snprintf(key.row.id, sizeof(key.row.id), "%s", id);
     return bsearch(&key, j->rows, j->n_rows, sizeof(*j->rows), cmp_row);
