@@ -251,6 +251,7 @@ class HostileTest(scanlib.DoublesCase):
         rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8", errors="strict"),
                                            newline="")))
         header, rows = rows[0], rows[1:]
+        self.assertEqual({r[0] for r in rows}, {"finding"})
         self.assertEqual(len(rows), len(ODD))
         for row in rows:
             for name, cell in zip(header, row):
