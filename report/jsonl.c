@@ -9,12 +9,15 @@
  *   {"type":"coverage_gap", "as_of":..., "account_id", "region",
  *    "operation", "error_code", "message"}
  *       one per account, region or API that could not be read.
- * Strings are escaped by json-c: no line break inside a line. */
+ * Strings are escaped by json-c: no line break inside a line; each line
+ * is made valid UTF-8 (an invalid sequence becomes U+FFFD). */
 #include "report/writers.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "aws/error.h"
+#include "aws/text.h"
 
 /* Writes {"type":type,"as_of":as_of, ...o's members} on one line; takes o. */
 static int put_line(FILE *out, const char *type, const char *as_of, json_object *o)
@@ -32,11 +35,15 @@ static int put_line(FILE *out, const char *type, const char *as_of, json_object 
     json_object_put(o);
     const char *s = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN |
                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
-    int rc = s ? 0 : AWS_ENOMEM;
-    if (s) {
-        fputs(s, out);
+    /* valid UTF-8 whatever the strings held (json-c copies bytes >= 0x80) */
+    size_t len = 0;
+    char *fixed = s ? aws_utf8_repair(s, strlen(s), &len) : NULL;
+    int rc = fixed ? 0 : AWS_ENOMEM;
+    if (fixed) {
+        fwrite(fixed, 1, len, out);
         fputc('\n', out);
     }
+    free(fixed);
     json_object_put(line);
     return rc;
 }
