@@ -193,7 +193,10 @@ static void put_finding(FILE *out, const scanner_finding *fd)
         snprintf(days, sizeof(days), "%lld", (long long)fd->days_to_expiry);
         scanner_fmt_time(fd->not_after, 0, date, sizeof(date));
     }
-    fprintf(out, "<tr class=\"row-%s%s\"><td>", sev, fd->suppressed_by ? " suppressed" : "");
+    /* the id is 64 hex digits (scanner_finding_id): an anchor as it is */
+    fprintf(out, "<tr class=\"row-%s%s\" id=\"f-", sev, fd->suppressed_by ? " suppressed" : "");
+    put_text(out, fd->id);
+    fputs("\"><td>", out);
     put_sev(out, fd->severity);
     fputs("</td>", out);
     put_td(out, "num", days);

@@ -320,9 +320,9 @@ static void html_sections_in_order(void **state)
     st.wall_ms = 4567;
     char *out = render("html", &f, &st);
     /* worst first, whatever the order of the input */
-    const char *crit = strstr(out, "<tr class=\"row-CRITICAL\">");
-    const char *high = strstr(out, "<tr class=\"row-HIGH\">");
-    const char *low = strstr(out, "<tr class=\"row-LOW\">");
+    const char *crit = strstr(out, "<tr class=\"row-CRITICAL\" id=\"f-");
+    const char *high = strstr(out, "<tr class=\"row-HIGH\" id=\"f-");
+    const char *low = strstr(out, "<tr class=\"row-LOW\" id=\"f-");
     assert_non_null(crit);
     assert_true(crit < high && high < low);
     assert_non_null(strstr(out, ".sev-CRITICAL{background:"));     /* severity colours */
