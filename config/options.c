@@ -41,7 +41,7 @@ const struct option_def config_options[] = {
     { "aws", "region", OPT_STRING, CHK_REGION, 0, FIELD(region), NULL, 0, 0, NULL,
       "Region for STS and Organizations calls. Unset: AWS_REGION, AWS_DEFAULT_REGION, the profile, then us-east-1." },
     { "aws", "ca_bundle", OPT_STRING, CHK_PATH, 0, FIELD(ca_bundle), NULL, 0, 0, NULL,
-      "PEM file of CA certificates to trust instead of the system store." },
+      "PEM file of CA certificates to trust instead of the system store. It comes first, like the AWS CLI's --ca-bundle; unset: AWS_CA_BUNDLE, then the ca_bundle of the AWS profile, then SSL_CERT_FILE." },
     { "aws", "endpoint_url", OPT_STRING, CHK_URL, 0, FIELD(endpoint_url), NULL, 0, 0, NULL,
       "Send every AWS request to this URL (a local emulator, a VPC endpoint)." },
     { "aws", "allow_insecure_endpoints", OPT_BOOL, CHK_NONE, 0, FIELD(allow_insecure_endpoints), "false", 0, 0, NULL,

@@ -25,8 +25,12 @@
 
 #include <stddef.h>
 
-/* --output may be repeated this many times. */
+/* --output may be repeated this many times (and the number as text, for
+ * help texts). */
 #define REPORT_OUTPUTS_MAX 16
+#define REPORT_STR_(x) #x
+#define REPORT_STR(x) REPORT_STR_(x)
+#define REPORT_OUTPUTS_MAX_TEXT REPORT_STR(REPORT_OUTPUTS_MAX)
 
 /* The extensions of the table below, for help texts (a test keeps them in
  * step). */

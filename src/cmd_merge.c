@@ -26,9 +26,9 @@ static int cli_merge(int argc, char **argv);
 
 static const cli_flag merge_flags[] = {
     { "format", 'f', "FMT",
-      "table (default), json, csv, asff (member mode only; home region from the config, as in scan), html or jsonl. With one --output FILE it is that file's format; with several, the format of - and of a FILE without a known extension" },
+      "table (default), json, csv (with coverage_gap rows, as in scan), asff (member mode only; home region from the config, as in scan), html or jsonl. With a single output file it is that file's format; with several, the format of - (standard output) and of a file without a known extension" },
     { "output", 'o', "FILE",
-      "write the report to FILE instead of standard output (- is standard output); may be given up to 16 times, each file in the format its extension names (" REPORT_OUTPUT_EXTENSIONS ": table; not .prom) unless --format says otherwise for a single file; every file is replaced only when complete" },
+      "write the report to FILE instead of standard output (- is standard output); may be given up to " REPORT_OUTPUTS_MAX_TEXT " times, each file in the format its extension names (" REPORT_OUTPUT_EXTENSIONS " but .prom, which only scan writes; .txt is the table) unless --format says otherwise for a single file; every file is replaced only when complete" },
     { "fail-on", OPT_FAIL_ON, "SEVERITY",
       "exit 1 when a finding is at or above SEVERITY: critical, high (default), medium, low, informational, or none" },
     { "config", 'c', "FILE", "configuration for --format asff ([securityhub])" },
