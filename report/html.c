@@ -33,6 +33,7 @@ static const char k_style[] =
     "th,td{text-align:left;vertical-align:top;padding:.35em .5em;border-bottom:1px solid #eaeef2}\n"
     "th{background:#f6f8fa;font-weight:600;white-space:nowrap}\n"
     "td.num{text-align:right;white-space:nowrap}\n"
+    "table.stats{width:auto}table.stats th{text-align:left}\n"
     "td.nw{white-space:nowrap}\n"
     ".arn{color:#57606a;font-size:.85em;word-break:break-all}\n"
     ".sev{display:inline-block;min-width:7.5em;text-align:center;padding:.1em .4em;"
