@@ -239,8 +239,8 @@ static void outputs_are_valid_utf8(void **state)
     (void)state;
     scanner_findings f;
     judge_odd(&f);
-    const char *formats[] = { "json", "csv", "table" };
-    for (size_t k = 0; k < 3; k++) {
+    const char *formats[] = { "json", "csv", "table", "html", "jsonl" };
+    for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
         char *out = write_report(&f, formats[k]);
         if (!aws_utf8_valid(out, strlen(out)))
             fail_msg("%s report is not valid UTF-8", formats[k]);
