@@ -21,6 +21,7 @@
 #define INI_HANDLER_LINENO 1
 #include <ini.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,12 +105,12 @@ int config_webhook_add(config *c, const char *name, size_t *out)
 
 /* ---- suggestions ---- */
 
-static size_t edit_distance(const char *a, const char *b)
+size_t config_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    size_t row[65];
+    if (la > CONFIG_EDIT_DISTANCE_MAX_LEN || lb > CONFIG_EDIT_DISTANCE_MAX_LEN)
+        return SIZE_MAX;
+    size_t row[CONFIG_EDIT_DISTANCE_MAX_LEN + 1];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -117,7 +118,7 @@ static size_t edit_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
             size_t best = diag + cost;
             if (up + 1 < best)
                 best = up + 1;
@@ -141,12 +142,12 @@ static int close_enough(const char *known, size_t d)
 static const struct option_def *closest_key(const char *section, const char *key)
 {
     const struct option_def *best = NULL;
-    size_t bd = 99;
+    size_t bd = SIZE_MAX;
     for (size_t i = 0; i < config_options_count; i++) {
         const struct option_def *o = &config_options[i];
         if (strcmp(o->section, section) != 0)
             continue;
-        size_t d = edit_distance(key, o->key);
+        size_t d = config_edit_distance(key, o->key);
         if (d < bd && close_enough(o->key, d)) {
             bd = d;
             best = o;
@@ -183,10 +184,10 @@ static void sections_text(char *out, size_t cap)
 static const char *closest_section(const char *section)
 {
     const char *best = NULL;
-    size_t bd = 99;
+    size_t bd = SIZE_MAX;
     for (size_t i = 0; i < config_options_count; i++) {
         const char *s = config_options[i].section;
-        size_t d = edit_distance(section, s);
+        size_t d = config_edit_distance(section, s);
         if (d < bd && close_enough(s, d)) {
             bd = d;
             best = s;

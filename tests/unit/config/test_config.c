@@ -845,6 +845,36 @@ static void retry_budget_help_states_costs(void **state)
     assert_string_equal(o->def, "500");
 }
 
+/* One edit distance for every did-you-mean (config keys, sections, rule
+ * ids): letters compared without case; too long is never close. */
+static void edit_distance_table(void **state)
+{
+    (void)state;
+    char long64[65], long65[66];
+    memset(long64, 'a', 64);
+    long64[64] = '\0';
+    memset(long65, 'a', 65);
+    long65[65] = '\0';
+    static const struct { const char *a, *b; size_t d; } rows[] = {
+        { "", "", 0 },
+        { "", "abc", 3 },
+        { "kitten", "sitting", 3 },
+        { "expird", "expired", 1 },
+        { "Expired", "expired", 0 },
+        { "WEAK-KEY", "weak-key", 0 },
+        { "weak_key", "weak-key", 1 },
+        { "timeout_secnds", "timeout_seconds", 1 },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(config_edit_distance(rows[i].a, rows[i].b), rows[i].d);
+        assert_int_equal(config_edit_distance(rows[i].b, rows[i].a), rows[i].d);
+    }
+    assert_int_equal(config_edit_distance(long64, long64), 0);
+    assert_int_equal(config_edit_distance(long64, ""), 64);
+    assert_true(config_edit_distance(long65, long65) == SIZE_MAX);
+    assert_true(config_edit_distance("a", long65) == SIZE_MAX);
+}
+
 static void default_path(void **state)
 {
     (void)state;
@@ -974,6 +1004,7 @@ int main(void)
         cmocka_unit_test(example_round_trips),
         cmocka_unit_test(help_lists_every_option),
         cmocka_unit_test(retry_budget_help_states_costs),
+        cmocka_unit_test(edit_distance_table),
         cmocka_unit_test(default_path),
         cmocka_unit_test(securityhub_section_asks_for_the_export),
         cmocka_unit_test(webhook_sections),
