@@ -14,6 +14,7 @@
 
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/secret.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
@@ -643,10 +644,13 @@ static void job_done(tk_chan *c, tk_job *j)
     c->res.sent++;
 }
 
-static void job_failed(tk_chan *c, tk_job *j, int transient, const char *msg)
+static void job_failed(tk_chan *c, tk_job *j, int transient, const char *remote_msg)
 {
     tk_row *row = &c->rows.v[j->row];
     const notify_run *r = c->eng->r;
+    /* A receiver may quote what it was sent: no secret is stored or shown. */
+    char *clean = aws_secret_redact(remote_msg);
+    const char *msg = clean ? clean : "(error text withheld: out of memory)";
     row->attempts++;
     set_str(&row->last_error, msg);
     if (transient) {
@@ -666,6 +670,7 @@ static void job_failed(tk_chan *c, tk_job *j, int transient, const char *msg)
                       c->ch.cfg->name, tk_action_name(j->action), row->key, msg);
     }
     record(c, row);
+    free(clean);
 }
 
 static void delivery_reset(tk_chan *c, tk_job *j)

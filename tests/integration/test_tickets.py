@@ -21,6 +21,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "doubles"))
 import harness  # noqa: E402
 import ticket_doubles as td  # noqa: E402
+from test_digests import PASSWORD as SMTP_PASSWORD, Smtp, have_aiosmtpd  # noqa: E402
 from test_securityhub import Org, SCAN_REGION  # noqa: E402
 
 JIRA_TOKEN = "jira-api-token-7f3a9c1e"
@@ -233,6 +234,45 @@ class TicketTest(unittest.TestCase):
         self.assertEqual([q["method"] for q in got[self.jira]], ["GET", "POST"])
         self.assertEqual({s for _, _, s, _, p, _ in self.rows() if p == ""}, {"open", "resolved"})
         self.assertFalse([r for r in self.rows() if r[4]])
+
+    @unittest.skipUnless(have_aiosmtpd(), "python3-aiosmtpd is not installed (scripts/deps.sh)")
+    def test_no_secret_at_vv(self):
+        """A digest by e-mail (SMTP AUTH) and tickets on every channel at
+        -vv, then the same with receivers that quote the request back in
+        their errors: neither the SMTP password nor any webhook secret
+        (nor its Basic-auth form) reaches stdout, stderr or the state."""
+        import base64
+        smtp = Smtp(self.tmp)
+        smtp.start()
+        self.doubles.append(smtp)
+        pwfile = self.secret("smtp-password", SMTP_PASSWORD)
+        extra = ("[email]\nsmtp_host = 127.0.0.1\nsmtp_port = %d\nca_file = %s\n"
+                 "username = certsweep\npassword_file = %s\nfrom = certsweep@example.com\n"
+                 "org_to = secops@example.com\ntimeout_seconds = 10\n"
+                 % (smtp.port, smtp.cert, pwfile))
+        b64 = [base64.b64encode(s.encode()).decode() for s in
+               ("bot@example.com:" + JIRA_TOKEN, "certsweep:" + SNOW_PASSWORD)]
+        secrets = SECRETS + [SMTP_PASSWORD] + b64
+        argv = ["scan", "--config", self.config(extra), "--no-securityhub", "--format", "json",
+                "-vv"]
+        r = harness.run(argv, self.env(), timeout=300, secrets=secrets)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 10 sent", r.err)
+        self.assertEqual(len(smtp.messages()), 1)
+        self.assertTrue(smtp.messages()[0]["auth"])
+        # Receivers that echo the request in their errors (and a renewed
+        # certificate, so that there is something to send).
+        self.org.import_cert(self.org.a1, SCAN_REGION, days=300, arn=self.arn["a1"])
+        for d in (self.jira, self.snow, self.pd, self.hook, self.slack):
+            d.mode = "echo"
+        r = harness.run(argv, self.env(), timeout=300, secrets=secrets)
+        self.assertIn("rejected", r.err)
+        self.assertIn("[REDACTED]", r.err)
+        for name in os.listdir(self.state):
+            with open(os.path.join(self.state, name), "rb") as f:
+                data = f.read()
+            for s in secrets:
+                self.assertTrue(s.encode() not in data, "%s holds %s" % (name, s))
 
     def test_killed_after_create_makes_no_duplicate(self):
         # Every create blocks once the ticket exists; the run is killed.
