@@ -235,6 +235,38 @@ class TicketTest(unittest.TestCase):
         self.assertEqual({s for _, _, s, _, p, _ in self.rows() if p == ""}, {"open", "resolved"})
         self.assertFalse([r for r in self.rows() if r[4]])
 
+    def test_notify_retry_sends_waiting_tickets_once(self):
+        """Jira down and ServiceNow answering 503 in the scan: their
+        creates wait; `certsweep notify --retry` with both back sends each
+        exactly once, at once (no backoff wait), and a second --retry sends
+        nothing."""
+        jira_port = self.jira.port
+        self.jira.stop()
+        self.snow.mode = "503"
+        r = self.scan(rc=5)
+        ids = set(self.finding_ids(r.json()).values())
+        self.assertIn("Tickets: 6 sent, 4 waiting for the next run, 0 refused", r.err)
+        self.assertEqual(self.jira.issues, {})
+        self.assertEqual(self.snow.incidents, {})
+        self.jira.start(port=jira_port)
+        self.snow.mode = None
+        self.take_all()
+        argv = ["notify", "--retry", "--config", self.config()]
+        r = harness.run(argv, self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 4 sent, 0 waiting for the next run, 0 refused", r.err)
+        self.assert_one_ticket_each(ids)
+        got = self.take_all()
+        self.assertEqual(got[self.pd] + got[self.hook] + got[self.slack], [])
+        self.assertEqual(sorted(q["method"] for q in got[self.jira]), ["GET", "GET", "POST", "POST"])
+        self.assertFalse([x for x in self.rows() if x[4]], self.rows())
+        # Nothing waits any more: a second --retry sends nothing.
+        r = harness.run(argv, self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 0 sent, 0 waiting for the next run, 0 refused", r.err)
+        self.assertEqual(sum(len(v) for v in self.take_all().values()), 0)
+        self.assert_one_ticket_each(ids)
+
     @unittest.skipUnless(have_aiosmtpd(), "python3-aiosmtpd is not installed (scripts/deps.sh)")
     def test_no_secret_at_vv(self):
         """A digest by e-mail (SMTP AUTH) and tickets on every channel at
