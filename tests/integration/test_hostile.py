@@ -298,6 +298,10 @@ class Hostile(unittest.TestCase):
             self.moto.url, AWS_CA_BUNDLE="/nonexistent/env-ca.pem"))
         self.assertEqual(r.rc, 2, r)
         self.assertIn("AWS_CA_BUNDLE '/nonexistent/env-ca.pem'", r.err)
+        r = harness.run(["scan", "--regions", REGION], self.env(
+            self.moto.url, SSL_CERT_FILE="/nonexistent/ssl-cert.pem"))
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("SSL_CERT_FILE '/nonexistent/ssl-cert.pem'", r.err)
 
     def test_writable_config_with_a_secret_warns(self):
         self.write_config(extra_scan="external_id = %s\n" % EXTERNAL_ID)

@@ -178,15 +178,7 @@ def resource_region(report_finding):
     return HOME if r == "global" else r
 
 
-class MotoTest(ScanRunner, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class MotoTest(ScanRunner, harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.setup_runner(self.moto.url)
@@ -554,17 +546,9 @@ class MotoTest(ScanRunner, unittest.TestCase):
             self.assertIn(k, x)
 
 
-class DoubleTest(ScanRunner, unittest.TestCase):
+class DoubleTest(ScanRunner, harness.MotoCase):
     """ACM in moto, Security Hub in the double; only the scanning account
     (its own credentials, whose key the double maps to it)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
 
     def setUp(self):
         harness.moto_reset(self.moto)
@@ -677,7 +661,7 @@ class DoubleTest(ScanRunner, unittest.TestCase):
         self.assertEqual(self.runs()[-1][2]["status"], "complete")
 
 
-class ApiGatewayTest(ScanRunner, unittest.TestCase):
+class ApiGatewayTest(ScanRunner, harness.MotoCase):
     """The lifecycle per thing checked: ACM in moto, API Gateway client
     certificates and stage links from tests/doubles/apigw_clientcert_double.py
     (in front of moto), Security Hub in moto, member mode; a1 has an ACM
@@ -685,20 +669,20 @@ class ApiGatewayTest(ScanRunner, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.moto = harness.start_moto()
+        super().setUpClass()
         try:
             port = harness.free_port()
             cls.apigw = harness.Server([sys.executable, os.path.join(DOUBLES, "apigw_clientcert_double.py"),
                                         "--port", str(port), "--upstream", cls.moto.url],
                                        port, name="apigw_double")
         except Exception:
-            cls.moto.stop()
+            super().tearDownClass()
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.apigw.stop()
-        cls.moto.stop()
+        super().tearDownClass()
 
     def setUp(self):
         harness.moto_reset(self.moto)

@@ -32,15 +32,7 @@ SLACK_PATH = "/services/T000/B000/slacksecret9d2e"
 SECRETS = [JIRA_TOKEN, SNOW_PASSWORD, PD_KEY, HOOK_KEY, "slacksecret9d2e"]
 
 
-class TicketTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class TicketTest(harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.tmp = tempfile.mkdtemp(prefix="certsweep-tickets-")
