@@ -14,6 +14,16 @@ order below, and the first that answers wins).  A mode's settings:
                  as the service speaks) whose message quotes every request
                  header, X-Amz-Security-Token and Authorization included, as
                  a careless server or proxy might.
+  deny-assume-role {"accounts": ["111122223333", ...]}
+                 STS AssumeRole into a role of one of these accounts answers
+                 as STS does when the role's trust policy does not let the
+                 caller in: HTTP 403, query-protocol <ErrorResponse>, code
+                 AccessDenied.
+  org-error      {"code": "AWSOrganizationsNotInUseException"}
+                 Every AWS Organizations call (X-Amz-Target
+                 AWSOrganizationsV20161128.*) answers 400 with this code, as
+                 AWS does for an account outside any organization (or
+                 AccessDeniedException, without permission).
   describe-error {"<certificate ARN>": "<message>"}
                  ACM DescribeCertificate answers 400 InvalidArnException
                  with this message (remote text quoted in a warning).
@@ -143,6 +153,43 @@ def mode_echo_headers(handler, op, body, settings):
     return True
 
 
+# ---- deny-assume-role, org-error ------------------------------------------------
+DENIED_XML = (
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
+    '  <Error>\n'
+    '    <Type>Sender</Type>\n'
+    '    <Code>AccessDenied</Code>\n'
+    '    <Message>User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: '
+    'sts:AssumeRole on resource: %s</Message>\n'
+    '  </Error>\n'
+    '  <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>\n'
+    '</ErrorResponse>\n')
+
+
+def mode_deny_assume_role(handler, op, body, settings):
+    if op != "AssumeRole":
+        return False
+    params = form(body)
+    params.update(dict(urllib.parse.parse_qsl(handler.url().query)))
+    role = params.get("RoleArn", "")
+    parts = role.split(":")
+    if len(parts) <= 4 or parts[4] not in settings.get("accounts", []):
+        return False
+    handler.server.fault["hit"].set()
+    handler.reply(403, (DENIED_XML % role).encode(), ctype="text/xml")
+    return True
+
+
+def mode_org_error(handler, op, body, settings):
+    if not handler.headers.get("X-Amz-Target", "").startswith("AWSOrganizationsV20161128."):
+        return False
+    handler.server.fault["hit"].set()
+    handler.reply(400, {"__type": settings["code"],
+                        "Message": "Your account is not a member of an organization."},
+                  ctype="application/x-amz-json-1.1")
+    return True
+
+
 # ---- describe-error, describe ----------------------------------------------
 def mode_describe_error(handler, op, body, settings):
     if op != "DescribeCertificate":
@@ -268,6 +315,8 @@ def mode_paging(handler, op, body, settings):
 MODES = {                 # in the order a request goes through them
     "slow": mode_slow,
     "echo-headers": mode_echo_headers,
+    "deny-assume-role": mode_deny_assume_role,
+    "org-error": mode_org_error,
     "describe-error": mode_describe_error,
     "describe": mode_describe,
     "paging": mode_paging,

@@ -281,7 +281,8 @@ class MotoTest(ScanRunner, harness.MotoCase):
         # Both members renew; then a2's role cannot be assumed.
         o.import_cert(o.a1, "eu-west-1", days=300, arn=self.arn["a1-euw1"])
         o.import_cert(o.a2, "eu-west-1", days=300, arn=self.arn["a2-euw1"])
-        proxy = start_double("sts_deny_proxy.py", "--upstream", self.moto.url, "--deny", o.a2)
+        proxy = start_double("fault_double.py", "--upstream", self.moto.url, "--modes",
+                             json.dumps({"deny-assume-role": {"accounts": [o.a2]}}))
         try:
             r, doc = self.scan_json(rc=3, env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
         finally:
@@ -324,7 +325,8 @@ class MotoTest(ScanRunner, harness.MotoCase):
         # (where its findings are, and the scanner's credentials could
         # archive them) nothing of a2 is touched.
         o.import_cert(o.a2, "eu-west-1", days=300, arn=self.arn["a2-euw1"])
-        proxy = start_double("sts_deny_proxy.py", "--upstream", self.moto.url, "--deny", o.a2)
+        proxy = start_double("fault_double.py", "--upstream", self.moto.url, "--modes",
+                             json.dumps({"deny-assume-role": {"accounts": [o.a2]}}))
         try:
             r, doc = self.scan_json(mode="central", rc=3,
                                     env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
@@ -462,7 +464,8 @@ class MotoTest(ScanRunner, harness.MotoCase):
         self.assertEqual(set(hubs[MGMT]), set(ids))
         # Member mode with a2's role denied: a1's findings move out of the
         # central hub; a2's stay there ACTIVE (not read), and it says so.
-        proxy = start_double("sts_deny_proxy.py", "--upstream", self.moto.url, "--deny", o.a2)
+        proxy = start_double("fault_double.py", "--upstream", self.moto.url, "--modes",
+                             json.dumps({"deny-assume-role": {"accounts": [o.a2]}}))
         try:
             r, doc = self.scan_json(rc=3, env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
         finally:
