@@ -12,8 +12,6 @@
 
 #include <arpa/inet.h>
 #include <ares.h>
-#include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
