@@ -283,6 +283,33 @@ static void test_pacing(void **state)
     dns_resolver_free(r);
 }
 
+/* At most max_inflight lookups at once: 5 unanswered lookups, 2 at a
+ * time, time out in three waves. */
+static void test_inflight_cap(void **state)
+{
+    fixture *f = *state;
+    dns_options o = { .servers = f->servers, .n_servers = 1, .timeout_ms = 200, .tries = 1,
+                      .max_inflight = 2 };
+    dns_resolver *r = NULL;
+    assert_int_equal(dns_resolver_new(&f->loop, &o, &r), 0);
+    enum { N = 5 };
+    result res[N];
+    memset(res, 0, sizeof(res));
+    uint64_t t0 = uv_hrtime();
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(dns_resolve_cname(r, "silent.test", cname_cb, &res[i]), 0);
+    while (f->srv.queries < 2)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    assert_int_equal(dns_resolver_started(r), 2);
+    run_until(f, res, N);
+    double took = (double)(uv_hrtime() - t0) / 1e9;
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(res[i].st, DNS_TIMEOUT);
+    assert_int_equal(f->srv.queries, N);
+    assert_true(took >= 0.55);      /* three waves of 200 ms */
+    dns_resolver_free(r);
+}
+
 /* Freed with lookups waiting and in flight: each is called back once
  * with DNS_ERROR, and every handle closes. */
 static void test_free_cancels(void **state)
@@ -335,6 +362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cname_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pacing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inflight_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_cancels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
     };
