@@ -285,10 +285,13 @@ class DnsResolveTest(unittest.TestCase):
         risk = sorted(f["resource_arn"] for f in doc["findings"] if f["rule"] == "renewal-at-risk")
         self.assertEqual(risk, sorted([self.arn["east"], self.arn["west"]]), r)
         # Both records come back.
-        port = self.dns.port
-        self.dns.stop()
-        self.dns = start_dnsmasq(self.servfail.port, port=port,
-                                 present=("back-east.example.test", "back-west.example.test"))
+        # (on the class: tearDownClass stops the one running)
+        cls = type(self)
+        port = cls.dns.port
+        cls.dns.stop()
+        cls.dns = None
+        cls.dns = start_dnsmasq(cls.servfail.port, port=port,
+                                present=("back-east.example.test", "back-west.example.test"))
         r, doc = self.scan()
         self.assertEqual([f for f in doc["findings"] if f["rule"] == "renewal-at-risk"], [], r)
         resolved = [f["resource_arn"] for f in doc.get("resolved", [])]
