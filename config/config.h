@@ -129,6 +129,13 @@ typedef struct config {
     /* [state] */
     char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
 
+    /* [probe]: the served-certificate probe (scanner/served.h) */
+    int   probe_enabled;           /* 0 */
+    int   probe_concurrency;       /* TLS handshakes in flight, 64 */
+    int   probe_timeout;           /* seconds for resolve + connect + handshake, 10 */
+    config_list probe_hosts;       /* "host[:port][@address]" */
+    char *probe_ca_file;           /* PEM bundle instead of the system store; NULL: system */
+
     /* [metrics] */
     char *metrics_textfile;        /* Prometheus text file written after each scan; NULL: none */
     int   metrics_max_certificates; /* NotAfter series kept for certificates without findings, 10000 */
@@ -193,6 +200,15 @@ int config_webhook_add(config *c, const char *name, size_t *out);
 int config_list_parse(config_list *l, const char *value);
 void config_list_free(config_list *l);
 int config_list_contains(const config_list *l, const char *s);
+
+/* Longest host name of a [probe] hosts item. */
+#define CONFIG_MAX_HOST 253
+/* A [probe] hosts item "host[:port][@address]": host (a name, an IPv4
+ * address or a bracketed IPv6 one; no wildcard), port (default 443),
+ * address (an IP literal to connect to instead of resolving host; SNI is
+ * still host).  0, or AWS_EINVAL with a one-line reason in why. */
+int config_probe_target_parse(const char *s, char *host, size_t hostlen, int *port,
+                              char *address, size_t addrlen, char *why, size_t whylen);
 
 /* 1 when s looks like an e-mail address (local@domain.tld: no spaces,
  * quotes, angle brackets or control characters). */

@@ -6,6 +6,7 @@
 #include "scanner/collect.h"
 #include "scanner/discover.h"
 #include "scanner/rules.h"
+#include "scanner/served.h"
 #include "sts/sts.h"
 
 #include <json-c/json.h>
@@ -67,6 +68,7 @@ struct scan {
     scanner_acm_reading acm;        /* what the ACM collectors read */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
+    scanner_served *served;         /* [probe] enabled: the served-certificate probe */
 };
 
 const char *scanner_sts_error_code(const char *msg, char *buf, size_t n)
@@ -143,6 +145,9 @@ static void target_done(scanner_target *t)
         aws_log_warn("%s/%s/Judge: %s: %s", a->id, t->region, aws_error_code(jrc), err);
         scanner_findings_add_gap(s->out, a->id, t->region, "Judge", aws_error_code(jrc), err);
     }
+    if (s->served && scanner_served_add_set(s->served, &t->set) != 0)
+        scanner_findings_add_gap(s->out, a->id, t->region, "Probe", "InternalError",
+                                 "out of memory while queueing endpoints to probe");
     if (s->o->inventory && scanner_inventory_add_set(s->o->inventory, &t->set, s->out, first) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Inventory", "InternalError",
                                  "out of memory while keeping certificate expiry dates");
@@ -653,6 +658,22 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
     aws_client_get_stats(o->client, &cs0);
+    if (o->cfg->probe_enabled) {
+        /* [probe] hosts are probed by one shard only (merged reports must
+         * not hold the same finding twice). */
+        int hosts = !(o->shard.count > 1 && o->shard.index != 1);
+        char perr[300];
+        int prc = scanner_served_new(o->loop, o->cfg, o->as_of, hosts, &s.served, perr,
+                                     sizeof(perr));
+        if (prc == 0 && !hosts && o->cfg->probe_hosts.n != 0)
+            aws_log_info("shard %d/%d: [probe] hosts are probed by shard 1", o->shard.index,
+                         o->shard.count);
+        if (prc != 0) {
+            snprintf(err, errlen, "[probe] %s", perr);
+            scanner_strv_finish(&s.regions_seen);
+            return prc;
+        }
+    }
 
     int rc = sts_get_caller_identity(o->client, o->caller, o->home_region, on_identity, &s);
     if (rc != 0) {
@@ -665,6 +686,24 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
 
     /* A failure (identity, discovery) is reported only once every call
      * of that step has answered: nothing of ours is in flight here. */
+
+    if (s.served) {
+        /* The probes started as targets completed; wait for the last ones
+         * and judge every endpoint against what the scan kept. */
+        scanner_served_stats ps;
+        memset(&ps, 0, sizeof(ps));
+        uint64_t p0 = uv_hrtime();
+        if (!s.failed &&
+            scanner_served_finish(s.served, s.caller_account, out, s.coverage, &ps) != 0)
+            scanner_findings_add_gap(out, s.caller_account, "*", "Probe", "InternalError",
+                                     "out of memory while judging probed endpoints");
+        aws_log_info("probe: %llu endpoints, %llu read, %llu unreachable (%.1f s after the scan)",
+                     (unsigned long long)ps.endpoints, (unsigned long long)ps.completed,
+                     (unsigned long long)ps.unreachable, (double)(uv_hrtime() - p0) / 1e9);
+        scanner_served_free(s.served);
+        s.served = NULL;
+        uv_run(o->loop, UV_RUN_NOWAIT);     /* the probe's handles close */
+    }
 
     if (st) {
         aws_client_stats cs;
