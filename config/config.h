@@ -129,6 +129,13 @@ typedef struct config {
     /* [state] */
     char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
 
+    /* [dns] (the renewal-at-risk rule's validation record lookups) */
+    int   dns_enabled;             /* 0: no lookups */
+    config_list dns_servers;       /* "IP[:port]", "[IPv6][:port]"; empty: resolv.conf */
+    int   dns_timeout_ms;          /* per try, 2000 */
+    int   dns_tries;               /* 2 */
+    int   dns_max_lookups_per_second; /* 50; 0: no cap */
+
     /* [metrics] */
     char *metrics_textfile;        /* Prometheus text file written after each scan; NULL: none */
     int   metrics_max_certificates; /* NotAfter series kept for certificates without findings, 10000 */

@@ -61,9 +61,8 @@ const char *dns_status_name(dns_status s);
 /* A c-ares status (ARES_*) as a dns_status. */
 dns_status dns_status_from_ares(int ares_status);
 
-/* Checks one server string as dns_options.servers takes it; 0 or
- * AWS_EINVAL.  (config/ validates [dns] servers with it.) */
-int dns_server_check(const char *server);
+/* dns_server_check(): one server string as dns_options.servers takes it. */
+#include "dns/server.h"
 
 /* 0, or AWS_EINVAL (a bad server, with the reason logged nowhere: check
  * them with dns_server_check first), AWS_ENOMEM, AWS_EIO (c-ares could

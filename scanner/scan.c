@@ -5,6 +5,7 @@
 #include "aws/log.h"
 #include "scanner/collect.h"
 #include "scanner/discover.h"
+#include "scanner/dnscheck.h"
 #include "scanner/rules.h"
 #include "sts/sts.h"
 
@@ -21,6 +22,8 @@ typedef struct tgt {
     scanner_target t;               /* first: callbacks get &t */
     account *a;
     unsigned collected;             /* sources whose collectors ran (1u << scanner_source) */
+    int dns_checked;                /* the validation record lookups ran (or were not needed) */
+    int dns_clean;                  /* every lookup had a clear answer */
     struct tgt *next;
 } tgt;
 
@@ -67,6 +70,13 @@ struct scan {
     scanner_acm_reading acm;        /* what the ACM collectors read */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
+    /* DNS checks ([dns] enabled): one resolver on the scan's loop, made at
+     * the first target that needs it. */
+    int dns_on;
+    dns_resolver *dns;
+    int dns_broken;                 /* the resolver could not be made */
+    char dns_err[160];
+    uint64_t dns_lookups;
 };
 
 const char *scanner_sts_error_code(const char *msg, char *buf, size_t n)
@@ -123,9 +133,66 @@ static void account_finish(account *a)
     progress(s);
 }
 
+static void target_judge(tgt *g);
+
+static void on_dns_checked(void *ud, int clean)
+{
+    tgt *g = ud;
+    g->dns_clean = g->dns_clean && clean;
+    target_judge(g);
+}
+
+/* The resolver, made once; NULL (and one gap per target) when it cannot be. */
+static dns_resolver *scan_resolver(scan *s, const char *account_id, const char *region)
+{
+    if (!s->dns && !s->dns_broken) {
+        dns_options o;
+        scanner_dns_options(s->o->cfg, &o);
+        int rc = dns_resolver_new(s->o->loop, &o, &s->dns);
+        if (rc != 0) {
+            s->dns_broken = 1;
+            snprintf(s->dns_err, sizeof(s->dns_err), "the DNS resolver could not start: %s",
+                     aws_strerror(rc));
+            aws_log_warn("DNS: %s", s->dns_err);
+        }
+    }
+    if (!s->dns)
+        scanner_findings_add_gap(s->out, account_id, region, "DNS", "ResolverError", s->dns_err);
+    return s->dns;
+}
+
+/* Collection is over: look up the validation records the renewal-at-risk
+ * rule reads (the target stays in flight meanwhile), then judge. */
 static void target_done(scanner_target *t)
 {
     tgt *g = (tgt *)t;
+    scan *s = g->a->s;
+    g->dns_clean = 1;
+    if (s->dns_on && !g->dns_checked && (g->collected & (1u << SCANNER_SRC_ACM))) {
+        g->dns_checked = 1;
+        size_t want = 0;
+        for (size_t i = 0; i < t->set.n; i++)
+            for (size_t v = 0; v < t->set.v[i]->n_validations; v++)
+                want += scanner_rule_dns_wanted(t->set.v[i], &t->set.v[i]->validations[v],
+                                                s->o->cfg, s->o->as_of) ? 1 : 0;
+        dns_resolver *r = want ? scan_resolver(s, g->a->id, t->region) : NULL;
+        if (want && !r) {
+            g->dns_clean = 0;
+        } else if (want) {
+            size_t n = scanner_dnscheck_start(r, &t->set, s->o->cfg, s->o->as_of, s->out,
+                                              g->a->id, t->region, on_dns_checked, g,
+                                              &g->dns_clean);
+            s->dns_lookups += n;
+            if (n > 0)
+                return;   /* on_dns_checked judges */
+        }
+    }
+    target_judge(g);
+}
+
+static void target_judge(tgt *g)
+{
+    scanner_target *t = &g->t;
     account *a = g->a;
     scan *s = a->s;
     /* Judge and release at once: memory stays bounded by the targets in
@@ -149,6 +216,8 @@ static void target_done(scanner_target *t)
     /* What this target read in full: the sources it collected, less those
      * a failed call left incomplete; nothing when judging failed. */
     unsigned read = jrc != 0 ? 0 : g->collected & ~t->set.incomplete;
+    if (read & (1u << SCANNER_SRC_ACM) && s->dns_on && g->dns_clean)
+        read |= SCANNER_COVER_DNS;
     if (s->coverage && scanner_coverage_add(s->coverage, a->id, t->region, read) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Scan", "InternalError",
                                  "out of memory while recording coverage");
@@ -649,6 +718,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.acm.as_of = o->as_of;
     s.acm.now = o->now ? o->now : (int64_t)time(NULL);
     s.acm.cache = o->detail_cache;
+    s.dns_on = o->cfg->dns_enabled && scanner_rule_enabled(o->cfg, "renewal-at-risk");
 
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
@@ -662,6 +732,11 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     }
     while (!finished(&s))
         uv_run(o->loop, UV_RUN_ONCE);
+    if (s.dns) {
+        aws_log_info("DNS: %llu validation record lookups", (unsigned long long)s.dns_lookups);
+        dns_resolver_free(s.dns);       /* nothing pending: every target was judged */
+        uv_run(o->loop, UV_RUN_NOWAIT); /* its handles close */
+    }
 
     /* A failure (identity, discovery) is reported only once every call
      * of that step has answered: nothing of ours is in flight here. */

@@ -18,6 +18,7 @@
 #include "aws/error.h"
 #include "dns/dns.h"
 #include "dns/reply.h"
+#include "dns_double.h"
 
 /* ---- tables ------------------------------------------------------------ */
 
@@ -62,214 +63,39 @@ static void test_server_check(void **state)
     assert_int_equal(dns_server_check(NULL), AWS_EINVAL);
 }
 
-/* ---- building DNS messages ---------------------------------------------- */
-
-typedef struct msg { unsigned char b[512]; size_t n; } msg;
-
-static void put16(msg *m, unsigned v)
-{
-    m->b[m->n++] = (unsigned char)(v >> 8);
-    m->b[m->n++] = (unsigned char)v;
-}
-
-static void put_name(msg *m, const char *name)
-{
-    while (*name) {
-        const char *dot = strchr(name, '.');
-        size_t l = dot ? (size_t)(dot - name) : strlen(name);
-        m->b[m->n++] = (unsigned char)l;
-        memcpy(m->b + m->n, name, l);
-        m->n += l;
-        name += l + (dot ? 1 : 0);
-    }
-    m->b[m->n++] = 0;
-}
-
-/* A response header + one question (name, type). */
-static void put_header(msg *m, unsigned id, unsigned rcode, unsigned ancount,
-                       const char *qname, unsigned qtype)
-{
-    m->n = 0;
-    put16(m, id);
-    put16(m, 0x8180 | rcode);
-    put16(m, 1);
-    put16(m, ancount);
-    put16(m, 0);
-    put16(m, 0);
-    put_name(m, qname);
-    put16(m, qtype);
-    put16(m, 1);
-}
-
-static void put_cname_rr(msg *m, const char *target)
-{
-    put16(m, 0xC00C);   /* the question's name */
-    put16(m, 5);
-    put16(m, 1);
-    put16(m, 0);
-    put16(m, 300);
-    size_t rdlen_at = m->n;
-    put16(m, 0);
-    size_t start = m->n;
-    put_name(m, target);
-    size_t rdlen = m->n - start;
-    m->b[rdlen_at] = (unsigned char)(rdlen >> 8);
-    m->b[rdlen_at + 1] = (unsigned char)rdlen;
-}
-
 static void test_reply_cname(void **state)
 {
     (void)state;
-    msg m;
+    dns_msg m;
     char out[256];
 
-    put_header(&m, 1, 0, 1, "_abc.example.com", 5);
-    put_cname_rr(&m, "_xyz.acm-validations.aws");
+    dns_msg_put_header(&m, 1, 0, 1, "_abc.example.com", 5);
+    dns_msg_put_cname_rr(&m, "_xyz.acm-validations.aws");
     assert_int_equal(dns_reply_cname(m.b, m.n, out, sizeof(out)), ARES_SUCCESS);
     assert_string_equal(out, "_xyz.acm-validations.aws");
 
     /* an A record only: no CNAME */
-    put_header(&m, 1, 0, 1, "x.test", 5);
-    put16(&m, 0xC00C); put16(&m, 1); put16(&m, 1); put16(&m, 0); put16(&m, 60);
-    put16(&m, 4); put16(&m, 0xC000); put16(&m, 0x0201);
+    dns_msg_put_header(&m, 1, 0, 1, "x.test", 5);
+    dns_msg_put16(&m, 0xC00C); dns_msg_put16(&m, 1); dns_msg_put16(&m, 1); dns_msg_put16(&m, 0); dns_msg_put16(&m, 60);
+    dns_msg_put16(&m, 4); dns_msg_put16(&m, 0xC000); dns_msg_put16(&m, 0x0201);
     assert_int_equal(dns_reply_cname(m.b, m.n, out, sizeof(out)), ARES_ENODATA);
 
     /* truncated in the record, in the header, a pointer loop */
-    put_header(&m, 1, 0, 1, "_abc.example.com", 5);
-    put_cname_rr(&m, "_xyz.acm-validations.aws");
+    dns_msg_put_header(&m, 1, 0, 1, "_abc.example.com", 5);
+    dns_msg_put_cname_rr(&m, "_xyz.acm-validations.aws");
     for (size_t cut = 0; cut < m.n; cut++)
         assert_int_not_equal(dns_reply_cname(m.b, cut, out, sizeof(out)), ARES_SUCCESS);
-    put_header(&m, 1, 0, 1, "x.test", 5);
-    put16(&m, 0xC000 | (unsigned)m.n);   /* points at itself */
-    put16(&m, 5); put16(&m, 1); put16(&m, 0); put16(&m, 60); put16(&m, 2);
-    put16(&m, 0xC00C);
+    dns_msg_put_header(&m, 1, 0, 1, "x.test", 5);
+    dns_msg_put16(&m, 0xC000 | (unsigned)m.n);   /* points at itself */
+    dns_msg_put16(&m, 5); dns_msg_put16(&m, 1); dns_msg_put16(&m, 0); dns_msg_put16(&m, 60); dns_msg_put16(&m, 2);
+    dns_msg_put16(&m, 0xC00C);
     assert_int_equal(dns_reply_cname(m.b, m.n, out, sizeof(out)), ARES_EBADRESP);
 
     /* a target longer than the room for it */
-    put_header(&m, 1, 0, 1, "x.test", 5);
-    put_cname_rr(&m, "abcdefghij.example");
+    dns_msg_put_header(&m, 1, 0, 1, "x.test", 5);
+    dns_msg_put_cname_rr(&m, "abcdefghij.example");
     assert_int_equal(dns_reply_cname(m.b, m.n, out, 8), ARES_EBADRESP);
     assert_int_equal(dns_reply_cname(NULL, 0, out, sizeof(out)), ARES_EBADRESP);
-}
-
-/* ---- a UDP name server double on the loop -------------------------------- */
-
-typedef struct server {
-    uv_udp_t udp;
-    int port;
-    size_t queries;
-    char buf[512];
-} server;
-
-static void srv_alloc(uv_handle_t *h, size_t size, uv_buf_t *b)
-{
-    (void)size;
-    server *s = h->data;
-    *b = uv_buf_init(s->buf, sizeof(s->buf));
-}
-
-typedef struct send_req { uv_udp_send_t req; msg m; } send_req;
-
-static void srv_sent(uv_udp_send_t *req, int status)
-{
-    (void)status;
-    free(req->data);
-}
-
-/* The question's name as text ("a.b"), its type; 0 or -1. */
-static int read_question(const unsigned char *p, size_t n, char *name, size_t cap,
-                         unsigned *qtype)
-{
-    size_t pos = 12, o = 0;
-    if (n < 12)
-        return -1;
-    while (pos < n && p[pos]) {
-        size_t l = p[pos++];
-        if (pos + l > n || o + l + 2 > cap)
-            return -1;
-        if (o)
-            name[o++] = '.';
-        memcpy(name + o, p + pos, l);
-        o += l;
-        pos += l;
-    }
-    name[o] = '\0';
-    if (pos + 5 > n)
-        return -1;
-    *qtype = ((unsigned)p[pos + 1] << 8) | p[pos + 2];
-    return 0;
-}
-
-/* Answers by name: ok.test (CNAME), upper.test (CNAME in capitals, with
- * the trailing dot the wire always has), nx.test (NXDOMAIN), nodata.test,
- * fail.test (SERVFAIL), refused.test, bad.test (malformed), a.test (A
- * 192.0.2.7, no AAAA), silent.test (no answer at all). */
-static void srv_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
-                     const struct sockaddr *from, unsigned flags)
-{
-    (void)flags;
-    server *s = h->data;
-    char name[256];
-    unsigned qtype = 0;
-    if (nread <= 0 || !from)
-        return;
-    const unsigned char *p = (const unsigned char *)b->base;
-    if (read_question(p, (size_t)nread, name, sizeof(name), &qtype) != 0)
-        return;
-    s->queries++;
-    unsigned id = ((unsigned)p[0] << 8) | p[1];
-    send_req *r = calloc(1, sizeof(*r));
-    assert_non_null(r);
-    msg *m = &r->m;
-    if (strcmp(name, "ok.test") == 0 && qtype == 5) {
-        put_header(m, id, 0, 1, name, qtype);
-        put_cname_rr(m, "_target.acm-validations.aws");
-    } else if (strcmp(name, "upper.test") == 0 && qtype == 5) {
-        put_header(m, id, 0, 1, name, qtype);
-        put_cname_rr(m, "_TARGET.ACM-Validations.AWS");
-    } else if (strcmp(name, "nx.test") == 0) {
-        put_header(m, id, 3, 0, name, qtype);
-    } else if (strcmp(name, "fail.test") == 0) {
-        put_header(m, id, 2, 0, name, qtype);
-    } else if (strcmp(name, "refused.test") == 0) {
-        put_header(m, id, 5, 0, name, qtype);
-    } else if (strcmp(name, "bad.test") == 0) {
-        put_header(m, id, 0, 1, name, qtype);
-        put16(m, 0xC00C);
-        put16(m, 5);   /* and then nothing */
-    } else if (strcmp(name, "a.test") == 0 && qtype == 1) {
-        put_header(m, id, 0, 1, name, qtype);
-        put16(m, 0xC00C); put16(m, 1); put16(m, 1); put16(m, 0); put16(m, 60);
-        put16(m, 4); put16(m, 0xC000); put16(m, 0x0207);
-    } else if (strcmp(name, "silent.test") == 0) {
-        free(r);
-        return;
-    } else {
-        put_header(m, id, 0, 0, name, qtype);   /* NOERROR, no answer */
-    }
-    r->req.data = r;
-    uv_buf_t out = uv_buf_init((char *)m->b, (unsigned)m->n);
-    assert_int_equal(uv_udp_send(&r->req, h, &out, 1, from, srv_sent), 0);
-}
-
-static void server_start(uv_loop_t *loop, server *s)
-{
-    struct sockaddr_in a;
-    struct sockaddr_storage got;
-    int len = sizeof(got);
-    memset(s, 0, sizeof(*s));
-    assert_int_equal(uv_udp_init(loop, &s->udp), 0);
-    s->udp.data = s;
-    uv_ip4_addr("127.0.0.1", 0, &a);
-    assert_int_equal(uv_udp_bind(&s->udp, (const struct sockaddr *)&a, 0), 0);
-    assert_int_equal(uv_udp_getsockname(&s->udp, (struct sockaddr *)&got, &len), 0);
-    s->port = ntohs(((struct sockaddr_in *)&got)->sin_port);
-    assert_int_equal(uv_udp_recv_start(&s->udp, srv_alloc, srv_recv), 0);
-}
-
-static void server_stop(server *s)
-{
-    uv_close((uv_handle_t *)&s->udp, NULL);
 }
 
 /* ---- the resolver -------------------------------------------------------- */
@@ -314,7 +140,7 @@ static void addr_cb(dns_status st, const struct sockaddr *const *addrs, size_t n
 
 typedef struct fixture {
     uv_loop_t loop;
-    server srv;
+    dns_double srv;
     char server_str[32];
     const char *servers[1];
 } fixture;
@@ -324,7 +150,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     assert_int_equal(uv_loop_init(&f->loop), 0);
-    server_start(&f->loop, &f->srv);
+    dns_double_start(&f->loop, &f->srv);
     snprintf(f->server_str, sizeof(f->server_str), "127.0.0.1:%d", f->srv.port);
     f->servers[0] = f->server_str;
     *state = f;
@@ -334,7 +160,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    server_stop(&f->srv);
+    dns_double_stop(&f->srv);
     uv_run(&f->loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&f->loop), 0);
     free(f);

@@ -72,6 +72,9 @@ static void test_field_table(void **state)
           F(STATUS) | F(NOT_AFTER) | F(KEY_ALGORITHM) },
         { "transparency-logging-disabled", F(STATUS) | F(NOT_AFTER) | F(TYPE),
           F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(CT_LOGGING) },
+        { "renewal-at-risk", F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY),
+          F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) | F(VALIDATIONS) |
+          F(RENEWAL_SUMMARY) },
         { "client-certificate-rotation", 0, 0 },
         { "iam-server-certificate", 0, 0 },
         { "stage-client-certificate", 0, 0 },
