@@ -777,7 +777,8 @@ static void type_text(const struct option_def *o, char *out, size_t cap)
         else {
             snprintf(out, cap, "list of %s", o->check == CHK_ACCOUNT ? "account ids" :
                      o->check == CHK_OU ? "OU or root ids" : o->check == CHK_RULE_ID ? "rule ids" :
-                     o->check == CHK_EMAIL ? "e-mail addresses" : "regions");
+                     o->check == CHK_EMAIL ? "e-mail addresses" :
+                     o->check == CHK_DNS_SERVER ? "name servers" : "regions");
             return;
         }
         break;

@@ -135,6 +135,12 @@ typedef struct config {
     int   probe_timeout;           /* seconds for resolve + connect + handshake, 10 */
     config_list probe_hosts;       /* "host[:port][@address]" */
     char *probe_ca_file;           /* PEM bundle instead of the system store; NULL: system */
+    /* [dns] (the renewal-at-risk rule's validation record lookups) */
+    int   dns_enabled;             /* 0: no lookups */
+    config_list dns_servers;       /* "IP[:port]", "[IPv6][:port]"; empty: resolv.conf */
+    int   dns_timeout_ms;          /* per try, 2000 */
+    int   dns_tries;               /* 2 */
+    int   dns_max_lookups_per_second; /* 50; 0: no cap */
 
     /* [metrics] */
     char *metrics_textfile;        /* Prometheus text file written after each scan; NULL: none */

@@ -12,6 +12,7 @@
 
 #include "aws/error.h"
 #include "aws/rates.h"
+#include "dns/server.h"
 
 #define FIELD(f) offsetof(struct config, f)
 
@@ -119,6 +120,18 @@ const struct option_def config_options[] = {
       "Report API Gateway stages that send no client certificate to the backend." },
     { "rules", "disabled_rules", OPT_LIST, CHK_RULE_ID, 0, FIELD(disabled_rules), "", 0, 0, NULL,
       "Rule ids not to run." },
+
+    /* [dns] */
+    { "dns", "enabled", OPT_BOOL, CHK_NONE, 0, FIELD(dns_enabled), "false", 0, 0, NULL,
+      "Look up the DNS validation records (CNAMEs) of Amazon-issued certificates and report those that were deleted or changed (rule renewal-at-risk). Off by default: the host must reach a resolver that sees the public zones; describes every such certificate (or reuses a cached describe)." },
+    { "dns", "servers", OPT_LIST, CHK_DNS_SERVER, 0, FIELD(dns_servers), "", 0, 0, NULL,
+      "Name servers to ask, as IP, IP:port, [IPv6] or [IPv6]:port. Empty: those of /etc/resolv.conf." },
+    { "dns", "timeout_ms", OPT_INT, CHK_NONE, 0, FIELD(dns_timeout_ms), "2000", 50, 60000, NULL,
+      "Timeout of one DNS try, in milliseconds; a lookup that times out is a coverage gap, never a finding." },
+    { "dns", "tries", OPT_INT, CHK_NONE, 0, FIELD(dns_tries), "2", 1, 10, NULL,
+      "Tries per lookup (each server, in turn)." },
+    { "dns", "max_lookups_per_second", OPT_INT, CHK_NONE, 0, FIELD(dns_max_lookups_per_second), "50", 0, 100000, NULL,
+      "Lookups started per second at most (the rest wait in a queue); 0: no cap." },
 
     /* [securityhub] */
     { "securityhub", "enabled", OPT_BOOL, CHK_NONE, 0, FIELD(securityhub_enabled), "true", 0, 0, NULL,
@@ -508,6 +521,11 @@ static int check_value(const config *c, const struct option_def *o, const char *
         cfg_report(w, "%s: '%s': %s \xe2\x80\x94 write host, host:port or host:port@address", lb, v, why);
         return 0;
     }
+    case CHK_DNS_SERVER:
+        if (dns_server_check(v) == 0)
+            return 1;
+        cfg_report(w, "%s: '%s' is not a name server \xe2\x80\x94 write an IP address with an optional port: 10.0.0.2, 127.0.0.1:5353, [2001:db8::53]:53", lb, v);
+        return 0;
     case CHK_RATE_OVERRIDE: {
         const aws_rate_limit *row;
         double rate;

@@ -39,7 +39,7 @@ typedef struct job {
     uv_connect_t connect_req;
     uv_getaddrinfo_t gai;
     int open_handles;               /* initialised handles not yet closed */
-    int gai_active;                 /* a getaddrinfo request the job must outlive */
+    int gai_active;                 /* a lookup (getaddrinfo or dns) the job must outlive */
     int done;                       /* the callback has run */
     int tcp_init;
     int reading;
@@ -55,7 +55,7 @@ struct prober {
     SSL_CTX *ctx;
     int timeout_ms;
     size_t concurrency;
-    void *resolver;
+    dns_resolver *resolver;
     queued *head, *tail;
     size_t queued_n;
     job *active;
@@ -238,7 +238,7 @@ static void finish(job *j, probe_status st, const char *code, const char *fmt, .
         uv_close((uv_handle_t *)&j->timer, on_handle_closed);
     if (j->tcp_init && !uv_is_closing((uv_handle_t *)&j->tcp))
         uv_close((uv_handle_t *)&j->tcp, on_handle_closed);
-    if (j->gai_active)
+    if (j->gai_active && !p->resolver)
         uv_cancel((uv_req_t *)&j->gai);
     if (!p->freeing)
         pump(p);
@@ -566,6 +566,18 @@ static int literal_addr(const char *ip, int port, struct sockaddr_storage *ss)
     return AWS_EINVAL;
 }
 
+static void connect_first(job *j, const struct sockaddr *sa, socklen_t len)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
+    if (ss.ss_family == AF_INET)
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)j->q.port);
+    else
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)j->q.port);
+    connect_addr(j, (struct sockaddr *)&ss);
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 {
     job *j = req->data;
@@ -582,19 +594,46 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
         return;
     }
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof(ss));
-    memcpy(&ss, ai->ai_addr, ai->ai_addrlen < sizeof(ss) ? ai->ai_addrlen : sizeof(ss));
+    socklen_t len = ai->ai_addrlen < sizeof(ss) ? ai->ai_addrlen : sizeof(ss);
+    memcpy(&ss, ai->ai_addr, len);
     uv_freeaddrinfo(ai);
-    if (ss.ss_family == AF_INET)
-        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)j->q.port);
-    else
-        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)j->q.port);
-    connect_addr(j, (struct sockaddr *)&ss);
+    connect_first(j, (struct sockaddr *)&ss, len);
 }
 
-/* The one place a name becomes an address. */
+static void on_dns(dns_status st, const struct sockaddr *const *addrs, size_t n, void *ud)
+{
+    job *j = ud;
+    j->gai_active = 0;
+    if (j->done) {
+        job_maybe_free(j);
+        return;
+    }
+    if (st != DNS_OK || n == 0) {
+        char code[40];
+        snprintf(code, sizeof(code), "Dns%s", dns_status_name(st));
+        finish(j, PROBE_RESOLVE, code, "cannot resolve %s: %s", j->q.host,
+               st == DNS_OK ? "no address" : dns_status_name(st));
+        return;
+    }
+    const struct sockaddr *sa = addrs[0];
+    connect_first(j, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                   : sizeof(struct sockaddr_in));
+}
+
+/* The one place a name becomes an address: the scan's resolver (c-ares),
+ * else getaddrinfo on libuv's thread pool.  The first address is tried. */
 static void probe_resolve(job *j)
 {
+    if (j->p->resolver) {
+        int rc = dns_resolve_addr(j->p->resolver, j->q.host, on_dns, j);
+        if (rc != 0) {
+            finish(j, PROBE_RESOLVE, "ResolveFailed", "cannot resolve %s: %s", j->q.host,
+                   aws_strerror(rc));
+            return;
+        }
+        j->gai_active = 1;
+        return;
+    }
     struct addrinfo hints;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;

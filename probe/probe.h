@@ -3,7 +3,7 @@
  *
  * Each probe resolves its host (an IP literal or an address given with the
  * target answers itself; a name goes through probe_resolve, one small
- * function), connects with uv_tcp, and runs an OpenSSL client handshake
+ * function: dns/ on the same loop), connects with uv_tcp, and runs an OpenSSL client handshake
  * through memory BIOs (non-blocking, SNI = the host name), so thousands of
  * endpoints share one thread and one loop.  At most `concurrency` probes
  * are in flight; the rest wait in a queue.  One timer per probe bounds
@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
+
+#include "dns/dns.h"
 
 /* Longest host name (DNS) and the longest text kept of a remote name. */
 #define PROBE_MAX_HOST 253
@@ -75,8 +77,9 @@ typedef struct probe_options {
     int timeout_ms;                 /* per probe; <= 0: 10,000 */
     size_t concurrency;             /* probes in flight; 0: 64 */
     int64_t verify_time;            /* verify chains as of this unix time; 0: now */
-    /* The name resolver (NULL: names go through libuv's getaddrinfo). */
-    void *resolver;
+    /* The name resolver, shared with the scan (NULL: libuv's getaddrinfo
+     * on the thread pool, for tools without a resolver). */
+    dns_resolver *resolver;
 } probe_options;
 
 typedef struct prober prober;

@@ -346,6 +346,13 @@ int scanner_acm_parse_describe(const char *body, size_t len,
                           scanner_json_str(e, "ValidationStatus"),
                           scanner_json_str(e, "ValidationMethod"))) != 0)
                 goto out;
+            struct json_object *rr;
+            if (json_object_object_get_ex(e, "ResourceRecord", &rr) &&
+                json_object_is_type(rr, json_type_object) &&
+                (rc = scanner_validation_set_record(&r->validations[r->n_validations - 1],
+                          scanner_json_str(rr, "Name"), scanner_json_str(rr, "Type"),
+                          scanner_json_str(rr, "Value"))) != 0)
+                goto out;
         }
     }
     *out = r;

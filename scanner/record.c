@@ -47,6 +47,10 @@ void scanner_record_free(scanner_record *r)
         free(r->validations[i].domain);
         free(r->validations[i].status);
         free(r->validations[i].method);
+        free(r->validations[i].rr_name);
+        free(r->validations[i].rr_type);
+        free(r->validations[i].rr_value);
+        free(r->validations[i].dns_answer);
     }
     free(r->validations);
     free(r);
@@ -114,6 +118,15 @@ int scanner_record_add_validation(scanner_record *r, const char *domain,
         return AWS_ENOMEM;
     }
     r->n_validations++;
+    return 0;
+}
+
+int scanner_validation_set_record(scanner_domain_validation *v, const char *name,
+                                  const char *type, const char *value)
+{
+    if (scanner_str_set(&v->rr_name, name) || scanner_str_set(&v->rr_type, type) ||
+        scanner_str_set(&v->rr_value, value))
+        return AWS_ENOMEM;
     return 0;
 }
 

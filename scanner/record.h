@@ -21,10 +21,27 @@ typedef enum scanner_source {
     SCANNER_SRC_SERVED,             /* a TLS endpoint probed (scanner/served.h) */
 } scanner_source;
 
+/* What the DNS said of a validation record (scanner/dnscheck.c looks it
+ * up; the renewal-at-risk rule reads it). */
+typedef enum scanner_dns_seen {
+    SCANNER_DNS_UNCHECKED = 0,      /* not looked up (DNS checks off, not needed) */
+    SCANNER_DNS_MATCH,              /* the CNAME points where ACM expects */
+    SCANNER_DNS_CHANGED,            /* the CNAME points elsewhere (dns_answer) */
+    SCANNER_DNS_MISSING,            /* NXDOMAIN, or the name has no CNAME (NODATA) */
+    SCANNER_DNS_UNKNOWN,            /* SERVFAIL, REFUSED, timeout, error: a coverage gap */
+} scanner_dns_seen;
+
 typedef struct scanner_domain_validation {
     char *domain;
     char *status;                   /* PENDING_VALIDATION | SUCCESS | FAILED */
     char *method;                   /* DNS | EMAIL | HTTP */
+    /* ResourceRecord (DNS validation): the record ACM looks up. */
+    char *rr_name;                  /* "_x.example.com." */
+    char *rr_type;                  /* "CNAME" */
+    char *rr_value;                 /* "_y.acm-validations.aws." */
+    scanner_dns_seen dns_seen;
+    char *dns_answer;               /* the CNAME target found (MATCH, CHANGED) */
+    const char *dns_status;         /* the answer's status name ("NXDOMAIN", ...); static */
 } scanner_domain_validation;
 
 typedef struct scanner_record {
@@ -76,6 +93,9 @@ scanner_record *scanner_record_new(scanner_source src, const char *account_id,
 void scanner_record_free(scanner_record *r);                /* accepts NULL */
 /* Sets *field to a copy of value (NULL allowed); returns 0 or AWS_ENOMEM. */
 int  scanner_str_set(char **field, const char *value);
+/* Sets the ResourceRecord of validation i (copies; NULL allowed). */
+int  scanner_validation_set_record(scanner_domain_validation *v, const char *name,
+                                   const char *type, const char *value);
 int  scanner_record_add_in_use(scanner_record *r, const char *arn);
 int  scanner_record_add_san(scanner_record *r, const char *name);
 int  scanner_record_add_validation(scanner_record *r, const char *domain,

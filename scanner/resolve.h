@@ -32,6 +32,11 @@
 
 /* ---- coverage: what this run read completely --------------------------- */
 
+/* Not a source: set with the sources when DNS checks ran for (account,
+ * region) and every validation record looked up got a clear answer (the
+ * renewal-at-risk rule joins it, so its findings resolve only then). */
+#define SCANNER_COVER_DNS (1u << 16)
+
 typedef struct scanner_coverage_entry {
     char account[16];
     char region[32];                /* "global" for IAM */

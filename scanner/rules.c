@@ -67,6 +67,7 @@ enum {
     R_SERVED_MISMATCH,
     R_SERVED_EXPIRING,
     R_SERVED_CHAIN,
+    R_RENEWAL_AT_RISK,
     R_COUNT
 };
 
@@ -241,6 +242,25 @@ static const scanner_rule rules[R_COUNT] = {
         "certificate from a publicly trusted CA, and make sure the certificate "
         "names the host (SubjectAlternativeName).",
     },
+    [R_RENEWAL_AT_RISK] = {
+        "renewal-at-risk", SCANNER_SEV_HIGH, "ACM managed renewal at risk",
+        "ACM renews an Amazon-issued certificate only if it can validate its "
+        "domains again. With [dns] enabled, each DNS validation record "
+        "(DomainValidationOptions[].ResourceRecord, a CNAME) is looked up: one "
+        "that no longer exists (NXDOMAIN, or no CNAME) or points elsewhere "
+        "makes the next renewal fail. A certificate validated by e-mail within "
+        "75 days of expiry (ACM's renewal starts 60 days before) needs someone "
+        "to approve the renewal mail. HIGH within 60 days of expiry, MEDIUM "
+        "before. SERVFAIL, REFUSED and timeouts are coverage gaps, never "
+        "findings.",
+        "Restore every record the finding names exactly as shown (name, type "
+        "CNAME, value) in the zone that serves the domain, e.g. aws route53 "
+        "change-resource-record-sets with an UPSERT; ACM's renewal then "
+        "validates by itself. For an e-mail validated certificate, make sure a "
+        "domain contact gets and approves ACM's renewal mail (aws acm "
+        "resend-validation-email), or request a DNS-validated replacement and "
+        "swap it in.",
+    },
 };
 
 /* What each rule reads: the sources whose records it judges, and the
@@ -267,6 +287,8 @@ static const struct {
     [R_SERVED_MISMATCH] = { SRC(SERVED), SRC(ACM) },
     [R_SERVED_EXPIRING] = { SRC(SERVED), 0 },
     [R_SERVED_CHAIN]    = { SRC(SERVED), 0 },
+    /* Resolved only where every validation record got a clear answer. */
+    [R_RENEWAL_AT_RISK] = { SRC(ACM), SCANNER_COVER_DNS },
 };
 #undef SRC
 
@@ -309,12 +331,18 @@ static const struct {
                             F(SANS) },
     [R_SERVED_EXPIRING] = { F(STATUS),
                             F(STATUS) | F(NOT_AFTER) | F(SERIAL) | F(ISSUER) | F(SANS) },
+    [R_RENEWAL_AT_RISK] = { F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY),
+                            F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) |
+                            F(VALIDATIONS) | F(RENEWAL_SUMMARY) },
 };
 #undef F
 
 /* ACM starts a managed renewal 60 days before expiry: inside this window
  * RenewalSummary changes without the summary changing. */
 #define ACM_RENEWAL_WINDOW_DAYS 60
+/* E-mail validated certificates are reported this long before expiry:
+ * two weeks before ACM's window opens, so the mail is expected. */
+#define EMAIL_NOTICE_DAYS (ACM_RENEWAL_WINDOW_DAYS + 15)
 
 static const char *const rule_docs[R_COUNT] = {
     [R_EXPIRED]         = "https://docs.aws.amazon.com/acm/latest/userguide/troubleshooting-renewal.html",
@@ -331,6 +359,7 @@ static const char *const rule_docs[R_COUNT] = {
     [R_SERVED_MISMATCH] = "https://docs.aws.amazon.com/acm/latest/userguide/acm-services.html",
     [R_SERVED_EXPIRING] = "https://docs.aws.amazon.com/acm/latest/userguide/import-certificate.html",
     [R_SERVED_CHAIN]    = "https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-prerequisites.html",
+    [R_RENEWAL_AT_RISK] = "https://docs.aws.amazon.com/acm/latest/userguide/dns-renewal-validation.html",
 };
 
 const char *scanner_rule_doc_url(const char *id)
@@ -376,6 +405,11 @@ const char *scanner_rule_thresholds(const config *cfg, const char *id, char *buf
         break;
     case R_DOMAIN_CERT:
         snprintf(buf, n, "certificate uploaded more than %d days ago", cfg->domain_upload_max_days);
+        break;
+    case R_RENEWAL_AT_RISK:
+        snprintf(buf, n, "HIGH within %d days of expiry, MEDIUM before; DNS checks %s; "
+                 "e-mail validation within %d days", ACM_RENEWAL_WINDOW_DAYS,
+                 cfg->dns_enabled ? "on" : "off ([dns] enabled)", EMAIL_NOTICE_DAYS);
         break;
     case R_STAGE:
         snprintf(buf, n, "stages without a client certificate: %s",
@@ -698,6 +732,39 @@ static json_object *jlist(char *const *v, size_t n)
     return a;
 }
 
+static const char *dns_seen_name(scanner_dns_seen s)
+{
+    switch (s) {
+    case SCANNER_DNS_MATCH:   return "match";
+    case SCANNER_DNS_CHANGED: return "changed";
+    case SCANNER_DNS_MISSING: return "missing";
+    case SCANNER_DNS_UNKNOWN: return "unknown";
+    case SCANNER_DNS_UNCHECKED: break;
+    }
+    return NULL;
+}
+
+/* A validation's ResourceRecord and what DNS said of it, when known. */
+static void put_validation_dns_json(json_object *v, const scanner_domain_validation *d)
+{
+    if (d->rr_name) {
+        json_object *rr = json_object_new_object();
+        if (rr) {
+            jstr(rr, "name", d->rr_name);
+            jstr(rr, "type", d->rr_type);
+            jstr(rr, "value", d->rr_value);
+        }
+        json_object_object_add(v, "resource_record", rr);
+    }
+    if (d->dns_seen != SCANNER_DNS_UNCHECKED) {
+        jstr(v, "dns", dns_seen_name(d->dns_seen));
+        if (d->dns_status)
+            jstr(v, "dns_status", d->dns_status);
+        if (d->dns_answer)
+            jstr(v, "dns_answer", d->dns_answer);
+    }
+}
+
 /* The structured facts of a record, same keys for every rule. */
 static json_object *record_json(const scanner_record *r, int64_t as_of)
 {
@@ -727,6 +794,7 @@ static json_object *record_json(const scanner_record *r, int64_t as_of)
             jstr(v, "domain", r->validations[i].domain);
             jstr(v, "status", r->validations[i].status);
             jstr(v, "method", r->validations[i].method);
+            put_validation_dns_json(v, &r->validations[i]);
             json_object_array_add(va, v);
         }
         json_object_object_add(o, "validations", va);
@@ -979,6 +1047,18 @@ static void put_tiers_json(json_object *o, const char *key, const config_tiers *
 
 /* ---- ACM ---------------------------------------------------------------- */
 
+/* Ends the details with the ACM facts and the domain validations, and
+ * emits the draft (consumed either way). */
+static int draft_emit_acm(judge *j, draft *d)
+{
+    int rc;
+    if ((rc = put_acm_facts(&d->details, d->r)) || (rc = put_validations(&d->details, d->r))) {
+        draft_discard(d);
+        return rc;
+    }
+    return draft_emit(j, d);
+}
+
 /* A finding whose title is the subject and `what` (NULL: when it
  * expires) and whose details are written by put_details. */
 static int rule_plain(judge *j, const scanner_record *r, int rule, scanner_severity sev,
@@ -1102,9 +1182,7 @@ static int rule_renewal_failing(judge *j, const scanner_record *r)
         ((rc = aws_buf_puts(&d.title, "; ")) ||
          (rc = put_when(&d.title, r->not_after, j->as_of))))
         goto fail;
-    if ((rc = put_acm_facts(&d.details, r)) || (rc = put_validations(&d.details, r)))
-        goto fail;
-    return draft_emit(j, &d);
+    return draft_emit_acm(j, &d);
 fail:
     draft_discard(&d);
     return rc;
@@ -1169,6 +1247,177 @@ static int weak_key(const scanner_record *r)
            ieq(r->key_algorithm, "RSA1024");
 }
 
+/* ---- renewal at risk ------------------------------------------------------- */
+
+/* An ACM certificate whose renewal the rule looks after: ACM will try to
+ * renew it by validating its domains again. */
+static int renewal_candidate(const scanner_record *r, int64_t as_of)
+{
+    return r->source == SCANNER_SRC_ACM && eq(r->type, "AMAZON_ISSUED") &&
+           eq(r->status, "ISSUED") && r->not_after > as_of &&
+           !eq(r->renewal_eligibility, "INELIGIBLE");
+}
+
+static int dns_validation(const scanner_domain_validation *v)
+{
+    return (eq(v->method, "DNS") || (!v->method && v->rr_name)) && v->rr_name &&
+           *v->rr_name && v->rr_value && *v->rr_value && ieq(v->rr_type, "CNAME");
+}
+
+int scanner_rule_dns_wanted(const scanner_record *r, const scanner_domain_validation *v,
+                            const config *cfg, int64_t as_of)
+{
+    return r && v && cfg && cfg->dns_enabled && scanner_rule_enabled(cfg, "renewal-at-risk") &&
+           renewal_candidate(r, as_of) && dns_validation(v);
+}
+
+int scanner_dns_name_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 0 && a[la - 1] == '.')
+        la--;
+    if (lb > 0 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static int broken(const scanner_domain_validation *v)
+{
+    return dns_validation(v) &&
+           (v->dns_seen == SCANNER_DNS_MISSING || v->dns_seen == SCANNER_DNS_CHANGED);
+}
+
+/* Index of the first broken validation with v's record name (several
+ * domains share a record: example.com and *.example.com). */
+static size_t first_of_record(const scanner_record *r, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (broken(&r->validations[k]) && scanner_dns_name_eq(r->validations[k].rr_name,
+                                                    r->validations[i].rr_name))
+            return k;
+    return i;
+}
+
+static int put_broken_record(aws_buf *b, json_object *ja, const scanner_record *r, size_t i)
+{
+    const scanner_domain_validation *v = &r->validations[i];
+    int rc;
+    if ((rc = aws_buf_puts(b, "Record to restore: ")) ||
+        (rc = aws_text_cut(b, v->rr_name, VALUE_SHOW_MAX)) ||
+        (rc = aws_buf_puts(b, " CNAME ")) ||
+        (rc = aws_text_cut(b, v->rr_value, VALUE_SHOW_MAX)) ||
+        (rc = aws_buf_puts(b, "\n  ")))
+        return rc;
+    if (v->dns_seen == SCANNER_DNS_CHANGED) {
+        if ((rc = aws_buf_puts(b, "found: points to ")) ||
+            (rc = aws_text_cut(b, nz(v->dns_answer), VALUE_SHOW_MAX)))
+            return rc;
+    } else if ((rc = aws_buf_printf(b, "found: no such record (%s)",
+                                    v->dns_status ? v->dns_status : "NXDOMAIN"))) {
+        return rc;
+    }
+    if ((rc = aws_buf_puts(b, "; validates ")))
+        return rc;
+    json_object *doms = json_object_new_array();
+    int first = 1;
+    for (size_t k = i; k < r->n_validations; k++) {
+        const scanner_domain_validation *w = &r->validations[k];
+        if (!broken(w) || !scanner_dns_name_eq(w->rr_name, v->rr_name))
+            continue;
+        if ((!first && (rc = aws_buf_puts(b, ", "))) ||
+            (rc = aws_text_cut(b, nz(w->domain), NAME_SHOW_MAX)))
+            return rc;
+        first = 0;
+        if (doms)
+            json_object_array_add(doms, json_object_new_string(nz(w->domain)));
+    }
+    json_object *o = json_object_new_object();
+    if (o) {
+        jstr(o, "name", v->rr_name);
+        jstr(o, "type", "CNAME");
+        jstr(o, "value", v->rr_value);
+        jstr(o, "found", v->dns_seen == SCANNER_DNS_CHANGED ? "changed" : "missing");
+        jstr(o, "dns_status", v->dns_status);
+        jstr(o, "answer", v->dns_answer);
+        json_object_object_add(o, "domains", doms);
+        json_object_array_add(ja, o);
+    } else {
+        json_object_put(doms);
+    }
+    return aws_buf_putc(b, '\n');
+}
+
+static int rule_renewal_at_risk(judge *j, const scanner_record *r, int64_t days)
+{
+    size_t n_broken = 0, n_email = 0, first = 0;
+    for (size_t i = 0; i < r->n_validations; i++) {
+        const scanner_domain_validation *v = &r->validations[i];
+        if (broken(v) && first_of_record(r, i) == i) {
+            if (n_broken++ == 0)
+                first = i;
+        }
+        if (eq(v->method, "EMAIL"))
+            n_email++;
+    }
+    int email = n_email > 0 && days <= EMAIL_NOTICE_DAYS;
+    if (n_broken == 0 && !email)
+        return 0;
+    scanner_severity sev = days <= ACM_RENEWAL_WINDOW_DAYS ? SCANNER_SEV_HIGH
+                                                           : SCANNER_SEV_MEDIUM;
+    draft d;
+    int rc;
+    json_object *ja = json_object_new_array();
+    if (!ja)
+        return AWS_ENOMEM;
+    if ((rc = draft_begin(&d, j, r, R_RENEWAL_AT_RISK, sev))) {
+        json_object_put(ja);
+        goto fail;
+    }
+    json_object_object_add(d.json, "records_to_restore", ja);
+    json_object_object_add(d.json, "email_validation", json_object_new_boolean(email));
+    if ((rc = put_subject(&d.title, r)) || (rc = aws_buf_puts(&d.title, "renewal at risk: ")))
+        goto fail;
+    if (n_broken == 1) {
+        const scanner_domain_validation *v = &r->validations[first];
+        rc = aws_buf_printf(&d.title, "validation record ");
+        if (!rc)
+            rc = aws_text_cut(&d.title, v->rr_name, NAME_SHOW_MAX);
+        if (!rc)
+            rc = aws_buf_puts(&d.title, v->dns_seen == SCANNER_DNS_CHANGED
+                                            ? " CNAME points elsewhere"
+                                            : " CNAME is missing");
+    } else if (n_broken > 1) {
+        rc = aws_buf_printf(&d.title, "%zu validation records missing or changed", n_broken);
+    } else {
+        rc = aws_buf_puts(&d.title, "validated by e-mail, someone must approve the renewal mail");
+    }
+    if (rc || (rc = aws_buf_puts(&d.title, "; ")) ||
+        (rc = put_when(&d.title, r->not_after, j->as_of)))
+        goto fail;
+    if (n_broken > 0 &&
+        (rc = aws_buf_printf(&d.details, "ACM renews this certificate only if it can validate "
+                             "its domains again (from %d days before expiry); it looks up "
+                             "these records, which DNS no longer answers as ACM expects:\n",
+                             ACM_RENEWAL_WINDOW_DAYS)))
+        goto fail;
+    for (size_t i = 0; i < r->n_validations && n_broken > 0; i++)
+        if (broken(&r->validations[i]) && first_of_record(r, i) == i &&
+            (rc = put_broken_record(&d.details, ja, r, i)))
+            goto fail;
+    if (email &&
+        (rc = aws_buf_printf(&d.details, "%zu domain%s validated by e-mail: ACM sends the "
+                             "renewal mail to the domain's contacts from %d days before expiry, "
+                             "and the certificate is renewed only when someone approves it.\n",
+                             n_email, n_email == 1 ? " is" : "s are", ACM_RENEWAL_WINDOW_DAYS)))
+        goto fail;
+    return draft_emit_acm(j, &d);
+fail:
+    draft_discard(&d);
+    return rc;
+}
+
 static int judge_acm(judge *j, const scanner_record *r)
 {
     int rc = 0;
@@ -1193,6 +1442,9 @@ static int judge_acm(judge *j, const scanner_record *r)
         return rc;
     if (scanner_rule_enabled(j->cfg, "renewal-failing") &&
         (rc = rule_renewal_failing(j, r)))
+        return rc;
+    if (renewal_candidate(r, j->as_of) && scanner_rule_enabled(j->cfg, "renewal-at-risk") &&
+        (rc = rule_renewal_at_risk(j, r, scanner_days_until(r->not_after, j->as_of))))
         return rc;
     /* Key and CT findings only for certificates that are or will be served. */
     if (has_expired || acm_dead(r))
@@ -1527,7 +1779,7 @@ scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned pres
     int64_t days = scanner_days_until(r->not_after, as_of);
     int amazon = acm_amazon(r);
     int renewal_rules = on(cfg, R_RENEWAL_FAILING) || on(cfg, R_EXPIRING) ||
-                        on(cfg, R_NOT_RENEWABLE);
+                        on(cfg, R_NOT_RENEWABLE) || on(cfg, R_RENEWAL_AT_RISK);
     int window = ACM_RENEWAL_WINDOW_DAYS;
     if (cfg->renewal_pending_days > window)
         window = cfg->renewal_pending_days;
@@ -1554,6 +1806,10 @@ scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned pres
              ((on(cfg, R_SERVED_MISMATCH) || on(cfg, R_SERVED_EXPIRING)) &&
               scanner_served_wants(r, cfg)))
         w = "served-certificate probe";
+    else if (eq(r->type, "AMAZON_ISSUED") && on(cfg, R_RENEWAL_AT_RISK) &&
+             !eq(r->renewal_eligibility, "INELIGIBLE") &&
+             (cfg->dns_enabled || days <= EMAIL_NOTICE_DAYS))
+        w = cfg->dns_enabled ? "validation records (DNS checks)" : "validation method";
     else
         need = SCANNER_ACM_SUMMARY;
 out:

@@ -115,6 +115,18 @@ scanner_acm_need scanner_acm_summary_need(const scanner_record *summary, unsigne
                                           int in_use, const config *cfg, int64_t as_of,
                                           const char **why);
 
+/* 1 when the renewal-at-risk rule (enabled in cfg, [dns] enabled) reads
+ * the DNS answers for r's validation records as of as_of: an ISSUED,
+ * unexpired AMAZON_ISSUED certificate not INELIGIBLE for renewal, and v
+ * (r's validation) is a DNS validation with a CNAME ResourceRecord.  The
+ * scan looks up exactly these (scanner/dnscheck.h). */
+int scanner_rule_dns_wanted(const scanner_record *r, const scanner_domain_validation *v,
+                            const config *cfg, int64_t as_of);
+
+/* 1 when a and b are the same DNS name: case-insensitive, with or
+ * without one trailing dot (NULL never matches). */
+int scanner_dns_name_eq(const char *a, const char *b);
+
 /* Judges all records of one account+region together (custom domains are
  * joined to ACM certificates, stages to client certificates) as of unix
  * time as_of, appending findings to out.  Long remote fields are cut where

@@ -5,6 +5,7 @@
 #include "aws/log.h"
 #include "scanner/collect.h"
 #include "scanner/discover.h"
+#include "scanner/dnscheck.h"
 #include "scanner/rules.h"
 #include "scanner/served.h"
 #include "sts/sts.h"
@@ -22,6 +23,8 @@ typedef struct tgt {
     scanner_target t;               /* first: callbacks get &t */
     account *a;
     unsigned collected;             /* sources whose collectors ran (1u << scanner_source) */
+    int dns_checked;                /* the validation record lookups ran (or were not needed) */
+    int dns_clean;                  /* every lookup had a clear answer */
     struct tgt *next;
 } tgt;
 
@@ -69,6 +72,13 @@ struct scan {
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
     scanner_served *served;         /* [probe] enabled: the served-certificate probe */
+    /* DNS checks ([dns] enabled): one resolver on the scan's loop, made at
+     * the first target that needs it. */
+    int dns_on;
+    dns_resolver *dns;
+    int dns_broken;                 /* the resolver could not be made */
+    char dns_err[160];
+    uint64_t dns_lookups;
 };
 
 const char *scanner_sts_error_code(const char *msg, char *buf, size_t n)
@@ -125,9 +135,66 @@ static void account_finish(account *a)
     progress(s);
 }
 
+static void target_judge(tgt *g);
+
+static void on_dns_checked(void *ud, int clean)
+{
+    tgt *g = ud;
+    g->dns_clean = g->dns_clean && clean;
+    target_judge(g);
+}
+
+/* The resolver, made once; NULL (and one gap per target) when it cannot be. */
+static dns_resolver *scan_resolver(scan *s, const char *account_id, const char *region)
+{
+    if (!s->dns && !s->dns_broken) {
+        dns_options o;
+        scanner_dns_options(s->o->cfg, &o);
+        int rc = dns_resolver_new(s->o->loop, &o, &s->dns);
+        if (rc != 0) {
+            s->dns_broken = 1;
+            snprintf(s->dns_err, sizeof(s->dns_err), "the DNS resolver could not start: %s",
+                     aws_strerror(rc));
+            aws_log_warn("DNS: %s", s->dns_err);
+        }
+    }
+    if (!s->dns)
+        scanner_findings_add_gap(s->out, account_id, region, "DNS", "ResolverError", s->dns_err);
+    return s->dns;
+}
+
+/* Collection is over: look up the validation records the renewal-at-risk
+ * rule reads (the target stays in flight meanwhile), then judge. */
 static void target_done(scanner_target *t)
 {
     tgt *g = (tgt *)t;
+    scan *s = g->a->s;
+    g->dns_clean = 1;
+    if (s->dns_on && !g->dns_checked && (g->collected & (1u << SCANNER_SRC_ACM))) {
+        g->dns_checked = 1;
+        size_t want = 0;
+        for (size_t i = 0; i < t->set.n; i++)
+            for (size_t v = 0; v < t->set.v[i]->n_validations; v++)
+                want += scanner_rule_dns_wanted(t->set.v[i], &t->set.v[i]->validations[v],
+                                                s->o->cfg, s->o->as_of) ? 1 : 0;
+        dns_resolver *r = want ? scan_resolver(s, g->a->id, t->region) : NULL;
+        if (want && !r) {
+            g->dns_clean = 0;
+        } else if (want) {
+            size_t n = scanner_dnscheck_start(r, &t->set, s->o->cfg, s->o->as_of, s->out,
+                                              g->a->id, t->region, on_dns_checked, g,
+                                              &g->dns_clean);
+            s->dns_lookups += n;
+            if (n > 0)
+                return;   /* on_dns_checked judges */
+        }
+    }
+    target_judge(g);
+}
+
+static void target_judge(tgt *g)
+{
+    scanner_target *t = &g->t;
     account *a = g->a;
     scan *s = a->s;
     /* Judge and release at once: memory stays bounded by the targets in
@@ -154,6 +221,8 @@ static void target_done(scanner_target *t)
     /* What this target read in full: the sources it collected, less those
      * a failed call left incomplete; nothing when judging failed. */
     unsigned read = jrc != 0 ? 0 : g->collected & ~t->set.incomplete;
+    if (read & (1u << SCANNER_SRC_ACM) && s->dns_on && g->dns_clean)
+        read |= SCANNER_COVER_DNS;
     if (s->coverage && scanner_coverage_add(s->coverage, a->id, t->region, read) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Scan", "InternalError",
                                  "out of memory while recording coverage");
@@ -654,6 +723,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.acm.as_of = o->as_of;
     s.acm.now = o->now ? o->now : (int64_t)time(NULL);
     s.acm.cache = o->detail_cache;
+    s.dns_on = o->cfg->dns_enabled && scanner_rule_enabled(o->cfg, "renewal-at-risk");
 
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
@@ -663,13 +733,26 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
          * not hold the same finding twice). */
         int hosts = !(o->shard.count > 1 && o->shard.index != 1);
         char perr[300];
-        int prc = scanner_served_new(o->loop, o->cfg, o->as_of, hosts, &s.served, perr,
+        /* Endpoint names go through the scan's resolver ([dns] servers). */
+        dns_options dno;
+        scanner_dns_options(o->cfg, &dno);
+        int drc = dns_resolver_new(o->loop, &dno, &s.dns);
+        if (drc != 0) {
+            s.dns = NULL;
+            s.dns_broken = 1;
+            snprintf(s.dns_err, sizeof(s.dns_err), "the DNS resolver could not start: %s",
+                     aws_strerror(drc));
+            aws_log_warn("DNS: %s (the probe resolves names with getaddrinfo)", s.dns_err);
+        }
+        int prc = scanner_served_new(o->loop, o->cfg, o->as_of, hosts, s.dns, &s.served, perr,
                                      sizeof(perr));
         if (prc == 0 && !hosts && o->cfg->probe_hosts.n != 0)
             aws_log_info("shard %d/%d: [probe] hosts are probed by shard 1", o->shard.index,
                          o->shard.count);
         if (prc != 0) {
             snprintf(err, errlen, "[probe] %s", perr);
+            dns_resolver_free(s.dns);
+            uv_run(o->loop, UV_RUN_NOWAIT);
             scanner_strv_finish(&s.regions_seen);
             return prc;
         }
@@ -678,6 +761,9 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     int rc = sts_get_caller_identity(o->client, o->caller, o->home_region, on_identity, &s);
     if (rc != 0) {
         snprintf(err, errlen, "could not start GetCallerIdentity: %s", aws_strerror(rc));
+        scanner_served_free(s.served);
+        dns_resolver_free(s.dns);
+        uv_run(o->loop, UV_RUN_NOWAIT);
         scanner_strv_finish(&s.regions_seen);
         return rc;
     }
@@ -703,6 +789,11 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         scanner_served_free(s.served);
         s.served = NULL;
         uv_run(o->loop, UV_RUN_NOWAIT);     /* the probe's handles close */
+    }
+    if (s.dns) {
+        aws_log_info("DNS: %llu validation record lookups", (unsigned long long)s.dns_lookups);
+        dns_resolver_free(s.dns);       /* nothing pending: targets and probes are done */
+        uv_run(o->loop, UV_RUN_NOWAIT); /* its handles close */
     }
 
     if (st) {

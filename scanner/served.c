@@ -353,7 +353,7 @@ static int cert_covers(const cert *c, const char *host)
 /* ---- life cycle ---------------------------------------------------------------- */
 
 int scanner_served_new(uv_loop_t *loop, const config *cfg, int64_t as_of, int with_hosts,
-                       scanner_served **out, char *err, size_t errlen)
+                       dns_resolver *dns, scanner_served **out, char *err, size_t errlen)
 {
     *out = NULL;
     scanner_served *s = calloc(1, sizeof(*s));
@@ -369,6 +369,7 @@ int scanner_served_new(uv_loop_t *loop, const config *cfg, int64_t as_of, int wi
         /* Chains are verified as they stand now, also in a what-if run
          * (--as-of judges the expiry tiers only). */
         .verify_time = 0,
+        .resolver = dns,
     };
     int rc = prober_new(loop, &po, &s->p, err, errlen);
     if (rc != 0) {

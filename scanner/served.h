@@ -52,10 +52,11 @@ typedef struct scanner_served_stats {
 } scanner_served_stats;
 
 /* Starts the probes of [probe] hosts at once (unless with_hosts is 0:
- * another shard probes them).  0; AWS_EINVAL with err set
+ * another shard probes them).  Names are resolved through dns (the scan's
+ * resolver, which must outlive s; NULL: getaddrinfo).  0; AWS_EINVAL with err set
  * ([probe] ca_file unreadable); AWS_ENOMEM. */
 int  scanner_served_new(uv_loop_t *loop, const config *cfg, int64_t as_of, int with_hosts,
-                        scanner_served **out, char *err, size_t errlen);
+                        dns_resolver *dns, scanner_served **out, char *err, size_t errlen);
 /* Run the loop once more after it (handles close there).  Accepts NULL. */
 void scanner_served_free(scanner_served *s);
 /* The endpoints and comparison data of one account-region's records

@@ -10,15 +10,17 @@ set -eu
 # nghttp2-server: nghttpd, the HTTP/2 server of tests/integration/test_transport.py.
 # python3-aiosmtpd: the SMTP server of tests/integration/test_digests.py (run by
 # /usr/bin/python3, Debian's own).
+# libc-ares-dev: the resolver (dns/).  dnsmasq: the name server of
+# tests/integration/test_dns.py.
 # prometheus: promtool, which checks the metrics file in tests/integration/test_metrics.py.
 # Packaging (tests/package): mandoc (man page lint), man-db (man -w),
 # debhelper + dpkg-dev + lintian (the .deb), rpm (rpmbuild), systemd
 # (systemd-analyze verify/security), bash-completion (the completion test).
 DEBS="meson ninja-build pkg-config gcc libc6-dev libuv1-dev libcurl4-openssl-dev
       libssl-dev libjson-c-dev libexpat1-dev libsqlite3-dev libinih-dev
-      libesmtp-dev libcmocka-dev python3 python3-venv ca-certificates
+      libesmtp-dev libc-ares-dev libcmocka-dev python3 python3-venv ca-certificates
       nghttp2-server python3-aiosmtpd prometheus mandoc man-db debhelper dpkg-dev
-      lintian rpm systemd bash-completion"
+      lintian rpm systemd bash-completion dnsmasq"
 
 missing=""
 for p in $DEBS; do

@@ -70,7 +70,7 @@ static const struct {
       "t.conf:1: key 'fips' is outside any section " DASH " put it under [aws]\n" },
     /* unknown section / key */
     { "\n[nope]\nkey = 1\n",
-      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [securityhub], [notify], [email], [sns], [state], [metrics], [webhook NAME]\n" },
+      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [dns], [securityhub], [notify], [email], [sns], [state], [probe], [metrics], [webhook NAME]\n" },
     { "[sacn]\n",
       "t.conf:1: unknown section [sacn] " DASH " did you mean [scan]?\n" },
     { "[scan]\nregoins = all\n",
@@ -153,6 +153,10 @@ static const struct {
       "t.conf:2: [state] dir: 'var/lib' is not an absolute path " DASH " write a path starting with /\n" },
     { "[rules]\ndisabled_rules = expiring, no such rule\n",
       "t.conf:2: [rules] disabled_rules: 'no such rule' is not a rule id " DASH " rule ids are made of letters, digits and _.-\n" },
+    { "[dns]\nservers = 127.0.0.1:5353, resolver.example\n",
+      "t.conf:2: [dns] servers: 'resolver.example' is not a name server " DASH " write an IP address with an optional port: 10.0.0.2, 127.0.0.1:5353, [2001:db8::53]:53\n" },
+    { "[dns]\nservers = 127.0.0.1:0\n",
+      "t.conf:2: [dns] servers: '127.0.0.1:0' is not a name server " DASH " write an IP address with an optional port: 10.0.0.2, 127.0.0.1:5353, [2001:db8::53]:53\n" },
     /* quotes and continuation lines */
     { "[scan]\naccounts = \"123456789012, 210987654321\n",
       "t.conf:2: [scan] accounts: empty item or unbalanced quote in '\"123456789012, 210987654321' " DASH " separate items with single commas\n" },

@@ -103,7 +103,9 @@ static const char acm_describe_amazon[] =
     "12345678-1234-1234-1234-123456789012\",\"CreatedAt\":1446835267.0,\"DomainName\":"
     "\"www.example.com\",\"DomainValidationOptions\":[{\"DomainName\":\"www.example.com\","
     "\"ValidationDomain\":\"www.example.com\",\"ValidationStatus\":\"SUCCESS\","
-    "\"ValidationMethod\":\"DNS\"},{\"DomainName\":\"www.example.net\",\"ValidationStatus\":"
+    "\"ValidationMethod\":\"DNS\",\"ResourceRecord\":{\"Name\":\"_a79865eb4cd1a6ab990a45779b4e0b96."
+    "www.example.com.\",\"Type\":\"CNAME\",\"Value\":\"_6e46b6fa2c1b0d2e.acm-validations.aws.\"}},"
+    "{\"DomainName\":\"www.example.net\",\"ValidationStatus\":"
     "\"PENDING_VALIDATION\",\"ValidationMethod\":\"EMAIL\",\"ValidationEmails\":[\"a@example.net\"]}],"
     "\"InUseBy\":[\"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/x/1\"],"
     "\"IssuedAt\":1446835815.0,\"Issuer\":\"Amazon\",\"KeyAlgorithm\":\"RSA_2048\","
@@ -149,6 +151,13 @@ static void acm_describe_full(void **state)
     assert_string_equal(r->validations[1].domain, "www.example.net");
     assert_string_equal(r->validations[1].status, "PENDING_VALIDATION");
     assert_string_equal(r->validations[1].method, "EMAIL");
+    assert_null(r->validations[1].rr_name);
+    /* the DNS validation's ResourceRecord: what renewal-at-risk looks up */
+    assert_string_equal(r->validations[0].rr_name,
+                        "_a79865eb4cd1a6ab990a45779b4e0b96.www.example.com.");
+    assert_string_equal(r->validations[0].rr_type, "CNAME");
+    assert_string_equal(r->validations[0].rr_value, "_6e46b6fa2c1b0d2e.acm-validations.aws.");
+    assert_int_equal(r->validations[0].dns_seen, SCANNER_DNS_UNCHECKED);
     scanner_record_free(r);
 }
 
