@@ -19,7 +19,7 @@
 #define DETAILS_MAX  (64 * 1024)
 #define NAME_SHOW    256
 #define VALUE_SHOW   1024
-#define NAMES_SHOWN  20
+#define NAMES_SHOWN  20             /* served names kept and listed */
 
 typedef struct cert {
     char *account, *region, *arn, *domain, *serial, *issuer, *console;
@@ -205,9 +205,13 @@ static void on_probed(const probe_result *res, void *ud)
     /* The names belong to the prober's copy: take our own. */
     ep->res.leaf.names = NULL;
     ep->res.leaf.n_names = 0;
-    for (size_t i = 0; i < res->leaf.n_names; i++) {
+    /* The first NAMES_SHOWN are kept (the finding lists no more), the
+     * rest counted: memory stays small for certificates with many names. */
+    size_t keep = res->leaf.n_names < NAMES_SHOWN ? res->leaf.n_names : NAMES_SHOWN;
+    ep->res.leaf.n_names_dropped = res->leaf.n_names_dropped + (res->leaf.n_names - keep);
+    for (size_t i = 0; i < keep; i++) {
         if (!ep->res.leaf.names &&
-            !(ep->res.leaf.names = calloc(res->leaf.n_names, sizeof(char *)))) {
+            !(ep->res.leaf.names = calloc(keep, sizeof(char *)))) {
             ep->s->oom = 1;
             break;
         }
@@ -489,6 +493,8 @@ static json_object *served_json(const endpoint *ep)
     for (size_t i = 0; names && i < r->leaf.n_names; i++)
         json_object_array_add(names, json_object_new_string(r->leaf.names[i]));
     json_object_object_add(o, "names", names);
+    json_object_object_add(o, "names_total",
+                           json_object_new_int64((int64_t)(r->leaf.n_names + r->leaf.n_names_dropped)));
     json_object_object_add(o, "chain_length", json_object_new_int64((int64_t)r->chain_len));
     json_object_object_add(o, "tls_version", json_object_new_string(r->tls_version));
     return o;
@@ -507,6 +513,8 @@ static void put_served(aws_buf *b, const endpoint *ep)
             aws_buf_putc(b, ' ');
             aws_text_cut(b, r->leaf.names[i], NAME_SHOW);
         }
+        if (r->leaf.n_names_dropped)
+            aws_buf_printf(b, " ... and %zu more", r->leaf.n_names_dropped);
         aws_buf_putc(b, '\n');
     }
 }
