@@ -68,11 +68,13 @@ class ServfailServer:
         self.sock.close()
 
 
-def start_dnsmasq(servfail_port):
+def start_dnsmasq(servfail_port, port=None, present=()):
+    """dnsmasq with the test zone; `present` adds validation CNAMEs as
+    ACM expects them for more domains."""
     dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
     if not os.path.exists(dnsmasq):
         raise unittest.SkipTest("dnsmasq not installed (Debian package dnsmasq, scripts/deps.sh)")
-    port = harness.free_port()
+    port = port or harness.free_port()
     argv = [dnsmasq, "--conf-file=/dev/null", "--keep-in-foreground", "--no-resolv",
             "--no-hosts", "--port=%d" % port, "--listen-address=127.0.0.1",
             "--bind-interfaces", "--pid-file=", "--log-facility=-", "--log-queries",
@@ -87,6 +89,7 @@ def start_dnsmasq(servfail_port):
             "--cname=%spresent.example.test,%s" % (RR_PREFIX, RR_VALUE.rstrip(".").upper()),
             # changed: someone pointed it elsewhere
             "--cname=%schanged.example.test,stale-target.example.test" % RR_PREFIX]
+    argv += ["--cname=%s%s,%s" % (RR_PREFIX, d, RR_VALUE.rstrip(".")) for d in present]
     return harness.Server(argv, port, name="dnsmasq")
 
 
@@ -218,6 +221,79 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(r.rc, 0, r)
         self.assertIn("dns-renewal-validation", r.out)
         self.assertIn("Restore every record", r.out)
+
+
+class DnsResolveTest(unittest.TestCase):
+    """A finding resolves when its record is back and every lookup of the
+    account-region had a clear answer; where a lookup failed, it stays."""
+
+    @classmethod
+    def setUpClass(cls):
+        os.environ["MOTO_ACM_VALIDATION_WAIT"] = "0"
+        cls.servers = []
+        try:
+            cls.servfail = ServfailServer()
+            cls.dns = start_dnsmasq(cls.servfail.port)
+            cls.moto = harness.start_moto()
+            cls.servers.append(cls.moto)
+            cls.acm = scanlib.start_double("acm_double.py", cls.moto)
+            cls.servers.append(cls.acm)
+        except Exception:
+            cls.tearDownClass()
+            raise
+        cls.home = tempfile.mkdtemp(prefix="certsweep-dns-resolve-")
+        now = int(time.time())
+        cls.arn = {}
+        patches = {}
+        for key, region, name in (("east", "us-east-1", "back-east.example.test"),
+                                  ("broken", "us-east-1", "x.broken.test"),
+                                  ("west", "eu-west-1", "back-west.example.test")):
+            acm = harness.boto_client(cls.moto, "acm", region)
+            arn = acm.request_certificate(DomainName=name,
+                                          ValidationMethod="DNS")["CertificateArn"]
+            cls.arn[key] = arn
+            patches[arn] = {"RenewalEligibility": "ELIGIBLE", "InUseBy": [LB],
+                            "NotAfter": now + 200 * DAY}
+        scanlib.double_post(cls.acm, "/_double/state",
+                            {"certificates": patches, "patch_summaries": True})
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "dns", None):
+            cls.dns.stop()
+        for s in reversed(getattr(cls, "servers", [])):
+            s.stop()
+        if getattr(cls, "servfail", None):
+            cls.servfail.stop()
+
+    def scan(self):
+        conf = os.path.join(self.home, "certsweep.conf")
+        with open(conf, "w") as f:
+            f.write("[scan]\naccounts = %s\nregions = us-east-1, eu-west-1\ncollectors = acm\n"
+                    "fail_on = none\n[state]\ndir = %s\n[dns]\nenabled = true\n"
+                    "servers = 127.0.0.1:%d\n"
+                    % (ACCT, os.path.join(self.home, "state"), self.dns.port))
+        env = harness.clean_env(endpoint_url=self.moto.url, home=self.home, extra=dict(
+            harness.env_credentials(), AWS_ENDPOINT_URL_ACM=self.acm.url))
+        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"],
+                        env, timeout=180)
+        self.assertEqual(r.rc, 3, r)     # x.broken.test: a SERVFAIL gap in us-east-1
+        return r, r.json()
+
+    def test_restored_record_resolves_only_where_dns_answered(self):
+        r, doc = self.scan()
+        risk = sorted(f["resource_arn"] for f in doc["findings"] if f["rule"] == "renewal-at-risk")
+        self.assertEqual(risk, sorted([self.arn["east"], self.arn["west"]]), r)
+        # Both records come back.
+        port = self.dns.port
+        self.dns.stop()
+        self.dns = start_dnsmasq(self.servfail.port, port=port,
+                                 present=("back-east.example.test", "back-west.example.test"))
+        r, doc = self.scan()
+        self.assertEqual([f for f in doc["findings"] if f["rule"] == "renewal-at-risk"], [], r)
+        resolved = [f["resource_arn"] for f in doc.get("resolved", [])]
+        # eu-west-1 answered cleanly: resolved; us-east-1 had a SERVFAIL: not.
+        self.assertEqual(resolved, [self.arn["west"]], doc.get("resolved"))
 
 
 if __name__ == "__main__":
