@@ -12,7 +12,11 @@ every request to moto unchanged, except:
                         or, for an ARN listed in invalid_json, a 200 answer
                         whose body is not JSON
   ListCertificates      moto's answer (moto applies the filters), cut into
-                        pages of min(MaxItems, page_size) with NextToken
+                        pages of min(MaxItems, page_size) with NextToken;
+                        with "patch_summaries": true, the configured
+                        members that a CertificateSummary also carries
+                        (Status, Type, NotAfter, RenewalEligibility, ...;
+                        InUse from InUseBy) are set over each summary too
   any operation named   ACM's rate limits, per account, region and operation:
   in rate_limits        a token bucket of `rate` tokens (refilled at rate/s,
                         full at the start); a request finding it empty is
@@ -25,7 +29,7 @@ State is seeded with POST /_double/state (JSON, replaces the state):
         "RenewalEligibility": "ELIGIBLE", "NotAfter": 1790000000,
         "RenewalSummary": {"RenewalStatus": "FAILED", ...}, ...}},
    "invalid_json": ["<certificate ARN>", ...],
-   "page_size": N,
+   "page_size": N, "patch_summaries": true,
    "rate_limits": {"DescribeCertificate": 10, "ListCertificates": 8}}
 GET /_double/requests returns the ACM requests seen, in order:
   [{"op": "ListCertificates", "next_token": ..., "max_items": ...},
@@ -41,7 +45,11 @@ import proxy
 
 TARGET = "CertificateManager."
 TOKEN = "acm-double-page-"
-STATE = {"certificates": {}, "invalid_json": [], "page_size": None, "rate_limits": {}}
+STATE = {"certificates": {}, "invalid_json": [], "page_size": None, "rate_limits": {},
+         "patch_summaries": False}
+# botocore's CertificateSummary members a patch may also set on a summary.
+SUMMARY_KEYS = ("Status", "Type", "NotAfter", "NotBefore", "CreatedAt", "IssuedAt",
+                "ImportedAt", "RenewalEligibility", "KeyAlgorithm", "DomainName")
 BUCKETS = {}             # (account, region, op) -> [tokens, last refill]
 REQUESTS = []
 LOCK = threading.Lock()
@@ -68,6 +76,7 @@ class Handler(proxy.ProxyHandler):
                 STATE["invalid_json"] = new.get("invalid_json", [])
                 STATE["page_size"] = new.get("page_size")
                 STATE["rate_limits"] = new.get("rate_limits", {})
+                STATE["patch_summaries"] = bool(new.get("patch_summaries"))
                 BUCKETS.clear()
                 REQUESTS.clear()
             return self.reply(200, {"ok": True})
@@ -136,6 +145,13 @@ class Handler(proxy.ProxyHandler):
                                     "message": "invalid NextToken"},
                               ctype="application/x-amz-json-1.1")
         items = json.loads(data).get("CertificateSummaryList", [])
+        with LOCK:
+            patches = dict(STATE["certificates"]) if STATE["patch_summaries"] else {}
+        for it in items:
+            patch = patches.get(it.get("CertificateArn"), {})
+            patched(it, {k: v for k, v in patch.items() if k in SUMMARY_KEYS})
+            if "InUseBy" in patch:
+                it["InUse"] = bool(patch["InUseBy"])
         start = int(token[len(TOKEN):]) if token else 0
         size = min(x for x in (max_items or 1000, page_size or 1000))
         out = {"CertificateSummaryList": items[start:start + size]}

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "scanner/finding.h"
 #include "scanner/record.h"
+#include "scanner/resolve.h"
 #include "scanner/rules.h"
 
 #define AS_OF ((int64_t)1795430728)     /* 2026-11-23T10:45:28Z */
@@ -345,6 +346,34 @@ static void test_rule_listed(void **state)
     config_finish(&c);
 }
 
+/* Resolved only where the DNS checks of the account-region all had clear
+ * answers, on top of ACM read in full; other rules do not care. */
+static void test_resolution_needs_dns(void **state)
+{
+    (void)state;
+    const unsigned acm = 1u << SCANNER_SRC_ACM;
+    assert_int_equal(scanner_rule_needs("renewal-at-risk", SCANNER_SRC_ACM),
+                     acm | SCANNER_COVER_DNS);
+    assert_int_equal(scanner_rule_needs("expired", SCANNER_SRC_ACM), acm);
+    config c;
+    cfg_dns(&c, 1);
+    scanner_coverage cov;
+    scanner_coverage_init(&cov);
+    assert_int_equal(scanner_coverage_add(&cov, "123456789012", "us-east-1", acm), 0);
+    assert_int_equal(scanner_resolvable(&cov, &c, 0, "123456789012", "us-east-1",
+                                        "renewal-at-risk", SCANNER_SRC_ACM), 0);
+    assert_int_equal(scanner_resolvable(&cov, &c, 0, "123456789012", "us-east-1",
+                                        "expired", SCANNER_SRC_ACM), 1);
+    assert_int_equal(scanner_coverage_add(&cov, "123456789012", "us-east-1",
+                                          SCANNER_COVER_DNS), 0);
+    assert_int_equal(scanner_resolvable(&cov, &c, 0, "123456789012", "us-east-1",
+                                        "renewal-at-risk", SCANNER_SRC_ACM), 1);
+    assert_int_equal(scanner_resolvable(&cov, &c, 1, "123456789012", "us-east-1",
+                                        "renewal-at-risk", SCANNER_SRC_ACM), 0);
+    scanner_coverage_finish(&cov);
+    config_finish(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_name_eq),
         cmocka_unit_test(test_readless),
         cmocka_unit_test(test_rule_listed),
+        cmocka_unit_test(test_resolution_needs_dns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
