@@ -21,12 +21,14 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "doubles"))
 import harness  # noqa: E402
+import scanlib  # noqa: E402
 from test_securityhub import DAY, MGMT, Org, SCAN_REGION  # noqa: E402
 from tls_servers import TLSServers, write_pem  # noqa: E402
 
@@ -63,8 +65,8 @@ class CA:
                      .sign(self.key, hashes.SHA256()))
         self.pem = _pem(self.cert, self.key)[0]
 
-    def leaf(self, cn, not_before, not_after, self_signed=False):
-        """(cert PEM, key PEM, serial) of a leaf for cn."""
+    def leaf(self, cn, not_before, not_after, self_signed=False, sans=()):
+        """(cert PEM, key PEM, serial) of a leaf for cn (and sans)."""
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes
         from cryptography.x509.oid import NameOID
@@ -75,7 +77,8 @@ class CA:
              .issuer_name(subject if self_signed else self.name)
              .public_key(key.public_key()).serial_number(serial)
              .not_valid_before(_ts(not_before)).not_valid_after(_ts(not_after))
-             .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False))
+             .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in (cn,) + tuple(sans)]),
+                            critical=False))
         cert = b.sign(key if self_signed else self.key, hashes.SHA256())
         c, k = _pem(cert, key)
         return c, k, serial
@@ -244,6 +247,111 @@ class ProbeTest(harness.MotoCase):
         self.assertEqual(self.probe_findings(doc), {})
         self.assertEqual(doc["coverage_gaps"], [])
         self.assertEqual(sum(e.handshakes for e in self.servers.endpoints), 0)
+
+
+def start_dnsmasq(records):
+    """dnsmasq on 127.0.0.1 answering for probe.test only: records maps a
+    name to an IPv4 address; any other name under probe.test is NXDOMAIN."""
+    import pwd
+    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+    if not os.path.exists(dnsmasq):
+        raise unittest.SkipTest("dnsmasq not installed (Debian package dnsmasq, scripts/deps.sh)")
+    port = harness.free_port()
+    argv = [dnsmasq, "--conf-file=/dev/null", "--keep-in-foreground", "--no-resolv",
+            "--no-hosts", "--port=%d" % port, "--listen-address=127.0.0.1",
+            "--bind-interfaces", "--pid-file=", "--log-facility=-",
+            "--user=%s" % pwd.getpwuid(os.getuid()).pw_name, "--local=/probe.test/"]
+    argv += ["--host-record=%s,%s" % (n, a) for n, a in records.items()]
+    return harness.Server(argv, port, name="dnsmasq")
+
+
+class ProbeInUseTest(unittest.TestCase):
+    """In-use ACM certificates are probed by name on port 443, the name
+    resolved through [dns] servers (dnsmasq on loopback): the endpoint of an
+    in-use certificate serving an older one gives served-certificate-
+    mismatch in the certificate's account and region; a name that does not
+    resolve is a DnsNXDOMAIN gap; a wildcard name is not probed."""
+    ADDR = "127.77.0.1"
+
+    @classmethod
+    def setUpClass(cls):
+        if os.getuid() != 0:
+            raise unittest.SkipTest("binding port 443 on %s needs root" % cls.ADDR)
+        cls.servers = []
+        try:
+            cls.dns = start_dnsmasq({"inuse.probe.test": cls.ADDR})
+            cls.servers.append(cls.dns)
+            cls.moto = harness.start_moto()
+            cls.servers.append(cls.moto)
+            cls.acm = scanlib.start_double("acm_double.py", cls.moto)
+            cls.servers.append(cls.acm)
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in reversed(getattr(cls, "servers", [])):
+            s.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="certsweep-probe-inuse-")
+        self.tls = TLSServers()
+        now = int(time.time())
+        ca = CA(now)
+        self.ca_file = write_pem(self.tmp, "ca.pem", ca.pem)
+        acm = harness.boto_client(self.moto, "acm", "us-east-1")
+        new = ca.leaf("inuse.probe.test", now - 5 * DAY, now + 300 * DAY,
+                      sans=("*.wild.probe.test",))
+        old = ca.leaf("inuse.probe.test", now - 200 * DAY, now + 100 * DAY + 3600)
+        dark = ca.leaf("dark.probe.test", now - 5 * DAY, now + 300 * DAY)
+        self.arn = acm.import_certificate(Certificate=new[0], PrivateKey=new[1],
+                                          CertificateChain=ca.pem)["CertificateArn"]
+        self.dark_arn = acm.import_certificate(Certificate=dark[0], PrivateKey=dark[1],
+                                               CertificateChain=ca.pem)["CertificateArn"]
+        lb = ("arn:aws:elasticloadbalancing:us-east-1:%s:loadbalancer/app/web/50dc6c495c0c9188"
+              % harness.MOTO_DEFAULT_ACCOUNT)
+        scanlib.double_post(self.acm, "/_double/state", {
+            "certificates": {self.arn: {"InUseBy": [lb]}, self.dark_arn: {"InUseBy": [lb]}},
+            "patch_summaries": True})
+        self.tls.add(write_pem(self.tmp, "old.pem", old[0], ca.pem),
+                     write_pem(self.tmp, "old.key", old[1]), host=self.ADDR, port=443)
+
+    def tearDown(self):
+        self.tls.stop()
+        harness.moto_reset(self.moto)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_in_use_names_probed_through_dns(self):
+        conf = os.path.join(self.tmp, "certsweep.conf")
+        with open(conf, "w") as f:
+            f.write("[scan]\naccounts = %s\nregions = us-east-1\ncollectors = acm\n"
+                    "fail_on = none\n[state]\ndir = %s\n[dns]\nservers = 127.0.0.1:%d\n"
+                    "timeout_ms = 1500\n[probe]\nenabled = true\nca_file = %s\ntimeout = 5\n"
+                    % (harness.MOTO_DEFAULT_ACCOUNT, os.path.join(self.tmp, "state"),
+                       self.dns.port, self.ca_file))
+        env = harness.clean_env(endpoint_url=self.moto.url, home=self.tmp, extra=dict(
+            harness.env_credentials(), AWS_ENDPOINT_URL_ACM=self.acm.url))
+        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json", "-vv"],
+                        env, timeout=180)
+        self.assertEqual(r.rc, 3, r)
+        # Each endpoint probed is logged at debug level.
+        self.assertIn("probe inuse.probe.test:443: OK", r.err)
+        doc = r.json()
+        probe = [f for f in doc["findings"] if f["rule"].startswith("served-")]
+        self.assertEqual([(f["rule"], f["resource_id"]) for f in probe],
+                         [("served-certificate-mismatch", "inuse.probe.test:443")], doc["findings"])
+        m = probe[0]
+        self.assertEqual((m["account_id"], m["region"]), (harness.MOTO_DEFAULT_ACCOUNT, "us-east-1"))
+        self.assertEqual(m["details"]["expected"]["certificate_arn"], self.arn)
+        self.assertEqual(m["details"]["address"], self.ADDR)
+        self.assertEqual(m["details"]["differs"], ["serial", "not_after"])
+        gaps = [(g["account_id"], g["region"], g["operation"], g["error_code"])
+                for g in doc["coverage_gaps"]]
+        self.assertEqual(gaps, [(harness.MOTO_DEFAULT_ACCOUNT, "us-east-1", "Probe", "DnsNXDOMAIN")],
+                         doc["coverage_gaps"])
+        self.assertIn("dark.probe.test:443", doc["coverage_gaps"][0]["message"])
+        self.assertNotIn("wild.probe.test:443", r.err + r.out)
 
 
 if __name__ == "__main__":
