@@ -64,10 +64,10 @@ enum {
     R_STAGE,
     R_WEAK_KEY,
     R_CT,
+    R_RENEWAL_AT_RISK,
     R_SERVED_MISMATCH,
     R_SERVED_EXPIRING,
     R_SERVED_CHAIN,
-    R_RENEWAL_AT_RISK,
     R_COUNT
 };
 
@@ -331,6 +331,8 @@ static const struct {
                             F(SANS) },
     [R_SERVED_EXPIRING] = { F(STATUS),
                             F(STATUS) | F(NOT_AFTER) | F(SERIAL) | F(ISSUER) | F(SANS) },
+    /* In-use certificates name the endpoints whose chains are checked. */
+    [R_SERVED_CHAIN]    = { F(STATUS) | F(IN_USE), F(STATUS) | F(IN_USE_BY) | F(SANS) },
     [R_RENEWAL_AT_RISK] = { F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY),
                             F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) |
                             F(VALIDATIONS) | F(RENEWAL_SUMMARY) },
@@ -1802,7 +1804,7 @@ scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned pres
         w = "transparency logging option";
     else if (amazon && on(cfg, R_RENEWAL_FAILING))
         w = "renewal status";
-    else if ((in_use == 1 && on(cfg, R_SERVED_MISMATCH)) ||
+    else if ((in_use == 1 && (on(cfg, R_SERVED_MISMATCH) || on(cfg, R_SERVED_CHAIN))) ||
              ((on(cfg, R_SERVED_MISMATCH) || on(cfg, R_SERVED_EXPIRING)) &&
               scanner_served_wants(r, cfg)))
         w = "served-certificate probe";

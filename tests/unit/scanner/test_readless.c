@@ -81,7 +81,7 @@ static void test_field_table(void **state)
           F(STATUS) | F(NOT_AFTER) | F(IN_USE_BY) | F(SERIAL) | F(ISSUER) | F(SANS) },
         { "served-certificate-expiring", F(STATUS),
           F(STATUS) | F(NOT_AFTER) | F(SERIAL) | F(ISSUER) | F(SANS) },
-        { "served-chain-invalid", 0, 0 },
+        { "served-chain-invalid", F(STATUS) | F(IN_USE), F(STATUS) | F(IN_USE_BY) | F(SANS) },
         { "client-certificate-rotation", 0, 0 },
         { "iam-server-certificate", 0, 0 },
         { "stage-client-certificate", 0, 0 },

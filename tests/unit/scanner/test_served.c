@@ -219,9 +219,17 @@ static void test_summary_need(void **state)
     assert_true(scanner_served_wants(r, &cfg));
     assert_int_equal(scanner_acm_summary_need(r, present, 0, &cfg, AS_OF, &why),
                      SCANNER_ACM_DETAIL);
-    /* The rules disabled: nothing to describe for. */
+    /* Only the chain check on: in-use certificates still name endpoints. */
     assert_int_equal(config_set(&cfg, "rules.disabled_rules",
                                 "served-certificate-mismatch, served-certificate-expiring", NULL), 0);
+    assert_int_equal(scanner_acm_summary_need(r, present, 1, &cfg, AS_OF, &why),
+                     SCANNER_ACM_DETAIL);
+    assert_int_equal(scanner_acm_summary_need(r, present, 0, &cfg, AS_OF, &why),
+                     SCANNER_ACM_SUMMARY);
+    /* The three rules disabled: nothing to describe for. */
+    assert_int_equal(config_set(&cfg, "rules.disabled_rules",
+                                "served-certificate-mismatch, served-certificate-expiring, "
+                                "served-chain-invalid", NULL), 0);
     assert_int_equal(scanner_acm_summary_need(r, present, 1, &cfg, AS_OF, &why),
                      SCANNER_ACM_SUMMARY);
     scanner_record_free(r);
