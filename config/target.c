@@ -73,15 +73,15 @@ int config_probe_target_parse(const char *s, char *host, size_t hostlen, int *po
             return AWS_EINVAL;
         }
     } else {
-        for (size_t i = 0; i < hl; i++)
-            if (!host_char_ok(host[i])) {
-                snprintf(why, whylen, "'%s' is not a host name", host);
-                return AWS_EINVAL;
-            }
-        if (host[0] == '*') {
-            snprintf(why, whylen, "wildcard names cannot be probed");
+        if (strchr(host, '*')) {
+            snprintf(why, whylen, "a wildcard name cannot be probed (list the hosts behind it)");
             return AWS_EINVAL;
         }
+        for (size_t i = 0; i < hl; i++)
+            if (!host_char_ok(host[i])) {
+                snprintf(why, whylen, "not a host name (letters, digits, '-', '.', '_')");
+                return AWS_EINVAL;
+            }
     }
     if (colon) {
         const char *ps = colon + 1, *pe = s + hp_len;

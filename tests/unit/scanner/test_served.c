@@ -165,6 +165,15 @@ static void test_target_parse(void **state)
         assert_int_equal(port, cases[i].port);
         assert_string_equal(addr, cases[i].addr);
     }
+    /* The reason says what to do about a wildcard. */
+    {
+        char host[CONFIG_MAX_HOST + 1], addr[64], why[160];
+        int port;
+        assert_int_equal(config_probe_target_parse("*.example.com:8443", host, sizeof(host), &port,
+                                                   addr, sizeof(addr), why, sizeof(why)),
+                         AWS_EINVAL);
+        assert_non_null(strstr(why, "wildcard"));
+    }
     /* A 254-character name is refused. */
     char longname[300];
     memset(longname, 'a', 254);
