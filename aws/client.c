@@ -80,7 +80,7 @@ struct aws_client {
     uv_loop_t *loop;
     aws_http *http;
     aws_client_opts o;
-    char *strings[AWS_SVC__COUNT + 2];   /* owned copies behind o's pointers */
+    char *strings[AWS_SVC__COUNT + 3];   /* owned copies behind o's pointers */
     aws_ratelimit *rl;
     aws_retry_quota quota;
     aws_client_stats stats;
@@ -753,6 +753,8 @@ int aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **ou
     /* Own copies of the option strings. */
     c->o.http.ca_bundle = c->strings[0] = dup_or_null(opts->http.ca_bundle, &fail);
     c->o.endpoints.endpoint_url = c->strings[1] = dup_or_null(opts->endpoints.endpoint_url, &fail);
+    c->o.http.profile_ca_bundle = c->strings[AWS_SVC__COUNT + 2] =
+        dup_or_null(opts->http.profile_ca_bundle, &fail);
     for (int i = 0; i < AWS_SVC__COUNT; i++)
         c->o.endpoints.service_url[i] = c->strings[2 + i] =
             dup_or_null(opts->endpoints.service_url[i], &fail);

@@ -500,7 +500,8 @@ int aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out)
     h->loop = loop;
     h->debug = opts->debug;
     h->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
-    const char *ca = aws_http_ca_bundle(opts->ca_bundle, NULL);
+    aws_ca_source from = { opts->ca_bundle, opts->profile_ca_bundle, NULL };
+    const char *ca = aws_http_ca_bundle(&from, NULL);
     if (ca) {
         h->ca_bundle = strdup(ca);
         if (!h->ca_bundle)
@@ -585,28 +586,34 @@ static int header_ok(const char *name, const char *value)
 
 #define SET(opt, val) do { if (curl_easy_setopt(e, opt, val) != CURLE_OK) goto fail; } while (0)
 
-const char *aws_http_ca_bundle(const char *configured, const char **source)
+const char *aws_http_ca_bundle(const aws_ca_source *from, const char **source)
 {
-    static const char *const env[] = { "AWS_CA_BUNDLE", "SSL_CERT_FILE" };
-    if (source)
-        *source = "[aws] ca_bundle";
-    if (configured && *configured)
-        return configured;
-    for (size_t i = 0; i < 2; i++) {
-        const char *v = getenv(env[i]);
-        if (v && *v) {
+    static const aws_ca_source none;
+    if (!from)
+        from = &none;
+    const char *env = getenv("AWS_CA_BUNDLE"), *curl = getenv("SSL_CERT_FILE");
+    const struct { const char *value, *name; } order[] = {
+        { from->configured, "[aws] ca_bundle" },
+        { env, "AWS_CA_BUNDLE" },
+        { from->profile, from->profile_label ? from->profile_label : "the profile's ca_bundle" },
+        { curl, "SSL_CERT_FILE" },
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (order[i].value && *order[i].value) {
             if (source)
-                *source = env[i];
-            return v;
+                *source = order[i].name;
+            return order[i].value;
         }
     }
+    if (source)
+        *source = NULL;
     return NULL;
 }
 
-int aws_http_ca_bundle_check(const char *configured, char *err, size_t errlen)
+int aws_http_ca_bundle_check(const aws_ca_source *from, char *err, size_t errlen)
 {
     const char *src;
-    const char *ca = aws_http_ca_bundle(configured, &src);
+    const char *ca = aws_http_ca_bundle(from, &src);
     if (errlen)
         err[0] = '\0';
     if (!ca)

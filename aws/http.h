@@ -21,7 +21,8 @@
 typedef struct aws_http aws_http;
 
 typedef struct aws_http_opts {
-    const char *ca_bundle;        /* NULL: AWS_CA_BUNDLE, else SSL_CERT_FILE, else the system store */
+    const char *ca_bundle;        /* [aws] ca_bundle; NULL: aws_http_ca_bundle's order */
+    const char *profile_ca_bundle;/* the AWS profile's ca_bundle (after AWS_CA_BUNDLE), or NULL */
     long connect_timeout_ms;      /* 0: 10000 */
     long max_connections;         /* total open connections; 0: 64 */
     long max_host_connections;    /* 0: 8 */
@@ -52,14 +53,24 @@ typedef struct aws_http_response {
  * AWS_ECANCELED.  resp is valid only during the callback. */
 typedef void (*aws_http_cb)(int err, const aws_http_response *resp, void *ud);
 
-/* The CA bundle to trust, in the AWS CLI's order: the configured one
- * ([aws] ca_bundle), else AWS_CA_BUNDLE, else SSL_CERT_FILE (curl's
- * variable); NULL: the system store.  source (may be NULL) names where it
- * came from, for messages. */
-const char *aws_http_ca_bundle(const char *configured, const char **source);
+/* Where the CA bundle comes from, in the AWS CLI's order: configured
+ * ([aws] ca_bundle: certsweep's own setting, first like the CLI's
+ * --ca-bundle), else AWS_CA_BUNDLE, else the profile's ca_bundle, else
+ * SSL_CERT_FILE (curl's variable); all NULL or empty: the system store.
+ * profile_label names the profile's setting in messages ("ca_bundle of
+ * profile 'audit'"; NULL: "the profile's ca_bundle"). */
+typedef struct aws_ca_source {
+    const char *configured;
+    const char *profile;
+    const char *profile_label;
+} aws_ca_source;
+
+/* The bundle to trust (NULL: the system store); source (may be NULL)
+ * names where it came from, for messages. */
+const char *aws_http_ca_bundle(const aws_ca_source *from, const char **source);
 /* 0 when that bundle is a readable regular file (or none is set), else
  * AWS_EINVAL with "SOURCE 'PATH': why — fix" in err. */
-int  aws_http_ca_bundle_check(const char *configured, char *err, size_t errlen);
+int  aws_http_ca_bundle_check(const aws_ca_source *from, char *err, size_t errlen);
 
 int  aws_http_new(uv_loop_t *loop, const aws_http_opts *opts, aws_http **out);
 /* Starts a request.  Returns 0 (cb will be called exactly once, never from

@@ -22,7 +22,7 @@ static const char *const severity_choices[] = {
     "critical", "high", "medium", "low", "informational", "none", NULL };
 static const char *const describe_choices[] = { "needed", "all", NULL };
 static const char *const format_choices[] = {
-    "table", "json", "csv", "asff", "prometheus", NULL };
+    "table", "json", "csv", "asff", "html", "jsonl", "prometheus", NULL };
 static const char *const mode_choices[] = { "member", "central", NULL };
 static const char *const notify_severity_choices[] = {
     "critical", "high", "medium", "low", "informational", NULL };
@@ -42,7 +42,7 @@ const struct option_def config_options[] = {
     { "aws", "region", OPT_STRING, CHK_REGION, 0, FIELD(region), NULL, 0, 0, NULL,
       "Region for STS and Organizations calls. Unset: AWS_REGION, AWS_DEFAULT_REGION, the profile, then us-east-1." },
     { "aws", "ca_bundle", OPT_STRING, CHK_PATH, 0, FIELD(ca_bundle), NULL, 0, 0, NULL,
-      "PEM file of CA certificates to trust instead of the system store." },
+      "PEM file of CA certificates to trust instead of the system store. It comes first, like the AWS CLI's --ca-bundle; unset: AWS_CA_BUNDLE, then the ca_bundle of the AWS profile, then SSL_CERT_FILE." },
     { "aws", "endpoint_url", OPT_STRING, CHK_URL, 0, FIELD(endpoint_url), NULL, 0, 0, NULL,
       "Send every AWS request to this URL (a local emulator, a VPC endpoint)." },
     { "aws", "allow_insecure_endpoints", OPT_BOOL, CHK_NONE, 0, FIELD(allow_insecure_endpoints), "false", 0, 0, NULL,
@@ -95,7 +95,7 @@ const struct option_def config_options[] = {
     { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, severity_choices,
       "Exit with status 1 when a finding has this severity or a worse one; none never does." },
     { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,
-      "Report format on standard output." },
+      "Report format on standard output (and of scan --output -); an --output file takes its format from its extension." },
     { "scan", "suppressions", OPT_STRING, CHK_PATH, 0, FIELD(suppressions), NULL, 0, 0, NULL,
       "File of suppressions: [suppress NAME] entries matching account, region, rule, resource or "
       "domain (globs), each with a mandatory reason and expires date. A suppressed finding stays in "

@@ -1,5 +1,6 @@
-/* certsweep — report writers (table, json, csv). */
+/* certsweep — report writers (table, json, csv; html.c and jsonl.c). */
 #include "report/report.h"
+#include "report/writers.h"
 
 #include "aws/buf.h"
 #include "aws/error.h"
@@ -19,7 +20,8 @@
 int report_format_known(const char *format)
 {
     return format && (strcmp(format, "table") == 0 || strcmp(format, "json") == 0 ||
-                      strcmp(format, "csv") == 0);
+                      strcmp(format, "csv") == 0 || strcmp(format, "html") == 0 ||
+                      strcmp(format, "jsonl") == 0);
 }
 
 /* ---- shared ------------------------------------------------------------- */
@@ -340,12 +342,37 @@ static int csv_field(FILE *out, const char *raw, int last)
     return rc;
 }
 
+/* The last three columns: a coverage gap's operation, error code and
+ * message (empty on a finding's row). */
+static int csv_gap_cells(FILE *out, const scanner_gap *g)
+{
+    int rc = csv_field(out, g ? g->operation : NULL, 0);
+    rc |= csv_field(out, g ? g->error_code : NULL, 0);
+    rc |= csv_field(out, g ? g->message : NULL, 1);
+    return rc;
+}
+
+/* A coverage gap after the findings: row_type coverage_gap, its account
+ * and region in their columns, the finding columns between empty. */
+static int csv_gap_row(FILE *out, const scanner_gap *g, const char *const *header,
+                       size_t ncols)
+{
+    int rc = csv_field(out, "coverage_gap", 0);
+    for (size_t c = 1; c + 3 < ncols; c++) {
+        const char *v = strcmp(header[c], "account_id") == 0 ? g->account_id
+                      : strcmp(header[c], "region") == 0 ? g->region : NULL;
+        rc |= csv_field(out, v, 0);
+    }
+    return rc | csv_gap_cells(out, g);
+}
+
 static int write_csv(FILE *out, const scanner_findings *f)
 {
     static const char *const header[] = {
-        "id", "severity", "rule", "account_id", "region", "resource_type",
+        "row_type", "id", "severity", "rule", "account_id", "region", "resource_type",
         "resource_arn", "resource_id", "domain", "not_after", "days_to_expiry",
         "title", "details", "remediation", "console_url",
+        "operation", "error_code", "message",
     };
     const size_t nh = sizeof(header) / sizeof(header[0]);
     const scanner_finding **v = sorted(f);
@@ -361,6 +388,7 @@ static int write_csv(FILE *out, const scanner_findings *f)
             scanner_fmt_time(fd->not_after, 1, date, sizeof(date));
             snprintf(days, sizeof(days), "%lld", (long long)fd->days_to_expiry);
         }
+        rc |= csv_field(out, "finding", 0);
         rc |= csv_field(out, fd->id, 0);
         rc |= csv_field(out, scanner_severity_name(fd->severity), 0);
         rc |= csv_field(out, fd->rule, 0);
@@ -375,8 +403,11 @@ static int write_csv(FILE *out, const scanner_findings *f)
         rc |= csv_field(out, fd->title, 0);
         rc |= csv_field(out, fd->details, 0);
         rc |= csv_field(out, fd->remediation, 0);
-        rc |= csv_field(out, fd->console_url, 1);
+        rc |= csv_field(out, fd->console_url, 0);
+        rc |= csv_gap_cells(out, NULL);
     }
+    for (size_t i = 0; i < f->n_gaps; i++)
+        rc |= csv_gap_row(out, &f->gaps[i], header, nh);
     free(v);
     return rc ? AWS_ENOMEM : 0;
 }
@@ -651,9 +682,30 @@ int report_write(FILE *out, const char *format, const scanner_findings *f,
         rc = write_json(out, f, st, as_of);
     else if (strcmp(format, "csv") == 0)
         rc = write_csv(out, f);
+    else if (strcmp(format, "html") == 0)
+        rc = report_write_html(out, f, st, as_of);
+    else if (strcmp(format, "jsonl") == 0)
+        rc = report_write_jsonl(out, f, as_of);
     else
         rc = write_table(out, f, st, as_of, color);
     if (rc == 0 && (fflush(out) != 0 || ferror(out)))
         rc = AWS_EIO;
     return rc;
+}
+
+/* ---- for the other writers (writers.h) ----------------------------------- */
+
+json_object *report_finding_json(const scanner_finding *fd)
+{
+    return finding_json(fd);
+}
+
+json_object *report_gap_json(const scanner_gap *g)
+{
+    return gap_json(g);
+}
+
+const scanner_finding **report_sorted(const scanner_findings *f)
+{
+    return sorted(f);
 }

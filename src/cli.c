@@ -11,6 +11,7 @@
 #include "aws/client.h"
 #include "aws/log.h"
 #include "config/config.h"
+#include "sts/profile.h"
 
 static const char *or_tool(const char *cmd)
 {
@@ -173,10 +174,28 @@ int cli_args_next(cli_args *a)
     return c;
 }
 
+/* The CA bundle's sources for cfg: [aws] ca_bundle and the ca_bundle of
+ * its AWS profile ([aws] profile, else AWS_PROFILE, else default).  Valid
+ * until the next call (the tool layer runs one command, in one thread). */
+static const aws_ca_source *ca_source(const config *cfg)
+{
+    static char path[4096], label[320];
+    static aws_ca_source src;
+    memset(&src, 0, sizeof(src));
+    if (sts_resolve_ca_bundle(NULL, cfg->profile, path, sizeof(path), label, sizeof(label))) {
+        src.profile = path;
+        src.profile_label = label;
+    }
+    src.configured = cfg->ca_bundle;
+    return &src;
+}
+
 void cli_client_opts(const config *cfg, aws_client_opts *co)
 {
     memset(co, 0, sizeof(*co));
-    co->http.ca_bundle = cfg->ca_bundle;
+    const aws_ca_source *ca = ca_source(cfg);
+    co->http.ca_bundle = ca->configured;
+    co->http.profile_ca_bundle = ca->profile;
     co->endpoints.fips = cfg->fips;
     co->endpoints.use_env = 1;
     co->endpoints.endpoint_url = cfg->endpoint_url;
@@ -193,7 +212,7 @@ int cli_check_transport(const struct config *cfg, const char *cmd)
                             .allow_insecure = cfg->allow_insecure_endpoints };
     char why[700];
     if (aws_endpoint_check_insecure(&ec, why, sizeof(why)) != 0 ||
-        aws_http_ca_bundle_check(cfg->ca_bundle, why, sizeof(why)) != 0) {
+        aws_http_ca_bundle_check(ca_source(cfg), why, sizeof(why)) != 0) {
         fprintf(stderr, "certsweep: %s: %s\n", cmd, why);
         return -1;
     }

@@ -116,16 +116,19 @@ int  cli_args_next(cli_args *a);
 int  cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The AWS client options of a config ([aws] ca_bundle, fips, endpoint_url,
- * max_attempts, retry_budget, timeout_seconds; [scan] concurrency). */
+/* The AWS client options of a config ([aws] ca_bundle and the AWS
+ * profile's ca_bundle, fips, endpoint_url, max_attempts, retry_budget,
+ * timeout_seconds; [scan] concurrency).  The strings are valid until the
+ * next call or the config's end; aws_client_new copies them. */
 struct config;
 struct aws_client_opts;
 void cli_client_opts(const struct config *cfg, struct aws_client_opts *co);
 /* Before a command talks to AWS: refuses (one line on stderr, naming cmd;
  * returns -1) a plain http:// endpoint to a host that is not loopback
  * unless [aws] allow_insecure_endpoints (then warns), and a CA bundle
- * ([aws] ca_bundle, AWS_CA_BUNDLE, SSL_CERT_FILE) that is not a readable
- * regular file.  0: go on. */
+ * ([aws] ca_bundle, AWS_CA_BUNDLE, the AWS profile's ca_bundle,
+ * SSL_CERT_FILE: the first set) that is not a readable regular file.
+ * 0: go on. */
 int  cli_check_transport(const struct config *cfg, const char *cmd);
 
 /* Each command parses its own flags from argv[0] = command name; its row

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/atomicfile.h"
 #include "aws/error.h"
 #include "config/config.h"
 #include "report/merge.h"
+#include "report/outputs.h"
 #include "report/read.h"
 #include "report/report.h"
 #include "securityhub/asff.h"
@@ -24,8 +26,9 @@ static int cli_merge(int argc, char **argv);
 
 static const cli_flag merge_flags[] = {
     { "format", 'f', "FMT",
-      "table (default), json, csv, or asff (member mode only; home region from the config, as in scan)" },
-    { "output", 'o', "FILE", "write the report to FILE instead of standard output" },
+      "table (default), json, csv (with coverage_gap rows, as in scan), asff (member mode only; home region from the config, as in scan), html or jsonl. With a single output file it is that file's format; with several, the format of - (standard output) and of a file without a known extension" },
+    { "output", 'o', "FILE",
+      "write the report to FILE instead of standard output (- is standard output); may be given up to " REPORT_OUTPUTS_MAX_TEXT " times, each file in the format its extension names (" REPORT_OUTPUT_EXTENSIONS " but .prom, which only scan writes; .txt is the table) unless --format says otherwise for a single file; every file is replaced only when complete" },
     { "fail-on", OPT_FAIL_ON, "SEVERITY",
       "exit 1 when a finding is at or above SEVERITY: critical, high (default), medium, low, informational, or none" },
     { "config", 'c', "FILE", "configuration for --format asff ([securityhub])" },
@@ -47,7 +50,8 @@ const cli_command cli_command_merge = {
     .flags = merge_flags,
     .exit_status =
         "as scan: 0 clean, 1 findings at or above --fail-on, 2 usage error or a report "
-        "that cannot be merged, 3 coverage gaps, 4 the report cannot be written.",
+        "that cannot be merged (no file is written), 3 coverage gaps, 4 a report cannot be "
+        "written.",
 };
 
 
@@ -85,16 +89,38 @@ out:
     return rc;
 }
 
+/* The formats merge writes (report/outputs.h); metrics need a scan. */
+static const char *const merge_formats[] = {
+    "table", "json", "csv", "asff", "html", "jsonl", NULL,
+};
+
+/* One report in its format to dst: CLI_EXIT_OK, CLI_EXIT_FAILURE (cannot
+ * write) or CLI_EXIT_USAGE (asff: the configuration). */
+static int write_one(FILE *dst, const char *format, int color, const report_doc *m,
+                     const char *config_path)
+{
+    if (strcmp(format, "asff") == 0)
+        return write_asff(dst, m, config_path);
+    return report_write(dst, format, &m->f, &m->st, m->as_of, color) ? CLI_EXIT_FAILURE
+                                                                      : CLI_EXIT_OK;
+}
+
 static int cli_merge(int argc, char **argv)
 {
-    const char *format = "table", *output = NULL, *fail_on = "high", *config_path = NULL;
+    const char *format = NULL, *fail_on = "high", *config_path = NULL;
+    const char *paths[REPORT_OUTPUTS_MAX];
+    size_t n_paths = 0;
     cli_args a;
     cli_args_init_flags(&a, "merge", argc, argv, merge_flags);
     a.operands_ok = 1;
     for (int c; (c = cli_args_next(&a)) != CLI_ARGS_END;) {
         switch (c) {
         case 'f':         format = a.value; break;
-        case 'o':         output = a.value; break;
+        case 'o':
+            if (n_paths < REPORT_OUTPUTS_MAX)
+                paths[n_paths] = a.value;
+            n_paths++;                       /* past the array: the plan refuses it */
+            break;
         case OPT_FAIL_ON: fail_on = a.value; break;
         case 'c':         config_path = a.value; break;
         case 'h':         cli_command_usage(stdout, &cli_command_merge); return CLI_EXIT_OK;
@@ -105,9 +131,17 @@ static int cli_merge(int argc, char **argv)
     if (strcmp(fail_on, "none") != 0 && scanner_severity_parse(fail_on, &sev) != 0)
         return cli_usage_error("merge", "--fail-on: '%s' is not a severity (critical, high, "
                                "medium, low, informational or none)", fail_on);
-    int asff = strcmp(format, "asff") == 0;
-    if (!asff && !report_format_known(format))
-        return cli_usage_error("merge", "unknown format '%s' (table, json, csv or asff)", format);
+    if (format && strcmp(format, "asff") != 0 && !report_format_known(format))
+        return cli_usage_error("merge", "unknown format '%s' (table, json, csv, asff, html or "
+                               "jsonl)", format);
+    report_output outs[REPORT_OUTPUTS_MAX];
+    size_t n_outs = 0;
+    {
+        char why[700];
+        if (report_outputs_plan(paths, n_paths, format, "table", merge_formats, outs, &n_outs,
+                                why, sizeof(why)) != 0)
+            return cli_usage_error("merge", "%s", why);
+    }
     size_t n = (size_t)(argc - a.first_operand);
     if (a.first_operand >= argc)
         return cli_usage_error("merge", "no report given; run 'certsweep merge --help'");
@@ -116,6 +150,8 @@ static int cli_merge(int argc, char **argv)
     report_doc *docs = calloc(n, sizeof(*docs));
     report_doc merged;
     report_doc_init(&merged);
+    aws_atomic_file outf[REPORT_OUTPUTS_MAX];
+    memset(outf, 0, sizeof(outf));
     int exit_code = CLI_EXIT_USAGE;
     char why[600];
     if (!docs) {
@@ -138,36 +174,49 @@ static int cli_merge(int argc, char **argv)
         exit_code = rc == AWS_ENOMEM ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
         goto out;
     }
-    FILE *dst = stdout;
-    if (output && (!*output || !(dst = fopen(output, "w")))) {
-        fprintf(stderr, "certsweep: merge: cannot write '%s': %s\n", output,
-                *output ? strerror(errno) : "empty file name");
-        goto out;
+    for (size_t i = 0; i < n_outs; i++) {
+        char e[400];
+        if (strcmp(outs[i].path, "-") != 0 &&
+            aws_atomic_file_open(&outf[i], outs[i].path, e, sizeof(e)) != 0) {
+            fprintf(stderr, "certsweep: merge: cannot write '%s': %s\n", outs[i].path, e);
+            goto out;                                       /* 2, as scan */
+        }
     }
-    int wrc;
-    if (asff)
-        wrc = write_asff(dst, &merged, config_path);
-    else
-        wrc = report_write(dst, format, &merged.f, &merged.st, merged.as_of,
-                           !output && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO))
-              ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
-    if (fflush(dst) != 0 && wrc == CLI_EXIT_OK)
-        wrc = CLI_EXIT_FAILURE;
-    if (dst != stdout && fclose(dst) != 0 && wrc == CLI_EXIT_OK)
-        wrc = CLI_EXIT_FAILURE;
-    if (wrc != CLI_EXIT_OK) {
-        if (wrc == CLI_EXIT_FAILURE)
-            fprintf(stderr, "certsweep: merge: cannot write the report\n");
-        exit_code = wrc;
-        goto out;
+    /* Every report in full before any file is put in place. */
+    for (size_t i = 0; i < n_outs; i++) {
+        int to_stdout = outf[i].f == NULL;
+        FILE *dst = to_stdout ? stdout : outf[i].f;
+        int color = to_stdout && strcmp(outs[i].format, "table") == 0 && isatty(STDOUT_FILENO);
+        int wrc = write_one(dst, outs[i].format, color, &merged, config_path);
+        if (wrc == CLI_EXIT_OK && to_stdout && (fflush(stdout) != 0 || ferror(stdout)))
+            wrc = CLI_EXIT_FAILURE;
+        if (wrc != CLI_EXIT_OK) {
+            if (wrc == CLI_EXIT_FAILURE)
+                fprintf(stderr, "certsweep: merge: cannot write the %s report to %s\n",
+                        outs[i].format, to_stdout ? "standard output" : outs[i].path);
+            exit_code = wrc;
+            goto out;
+        }
     }
-    if (scanner_findings_fail(&merged.f, fail_on))
+    int cfail = 0;
+    for (size_t i = 0; i < n_outs; i++) {
+        char e[200];
+        if (outf[i].f && aws_atomic_file_commit(&outf[i], e, sizeof(e)) != 0) {
+            fprintf(stderr, "certsweep: merge: cannot write '%s': %s\n", outs[i].path, e);
+            cfail = 1;
+        }
+    }
+    if (cfail)
+        exit_code = CLI_EXIT_FAILURE;
+    else if (scanner_findings_fail(&merged.f, fail_on))
         exit_code = CLI_EXIT_FINDINGS;
     else if (merged.f.n_gaps)
         exit_code = CLI_EXIT_PARTIAL;
     else
         exit_code = CLI_EXIT_OK;
 out:
+    for (size_t i = 0; i < REPORT_OUTPUTS_MAX; i++)
+        aws_atomic_file_abort(&outf[i]);
     for (size_t i = 0; i < n; i++)
         report_doc_finish(&docs[i]);
     free(docs);

@@ -22,6 +22,7 @@
 #include "aws/log.h"
 #include "config/config.h"
 #include "report/metrics.h"
+#include "report/outputs.h"
 #include "report/report.h"
 #include "run/run.h"
 #include "scanner/finding.h"
@@ -78,7 +79,9 @@ static void on_progress(const scanner_progress *sp, void *ud)
 
 typedef struct scan_flags {
     const char *config_path;
-    const char *accounts, *regions, *as_of, *format, *output, *fail_on, *concurrency;
+    const char *accounts, *regions, *as_of, *format, *fail_on, *concurrency;
+    const char *outputs[REPORT_OUTPUTS_MAX];   /* --output, in order */
+    size_t n_outputs;                          /* may pass the array: the plan refuses it */
     const char *dry_run, *profile, *region, *severity, *rule, *notify, *notify_dry_run, *shard;
     int verbose, quiet, no_securityhub, no_notify, securityhub, what_if_writes;
 } scan_flags;
@@ -107,8 +110,9 @@ static const cli_flag scan_flags_table[] = {
     { "what-if-writes", OPT_WHAT_IF_WRITES, NULL,
       "with --as-of, import into Security Hub all the same (nothing is archived; notifications are never sent)" },
     { "format", 'f', "FMT",
-      "table (default), json, csv, asff (the findings in the AWS Security Finding Format as the import would send them now: CreatedAt from the state, UpdatedAt the clock) or prometheus (metrics in the Prometheus text format; the default for an --output FILE ending in .prom)" },
-    { "output", 'o', "FILE", "write the report to FILE instead of standard output" },
+      "table (default), json, csv (a first column row_type: one finding row each, worst first, then one coverage_gap row each, with its operation, error_code and message in the last three columns), asff (the findings in the AWS Security Finding Format as the import would send them now: CreatedAt from the state, UpdatedAt the clock), html (one self-contained page), jsonl (one JSON object a line, its type finding, resolved or coverage_gap) or prometheus (metrics in the Prometheus text format). With a single output file it is that file's format; with several, the format of - (standard output) and of a file without a known extension" },
+    { "output", 'o', "FILE",
+      "write the report to FILE instead of standard output (- is standard output); may be given up to " REPORT_OUTPUTS_MAX_TEXT " times, each file in the format its extension names (" REPORT_OUTPUT_EXTENSIONS "; .txt is the table) unless --format says otherwise for a single file; every file is replaced only when complete" },
     { "fail-on", OPT_FAIL_ON, "SEVERITY",
       "exit 1 when a finding is at or above SEVERITY: critical, high (default), medium, low, informational, or none" },
     { "concurrency", OPT_CONCURRENCY, "N", "AWS calls in flight (default 32)" },
@@ -185,7 +189,11 @@ static int parse_flags(int argc, char **argv, scan_flags *f)
         case 'r':                f->regions = a.value; break;
         case OPT_AS_OF:          f->as_of = a.value; break;
         case 'f':                f->format = a.value; break;
-        case 'o':                f->output = a.value; break;
+        case 'o':
+            if (f->n_outputs < REPORT_OUTPUTS_MAX)
+                f->outputs[f->n_outputs] = a.value;
+            f->n_outputs++;
+            break;
         case OPT_FAIL_ON:        f->fail_on = a.value; break;
         case OPT_CONCURRENCY:    f->concurrency = a.value; break;
         case OPT_DRY_RUN:        f->dry_run = a.value; break;
@@ -315,7 +323,8 @@ typedef struct interrupt {
     int started;
     int signum;                  /* the first signal seen; 0: none */
     aws_client *client;          /* set once it exists (callbacks run only in the scan) */
-    aws_atomic_file *files[3];   /* removed before a second signal ends the process */
+    aws_atomic_file *files[REPORT_OUTPUTS_MAX + 2]; /* removed before a second signal ends the process */
+    size_t n_files;
 } interrupt;
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -323,7 +332,7 @@ static void on_signal(uv_signal_t *h, int signum)
     interrupt *in = h->data;
     if (in->signum) {
         /* the second one: the default action, now (no temporary file left) */
-        for (int i = 0; i < 3; i++)
+        for (size_t i = 0; i < in->n_files; i++)
             aws_atomic_file_abort(in->files[i]);
         signal(signum, SIG_DFL);
         raise(signum);
@@ -356,12 +365,56 @@ static void interrupt_stop(interrupt *in)
     in->started = 0;
 }
 
-/* "prometheus" for an --output FILE ending in .prom, else NULL. */
-static const char *prom_name(const char *output)
+/* What every report writer of one run reads. */
+typedef struct report_ctx {
+    const scanner_findings *findings;
+    const scanner_stats *st;
+    const scanner_scanned_accounts *accounts;
+    const scanner_inventory *inv;
+    int64_t as_of;
+    const config *cfg;
+    const char *shub_home;
+    shub_mode mode;
+    const char *scanning_account;
+} report_ctx;
+
+/* Writes one report in its format to dst.  0 or an AWS_E* code. */
+static int write_report(FILE *dst, const char *format, int color, const report_ctx *x)
 {
-    size_t n = output ? strlen(output) : 0;
-    return n > 5 && strcmp(output + n - 5, ".prom") == 0 ? "prometheus" : NULL;
+    if (strcmp(format, "prometheus") == 0)
+        return report_metrics_write(dst, x->findings, x->st, x->accounts, x->inv,
+                                    (int64_t)time(NULL));
+    if (strcmp(format, "asff") != 0)
+        return report_write(dst, format, x->findings, x->st, x->as_of, color);
+    /* What the import would send now: the state's history, UpdatedAt
+     * from the clock (never --as-of). */
+    state_db *db = NULL;
+    char swhy[1400];
+    const config *cfg = x->cfg;
+    if (cfg->state_dir && *cfg->state_dir &&
+        state_open_why(cfg->state_dir, NULL, &db, swhy, sizeof(swhy)) != 0) {
+        aws_log_warn("state: cannot open the state (%s): CreatedAt of the ASFF findings "
+                     "is their first run, or now", swhy);
+        db = NULL;
+    }
+    shub_opts so = {
+        .home_region = x->shub_home,
+        .mode = x->mode,
+        .scanning_account = x->scanning_account,
+        .state = db,
+    };
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int rc = shub_write_asff(dst, &so, x->findings,
+                             (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    state_close(db);
+    return rc;
 }
+
+/* The formats scan writes (report/outputs.h). */
+static const char *const scan_formats[] = {
+    "table", "json", "csv", "asff", "html", "jsonl", "prometheus", NULL,
+};
 
 static int cli_scan(int argc, char **argv)
 {
@@ -388,8 +441,10 @@ static int cli_scan(int argc, char **argv)
     scanner_findings_init(&findings);
     /* --output and --dry-run go to temporary files renamed into place when
      * complete: a run that fails or is interrupted leaves earlier ones. */
-    aws_atomic_file out, dry, textfile;
-    memset(&out, 0, sizeof(out));
+    report_output outs[REPORT_OUTPUTS_MAX];
+    size_t n_outs = 0;
+    aws_atomic_file outf[REPORT_OUTPUTS_MAX], dry, textfile;
+    memset(outf, 0, sizeof(outf));
     memset(&dry, 0, sizeof(dry));
     memset(&textfile, 0, sizeof(textfile));
     scanner_inventory inv;
@@ -428,7 +483,7 @@ static int cli_scan(int argc, char **argv)
         const struct { const char *flag, *key, *value; } sets[] = {
             { "--accounts", "scan.accounts", fl.accounts },
             { "--regions", "scan.regions", fl.regions },
-            { "--format", "scan.format", fl.format ? fl.format : prom_name(fl.output) },
+            { "--format", "scan.format", fl.format },
             { "--fail-on", "scan.fail_on", fl.fail_on },
             { "--concurrency", "scan.concurrency", fl.concurrency },
             { "--profile", "aws.profile", fl.profile },
@@ -497,16 +552,16 @@ static int cli_scan(int argc, char **argv)
      * enabled = false) or --securityhub; --no-securityhub wins. */
     int want_shub = !fl.no_securityhub &&
                     (fl.securityhub || (cfg.securityhub_section && cfg.securityhub_enabled));
-    const char *format = cfg.format ? cfg.format : "table";
-    int asff = strcmp(format, "asff") == 0;
-    int prom = strcmp(format, "prometheus") == 0;
-    if (!asff && !prom && !report_format_known(format)) {
-        fprintf(stderr, "certsweep: scan: unknown format '%s' (table, json, csv, asff or "
-                "prometheus)\n",
-                format);
-        exit_code = CLI_EXIT_USAGE;
-        goto out;
+    {
+        /* --format was checked against [scan] format's choices above. */
+        char why[700];
+        if (report_outputs_plan(fl.outputs, fl.n_outputs, fl.format, cfg.format, scan_formats,
+                                outs, &n_outs, why, sizeof(why)) != 0) {
+            exit_code = cli_usage_error("scan", "%s", why);
+            goto out;
+        }
     }
+    int prom = report_outputs_have(outs, n_outs, "prometheus");
     shub_mode mode;
     if (shub_mode_parse(cfg.securityhub_mode, &mode) != 0) {
         fprintf(stderr, "certsweep: scan: [securityhub] mode '%s' is not member or central\n",
@@ -549,15 +604,17 @@ static int cli_scan(int argc, char **argv)
     }
     loop_ok = 1;
     interrupt_start(&intr, &loop);
-    intr.files[0] = &out;
-    intr.files[1] = &dry;
-    intr.files[2] = &textfile;
-    if (fl.output) {
+    intr.files[intr.n_files++] = &dry;
+    intr.files[intr.n_files++] = &textfile;
+    for (size_t i = 0; i < n_outs; i++) {
         /* Opened now, so that an unwritable path fails before the scan
          * (after the signal handles: an interrupt removes them). */
         char why[1200];
-        if (aws_atomic_file_open(&out, fl.output, why, sizeof(why)) != 0) {
-            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", fl.output, why);
+        intr.files[intr.n_files++] = &outf[i];
+        if (strcmp(outs[i].path, "-") == 0)
+            continue;
+        if (aws_atomic_file_open(&outf[i], outs[i].path, why, sizeof(why)) != 0) {
+            fprintf(stderr, "certsweep: scan: cannot write '%s': %s\n", outs[i].path, why);
             exit_code = CLI_EXIT_USAGE;
             goto out;
         }
@@ -652,7 +709,7 @@ static int cli_scan(int argc, char **argv)
     }
     if (intr.signum) {
         aws_log_error("scan: interrupted by %s: no report written%s", intr.signum == SIGINT
-                      ? "SIGINT" : "SIGTERM", fl.output || fl.dry_run
+                      ? "SIGINT" : "SIGTERM", fl.n_outputs || fl.dry_run
                       ? " (earlier output files are left as they were)" : "");
         exit_code = 128 + intr.signum;
         goto out;
@@ -689,47 +746,46 @@ static int cli_scan(int argc, char **argv)
      * status only. */
     if (fl.severity || fl.rule)
         scanner_findings_keep(&findings, filter_keep, &filter);
-    FILE *dst = out.f ? out.f : stdout;
-    int wrc = 0;
-    char why[1200] = "";
-    if (prom) {
-        wrc = report_metrics_write(dst, &findings, &st, &accts, &inv, (int64_t)time(NULL));
-    } else if (asff) {
-        /* What the import would send now: the state's history, UpdatedAt
-         * from the clock (never --as-of). */
-        state_db *db = NULL;
-        char swhy[1400];
-        if (cfg.state_dir && *cfg.state_dir &&
-            state_open_why(cfg.state_dir, NULL, &db, swhy, sizeof(swhy)) != 0) {
-            aws_log_warn("state: cannot open the state (%s): CreatedAt of the ASFF findings "
-                         "is their first run, or now", swhy);
-            db = NULL;
+    report_ctx rx = {
+        .findings = &findings,
+        .st = &st,
+        .accounts = &accts,
+        .inv = &inv,
+        .as_of = as_of,
+        .cfg = &cfg,
+        .shub_home = shub_home,
+        .mode = mode,
+        .scanning_account = res.scanning_account,
+    };
+    /* Every report is written in full before any file is put in place:
+     * a writer that fails leaves every earlier file as it was. */
+    int wfail = 0;
+    for (size_t i = 0; i < n_outs && !wfail; i++) {
+        int to_stdout = outf[i].f == NULL;
+        FILE *dst = to_stdout ? stdout : outf[i].f;
+        int color = to_stdout && strcmp(outs[i].format, "table") == 0 && isatty(STDOUT_FILENO);
+        int wrc = write_report(dst, outs[i].format, color, &rx);
+        if (wrc == 0 && to_stdout && (fflush(stdout) != 0 || ferror(stdout)))
+            wrc = AWS_EIO;
+        if (wrc != 0) {
+            aws_log_error("scan: cannot write the %s report to %s: %s", outs[i].format,
+                          to_stdout ? "standard output" : outs[i].path,
+                          wrc == AWS_EIO && to_stdout ? strerror(errno) : aws_strerror(wrc));
+            wfail = 1;
         }
-        shub_opts so = {
-            .home_region = shub_home,
-            .mode = mode,
-            .scanning_account = res.scanning_account,
-            .state = db,
-        };
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        wrc = shub_write_asff(dst, &so, &findings,
-                              (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-        state_close(db);
-    } else {
-        wrc = report_write(dst, format, &findings, &st, as_of,
-                           !out.f && strcmp(format, "table") == 0 && isatty(STDOUT_FILENO));
     }
-    if (out.f) {
+    int cfail = 0;
+    for (size_t i = 0; i < n_outs && !wfail; i++) {
         char e[200];
-        if (wrc == 0 && (wrc = aws_atomic_file_commit(&out, e, sizeof(e))) != 0)
-            snprintf(why, sizeof(why), "'%.900s': %s", fl.output, e);
-    } else if (wrc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
-        wrc = AWS_EIO;
-        snprintf(why, sizeof(why), "standard output: %s", strerror(errno));
+        /* one that cannot be renamed into place does not hold back the others */
+        if (outf[i].f && aws_atomic_file_commit(&outf[i], e, sizeof(e)) != 0) {
+            aws_log_error("scan: cannot write the report: '%s': %s", outs[i].path, e);
+            cfail = 1;
+        }
     }
-    if (wrc != 0) {
-        aws_log_error("scan: cannot write the report: %s", why[0] ? why : aws_strerror(wrc));
+    if (cfail)
+        wfail = 1;
+    if (wfail) {
         exit_code = CLI_EXIT_FAILURE;
         goto out;
     }
@@ -771,7 +827,8 @@ static int cli_scan(int argc, char **argv)
         exit_code = CLI_EXIT_FAILURE;
 
 out:
-    aws_atomic_file_abort(&out);            /* nothing when committed */
+    for (size_t i = 0; i < REPORT_OUTPUTS_MAX; i++)
+        aws_atomic_file_abort(&outf[i]);    /* nothing when committed */
     aws_atomic_file_abort(&dry);
     aws_atomic_file_abort(&textfile);
     interrupt_stop(&intr);

@@ -133,6 +133,10 @@ static int cli_whoami(int argc, char **argv)
     whoami w = { .region = region };
     aws_client_opts opts;
     memset(&opts, 0, sizeof(opts));
+    /* whoami reads no config file: the CA bundle is AWS_CA_BUNDLE, the
+     * profile's ca_bundle or SSL_CERT_FILE, as the AWS CLI finds it */
+    aws_ca_source ca = { NULL, NULL, NULL };
+    char profile_ca[4096], ca_label[320];
     opts.endpoints.use_env = 1;
     {
         char why[700];
@@ -146,7 +150,13 @@ static int cli_whoami(int argc, char **argv)
             uv_loop_close(&loop);
             return CLI_EXIT_USAGE;
         }
-        if (aws_http_ca_bundle_check(NULL, why, sizeof(why)) != 0) {
+        if (sts_resolve_ca_bundle(NULL, profile, profile_ca, sizeof(profile_ca), ca_label,
+                                  sizeof(ca_label))) {
+            ca.profile = profile_ca;
+            ca.profile_label = ca_label;
+        }
+        opts.http.profile_ca_bundle = ca.profile;
+        if (aws_http_ca_bundle_check(&ca, why, sizeof(why)) != 0) {
             fprintf(stderr, "certsweep: whoami: %s\n", why);
             uv_loop_close(&loop);
             return CLI_EXIT_USAGE;

@@ -48,6 +48,7 @@ const cli_env_var cli_environment[] = {
     { "AWS_PROFILE", "named profile of the shared config and credentials files" },
     { "AWS_REGION", "home region (STS, Organizations, Security Hub) when the configuration names none; AWS_DEFAULT_REGION is read next" },
     { "AWS_CONFIG_FILE", "shared config file (default ~/.aws/config)" },
+    { "AWS_CA_BUNDLE", "PEM file of CA certificates to trust (a TLS-inspecting proxy's): after [aws] ca_bundle, before the profile's ca_bundle and SSL_CERT_FILE" },
     { "AWS_SHARED_CREDENTIALS_FILE", "shared credentials file (default ~/.aws/credentials)" },
     { "AWS_WEB_IDENTITY_TOKEN_FILE", "web identity token for AssumeRoleWithWebIdentity, with AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME" },
     { "AWS_ENDPOINT_URL", "send every AWS request to this URL; AWS_ENDPOINT_URL_<SERVICE> for one service" },

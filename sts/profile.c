@@ -440,6 +440,29 @@ void sts_resolve_region(const sts_profiles *p, const char *profile, char *buf, s
     sts_profiles_free(loaded);
 }
 
+int sts_resolve_ca_bundle(const sts_profiles *p, const char *profile, char *buf, size_t n,
+                          char *label, size_t ln)
+{
+    sts_profiles *loaded = NULL;
+    if (n)
+        buf[0] = '\0';
+    if (ln)
+        label[0] = '\0';
+    if (!p) {
+        char err[16];
+        if (sts_profiles_load(NULL, NULL, &loaded, err, sizeof(err)) == 0)
+            p = loaded;
+    }
+    const char *name = sts_profile_name(profile);
+    const char *v = p ? get_from(p, name, "ca_bundle", -1) : NULL;
+    if (v) {
+        snprintf(buf, n, "%s", v);
+        snprintf(label, ln, "ca_bundle of AWS profile '%s'", name);
+    }
+    sts_profiles_free(loaded);
+    return v != NULL;
+}
+
 /* ---- plan ---------------------------------------------------------------- */
 
 static int static_keys(const sts_profiles *p, const char *profile, int which, sts_plan *plan)

@@ -44,6 +44,14 @@ const char *sts_profile_name(const char *explicit_profile);
  * "us-east-1".  Writes into buf. p may be NULL (files are then loaded). */
 void sts_resolve_region(const sts_profiles *p, const char *profile, char *buf, size_t n);
 
+/* The profile's ca_bundle (the CA of a TLS-inspecting proxy, as the AWS CLI
+ * reads it): 1 with the path in buf and "ca_bundle of AWS profile 'NAME'"
+ * in label, 0 when the profile sets none (or the files cannot be read: the
+ * credential chain reports that).  p may be NULL (files are then loaded).
+ * Its place among the other sources: aws/http.h aws_http_ca_bundle. */
+int sts_resolve_ca_bundle(const sts_profiles *p, const char *profile, char *buf, size_t n,
+                          char *label, size_t ln);
+
 /* ---- resolution plan ----------------------------------------------------- */
 
 #define STS_MAX_ROLE_HOPS 8

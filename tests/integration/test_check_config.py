@@ -114,7 +114,7 @@ class CheckConfig(unittest.TestCase):
             (5, "unknown key 'regoins' in [scan] \u2014 did you mean 'regions'?"),
             (6, "[scan] accounts: '1234' is not an account id"),
             (7, "[scan] external_id is invalid \u2014"),
-            (8, "[scan] format: 'xml' is not allowed \u2014 use one of: table, json, csv, asff, prometheus"),
+            (8, "[scan] format: 'xml' is not allowed \u2014 use one of: table, json, csv, asff, html, jsonl, prometheus"),
             (10, "[rules] expiring: medium (7 days) is less than high (30 days)"),
             (11, "unknown section [nosuch]"),
         ]

@@ -263,7 +263,7 @@ class Cli(unittest.TestCase):
     def test_scan_bad_values(self):
         line = self.assert_usage_error(self.cmd("scan", "--format", "nope"))
         self.assertEqual(line, "certsweep: scan: --format: 'nope' is not allowed "
-                               "\u2014 use one of: table, json, csv, asff, prometheus")
+                               "\u2014 use one of: table, json, csv, asff, html, jsonl, prometheus")
         # Not a date, and numbers that aws_time_parse would read as epoch
         # seconds (20261123 is 1970-08-24): the help promises ISO 8601.
         for value in ("nope", "20261123", "1795423528", "2026-1-23"):

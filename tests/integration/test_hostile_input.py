@@ -251,7 +251,9 @@ class HostileTest(scanlib.DoublesCase):
         rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8", errors="strict"),
                                            newline="")))
         header, rows = rows[0], rows[1:]
-        self.assertEqual(len(rows), len(ODD))
+        self.assertEqual({r[0] for r in rows} - {"finding", "coverage_gap"}, set())
+        findings = [r for r in rows if r[0] == "finding"]
+        self.assertEqual(len(findings), len(ODD))
         for row in rows:
             for name, cell in zip(header, row):
                 if cell and cell[0] in FORMULA:
@@ -260,11 +262,44 @@ class HostileTest(scanlib.DoublesCase):
                     self.assertFalse((ord(ch) < 0x20 and ch not in "\n\t\r") or ord(ch) == 0x7f
                                      or 0x80 <= ord(ch) <= 0x9f, (name, cell))
         col = {h: i for i, h in enumerate(header)}
-        domains = {r[col["domain"]] for r in rows}
+        domains = {r[col["domain"]] for r in findings}
         for want in ("'" + ODD[1], "'" + ODD[2], "'@SUM(1+1)", "'-2+3",
                      "'\tstarts-with-tab.example.com", "'\rstarts-with-cr.example.com"):
             self.assertIn(want, domains)
-        self.assertEqual({r[col["days_to_expiry"]] for r in rows}, {"-3"})
+        self.assertEqual({r[col["days_to_expiry"]] for r in findings}, {"-3"})
+
+    def test_html_and_jsonl_hold_hostile_names_safely(self):
+        """The HTML page and the JSON Lines: strict UTF-8; the page has no raw
+        control or bidi character and no element but its own (a name with
+        markup stays text); every JSON line parses, one finding each."""
+        import html.parser
+        self.hostile_modes()
+        p = self.scan_bytes("ap-south-1", "html", "--fail-on", "none")
+        page = p.stdout.decode("utf-8", errors="strict")
+        assert_no_raw_controls(self, "html", page.replace("\t", " "))
+        tags = set()
+
+        class Tags(html.parser.HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                tags.add(tag)
+                for name, value in attrs:
+                    if name in ("src", "srcset") or (tag == "link"):
+                        raise AssertionError("loads %s=%s" % (name, value))
+        Tags().feed(page)
+        self.assertEqual(tags - {"html", "head", "meta", "title", "style", "body", "header", "h1",
+                                 "h2", "p", "time", "section", "ul", "li", "table", "thead",
+                                 "tbody", "tr", "th", "td", "span", "div", "details", "summary",
+                                 "b", "a", "br", "footer"}, set())
+        self.assertIn("=HYPERLINK(&quot;http://evil.example/&quot;,&quot;click&quot;)", page)
+        self.assertIn("bad\ufffd\ufffd\ufffd\ufffd.example.com", page)
+        self.assertIn("evil\\u202egpj.example.com", page)        # shown, not obeyed
+        p = self.scan_bytes("ap-south-1", "jsonl", "--fail-on", "none")
+        lines = p.stdout.decode("utf-8", errors="strict").split("\n")
+        self.assertEqual(lines[-1], "")
+        objs = [json.loads(ln) for ln in lines[:-1]]
+        self.assertEqual(sorted(o["resource_arn"] for o in objs if o["type"] == "finding"),
+                         sorted(self.odd_arns))
+        self.assertIn("evil\u202egpj.example.com", {o.get("domain") for o in objs})
 
     def test_table_has_no_raw_controls(self):
         self.hostile_modes()

@@ -223,9 +223,10 @@ class ScanTest(unittest.TestCase):
         r = self.scan("--regions", "us-east-1,eu-west-1", "--format", "csv", "--fail-on", "critical")
         self.assertEqual(r.rc, 1, r)
         rows = list(csv.reader(io.StringIO(r.out)))
-        self.assertEqual(rows[0][:3], ["id", "severity", "rule"])
+        self.assertEqual(rows[0][:4], ["row_type", "id", "severity", "rule"])
         self.assertEqual(len(rows), 1 + len(self.expected()))
-        got = sorted((row[2], row[1]) for row in rows[1:])
+        self.assertEqual({row[0] for row in rows[1:]}, {"finding"})
+        got = sorted((row[3], row[2]) for row in rows[1:])
         self.assertEqual(got, sorted((e["rule"], e["severity"]) for e in self.expected()))
 
     def test_usage_errors_exit_2(self):

@@ -120,7 +120,10 @@ class ShardTest(unittest.TestCase):
         c = self.merge("--format", "csv", "--fail-on", "none", *paths)
         self.assertEqual(c.rc, 3, c)                     # gaps, no failing finding counted
         rows = list(csv.reader(io.StringIO(c.out)))
-        self.assertEqual(len(rows), 1 + len(whole["findings"]))
+        self.assertEqual(rows[0][0], "row_type")
+        kinds = [r[0] for r in rows[1:]]
+        self.assertEqual(kinds, ["finding"] * len(whole["findings"]) +
+                         ["coverage_gap"] * len(whole["coverage_gaps"]))
 
     def test_shard_from_job_array_index(self):
         """--shard env/3 takes K - 1 from a Kubernetes Indexed Job or an AWS

@@ -99,7 +99,7 @@ static const struct {
       "t.conf:2: [aws] fips: 'maybe' is not a boolean " DASH " use true/false, yes/no, on/off or 1/0\n" },
     /* enumerations */
     { "[scan]\nformat = xml\n",
-      "t.conf:2: [scan] format: 'xml' is not allowed " DASH " use one of: table, json, csv, asff, prometheus\n" },
+      "t.conf:2: [scan] format: 'xml' is not allowed " DASH " use one of: table, json, csv, asff, html, jsonl, prometheus\n" },
     { "[scan]\nfail_on = severe\n",
       "t.conf:2: [scan] fail_on: 'severe' is not allowed " DASH " use one of: critical, high, medium, low, informational, none\n" },
     { "[securityhub]\nmode = centrl\n",
@@ -797,7 +797,7 @@ static void help_lists_every_option(void **state)
     config_write_help(f);
     fclose(f);
     assert_non_null(strstr(buf, "  aws.max_attempts (integer, 1..20; default: 8)\n"));
-    assert_non_null(strstr(buf, "  scan.format (one of: table, json, csv, asff, prometheus; default: table)\n"));
+    assert_non_null(strstr(buf, "  scan.format (one of: table, json, csv, asff, html, jsonl, prometheus; default: table)\n"));
     assert_non_null(strstr(buf, "  scan.external_id (string; default: unset)\n"));
     /* Every key of the example has a help entry. */
     const char *section = NULL;

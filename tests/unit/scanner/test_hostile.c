@@ -239,8 +239,8 @@ static void outputs_are_valid_utf8(void **state)
     (void)state;
     scanner_findings f;
     judge_odd(&f);
-    const char *formats[] = { "json", "csv", "table" };
-    for (size_t k = 0; k < 3; k++) {
+    const char *formats[] = { "json", "csv", "table", "html", "jsonl" };
+    for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
         char *out = write_report(&f, formats[k]);
         if (!aws_utf8_valid(out, strlen(out)))
             fail_msg("%s report is not valid UTF-8", formats[k]);
@@ -313,18 +313,30 @@ static int plain_number(const char *s)
     return *end == '\0' && strspn(s, "+-0123456789.") == strlen(s);
 }
 
+typedef struct csv_seen {
+    size_t quoted;          /* domain cells given a leading ' */
+    size_t gap_rows;
+    int gap_row;            /* the row being read is a coverage gap */
+} csv_seen;
+
 static void check_cell(const char *c, size_t row, size_t col, void *ud)
 {
-    size_t *quoted = ud;
+    csv_seen *seen = ud;
+    if (col == 0) {
+        seen->gap_row = strcmp(c, "coverage_gap") == 0;
+        seen->gap_rows += seen->gap_row;
+        if (row > 0 && !seen->gap_row)
+            assert_string_equal(c, "finding");
+    }
     if (*c && strchr("=+-@\t\r", *c) && !plain_number(c))
         fail_msg("row %zu col %zu starts a formula: %s", row, col, c);
     for (const unsigned char *p = (const unsigned char *)c; *p; p++)
         if ((*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') || *p == 0x7f ||
             (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
             fail_msg("row %zu col %zu holds a control character", row, col);
-    if (col == 8 && *c == '\'')
-        (*quoted)++;
-    if (row > 0 && col == 10)
+    if (col == 9 && *c == '\'')
+        seen->quoted++;
+    if (row > 0 && col == 11 && !seen->gap_row)
         assert_string_equal(c, "-3");               /* a plain number stays one */
 }
 
@@ -334,9 +346,10 @@ static void csv_cells_are_neutral(void **state)
     scanner_findings f;
     judge_odd(&f);
     char *out = write_report(&f, "csv");
-    size_t quoted = 0;
-    csv_cells(out, check_cell, &quoted);
-    assert_int_equal(quoted, 6);                    /* = + @ -2+3 tab CR */
+    csv_seen seen = { 0, 0, 0 };
+    csv_cells(out, check_cell, &seen);
+    assert_int_equal(seen.quoted, 6);               /* = + @ -2+3 tab CR */
+    assert_int_equal(seen.gap_rows, f.n_gaps);      /* gap rows are neutral too */
     assert_non_null(strstr(out, "'=HYPERLINK("));
     assert_non_null(strstr(out, ",'-2+3,"));
     assert_non_null(strstr(out, ",'@SUM(1+1),"));

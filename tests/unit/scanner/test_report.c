@@ -296,35 +296,50 @@ static void csv_quoting(void **state)
     sample(&f);
     char *out = render("csv", &f, NULL, 1, 0);
     assert_null(strchr(out, '\033'));
-    const char *header = "id,severity,rule,account_id,region,resource_type,resource_arn,"
-                         "resource_id,domain,not_after,days_to_expiry,title,details,"
-                         "remediation,console_url\r\n";
+    const char *header = "row_type,id,severity,rule,account_id,region,resource_type,"
+                         "resource_arn,resource_id,domain,not_after,days_to_expiry,title,"
+                         "details,remediation,console_url,operation,error_code,message\r\n";
     assert_memory_equal(out, header, strlen(header));
 
     static char fields[32][512];
     const char *p = out;
-    assert_int_equal(csv_record(&p, fields, 32), 15);
+    assert_int_equal(csv_record(&p, fields, 32), 19);
     /* Worst first: the CRITICAL stage finding with the awkward text. */
-    assert_int_equal(csv_record(&p, fields, 32), 15);
-    assert_string_equal(fields[1], "CRITICAL");
-    assert_string_equal(fields[2], "stage-client-certificate");
-    assert_string_equal(fields[8], "");         /* no domain */
-    assert_string_equal(fields[9], "");         /* no expiry */
-    assert_string_equal(fields[10], "");
-    assert_string_equal(fields[11], "Stage api1/prod, \"quoted\", with comma");
-    assert_string_equal(fields[12], "line one\nline \"two\", end");
+    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_string_equal(fields[2], "CRITICAL");
+    assert_string_equal(fields[3], "stage-client-certificate");
+    assert_string_equal(fields[9], "");         /* no domain */
+    assert_string_equal(fields[10], "");         /* no expiry */
+    assert_string_equal(fields[11], "");
+    assert_string_equal(fields[12], "Stage api1/prod, \"quoted\", with comma");
+    assert_string_equal(fields[13], "line one\nline \"two\", end");
     assert_non_null(strstr(out, ",\"Stage api1/prod, \"\"quoted\"\", with comma\","));
     assert_non_null(strstr(out, ",\"line one\nline \"\"two\"\", end\","));
-    assert_int_equal(csv_record(&p, fields, 32), 15);
-    assert_string_equal(fields[0], f.v[1].id);
-    assert_string_equal(fields[1], "HIGH");
-    assert_string_equal(fields[3], "111111111111");
-    assert_string_equal(fields[8], "shop.example.com");
-    assert_string_equal(fields[9], "2026-12-05T10:45:28Z");
-    assert_string_equal(fields[10], "12");
-    assert_int_equal(csv_record(&p, fields, 32), 15);
-    assert_string_equal(fields[1], "LOW");
-    assert_string_equal(fields[10], "100");
+    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_string_equal(fields[1], f.v[1].id);
+    assert_string_equal(fields[2], "HIGH");
+    assert_string_equal(fields[4], "111111111111");
+    assert_string_equal(fields[9], "shop.example.com");
+    assert_string_equal(fields[10], "2026-12-05T10:45:28Z");
+    assert_string_equal(fields[11], "12");
+    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_string_equal(fields[2], "LOW");
+    assert_string_equal(fields[11], "100");
+    assert_string_equal(fields[0], "finding");
+    assert_string_equal(fields[16], "");         /* the gap columns of a finding */
+    assert_string_equal(fields[18], "");
+    /* The coverage gap after the findings: its account and region in their
+     * columns, the finding columns empty, the gap in the last three. */
+    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_string_equal(fields[0], "coverage_gap");
+    assert_string_equal(fields[1], "");
+    assert_string_equal(fields[2], "");
+    assert_string_equal(fields[4], "333333333333");
+    assert_string_equal(fields[5], "ap-south-1");
+    assert_string_equal(fields[12], "");
+    assert_string_equal(fields[16], "AssumeRole");
+    assert_string_equal(fields[17], "AccessDenied");
+    assert_string_equal(fields[18], "not authorized to assume");
     assert_string_equal(p, "");                  /* nothing after the last record */
     free(out);
     scanner_findings_finish(&f);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "aws/error.h"
+#include "aws/http.h"
 #include "sts/profile.h"
 
 static char s_dir[256];
@@ -315,6 +316,66 @@ static void profile_name_and_region(void **state)
     sts_profiles_free(p);
 }
 
+/* ca_bundle of a profile, and its place among the other CA sources:
+ * [aws] ca_bundle, AWS_CA_BUNDLE, the profile's, SSL_CERT_FILE. */
+static void profile_ca_bundle(void **state)
+{
+    (void)state;
+    sts_profiles *p = load("[default]\nca_bundle = /etc/ssl/proxy-ca.pem\n"
+                           "[profile plain]\nregion = eu-west-1\n"
+                           "[profile empty]\nca_bundle =\n", NULL);
+    char path[256], label[128];
+    assert_int_equal(sts_resolve_ca_bundle(p, NULL, path, sizeof(path), label, sizeof(label)), 1);
+    assert_string_equal(path, "/etc/ssl/proxy-ca.pem");
+    assert_string_equal(label, "ca_bundle of AWS profile 'default'");
+    assert_int_equal(sts_resolve_ca_bundle(p, "plain", path, sizeof(path), label,
+                                           sizeof(label)), 0);
+    assert_string_equal(path, "");
+    assert_int_equal(sts_resolve_ca_bundle(p, "empty", path, sizeof(path), label,
+                                           sizeof(label)), 0);
+    /* without a loaded set: the files named by the environment, AWS_PROFILE */
+    setenv("AWS_CONFIG_FILE", s_config, 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/creds", 1);
+    setenv("AWS_PROFILE", "plain", 1);
+    assert_int_equal(sts_resolve_ca_bundle(NULL, NULL, path, sizeof(path), label,
+                                           sizeof(label)), 0);
+    unsetenv("AWS_PROFILE");
+    assert_int_equal(sts_resolve_ca_bundle(NULL, NULL, path, sizeof(path), label,
+                                           sizeof(label)), 1);
+    unsetenv("AWS_CONFIG_FILE");
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    sts_profiles_free(p);
+
+    /* the order */
+    unsetenv("AWS_CA_BUNDLE");
+    unsetenv("SSL_CERT_FILE");
+    const char *src = "x";
+    aws_ca_source all = { "/cfg.pem", "/profile.pem", "ca_bundle of AWS profile 'p'" };
+    assert_null(aws_http_ca_bundle(NULL, &src));
+    assert_null(src);
+    assert_string_equal(aws_http_ca_bundle(&all, &src), "/cfg.pem");
+    assert_string_equal(src, "[aws] ca_bundle");
+    setenv("AWS_CA_BUNDLE", "/env.pem", 1);
+    setenv("SSL_CERT_FILE", "/curl.pem", 1);
+    assert_string_equal(aws_http_ca_bundle(&all, &src), "/cfg.pem");
+    all.configured = "";
+    assert_string_equal(aws_http_ca_bundle(&all, &src), "/env.pem");
+    assert_string_equal(src, "AWS_CA_BUNDLE");
+    unsetenv("AWS_CA_BUNDLE");
+    assert_string_equal(aws_http_ca_bundle(&all, &src), "/profile.pem");
+    assert_string_equal(src, "ca_bundle of AWS profile 'p'");
+    all.profile = NULL;
+    assert_string_equal(aws_http_ca_bundle(&all, &src), "/curl.pem");
+    assert_string_equal(src, "SSL_CERT_FILE");
+    unsetenv("SSL_CERT_FILE");
+    /* the check names where a bad one came from */
+    char err[300];
+    aws_ca_source bad = { NULL, "/nonexistent/ca.pem", "ca_bundle of AWS profile 'p'" };
+    assert_int_equal(aws_http_ca_bundle_check(&bad, err, sizeof(err)), AWS_EINVAL);
+    assert_string_equal(err, "ca_bundle of AWS profile 'p' '/nonexistent/ca.pem': No such file "
+                             "or directory \xe2\x80\x94 point it at a PEM file of CA certificates");
+}
+
 /* web identity: env first per key, then the profile; --profile ignores env */
 static void web_identity_detection(void **state)
 {
@@ -489,6 +550,7 @@ int main(void)
         cmocka_unit_test(profile_name_and_region),
         cmocka_unit_test(web_identity_detection),
         cmocka_unit_test(many_profiles),
+        cmocka_unit_test(profile_ca_bundle),
         cmocka_unit_test(fifo_config),
         cmocka_unit_test(oversized_file),
     };
