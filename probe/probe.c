@@ -339,9 +339,7 @@ static void name_entry(X509_NAME *n, int nid, char *buf, size_t len)
         return;
     size_t k = (size_t)l < len - 1 ? (size_t)l : len - 1;
     memcpy(buf, u, k);
-    buf[k] = '\0';
-    if (memchr(buf, '\0', k))       /* an embedded NUL: keep what precedes it */
-        buf[strlen(buf)] = '\0';
+    buf[k] = '\0';                  /* an embedded NUL ends the text there */
     OPENSSL_free(u);
 }
 
