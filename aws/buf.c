@@ -152,7 +152,10 @@ int aws_buf_read_file(aws_buf *b, const char *path)
         rc = AWS_EIO;
     int saved = errno;
     fclose(f);
+    /* the file may hold a secret (a token, a key): no copy is left behind */
+    OPENSSL_cleanse(chunk, sizeof(chunk));
     if (rc != 0 && b->data) {
+        OPENSSL_cleanse(b->data + start, b->len - start);
         b->len = start;
         b->data[start] = '\0';
     }

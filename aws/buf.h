@@ -32,7 +32,9 @@ void aws_buf_finish(aws_buf *b);
 void aws_buf_finish_secret(aws_buf *b);
 /* Appends the whole file at path (errno kept for the caller's message):
  * 0, AWS_ENOTFOUND (no such file), AWS_ETOOBIG (over b's cap: b as it was)
- * or AWS_EIO. */
+ * AWS_ENOMEM or AWS_EIO.  Its read buffer is wiped, and on failure so is
+ * what it appended, so the file may hold a secret (free b with
+ * aws_buf_finish_secret). */
 int  aws_buf_read_file(aws_buf *b, const char *path);
 /* Appends s percent-encoded per RFC 3986 (unreserved kept); when keep_slash,
  * '/' is kept too. */

@@ -759,11 +759,11 @@ size_t aws_http_in_flight(const aws_http *h)
     return h ? h->in_flight : 0;
 }
 
-void aws_http_cancel(aws_http *h)
+/* Ends every transfer in flight: each callback gets AWS_ECANCELED, once.
+ * Set canceled or closing first: aws_http_send then refuses the new
+ * transfers a callback may try to start. */
+static void fail_all(aws_http *h)
 {
-    if (!h || h->closing)
-        return;
-    h->canceled = 1;
     xfer *x;
     while ((x = h->xfers) != NULL) {
         xfer_unlink(h, x);
@@ -774,19 +774,20 @@ void aws_http_cancel(aws_http *h)
     }
 }
 
+void aws_http_cancel(aws_http *h)
+{
+    if (!h || h->closing)
+        return;
+    h->canceled = 1;
+    fail_all(h);
+}
+
 void aws_http_free(aws_http *h)
 {
     if (!h || h->closing)
         return;
     h->closing = 1;
-    xfer *x;
-    while ((x = h->xfers) != NULL) {
-        xfer_unlink(h, x);
-        curl_multi_remove_handle(h->multi, x->easy);
-        snprintf(x->resp.error, sizeof(x->resp.error), "canceled");
-        x->cb(AWS_ECANCELED, &x->resp, x->ud);
-        xfer_free(x);
-    }
+    fail_all(h);
     /* May call on_curl_socket (REMOVE) and on_curl_timer one last time. */
     curl_multi_cleanup(h->multi);
     h->multi = NULL;

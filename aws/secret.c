@@ -2,6 +2,7 @@
 #include "aws/error.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,14 +12,14 @@ typedef struct secret {
     int refs;
 } secret;
 
+/* The registry; every access holds s_lock (a log line may be written on
+ * the thread pool while the loop registers a secret). */
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static secret *s_v;
 static size_t s_n, s_cap;
 
-int aws_secret_register(const char *s)
+static int register_locked(const char *s, size_t len)
 {
-    size_t len = s ? strlen(s) : 0;
-    if (len < AWS_SECRET_MIN_LEN)
-        return 0;
     for (size_t i = 0; i < s_n; i++)
         if (s_v[i].len == len && memcmp(s_v[i].v, s, len) == 0) {
             s_v[i].refs++;
@@ -40,11 +41,19 @@ int aws_secret_register(const char *s)
     return 0;
 }
 
-void aws_secret_unregister(const char *s)
+int aws_secret_register(const char *s)
 {
     size_t len = s ? strlen(s) : 0;
     if (len < AWS_SECRET_MIN_LEN)
-        return;
+        return 0;
+    pthread_mutex_lock(&s_lock);
+    int rc = register_locked(s, len);
+    pthread_mutex_unlock(&s_lock);
+    return rc;
+}
+
+static void unregister_locked(const char *s, size_t len)
+{
     for (size_t i = 0; i < s_n; i++)
         if (s_v[i].len == len && memcmp(s_v[i].v, s, len) == 0) {
             if (--s_v[i].refs > 0)
@@ -61,9 +70,22 @@ void aws_secret_unregister(const char *s)
         }
 }
 
+void aws_secret_unregister(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len < AWS_SECRET_MIN_LEN)
+        return;
+    pthread_mutex_lock(&s_lock);
+    unregister_locked(s, len);
+    pthread_mutex_unlock(&s_lock);
+}
+
 size_t aws_secret_count(void)
 {
-    return s_n;
+    pthread_mutex_lock(&s_lock);
+    size_t n = s_n;
+    pthread_mutex_unlock(&s_lock);
+    return n;
 }
 
 /* The registered secret that starts earliest in s (longest on a tie). */
@@ -81,9 +103,9 @@ static const secret *first_match(const char *s, const char **at)
     return best;
 }
 
-size_t aws_secret_redact_buf(char *buf, size_t cap)
+static size_t redact_locked(char *buf, size_t cap)
 {
-    if (!buf || cap == 0 || s_n == 0)
+    if (s_n == 0)
         return 0;
     size_t count = 0, mlen = strlen(AWS_SECRET_MARKER);
     char *pos = buf;
@@ -105,6 +127,16 @@ size_t aws_secret_redact_buf(char *buf, size_t cap)
         if (mk < mlen)
             break;
     }
+    return count;
+}
+
+size_t aws_secret_redact_buf(char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return 0;
+    pthread_mutex_lock(&s_lock);
+    size_t count = redact_locked(buf, cap);
+    pthread_mutex_unlock(&s_lock);
     return count;
 }
 

@@ -9,12 +9,15 @@
  *
  * Registered today: secret access keys and session tokens (aws_creds_new),
  * external ids (AssumeRole providers, [scan] external_id), web identity
- * tokens.  notify registers SMTP passwords and webhook tokens the same way.
+ * tokens, SSO bearer tokens, proxy passwords; notify's SMTP password (on
+ * the loop, before the thread pool sends) and each webhook channel's secret
+ * with its Basic-auth encoding (tk_channel_init).
  * Registration copies the string (wiped on unregister); the same value
  * registered twice must be unregistered twice.  Values shorter than
  * AWS_SECRET_MIN_LEN are not registered (they would cut ordinary words out
- * of messages) and registering them is a no-op.  Single-threaded, like the
- * loop; not for signal handlers.
+ * of messages) and registering them is a no-op.  Thread-safe (a mutex: the
+ * loop registers, a worker of the thread pool may log); not for signal
+ * handlers.
  */
 #ifndef AWS_SECRET_H
 #define AWS_SECRET_H

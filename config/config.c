@@ -1,16 +1,9 @@
 /* certsweep — loading, validating and describing the configuration.
  *
- * INI files are split by libinih.  The line number of each key is not taken
- * from inih's handler: whether the library passes one is a build option of
- * the library that its installed header does not reveal (Debian's libinih1
- * 55 passes it, yet its ini.h says INI_HANDLER_LINENO 0).  Instead inih
- * reads the text through our own reader, which numbers the physical lines,
- * checks the line syntax (sections, "key = value", continuation lines) the
- * same way inih will, and hands inih only lines it can parse.  inih calls
- * the handler for a line before reading the next one, so the reader's
- * current line is the handler's line.  The handler is declared with the
- * lineno parameter to match the packaged library's calls; its value is
- * never used, so a library built without it is equally fine.
+ * INI files are split by libinih, read through config/ini_lines.h, which
+ * numbers the physical lines; each line is checked here (sections, "key =
+ * value", continuation lines) the same way inih will, and inih is handed
+ * only lines it can parse.
  */
 #include "config/config.h"
 
@@ -18,14 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 /* Before ini.h: the handler type the packaged library calls. */
-#define INI_HANDLER_LINENO 1
-#include <ini.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "aws/error.h"
+#include "config/ini_lines.h"
 #include "config/options.h"
 
 #define DASH "\xe2\x80\x94"
@@ -104,12 +97,12 @@ int config_webhook_add(config *c, const char *name, size_t *out)
 
 /* ---- suggestions ---- */
 
-static size_t edit_distance(const char *a, const char *b)
+size_t config_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    size_t row[65];
+    if (la > CONFIG_EDIT_DISTANCE_MAX_LEN || lb > CONFIG_EDIT_DISTANCE_MAX_LEN)
+        return SIZE_MAX;
+    size_t row[CONFIG_EDIT_DISTANCE_MAX_LEN + 1];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -117,7 +110,7 @@ static size_t edit_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
             size_t best = diag + cost;
             if (up + 1 < best)
                 best = up + 1;
@@ -141,12 +134,12 @@ static int close_enough(const char *known, size_t d)
 static const struct option_def *closest_key(const char *section, const char *key)
 {
     const struct option_def *best = NULL;
-    size_t bd = 99;
+    size_t bd = SIZE_MAX;
     for (size_t i = 0; i < config_options_count; i++) {
         const struct option_def *o = &config_options[i];
         if (strcmp(o->section, section) != 0)
             continue;
-        size_t d = edit_distance(key, o->key);
+        size_t d = config_edit_distance(key, o->key);
         if (d < bd && close_enough(o->key, d)) {
             bd = d;
             best = o;
@@ -183,10 +176,10 @@ static void sections_text(char *out, size_t cap)
 static const char *closest_section(const char *section)
 {
     const char *best = NULL;
-    size_t bd = 99;
+    size_t bd = SIZE_MAX;
     for (size_t i = 0; i < config_options_count; i++) {
         const char *s = config_options[i].section;
-        size_t d = edit_distance(section, s);
+        size_t d = config_edit_distance(section, s);
         if (d < bd && close_enough(s, d)) {
             bd = d;
             best = s;
@@ -203,8 +196,7 @@ struct loader {
     config *c;
     struct cfg_where w;
     const char *text;
-    size_t len, pos;
-    int next_line;            /* number of the next physical line */
+    size_t len;
     enum line_kind kind;      /* of the line inih is processing */
     int have_key;             /* inih's prev_name is set */
     int in_section;           /* a [section] line has been seen */
@@ -351,87 +343,62 @@ static int classify(struct loader *L, const char *line, int lineno)
     return 0;
 }
 
-static char *reader(char *str, int num, void *stream)
+/* config_ini_line_fn: checks each line before inih sees it. */
+static config_ini_verdict check_line(void *ud, char *line, int lineno, size_t max)
 {
-    struct loader *L = stream;
-    if (L->pos >= L->len || num < 3)
-        return NULL;
-    const char *p = L->text + L->pos;
-    const char *nl = memchr(p, '\n', L->len - L->pos);
-    size_t n = nl ? (size_t)(nl - p) : L->len - L->pos;
-    L->pos += n + (nl ? 1 : 0);
-    int lineno = L->next_line++;
+    struct loader *L = ud;
     L->w.line = lineno;
-    if (n > 0 && p[n - 1] == '\r')
-        n--;
-    if (n + 2 > (size_t)num) {
-        /* Longer than inih's line buffer (200 on Debian): a "key = value"
-         * line (a 1,224-character external_id) is handed on as "key=" and
-         * its value kept aside for the handler; anything else is an error
-         * (inih builds differ on long lines: split or grown buffer). */
-        char *line = malloc(n + 1);
-        if (!line)
-            return NULL;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        int ok = 0;
-        int cls = classify(L, line, lineno);        /* reports its own errors */
-        if (cls == 0 && L->kind == LINE_OTHER) {
-            ok = 1;                                  /* a long comment */
-            memcpy(str, "\n", 2);
-        } else if (cls == 0 && L->kind == LINE_KEY) {
-            char *start = line;
-            while (isspace((unsigned char)*start))
-                start++;
-            char *eq = (char *)find_chars_or_comment(start, "=:");
-            char *key_end = eq;
-            while (key_end > start && isspace((unsigned char)key_end[-1]))
-                key_end--;
-            char *val = eq + 1;
-            char *cut = (char *)find_chars_or_comment(val, NULL);   /* inline comment */
-            *cut = '\0';
-            while (isspace((unsigned char)*val))
-                val++;
-            size_t vl = strlen(val);
-            while (vl && isspace((unsigned char)val[vl - 1]))
-                val[--vl] = '\0';
-            size_t kl = (size_t)(key_end - start);
-            if (kl + 3 <= (size_t)num && (L->long_value = strdup(val)) != NULL) {
-                memcpy(str, start, kl);
-                memcpy(str + kl, "=\n", 3);
-                ok = 1;
-            }
-        }
-        if (!ok) {
-            if (cls == 0)       /* a continuation line, or a key too long */
-                cfg_report(&L->w, "line longer than %d characters " DASH " split a long list over indented continuation lines",
-                           num - 2);
+    int cls = classify(L, line, lineno);        /* reports its own errors */
+    if (strlen(line) <= max) {
+        if (cls < 0) {
             L->kind = LINE_OTHER;
-            memcpy(str, "\n", 2);
+            return CONFIG_INI_BLANK;
         }
-        explicit_bzero(line, n);
-        free(line);
-        return str;
+        return CONFIG_INI_PASS;
     }
-    memcpy(str, p, n);
-    str[n] = '\0';
-    if (classify(L, str, lineno) < 0) {
-        L->kind = LINE_OTHER;
-        memcpy(str, "\n", 2);
-        return str;
+    /* Longer than inih's line buffer (200 on Debian): a "key = value" line
+     * (a 1,224-character external_id) is handed on as "key=" and its value
+     * kept aside for the handler; anything else is an error (inih builds
+     * differ on long lines: split or grown buffer). */
+    if (cls == 0 && L->kind == LINE_OTHER)
+        return CONFIG_INI_BLANK;                 /* a long comment */
+    if (cls == 0 && L->kind == LINE_KEY) {
+        char *start = line;
+        while (isspace((unsigned char)*start))
+            start++;
+        char *eq = (char *)find_chars_or_comment(start, "=:");
+        char *key_end = eq;
+        while (key_end > start && isspace((unsigned char)key_end[-1]))
+            key_end--;
+        char *val = eq + 1;
+        char *cut = (char *)find_chars_or_comment(val, NULL);   /* inline comment */
+        *cut = '\0';
+        while (isspace((unsigned char)*val))
+            val++;
+        size_t vl = strlen(val);
+        while (vl && isspace((unsigned char)val[vl - 1]))
+            val[--vl] = '\0';
+        size_t kl = (size_t)(key_end - start);
+        if (kl + 1 <= max && (L->long_value = strdup(val)) != NULL) {
+            memmove(line, start, kl);
+            memcpy(line + kl, "=", 2);
+            return CONFIG_INI_PASS;
+        }
     }
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    return str;
+    if (cls == 0)       /* a continuation line, or a key too long */
+        cfg_report(&L->w, "line longer than %zu characters " DASH " split a long list over indented continuation lines",
+                   max);
+    L->kind = LINE_OTHER;
+    return CONFIG_INI_BLANK;
 }
 
 static int handle(struct loader *L, const char *section, const char *name, const char *value);
 
 static int handler(void *user, const char *section, const char *name, const char *value,
-                   int lineno_unused)
+                   int lineno)
 {
     struct loader *L = user;
-    (void)lineno_unused;
+    (void)lineno;                          /* L->w.line, set by check_line */
     char *long_value = L->long_value;      /* this line's, when it was long */
     L->long_value = NULL;
     if (long_value && value && !*value)
@@ -499,12 +466,11 @@ int config_load_string(config *c, const char *name, const char *text, FILE *errs
     L.w.name = name ? name : "config";
     L.text = text ? text : "";
     L.len = strlen(L.text);
-    L.next_line = 1;
     L.named = -1;
     L.first_line = calloc(config_options_count, sizeof(int));
     if (!L.first_line)
         return AWS_ENOMEM;
-    int r = ini_parse_stream(reader, &L, handler, &L);
+    int r = config_ini_parse(L.text, L.len, check_line, handler, &L);
     free(L.first_line);
     if (L.long_value) {
         explicit_bzero(L.long_value, strlen(L.long_value));

@@ -203,6 +203,13 @@ const config_webhook *config_webhook_find(const config *c, const char *name);
  * index. */
 int config_webhook_add(config *c, const char *name, size_t *out);
 /* Parses a comma list into l (replacing it). */
+/* Levenshtein distance of a and b, letters compared without case, for the
+ * did-you-mean hints of config keys, sections and rule ids.  A string
+ * longer than CONFIG_EDIT_DISTANCE_MAX_LEN characters is never close:
+ * SIZE_MAX. */
+#define CONFIG_EDIT_DISTANCE_MAX_LEN 64
+size_t config_edit_distance(const char *a, const char *b);
+
 int config_list_parse(config_list *l, const char *value);
 void config_list_free(config_list *l);
 int config_list_contains(const config_list *l, const char *s);

@@ -18,19 +18,20 @@
 
 static const char *const collector_choices[] = {
     "acm", "apigateway", "apigatewayv2", "iam", NULL };
+/* A finding's severities ([notify] and [webhook] min_severity). */
 static const char *const severity_choices[] = {
+    "critical", "high", "medium", "low", "informational", NULL };
+/* [scan] fail_on: a severity, or none. */
+static const char *const fail_on_choices[] = {
     "critical", "high", "medium", "low", "informational", "none", NULL };
 static const char *const describe_choices[] = { "needed", "all", NULL };
 static const char *const format_choices[] = {
     "table", "json", "csv", "asff", "html", "jsonl", "prometheus", NULL };
 static const char *const mode_choices[] = { "member", "central", NULL };
-static const char *const notify_severity_choices[] = {
-    "critical", "high", "medium", "low", "informational", NULL };
 static const char *const tls_choices[] = { "starttls", "none", NULL };
 static const char *const webhook_type_choices[] = {
     "generic", "jira", "servicenow", "pagerduty", "slack", "teams", NULL };
 static const char *const group_by_choices[] = { "finding", "account", NULL };
-#define min_severity_choices notify_severity_choices
 
 #define WFIELD(f) offsetof(struct config_webhook, f)
 
@@ -92,7 +93,7 @@ const struct option_def config_options[] = {
     { "scan", "detail_max_age", OPT_INT, CHK_NONE, 0, FIELD(detail_max_age), "7", 0, 365, NULL,
       "Days a cached DescribeCertificate answer is reused while the certificate's summary is "
       "unchanged (options such as transparency logging can change without it). 0 never reuses." },
-    { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, severity_choices,
+    { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, fail_on_choices,
       "Exit with status 1 when a finding has this severity or a worse one; none never does." },
     { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,
       "Report format on standard output (and of scan --output -); an --output file takes its format from its extension." },
@@ -142,7 +143,7 @@ const struct option_def config_options[] = {
       "member (recommended): each finding goes into its own account's hub with that account's audit role, AwsAccountId is the certificate's account; combine it with Security Hub's own cross-account (delegated administrator) and cross-region aggregation to see all in one place. central: every finding goes into the hub of the account that runs the scan (the scanning identity's account, not a configurable one), AwsAccountId is that account and the certificate's account is only in ProductFields certsweep/AccountId and the resource ARN." },
 
     /* [notify] */
-    { "notify", "min_severity", OPT_ENUM, CHK_NONE, 0, FIELD(notify_min_severity), "medium", 0, 0, notify_severity_choices,
+    { "notify", "min_severity", OPT_ENUM, CHK_NONE, 0, FIELD(notify_min_severity), "medium", 0, 0, severity_choices,
       "Digests list findings of this severity or worse; the others are only counted." },
     { "notify", "repeat_days", OPT_INT, CHK_NONE, 0, FIELD(notify_repeat_days), "7", 1, 365, NULL,
       "A digest with nothing new, escalated or resolved repeats the open findings at most this often (days)." },
@@ -218,7 +219,7 @@ const struct option_def config_options[] = {
       "Or: the environment variable holding the secret (instead of secret_file)." },
     { "webhook", "group_by", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(group_by), "finding", 0, 0, group_by_choices,
       "finding: one ticket per finding; account: one ticket per account, holding its findings." },
-    { "webhook", "min_severity", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(min_severity), "high", 0, 0, min_severity_choices,
+    { "webhook", "min_severity", OPT_ENUM, CHK_NONE, OPT_NAMED, WFIELD(min_severity), "high", 0, 0, severity_choices,
       "Open tickets for findings of this severity or a worse one." },
     { "webhook", "project", OPT_STRING, CHK_NONE, OPT_NAMED, WFIELD(project), NULL, 0, 0, NULL,
       "jira: key of the project the issues are created in (required for jira)." },

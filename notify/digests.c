@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "aws/buf.h"
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/secret.h"
 #include "certsweep_config.h"
 #include "scanner/tags.h"
 #include "state/outbox.h"
@@ -460,6 +462,8 @@ typedef struct delivery {
     int email_done;
     size_t sns_waiting;
     uv_work_t work;
+    char password[1024];            /* SMTP AUTH; registered for redaction while held */
+    int password_registered;
 } delivery;
 
 static int collect_row(const state_outbox_row *o, void *ud)
@@ -571,8 +575,6 @@ static int deliver(const notify_run *r, int64_t due, notify_result *res)
         .starttls = !cfg->email_tls || strcmp(cfg->email_tls, "none") != 0,
         .ca_file = cfg->email_ca_file,
         .username = cfg->email_username,
-        .password_file = cfg->email_password_file,
-        .password_env = cfg->email_password_env,
         .from = cfg->email_from,
         .timeout_seconds = cfg->email_timeout_seconds,
     };
@@ -616,6 +618,23 @@ static int deliver(const notify_run *r, int64_t due, notify_result *res)
             d.sns_waiting++;
         }
     }
+    /* The password is read and registered for redaction here, on the loop,
+     * before the pool sees it; unregistered and wiped below. */
+    if (d.n_jobs && cfg->email_username) {
+        char why[sizeof(d.jobs[0].reply)];
+        if (notify_smtp_read_password(cfg->email_password_file, cfg->email_password_env,
+                                      d.password, sizeof(d.password), why, sizeof(why)) != 0) {
+            for (size_t i = 0; i < d.n_jobs; i++) {
+                d.job_rows[i]->outcome = NOTIFY_PERMANENT;
+                snprintf(d.job_rows[i]->reply, sizeof(d.job_rows[i]->reply), "%s", why);
+                d.job_rows[i]->done = 1;
+            }
+            d.n_jobs = 0;
+        } else {
+            d.password_registered = aws_secret_register(d.password) == 0;
+            d.smtp.password = d.password;
+        }
+    }
     /* SMTP blocks: on the thread pool, while SNS goes on on the loop. */
     d.email_done = d.n_jobs == 0;
     if (d.n_jobs) {
@@ -639,6 +658,12 @@ static int deliver(const notify_run *r, int64_t due, notify_result *res)
             break;
         uv_run(r->loop, UV_RUN_ONCE);
     }
+    /* A server may quote what it was sent: no secret is stored or shown. */
+    for (size_t i = 0; i < d.n; i++)
+        aws_secret_redact_buf(d.v[i].reply, sizeof(d.v[i].reply));
+    if (d.password_registered)
+        aws_secret_unregister(d.password);
+    OPENSSL_cleanse(d.password, sizeof(d.password));
     if (own_creds)
         aws_creds_provider_unref(sns_creds);
     /* Record the outcomes in one transaction. */

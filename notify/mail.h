@@ -9,8 +9,9 @@
  * and is meant for libuv's thread pool (uv_queue_work).  STARTTLS is
  * required with tls = starttls, and the server's certificate and name are
  * verified (OpenSSL, ca_file or the system store).  The password is read
- * from its file or environment variable at send time, wiped after, and
- * never logged.
+ * from its file or environment variable on the loop thread before the
+ * sessions are handed to the pool (notify_smtp_read_password), registered
+ * for redaction there (aws/secret.h), wiped after, and never logged.
  */
 #ifndef NOTIFY_MAIL_H
 #define NOTIFY_MAIL_H
@@ -48,8 +49,7 @@ typedef struct notify_smtp_cfg {
     int starttls;                   /* 1: require STARTTLS (verified); 0: plain (loopback) */
     const char *ca_file;            /* NULL: system store */
     const char *username;           /* NULL: no AUTH */
-    const char *password_file;
-    const char *password_env;
+    const char *password;           /* with username: notify_smtp_read_password's */
     const char *from;
     int timeout_seconds;
 } notify_smtp_cfg;
@@ -61,6 +61,12 @@ typedef struct notify_smtp_job {
     notify_outcome outcome;         /* filled */
     char reply[512];                /* the server's answer or the local error */
 } notify_smtp_job;
+
+/* The SMTP password from the first line of file, or from the variable env
+ * (env wins): 0, or -1 with the reason in err (never the password).  out
+ * is NUL-terminated; the caller wipes it. */
+int notify_smtp_read_password(const char *file, const char *env, char *out, size_t n,
+                              char *err, size_t errlen);
 
 /* Sends each job in one SMTP session each (blocking).  Fills outcome and
  * reply of every job. */

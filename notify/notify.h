@@ -83,4 +83,10 @@ int notify_retry(const notify_run *r, notify_result *res);
  * Same conventions. */
 int notify_tickets(const notify_run *r, notify_result *res);
 
+/* Sends the ticket events and webhook digests that wait in the state
+ * (`certsweep notify --retry`): nothing new is planned (r->findings is not
+ * read), the backoff is not waited for, and events held after a refusal
+ * are tried again too (a person fixed the cause and asks now). */
+int notify_tickets_retry(const notify_run *r, notify_result *res);
+
 #endif

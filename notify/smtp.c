@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <auth-client.h>
 #include <ctype.h>
-#include <errno.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
@@ -14,13 +13,11 @@
 #include <string.h>
 #include <libesmtp.h>
 
-#define PASSWORD_MAX 1024
-
 typedef struct session_io {
     const notify_smtp_job *job;
     int sent;                       /* the message was handed out */
     const char *user;
-    char password[PASSWORD_MAX];
+    const char *password;
 } session_io;
 
 static const char *message_cb(void **ctx, int *len, void *arg)
@@ -47,41 +44,11 @@ static int interact(auth_client_request_t req, char **result, int fields, void *
         if (req[i].flags & AUTH_USER)
             result[i] = (char *)io->user;
         else if (req[i].flags & AUTH_PASS)
-            result[i] = io->password;
+            result[i] = (char *)io->password;
         else
             return 0;
     }
     return 1;
-}
-
-/* The password from its file (first line) or variable; "" with a reason
- * in err when it cannot be had. */
-static int read_password(const notify_smtp_cfg *c, char *out, size_t n, char *err, size_t errlen)
-{
-    out[0] = '\0';
-    if (c->password_env) {
-        const char *v = getenv(c->password_env);
-        if (!v || !*v) {
-            snprintf(err, errlen, "[email] password_env: %s is not set", c->password_env);
-            return -1;
-        }
-        snprintf(out, n, "%s", v);
-        return 0;
-    }
-    FILE *f = fopen(c->password_file, "r");
-    if (!f) {
-        snprintf(err, errlen, "[email] password_file %s: %s", c->password_file, strerror(errno));
-        return -1;
-    }
-    if (!fgets(out, (int)n, f))
-        out[0] = '\0';
-    fclose(f);
-    out[strcspn(out, "\r\n")] = '\0';
-    if (!out[0]) {
-        snprintf(err, errlen, "[email] password_file %s is empty", c->password_file);
-        return -1;
-    }
-    return 0;
 }
 
 static SSL_CTX *tls_ctx(const notify_smtp_cfg *c, char *err, size_t errlen)
@@ -204,11 +171,7 @@ static void send_one(const notify_smtp_cfg *c, notify_smtp_job *job)
         smtp_starttls_enable(s, Starttls_DISABLED);
     }
     if (c->username) {
-        if (read_password(c, io.password, sizeof(io.password), job->reply,
-                          sizeof(job->reply)) != 0) {
-            job->outcome = NOTIFY_PERMANENT;
-            goto out;
-        }
+        io.password = c->password ? c->password : "";
         auth = auth_create_context();
         if (!auth) {
             snprintf(job->reply, sizeof(job->reply), "out of memory");
@@ -269,7 +232,6 @@ out:
         auth_destroy_context(auth);
     if (ctx)
         SSL_CTX_free(ctx);
-    OPENSSL_cleanse(io.password, sizeof(io.password));
 }
 
 static pthread_once_t auth_once = PTHREAD_ONCE_INIT;

@@ -14,6 +14,7 @@
 
 #include "aws/error.h"
 #include "aws/log.h"
+#include "aws/secret.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
@@ -148,6 +149,7 @@ struct tk_engine {
     tk_chan *chans;
     size_t n_chans;
     size_t running;
+    int retry;                      /* notify --retry: send what waits, now */
 };
 
 static int add_job(tk_chan *c, size_t row, tk_action a, json_object *ev, int search_first)
@@ -643,10 +645,13 @@ static void job_done(tk_chan *c, tk_job *j)
     c->res.sent++;
 }
 
-static void job_failed(tk_chan *c, tk_job *j, int transient, const char *msg)
+static void job_failed(tk_chan *c, tk_job *j, int transient, const char *remote_msg)
 {
     tk_row *row = &c->rows.v[j->row];
     const notify_run *r = c->eng->r;
+    /* A receiver may quote what it was sent: no secret is stored or shown. */
+    char *clean = aws_secret_redact(remote_msg);
+    const char *msg = clean ? clean : "(error text withheld: out of memory)";
     row->attempts++;
     set_str(&row->last_error, msg);
     if (transient) {
@@ -666,6 +671,7 @@ static void job_failed(tk_chan *c, tk_job *j, int transient, const char *msg)
                       c->ch.cfg->name, tk_action_name(j->action), row->key, msg);
     }
     record(c, row);
+    free(clean);
 }
 
 static void delivery_reset(tk_chan *c, tk_job *j)
@@ -750,7 +756,8 @@ static void chan_step(tk_chan *c)
     while (c->next < c->n_jobs) {
         tk_job *j = &c->jobs[c->next];
         tk_row *row = &c->rows.v[j->row];
-        if (c->broken || row->next_attempt > r->now) {
+        /* --retry sends what waits without waiting for its time. */
+        if (c->broken || (!c->eng->retry && row->next_attempt > r->now)) {
             count_waiting(c, row);
             c->next++;
             continue;
@@ -836,13 +843,22 @@ static int record_intents(tk_engine *e)
     return rc;
 }
 
-int notify_tickets(const notify_run *run, notify_result *res)
+static int run_tickets(const notify_run *run, notify_result *res, int retry)
 {
     if (!run || !run->cfg || !run->findings)
         return AWS_EINVAL;
     notify_run copy = *run;
     if (!copy.now)
         copy.now = (int64_t)time(NULL);
+    /* --retry plans from the state alone: with no findings only the events
+     * that wait are planned (a key this run knows nothing of is never
+     * resolved or changed, only its pending event resent). */
+    scanner_findings none;
+    if (retry) {
+        scanner_findings_init(&none);
+        copy.findings = &none;
+        copy.dry_run_dir = NULL;
+    }
     const notify_run *r = &copy;
     const config *cfg = r->cfg;
     if (cfg->n_webhooks == 0 || r->when == NOTIFY_NEVER)
@@ -852,7 +868,8 @@ int notify_tickets(const notify_run *run, notify_result *res)
                      "needs the state) " "\xe2\x80\x94" " check [state] dir");
         return 0;
     }
-    tk_engine e = { .r = r, .http = r->client ? aws_client_http(r->client) : NULL };
+    tk_engine e = { .r = r, .http = r->client ? aws_client_http(r->client) : NULL,
+                    .retry = retry };
     e.chans = calloc(cfg->n_webhooks, sizeof(*e.chans));
     if (!e.chans)
         return AWS_ENOMEM;
@@ -931,4 +948,16 @@ int notify_tickets(const notify_run *run, notify_result *res)
     }
     free(e.chans);
     return rc;
+}
+
+int notify_tickets(const notify_run *r, notify_result *res)
+{
+    return run_tickets(r, res, 0);
+}
+
+int notify_tickets_retry(const notify_run *r, notify_result *res)
+{
+    if (!r || !r->state)
+        return AWS_EINVAL;
+    return run_tickets(r, res, 1);
 }

@@ -68,13 +68,20 @@ typedef struct tk_channel {
     const config_webhook *cfg;
     const struct tk_vendor *vendor;
     char *secret;                   /* wiped on free; never logged */
+    char *secret_b64;               /* its Basic-auth form (base64), wiped on free */
+    int registered;                 /* the secrets are registered for redaction */
     char *url;                      /* endpoint or base URL, no trailing '/' */
     scanner_severity min_sev;
     int by_account;
 } tk_channel;
 
 /* Reads the secret and resolves the URL; on failure `why` says what to fix
- * (never the secret).  tk_channel_finish wipes the secret. */
+ * (never the secret).  While the channel is open the secret, its base64
+ * (the Basic-auth header) and the part that is secret on its own (the
+ * password of user:password, the path of a webhook URL) are registered for
+ * redaction (aws/secret.h): no log line shows them, and a receiver's error
+ * is redacted before it is stored.  tk_channel_finish unregisters and wipes
+ * them. */
 int  tk_channel_init(tk_channel *ch, const config_webhook *cfg, char *why, size_t whylen);
 void tk_channel_finish(tk_channel *ch);
 

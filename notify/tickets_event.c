@@ -3,6 +3,7 @@
 #include "notify/tickets.h"
 
 #include "aws/error.h"
+#include "aws/secret.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -274,24 +275,36 @@ int tk_request_json(tk_request *q, const char *method, const char *url, json_obj
     return aws_headers_set(&q->headers, "Accept", "application/json") != 0 ? AWS_ENOMEM : 0;
 }
 
-int tk_request_basic_auth(tk_request *q, const char *secret)
+/* base64 of secret, malloc'd (NULL: out of memory). */
+static char *base64_of(const char *secret)
 {
     size_t n = strlen(secret);
-    size_t cap = 4 * ((n + 2) / 3) + 1;
-    char *b64 = malloc(cap);
-    char *hdr = malloc(cap + 8);
-    int rc = AWS_ENOMEM;
-    if (b64 && hdr) {
+    char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+    if (b64)
         EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)secret, (int)n);
-        snprintf(hdr, cap + 8, "Basic %s", b64);
+    return b64;
+}
+
+static void free_secret(char *s)
+{
+    if (s) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+int tk_request_basic_auth(tk_request *q, const char *secret)
+{
+    char *b64 = base64_of(secret);
+    size_t cap = b64 ? strlen(b64) + 8 : 0;
+    char *hdr = b64 ? malloc(cap) : NULL;
+    int rc = AWS_ENOMEM;
+    if (hdr) {
+        snprintf(hdr, cap, "Basic %s", b64);
         rc = aws_headers_set(&q->headers, "Authorization", hdr) != 0 ? AWS_ENOMEM : 0;
     }
-    if (b64)
-        OPENSSL_cleanse(b64, cap);
-    if (hdr)
-        OPENSSL_cleanse(hdr, cap + 8);
-    free(b64);
-    free(hdr);
+    free_secret(b64);
+    free_secret(hdr);
     return rc;
 }
 
@@ -459,6 +472,18 @@ static int read_secret(const config_webhook *cfg, char **out, char *why, size_t 
     return 0;
 }
 
+/* The part of a secret that is secret on its own, or NULL: the path of a
+ * webhook URL (Slack, Teams: a receiver may quote its request line), the
+ * password of user:password (Jira, ServiceNow). */
+static const char *secret_part(const char *secret)
+{
+    const char *scheme = strstr(secret, "://");
+    if (scheme)
+        return strchr(scheme + 3, '/');
+    const char *colon = strchr(secret, ':');
+    return colon ? colon + 1 : NULL;
+}
+
 int tk_channel_init(tk_channel *ch, const config_webhook *cfg, char *why, size_t whylen)
 {
     memset(ch, 0, sizeof(*ch));
@@ -476,6 +501,17 @@ int tk_channel_init(tk_channel *ch, const config_webhook *cfg, char *why, size_t
     int rc = read_secret(cfg, &ch->secret, why, whylen);
     if (rc != 0)
         return rc;
+    if (!(ch->secret_b64 = base64_of(ch->secret))) {
+        tk_channel_finish(ch);
+        return AWS_ENOMEM;
+    }
+    /* Registration copies; a failure leaves the value unprotected only. */
+    (void)aws_secret_register(ch->secret);
+    (void)aws_secret_register(ch->secret_b64);
+    const char *part = secret_part(ch->secret);
+    if (part)
+        (void)aws_secret_register(part);
+    ch->registered = 1;
     const char *url = cfg->url ? cfg->url : ch->vendor->default_url;
     if (!url && ch->vendor->digests && !ch->vendor->tickets)
         url = ch->secret;               /* slack, teams: the URL is the secret */
@@ -499,10 +535,15 @@ void tk_channel_finish(tk_channel *ch)
 {
     if (!ch)
         return;
-    if (ch->secret) {
-        OPENSSL_cleanse(ch->secret, strlen(ch->secret));
-        free(ch->secret);
+    if (ch->registered) {
+        const char *part = secret_part(ch->secret);
+        if (part)
+            aws_secret_unregister(part);
+        aws_secret_unregister(ch->secret_b64);
+        aws_secret_unregister(ch->secret);
     }
+    free_secret(ch->secret_b64);
+    free_secret(ch->secret);
     if (ch->url) {
         OPENSSL_cleanse(ch->url, strlen(ch->url));      /* slack, teams: a secret */
         free(ch->url);

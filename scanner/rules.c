@@ -474,32 +474,6 @@ int scanner_rule_enabled(const config *cfg, const char *id)
     return 1;
 }
 
-/* Levenshtein distance of two short ids (capped at 64 characters). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 64;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *scanner_rule_suggest(const char *id)
 {
     if (!id || !*id)
@@ -513,7 +487,7 @@ const char *scanner_rule_suggest(const char *id)
     const scanner_rule *best = NULL;
     size_t best_d = (size_t)-1;
     for (size_t i = 0; i < R_COUNT; i++) {
-        size_t d = distance(norm, rules[i].id);
+        size_t d = config_edit_distance(norm, rules[i].id);
         if (d < best_d) {
             best_d = d;
             best = &rules[i];

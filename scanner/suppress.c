@@ -2,20 +2,22 @@
 #include "scanner/suppress.h"
 
 #include "aws/awstime.h"
+#include "aws/buf.h"
 #include "aws/error.h"
+#include "config/ini_lines.h"
 #include "scanner/rules.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <fnmatch.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define DASH "\xe2\x80\x94"
 #define SUPPRESS_MAX_ENTRIES 10000
+#define SUPPRESS_MAX_FILE (16 * 1024 * 1024)
 #define SUPPRESS_SECTION "suppress "
 
 void scanner_suppressions_init(scanner_suppressions *s)
@@ -49,9 +51,9 @@ void scanner_suppressions_finish(scanner_suppressions *s)
 
 typedef struct loader {
     scanner_suppressions *s;
-    FILE *errs, *in;
+    FILE *errs;
     const char *path;
-    int line;                       /* of the line inih is reading (our reader counts) */
+    int line;                       /* of the line inih is reading (config_ini_parse counts) */
     int errors;
     int oom;
     scanner_suppression *cur;       /* the entry being read; NULL outside [suppress NAME] */
@@ -139,33 +141,24 @@ static void start_entry(loader *L, const char *section)
     L->cur = e;
 }
 
-/* inih reads through this, one physical line at a time, and calls the
- * handler for a line before reading the next: so L->line is the line of
- * the key the handler sees, and section headers are seen here, with their
- * line, even when they hold no key. */
-static char *reader(char *str, int num, void *stream)
+/* config_ini_line_fn: inih calls the handler for a line before reading
+ * the next, so L->line is the line of the key the handler sees, and section
+ * headers are seen here, with their line, even when they hold no key. */
+static config_ini_verdict check_line(void *ud, char *line, int lineno, size_t max)
 {
-    loader *L = stream;
-    if (!fgets(str, num, L->in))
-        return NULL;
-    L->line++;
-    size_t n = strlen(str);
-    if (n && str[n - 1] != '\n' && !feof(L->in)) {
-        report(L, L->line, "line longer than %d characters " DASH " shorten it", num - 2);
-        int c;
-        while ((c = fgetc(L->in)) != EOF && c != '\n')
-            ;
-        memcpy(str, "\n", 2);
-        return str;
+    loader *L = ud;
+    L->line = lineno;
+    if (strlen(line) > max) {
+        report(L, L->line, "line longer than %zu characters " DASH " shorten it", max);
+        return CONFIG_INI_BLANK;
     }
-    const char *p = str + strspn(str, " \t");
+    const char *p = line + strspn(line, " \t");
     if (*p == '[') {
         const char *close = strchr(p, ']');
         if (!close) {
             report(L, L->line, "section header without ']' " DASH " write [suppress NAME]");
             finish_entry(L);
-            memcpy(str, "\n", 2);
-            return str;
+            return CONFIG_INI_BLANK;
         }
         char name[256];
         size_t len = (size_t)(close - p - 1);
@@ -179,7 +172,7 @@ static char *reader(char *str, int num, void *stream)
         start_entry(L, nm);
         L->outside_reported = 0;
     }
-    return str;
+    return CONFIG_INI_PASS;
 }
 
 static int set_str(loader *L, char **field, const char *value, const char *key)
@@ -209,9 +202,11 @@ static int rule_glob_known(const char *glob)
     return 0;
 }
 
-static int handler(void *ud, const char *section, const char *name, const char *value)
+static int handler(void *ud, const char *section, const char *name, const char *value,
+                   int lineno)
 {
     loader *L = ud;
+    L->line = lineno;
     if (!name || !value)            /* new-section or no-value callbacks of some builds */
         return !L->oom;
     if (!L->cur || strcmp(section, "") == 0) {
@@ -279,21 +274,27 @@ int scanner_suppressions_load(scanner_suppressions *s, const char *path, FILE *e
                     path, serr ? strerror(serr) : "not a regular file");
         return AWS_EIO;
     }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errs)
+    aws_buf text;
+    aws_buf_init(&text, SUPPRESS_MAX_FILE);
+    int rc = aws_buf_read_file(&text, path);
+    if (rc) {
+        if (errs && rc == AWS_ETOOBIG)
+            fprintf(errs, "%s: larger than %d bytes " DASH " split it, or cover many resources "
+                    "with globs\n", path, SUPPRESS_MAX_FILE);
+        else if (errs && rc != AWS_ENOMEM)
             fprintf(errs, "%s: %s " DASH " point [scan] suppressions at a readable file\n",
                     path, strerror(errno));
-        return AWS_EIO;
+        aws_buf_finish(&text);
+        return rc == AWS_ENOMEM ? rc : AWS_EIO;
     }
     free(s->path);
     if (!(s->path = strdup(path))) {
-        fclose(f);
+        aws_buf_finish(&text);
         return AWS_ENOMEM;
     }
-    loader L = { .s = s, .errs = errs, .path = path, .in = f };
-    int r = ini_parse_stream(reader, &L, handler, &L);
-    fclose(f);
+    loader L = { .s = s, .errs = errs, .path = path };
+    int r = config_ini_parse(text.data, text.len, check_line, handler, &L);
+    aws_buf_finish(&text);
     if (!L.oom)
         finish_entry(&L);
     if (L.oom || r == -2)

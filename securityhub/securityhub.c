@@ -464,7 +464,6 @@ typedef struct job {
     shub_prevset prev;
     shub_batches batches;
     size_t next_batch;
-    uint64_t next_ok_ms;
     pending_row *rows;
     size_t n_rows;
 } job;
@@ -566,19 +565,13 @@ static void on_job_timer(uv_timer_t *t)
     job_step(t->data);
 }
 
-/* Runs the job's next call when its account's pacing allows (never from
- * inside the current callback). */
+/* Runs the job's next call from the loop (never from inside the current
+ * callback).  No pacing here: the transport paces every call on its lane
+ * (service, operation, importing account: call.rate_key) at Security Hub's
+ * published rates (aws/rates.c). */
 static void schedule(job *j)
 {
-    uint64_t now = uv_now(j->ex->o.loop);
-    uint64_t delay = j->next_ok_ms > now ? j->next_ok_ms - now : 0;
-    uv_timer_start(&j->timer, on_job_timer, delay, 0);
-}
-
-/* Called as a call starts: the next one of this job waits 1/tps seconds. */
-static void paced(job *j, double tps)
-{
-    j->next_ok_ms = uv_now(j->ex->o.loop) + (uint64_t)(1000.0 / tps);
+    uv_timer_start(&j->timer, on_job_timer, 0, 0);
 }
 
 /* ---- job: GetFindings --------------------------------------------------------- */
@@ -918,7 +911,6 @@ static void job_step(job *j)
         call.body = body;
         call.body_len = strlen(body);
         call.max_response = GET_MAX_RESPONSE;
-        paced(j, ex->o.get_tps);
         rc = aws_client_call(ex->c, &call, on_get, j);
         free(body);
         if (rc) {
@@ -937,7 +929,6 @@ static void job_step(job *j)
         ex->res.max_batch_seen = b->n;
     aws_log_debug("securityhub: %s/%s: BatchImportFindings: %zu findings, %zu bytes",
                   j->importer, ex->o.home_region, b->n, b->len);
-    paced(j, ex->o.import_tps);
     rc = aws_client_call(ex->c, &call, on_import, j);
     if (rc) {
         j->next_batch++;
@@ -1208,10 +1199,6 @@ int shub_export(aws_client *c, const shub_opts *o,
         return AWS_ENOMEM;
     ex->c = c;
     ex->o = *o;
-    if (ex->o.import_tps <= 0)
-        ex->o.import_tps = SHUB_IMPORT_TPS;
-    if (ex->o.get_tps <= 0)
-        ex->o.get_tps = SHUB_GET_TPS;
     ex->f = f;
     ex->acc = accounts;
     ex->now = now_ms / 1000;

@@ -39,8 +39,6 @@ struct json_object;
 
 #define SHUB_MAX_BATCH        100                 /* findings per call */
 #define SHUB_MAX_BATCH_BYTES  (6u * 1024 * 1024)  /* request body */
-#define SHUB_IMPORT_TPS       10.0
-#define SHUB_GET_TPS          3.0
 
 /* ---- accounts ---------------------------------------------------------------- */
 
@@ -145,7 +143,7 @@ int shub_make_batches(struct json_object *const *findings, size_t n,
 /* ---- the export ---------------------------------------------------------------- */
 
 typedef struct shub_opts {
-    uv_loop_t *loop;                /* pacing timers */
+    uv_loop_t *loop;                /* the jobs' timers */
     const char *home_region;        /* required */
     shub_mode mode;
     const char *scanning_account;   /* required in central mode */
@@ -156,8 +154,6 @@ typedef struct shub_opts {
     const scanner_coverage *coverage;
     const config *cfg;
     int what_if;
-    double import_tps;              /* per account; 0: SHUB_IMPORT_TPS */
-    double get_tps;                 /* per account; 0: SHUB_GET_TPS */
     size_t max_batch;               /* 0: SHUB_MAX_BATCH */
 } shub_opts;
 

@@ -28,7 +28,7 @@ static const cli_flag notify_flags_table[] = {
     { "config", 'c', "FILE",
       "configuration file (default: $CERTSWEEP_CONFIG, else /etc/certsweep/certsweep.conf if it exists)" },
     { "report", OPT_REPORT, "FILE", "the JSON report to send the digests of; more reports may follow" },
-    { "retry", OPT_RETRY, NULL, "deliver what waits in the outbox" },
+    { "retry", OPT_RETRY, NULL, "deliver what waits: digests in the outbox, ticket events" },
     { "notify", OPT_NOTIFY, "WHEN",
       "auto (default): only digests with news, or due to repeat; always: regardless" },
     { "dry-run", OPT_DRY_RUN, "DIR", "write the messages (.eml, SNS payloads) into DIR and send nothing" },
@@ -48,12 +48,13 @@ const cli_command cli_command_notify = {
         "reports instead of scanning: one report (--report FILE), or several shard reports "
         "merged (--report FILE FILE...; a finding in two of them counts once). Their labels "
         "(new, escalated, resolved) decide, as after a scan; the state remembers what was "
-        "sent. --retry delivers what waits in the outbox now, without waiting for its "
-        "backoff. Give --report or --retry.",
+        "sent. --retry delivers what waits now, without waiting for its backoff: the "
+        "digests in the outbox and the ticket events and webhook digests of the [webhook "
+        "NAME] channels (those held after a refusal too). Give --report or --retry.",
     .flags = notify_flags_table,
     .exit_status =
         "0 delivered (or nothing to send), 2 usage or config error, 4 could not run "
-        "(state, report), 5 a delivery failed (kept in the outbox).",
+        "(state, report), 5 a delivery failed (kept in the outbox or the tickets).",
 };
 
 typedef struct notify_flags {
@@ -166,9 +167,12 @@ static int cli_notify(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
         goto out;
     }
-    if (!cfg.email_smtp_host && !cfg.sns_topic_arn) {
-        exit_code = cli_usage_error("notify", "no digest channel is configured: set [email] "
-                                    "smtp_host or [sns] topic_arn");
+    if (!cfg.email_smtp_host && !cfg.sns_topic_arn && !(fl.retry && cfg.n_webhooks)) {
+        exit_code = cli_usage_error("notify", fl.retry
+                                    ? "no channel is configured: set [email] smtp_host, "
+                                      "[sns] topic_arn or a [webhook NAME]"
+                                    : "no digest channel is configured: set [email] "
+                                      "smtp_host or [sns] topic_arn");
         goto out;
     }
     for (size_t i = 0; i < fl.n_reports; i++)
@@ -206,12 +210,20 @@ static int cli_notify(int argc, char **argv)
         .findings = &findings, .accounts = &none, .home_region = region,
         .now = (int64_t)time(NULL), .when = when, .dry_run_dir = fl.dry_run,
     };
-    notify_result res = { 0 };
+    notify_result res = { 0 }, tickets = { 0 };
     int rc = fl.retry ? notify_retry(&nr, &res) : notify_digests(&nr, &res);
+    /* --retry: the ticket events wait in the state too. */
+    int trc = fl.retry && cfg.n_webhooks ? notify_tickets_retry(&nr, &tickets) : 0;
     if (!fl.quiet)
         fprintf(stderr, "Notifications: %zu delivered, %zu kept for a retry, %zu refused, "
                 "%zu not due%s%zu written\n", res.sent, res.pending, res.failed, res.skipped,
                 fl.dry_run ? ", " : "", fl.dry_run ? res.written : 0);
+    if (!fl.quiet && fl.retry && cfg.n_webhooks)
+        fprintf(stderr, "Tickets: %zu sent, %zu waiting for the next run, %zu refused\n",
+                tickets.sent, tickets.pending, tickets.failed);
+    if (rc == 0)
+        rc = trc;
+    notify_result_add(&res, &tickets);
     exit_code = rc != 0 ? CLI_EXIT_FAILURE : res.pending || res.failed ? CLI_EXIT_DELIVERY
                                                                        : CLI_EXIT_OK;
 out:

@@ -94,21 +94,9 @@ static int has_crlf(const char *s)
 static int read_token_file(const char *path, char **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return AWS_ENOTFOUND;
     aws_buf b;
     aws_buf_init(&b, ECS_MAX_TOKEN);
-    char chunk[1024];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if ((rc = aws_buf_append(&b, chunk, n)) != 0)
-            break;
-    if (!rc && ferror(f))
-        rc = AWS_EIO;
-    fclose(f);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
+    int rc = aws_buf_read_file(&b, path);
     if (rc) {
         aws_buf_finish_secret(&b);
         return rc;

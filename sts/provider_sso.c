@@ -68,22 +68,17 @@ static int read_token(const sso_provider *sp, char **token, char *msg, size_t ms
         snprintf(msg, msglen, "SSO token cache path too long");
         return AWS_EINVAL;
     }
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    aws_buf b;
+    aws_buf_init(&b, SSO_MAX_CACHE_FILE);
+    int rc = aws_buf_read_file(&b, path);
+    if (rc == AWS_ENOMEM || rc == AWS_ENOTFOUND || rc == AWS_EIO) {
+        aws_buf_finish_secret(&b);
+        if (rc == AWS_ENOMEM)
+            return rc;
         snprintf(msg, msglen, "no SSO token for profile '%s' (%.300s): run 'aws sso login "
                  "--profile %s'", sp->profile, path, sp->profile);
         return AWS_ENOCREDS;
     }
-    aws_buf b;
-    aws_buf_init(&b, SSO_MAX_CACHE_FILE);
-    char chunk[2048];
-    size_t nr;
-    int rc = 0;
-    while ((nr = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if ((rc = aws_buf_append(&b, chunk, nr)) != 0)
-            break;
-    fclose(f);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
     json_object *j = NULL;
     if (!rc) {
         json_tokener *tok = json_tokener_new_ex(8);

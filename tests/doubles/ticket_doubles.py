@@ -14,6 +14,9 @@ and records every request it received:
   SlackDouble       POST /services/T/B/X -> "ok"
 
 Modes (attribute `mode`): None; "503" answers every request with 503;
+"echo" answers every request 400 with an error that quotes the request's
+headers and body back (Authorization, routing keys: as a careless
+receiver might);
 "hang" reads the request and never answers;
 "block_after_create" creates the ticket, sets `created` (a threading.Event)
 and then never answers (the test kills the client).
@@ -56,6 +59,10 @@ class _Handler(BaseHTTPRequestHandler):
             d.requests.append(req)
         if d.mode == "503":
             return self.reply(503, {"error": "down for maintenance"})
+        if d.mode == "echo":
+            return self.reply(400, {"error": "rejected: %s %s; headers: %s; body: %s" % (
+                self.command, self.path, "; ".join("%s: %s" % kv for kv in self.headers.items()),
+                raw.decode(errors="replace"))})
         if d.mode == "hang":            # accepts, never answers
             time.sleep(600)
             return

@@ -25,7 +25,7 @@ def start_double(script, moto, *extra):
 
 class SeededOrg:
     """moto with the demo organization (seed_demo.py), the API Gateway
-    client-certificate double in front of it and the STS proxy denying
+    client-certificate double in front of it and the fault double (deny-assume-role mode) denying
     AssumeRole into prod-b, all on 127.0.0.1; stop() ends them."""
 
     def __init__(self):
@@ -41,7 +41,8 @@ class SeededOrg:
             self.servers.append(self.double)
             self.seed = seed_demo.seed(self.moto.url, self.double.url)
             self.acct = self.seed["accounts"]
-            self.sts_proxy = start_double("sts_deny_proxy.py", self.moto, "--deny", self.acct["prod-b"])
+            self.sts_proxy = start_double("fault_double.py", self.moto, "--modes", json.dumps(
+                {"deny-assume-role": {"accounts": [self.acct["prod-b"]]}}))
             self.servers.append(self.sts_proxy)
         except Exception:
             self.stop()

@@ -82,15 +82,7 @@ def parts(msg):
 
 
 @unittest.skipUnless(have_aiosmtpd(), "python3-aiosmtpd is not installed (scripts/deps.sh)")
-class DigestTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class DigestTest(harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.tmp = tempfile.mkdtemp(prefix="certsweep-digests-")
@@ -336,15 +328,7 @@ class DigestTest(unittest.TestCase):
         self.assertEqual(self.smtp.messages(), [])
 
 
-class SnsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class SnsTest(harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.tmp = tempfile.mkdtemp(prefix="certsweep-sns-")

@@ -12,6 +12,8 @@ on 127.0.0.1.
 - Plain http to a host that is not loopback is refused (exit 2) unless
   [aws] allow_insecure_endpoints = true, which warns.
 - check-config: a missing ca_bundle fails; a FIFO config is an error.
+- A shared AWS config of 800 profiles is read whole; a credential_process
+  helper's grandchild ends with the run.
 """
 import json
 import os
@@ -20,7 +22,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -75,15 +76,9 @@ class Hostile(unittest.TestCase):
 
     # ---- signals ---------------------------------------------------------
     def interrupted(self, sig, code, twice=False):
-        srv, url = fault_double.start(self.moto.url, "slow", match="ListCertificates", delay=20)
-        hit = threading.Event()
-        orig = fault_double.MODES["slow"]
-
-        def slow(handler, body):
-            hit.set()
-            return orig(handler, body)
-        srv.fault["mode"] = "slow-seen"
-        fault_double.MODES["slow-seen"] = slow
+        srv, url = fault_double.start(self.moto.url,
+                                      {"slow": {"match": "ListCertificates", "delay": 20}})
+        hit = srv.fault["hit"]
         out = os.path.join(self.home, "report.json")
         dry = os.path.join(self.home, "dry.jsonl")
         for p in (out, dry):
@@ -107,7 +102,6 @@ class Hostile(unittest.TestCase):
                 p.kill()
                 p.wait()
             proxy.stop(srv)
-            del fault_double.MODES["slow-seen"]
         if twice:
             # the second ends the process at once (or the first was done)
             self.assertIn(p.returncode, (code, -sig), se)
@@ -166,7 +160,8 @@ class Hostile(unittest.TestCase):
 
     # ---- secrets echoed ----------------------------------------------------
     def test_echoed_secrets_are_redacted(self):
-        srv, url = fault_double.start(self.moto.url, "echo-headers", match="ListCertificates")
+        srv, url = fault_double.start(self.moto.url,
+                                      {"echo-headers": {"match": "ListCertificates"}})
         try:
             self.write_config(extra_scan="external_id = %s\n" % EXTERNAL_ID)
             for verbosity in ([], ["-vv"]):
@@ -188,7 +183,7 @@ class Hostile(unittest.TestCase):
 
     def test_longest_external_id_reaches_assume_role(self):
         ext = ("Ab0+=,.@:/_-" * 103)[:1224]              # the documented maximum
-        srv, url = fault_double.start(self.moto.url, "pass")
+        srv, url = fault_double.start(self.moto.url)
         try:
             self.write_config(extra_scan="external_id = %s\n" % ext)
             r = harness.run(["scan", "--regions", REGION, "--accounts", "111111111111",
@@ -199,6 +194,77 @@ class Hostile(unittest.TestCase):
             self.assertTrue(sent, srv.fault["requests"])
             self.assertEqual(sent[0]["ExternalId"], [ext])
         finally:
+            proxy.stop(srv)
+
+    # ---- shared AWS config and credential_process (items 8, 9) --------------
+    def test_eight_hundred_profiles(self):
+        """800 profiles (one SSO profile per account, say) are read whole:
+        the last one's keys reach STS through the double."""
+        cfg = os.path.join(self.home, "aws-config")
+        with open(cfg, "w") as f:
+            for i in range(800):
+                f.write("[profile acct%04d]\nsso_session = corp\nsso_account_id = %012d\n"
+                        "sso_role_name = Audit\nregion = eu-west-1\n" % (i, i))
+            f.write("[profile last]\naws_access_key_id = AKIAPROFILE000000800\n"
+                    "aws_secret_access_key = %s\n" % EXTERNAL_ID)
+        srv, url = fault_double.start(self.moto.url)
+        try:
+            env = harness.clean_env(endpoint_url=url, home=self.home, extra={
+                "AWS_CONFIG_FILE": cfg, "AWS_PROFILE": "last", "CERTSWEEP_CONFIG": self.config})
+            r = harness.run(["whoami"], env, secrets=[EXTERNAL_ID])
+            self.assertEqual(r.rc, 0, r)
+            self.assertIn(harness.MOTO_DEFAULT_ACCOUNT, r.out)
+            self.assertIn("GetCallerIdentity", [op for op, _ in srv.fault["requests"]])
+        finally:
+            proxy.stop(srv)
+
+    def test_credential_process_group_ends_with_the_run(self):
+        """A credential_process whose real helper is a grandchild that hangs:
+        when the run ends (SIGTERM here; the 60 s timeout takes the same
+        path, see tests/unit/sts/test_providers.c) the whole group goes."""
+        pidfile = os.path.join(self.home, "helper.pid")
+        helper = os.path.join(self.home, "helper.sh")
+        with open(helper, "w") as f:
+            f.write("#!/bin/sh\nsleep 120 </dev/null >/dev/null 2>&1 &\necho $! > %s\nwait\n"
+                    % pidfile)
+        os.chmod(helper, 0o700)
+        cfg = os.path.join(self.home, "aws-config")
+        with open(cfg, "w") as f:
+            f.write("[default]\ncredential_process = %s\n" % helper)
+        srv, url = fault_double.start(self.moto.url)
+        env = harness.clean_env(endpoint_url=url, home=self.home, extra={
+            "AWS_CONFIG_FILE": cfg, "CERTSWEEP_CONFIG": self.config})
+        p = subprocess.Popen([harness.CERTSWEEP, "scan", "--regions", REGION], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        pid = None
+        try:
+            for _ in range(300):
+                if os.path.exists(pidfile) and open(pidfile).read().strip():
+                    pid = int(open(pidfile).read())
+                    break
+                time.sleep(0.1)
+            self.assertIsNotNone(pid, "the helper never started its grandchild")
+            p.send_signal(signal.SIGTERM)
+            so, se = p.communicate(timeout=15)
+            self.assertEqual(p.returncode, 143, se)
+            for _ in range(50):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail("the helper's grandchild %d outlived the run" % pid)
+            self.assertEqual(srv.fault["requests"], [])       # never got credentials
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             proxy.stop(srv)
 
     # ---- plain http ----------------------------------------------------------
@@ -232,6 +298,10 @@ class Hostile(unittest.TestCase):
             self.moto.url, AWS_CA_BUNDLE="/nonexistent/env-ca.pem"))
         self.assertEqual(r.rc, 2, r)
         self.assertIn("AWS_CA_BUNDLE '/nonexistent/env-ca.pem'", r.err)
+        r = harness.run(["scan", "--regions", REGION], self.env(
+            self.moto.url, SSL_CERT_FILE="/nonexistent/ssl-cert.pem"))
+        self.assertEqual(r.rc, 2, r)
+        self.assertIn("SSL_CERT_FILE '/nonexistent/ssl-cert.pem'", r.err)
 
     def test_writable_config_with_a_secret_warns(self):
         self.write_config(extra_scan="external_id = %s\n" % EXTERNAL_ID)

@@ -1,5 +1,5 @@
 """certsweep scan against a hostile endpoint: the fault-injection double
-(tests/doubles/input_fault_double.py) in front of moto, one mode per fault, all
+(tests/doubles/fault_double.py) in front of moto, one mode per fault, all
 on 127.0.0.1.
 
   paging       a listing whose paging token repeats, or never ends: the
@@ -71,7 +71,7 @@ def assert_no_raw_controls(tc, what, text):
 
 
 class HostileTest(scanlib.DoublesCase):
-    DOUBLES = {"fault": "input_fault_double.py"}
+    DOUBLES = {"fault": "fault_double.py"}
 
     # ---- seeding -------------------------------------------------------------
     @classmethod
@@ -115,6 +115,9 @@ class HostileTest(scanlib.DoublesCase):
         gw.create_domain_name(domainName="api.example.com", regionalCertificateArn=cls.paged_arn)
 
     def mode(self, **modes):
+        """Sets the double's modes (keyword names with _ for -); the
+        describe mode always carries the seeded certificates."""
+        modes = {k.replace("_", "-"): v for k, v in modes.items()}
         modes.setdefault("describe", self.describe)
         scanlib.double_post(self.fault, "/_double/mode", modes)
 
@@ -309,6 +312,16 @@ class HostileTest(scanlib.DoublesCase):
         for esc in ("\\u009b", "\\u202e", "\\u2066", "\\u200f"):
             self.assertIn(esc, out)
         assert_no_raw_controls(self, "stderr", p.stderr.decode("utf-8", errors="strict"))
+
+    # ---- 13: a NUL inside remote text ------------------------------------------------
+    def test_nul_in_remote_text_is_shown(self):
+        self.mode(describe_error={self.error_arn: "before\u0000after the NUL"})
+        p, doc = self.scan("ap-south-1")
+        msgs = [g["message"] for g in doc["coverage_gaps"]
+                if g["error_code"] == "InvalidArnException"]
+        self.assertEqual(len(msgs), 1, doc["coverage_gaps"])
+        self.assertIn("before\\u0000after the NUL", msgs[0])
+        self.assertIn(b"before\\u0000after the NUL", p.stderr)
 
     # ---- 7: mistyped rule ids (a careless config author) ------------------------------
     def test_mistyped_rule_ids_are_config_errors(self):

@@ -1,5 +1,5 @@
 """certsweep scan against moto: a seeded organization (tests/integration/
-seed_demo.py), the API Gateway client-certificate double and an STS proxy
+seed_demo.py), the API Gateway client-certificate double and the fault double
 that denies AssumeRole into one account, all on 127.0.0.1."""
 import csv
 import io
@@ -259,8 +259,8 @@ class NoOrganizationTest(unittest.TestCase):
         try:
             # Real AWS answers AWSOrganizationsNotInUseException (moto lists
             # no account instead): the proxy answers as AWS does.
-            cls.proxy = start_double("sts_deny_proxy.py", cls.moto, "--org-error",
-                                     "AWSOrganizationsNotInUseException")
+            cls.proxy = start_double("fault_double.py", cls.moto, "--modes", json.dumps(
+                {"org-error": {"code": "AWSOrganizationsNotInUseException"}}))
         except Exception:
             cls.moto.stop()
             raise

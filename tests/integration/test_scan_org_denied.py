@@ -1,6 +1,6 @@
 """certsweep scan when AWS Organizations refuses ListAccounts.
 
-tests/doubles/sts_deny_proxy.py (127.0.0.1, in front of moto) answers
+tests/doubles/fault_double.py (org-error mode; 127.0.0.1, in front of moto) answers
 every Organizations call with AccessDeniedException, as AWS does for a
 caller without organizations:ListAccounts.  The scan falls back to the
 caller's own account but says so with an account-wide coverage gap, so the
@@ -8,6 +8,7 @@ run is partial (exit 3): other accounts of the organization went unseen.
 AWSOrganizationsNotInUseException (no organization at all) stays a plain
 warning: test_scan.py's NoOrganizationTest.
 """
+import json
 import os
 import sys
 import tempfile
@@ -29,8 +30,8 @@ class OrganizationDeniedTest(unittest.TestCase):
     def setUpClass(cls):
         cls.moto = harness.start_moto()
         try:
-            cls.proxy = start_double("sts_deny_proxy.py", cls.moto, "--org-error",
-                                     "AccessDeniedException")
+            cls.proxy = start_double("fault_double.py", cls.moto, "--modes", json.dumps(
+                {"org-error": {"code": "AccessDeniedException"}}))
         except Exception:
             cls.moto.stop()
             raise

@@ -178,15 +178,7 @@ def resource_region(report_finding):
     return HOME if r == "global" else r
 
 
-class MotoTest(ScanRunner, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class MotoTest(ScanRunner, harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.setup_runner(self.moto.url)
@@ -289,7 +281,8 @@ class MotoTest(ScanRunner, unittest.TestCase):
         # Both members renew; then a2's role cannot be assumed.
         o.import_cert(o.a1, "eu-west-1", days=300, arn=self.arn["a1-euw1"])
         o.import_cert(o.a2, "eu-west-1", days=300, arn=self.arn["a2-euw1"])
-        proxy = start_double("sts_deny_proxy.py", "--upstream", self.moto.url, "--deny", o.a2)
+        proxy = start_double("fault_double.py", "--upstream", self.moto.url, "--modes",
+                             json.dumps({"deny-assume-role": {"accounts": [o.a2]}}))
         try:
             r, doc = self.scan_json(rc=3, env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
         finally:
@@ -332,7 +325,8 @@ class MotoTest(ScanRunner, unittest.TestCase):
         # (where its findings are, and the scanner's credentials could
         # archive them) nothing of a2 is touched.
         o.import_cert(o.a2, "eu-west-1", days=300, arn=self.arn["a2-euw1"])
-        proxy = start_double("sts_deny_proxy.py", "--upstream", self.moto.url, "--deny", o.a2)
+        proxy = start_double("fault_double.py", "--upstream", self.moto.url, "--modes",
+                             json.dumps({"deny-assume-role": {"accounts": [o.a2]}}))
         try:
             r, doc = self.scan_json(mode="central", rc=3,
                                     env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
@@ -470,7 +464,8 @@ class MotoTest(ScanRunner, unittest.TestCase):
         self.assertEqual(set(hubs[MGMT]), set(ids))
         # Member mode with a2's role denied: a1's findings move out of the
         # central hub; a2's stay there ACTIVE (not read), and it says so.
-        proxy = start_double("sts_deny_proxy.py", "--upstream", self.moto.url, "--deny", o.a2)
+        proxy = start_double("fault_double.py", "--upstream", self.moto.url, "--modes",
+                             json.dumps({"deny-assume-role": {"accounts": [o.a2]}}))
         try:
             r, doc = self.scan_json(rc=3, env_extra={"AWS_ENDPOINT_URL_STS": proxy.url})
         finally:
@@ -554,17 +549,9 @@ class MotoTest(ScanRunner, unittest.TestCase):
             self.assertIn(k, x)
 
 
-class DoubleTest(ScanRunner, unittest.TestCase):
+class DoubleTest(ScanRunner, harness.MotoCase):
     """ACM in moto, Security Hub in the double; only the scanning account
     (its own credentials, whose key the double maps to it)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
 
     def setUp(self):
         harness.moto_reset(self.moto)
@@ -677,7 +664,7 @@ class DoubleTest(ScanRunner, unittest.TestCase):
         self.assertEqual(self.runs()[-1][2]["status"], "complete")
 
 
-class ApiGatewayTest(ScanRunner, unittest.TestCase):
+class ApiGatewayTest(ScanRunner, harness.MotoCase):
     """The lifecycle per thing checked: ACM in moto, API Gateway client
     certificates and stage links from tests/doubles/apigw_clientcert_double.py
     (in front of moto), Security Hub in moto, member mode; a1 has an ACM
@@ -685,20 +672,20 @@ class ApiGatewayTest(ScanRunner, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.moto = harness.start_moto()
+        super().setUpClass()
         try:
             port = harness.free_port()
             cls.apigw = harness.Server([sys.executable, os.path.join(DOUBLES, "apigw_clientcert_double.py"),
                                         "--port", str(port), "--upstream", cls.moto.url],
                                        port, name="apigw_double")
         except Exception:
-            cls.moto.stop()
+            super().tearDownClass()
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.apigw.stop()
-        cls.moto.stop()
+        super().tearDownClass()
 
     def setUp(self):
         harness.moto_reset(self.moto)

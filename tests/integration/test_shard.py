@@ -1,6 +1,6 @@
 """certsweep scan --shard K/N and certsweep merge against moto: the seeded
 organization (seed_demo.py, four accounts, API Gateway client certificates
-from their double), with AssumeRole into prod-b denied by the STS proxy so
+from their double), with AssumeRole into prod-b denied by the fault double so
 that the run has a coverage gap too.  Shards 1/3, 2/3 and 3/3 merged must
 give the findings and gaps of one unsharded run."""
 import csv

@@ -21,6 +21,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "doubles"))
 import harness  # noqa: E402
 import ticket_doubles as td  # noqa: E402
+from test_digests import PASSWORD as SMTP_PASSWORD, Smtp, have_aiosmtpd  # noqa: E402
 from test_securityhub import Org, SCAN_REGION  # noqa: E402
 
 JIRA_TOKEN = "jira-api-token-7f3a9c1e"
@@ -31,15 +32,7 @@ SLACK_PATH = "/services/T000/B000/slacksecret9d2e"
 SECRETS = [JIRA_TOKEN, SNOW_PASSWORD, PD_KEY, HOOK_KEY, "slacksecret9d2e"]
 
 
-class TicketTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.moto = harness.start_moto()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
-
+class TicketTest(harness.MotoCase):
     def setUp(self):
         harness.moto_reset(self.moto)
         self.tmp = tempfile.mkdtemp(prefix="certsweep-tickets-")
@@ -233,6 +226,77 @@ class TicketTest(unittest.TestCase):
         self.assertEqual([q["method"] for q in got[self.jira]], ["GET", "POST"])
         self.assertEqual({s for _, _, s, _, p, _ in self.rows() if p == ""}, {"open", "resolved"})
         self.assertFalse([r for r in self.rows() if r[4]])
+
+    def test_notify_retry_sends_waiting_tickets_once(self):
+        """Jira down and ServiceNow answering 503 in the scan: their
+        creates wait; `certsweep notify --retry` with both back sends each
+        exactly once, at once (no backoff wait), and a second --retry sends
+        nothing."""
+        jira_port = self.jira.port
+        self.jira.stop()
+        self.snow.mode = "503"
+        r = self.scan(rc=5)
+        ids = set(self.finding_ids(r.json()).values())
+        self.assertIn("Tickets: 6 sent, 4 waiting for the next run, 0 refused", r.err)
+        self.assertEqual(self.jira.issues, {})
+        self.assertEqual(self.snow.incidents, {})
+        self.jira.start(port=jira_port)
+        self.snow.mode = None
+        self.take_all()
+        argv = ["notify", "--retry", "--config", self.config()]
+        r = harness.run(argv, self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 4 sent, 0 waiting for the next run, 0 refused", r.err)
+        self.assert_one_ticket_each(ids)
+        got = self.take_all()
+        self.assertEqual(got[self.pd] + got[self.hook] + got[self.slack], [])
+        self.assertEqual(sorted(q["method"] for q in got[self.jira]), ["GET", "GET", "POST", "POST"])
+        self.assertFalse([x for x in self.rows() if x[4]], self.rows())
+        # Nothing waits any more: a second --retry sends nothing.
+        r = harness.run(argv, self.env(), timeout=300, secrets=SECRETS)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 0 sent, 0 waiting for the next run, 0 refused", r.err)
+        self.assertEqual(sum(len(v) for v in self.take_all().values()), 0)
+        self.assert_one_ticket_each(ids)
+
+    @unittest.skipUnless(have_aiosmtpd(), "python3-aiosmtpd is not installed (scripts/deps.sh)")
+    def test_no_secret_at_vv(self):
+        """A digest by e-mail (SMTP AUTH) and tickets on every channel at
+        -vv, then the same with receivers that quote the request back in
+        their errors: neither the SMTP password nor any webhook secret
+        (nor its Basic-auth form) reaches stdout, stderr or the state."""
+        import base64
+        smtp = Smtp(self.tmp)
+        smtp.start()
+        self.doubles.append(smtp)
+        pwfile = self.secret("smtp-password", SMTP_PASSWORD)
+        extra = ("[email]\nsmtp_host = 127.0.0.1\nsmtp_port = %d\nca_file = %s\n"
+                 "username = certsweep\npassword_file = %s\nfrom = certsweep@example.com\n"
+                 "org_to = secops@example.com\ntimeout_seconds = 10\n"
+                 % (smtp.port, smtp.cert, pwfile))
+        b64 = [base64.b64encode(s.encode()).decode() for s in
+               ("bot@example.com:" + JIRA_TOKEN, "certsweep:" + SNOW_PASSWORD)]
+        secrets = SECRETS + [SMTP_PASSWORD] + b64
+        argv = ["scan", "--config", self.config(extra), "--no-securityhub", "--format", "json",
+                "-vv"]
+        r = harness.run(argv, self.env(), timeout=300, secrets=secrets)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("Tickets: 10 sent", r.err)
+        self.assertEqual(len(smtp.messages()), 1)
+        self.assertTrue(smtp.messages()[0]["auth"])
+        # Receivers that echo the request in their errors (and a renewed
+        # certificate, so that there is something to send).
+        self.org.import_cert(self.org.a1, SCAN_REGION, days=300, arn=self.arn["a1"])
+        for d in (self.jira, self.snow, self.pd, self.hook, self.slack):
+            d.mode = "echo"
+        r = harness.run(argv, self.env(), timeout=300, secrets=secrets)
+        self.assertIn("rejected", r.err)
+        self.assertIn("[REDACTED]", r.err)
+        for name in os.listdir(self.state):
+            with open(os.path.join(self.state, name), "rb") as f:
+                data = f.read()
+            for s in secrets:
+                self.assertTrue(s.encode() not in data, "%s holds %s" % (name, s))
 
     def test_killed_after_create_makes_no_duplicate(self):
         # Every create blocks once the ticket exists; the run is killed.

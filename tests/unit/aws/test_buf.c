@@ -4,13 +4,46 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "aws/buf.h"
 #include "aws/creds.h"
 #include "aws/error.h"
 #include "aws/headers.h"
+
+/* aws_buf_read_file: the whole file appended; a missing file, a file over
+ * the cap (the buffer as it was) and a directory are errors. */
+static void buf_read_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/certsweep-buf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char text[] = "token-value\n";
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+
+    aws_buf b;
+    aws_buf_init(&b, 16);
+    assert_int_equal(aws_buf_puts(&b, "<"), 0);
+    assert_int_equal(aws_buf_read_file(&b, path), 0);
+    assert_string_equal(b.data, "<token-value\n");
+    /* a second copy is over the cap: an error, b as it was */
+    assert_int_equal(aws_buf_read_file(&b, path), AWS_ETOOBIG);
+    assert_string_equal(b.data, "<token-value\n");
+    assert_int_equal(b.len, sizeof(text));
+    aws_buf_finish_secret(&b);
+
+    aws_buf_init(&b, 16);
+    assert_int_equal(aws_buf_read_file(&b, "/nonexistent/certsweep-token"), AWS_ENOTFOUND);
+    assert_int_equal(aws_buf_read_file(&b, "/"), AWS_EIO);
+    assert_int_equal(b.len, 0);
+    aws_buf_finish(&b);
+    unlink(path);
+}
 
 static void buf_caps_and_keeps_content(void **state)
 {
@@ -97,6 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_caps_and_keeps_content),
         cmocka_unit_test(buf_urlencode),
+        cmocka_unit_test(buf_read_file),
         cmocka_unit_test(headers_case_insensitive),
         cmocka_unit_test(creds_refcount_and_static_provider),
     };

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,51 @@
 #include "aws/http.h"
 #include "aws/log.h"
 #include "aws/secret.h"
+
+/* The loop registers while a pool thread logs: a worker redacting in a
+ * loop while this thread registers and drops secrets (the registry grows
+ * and shrinks, so an unlocked reader would read freed memory under ASan)
+ * always sees a held secret redacted. */
+static void *redact_worker(void *arg)
+{
+    int *stop = arg;
+    long rounds = 0;
+    while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE) || rounds < 1000) {
+        char *out = aws_secret_redact("held=HELDSECRET01 x");
+        if (!out || strcmp(out, "held=" AWS_SECRET_MARKER " x") != 0) {
+            free(out);
+            return (void *)1;
+        }
+        free(out);
+        rounds++;
+    }
+    return NULL;
+}
+
+static void registry_shared_with_a_thread(void **state)
+{
+    (void)state;
+    assert_int_equal(aws_secret_register("HELDSECRET01"), 0);
+    int stop = 0;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, redact_worker, &stop), 0);
+    char v[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(v, sizeof(v), "churn-secret-%d", i % 40);
+        assert_int_equal(aws_secret_register(v), 0);
+        if (i % 40 == 39)
+            for (int k = 0; k < 40; k++) {
+                snprintf(v, sizeof(v), "churn-secret-%d", k);
+                aws_secret_unregister(v);
+            }
+    }
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+    void *bad = NULL;
+    assert_int_equal(pthread_join(t, &bad), 0);
+    assert_null(bad);
+    aws_secret_unregister("HELDSECRET01");
+    assert_int_equal(aws_secret_count(), 0);
+}
 
 static void redact_copy(void **state)
 {
@@ -108,6 +154,7 @@ int main(void)
         cmocka_unit_test(redact_in_place),
         cmocka_unit_test(creds_and_log),
         cmocka_unit_test(proxy_password),
+        cmocka_unit_test(registry_shared_with_a_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "aws/error.h"
 #include "aws/ratelimit.h"
 #include "config/config.h"
+#include "config/ini_lines.h"
 #include "config/options.h"
 
 #define DASH "\xe2\x80\x94"
@@ -849,6 +850,88 @@ static void retry_budget_help_states_costs(void **state)
     assert_string_equal(o->def, "500");
 }
 
+/* config_ini_parse: lines numbered from 1 (CRLF as LF), every line shown
+ * to the owner first; a shortened line reaches inih as shortened, a blanked
+ * one and one left longer than inih's buffer not at all. */
+struct ini_seen {
+    char keys[8][64];
+    int lines[8];
+    size_t n;
+    int shown;
+};
+
+static config_ini_verdict ini_line(void *ud, char *line, int lineno, size_t max)
+{
+    struct ini_seen *s = ud;
+    s->shown++;
+    assert_int_equal(lineno, s->shown);
+    if (strncmp(line, "drop", 4) == 0)
+        return CONFIG_INI_BLANK;
+    if (strncmp(line, "short", 5) == 0 && strlen(line) > max)
+        memcpy(line, "short=", 7);
+    return CONFIG_INI_PASS;
+}
+
+static int ini_key(void *ud, const char *section, const char *name, const char *value, int lineno)
+{
+    struct ini_seen *s = ud;
+    assert_true(s->n < 8);
+    snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s.%s=%s", section, name, value);
+    s->lines[s->n++] = lineno;
+    return 1;
+}
+
+static void ini_lines_numbered(void **state)
+{
+    (void)state;
+    char text[2048];
+    char longv[600];
+    memset(longv, 'v', sizeof(longv) - 1);
+    longv[sizeof(longv) - 1] = '\0';
+    snprintf(text, sizeof(text), "[a]\r\nx = 1\r\n\ndrop = 2\nshort = %s\nlong = %s\n"
+             "[b]\ny=3", longv, longv);
+    struct ini_seen s = { .n = 0 };
+    assert_int_equal(config_ini_parse(text, strlen(text), ini_line, ini_key, &s), 0);
+    assert_int_equal(s.shown, 8);
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.keys[0], "a.x=1");
+    assert_int_equal(s.lines[0], 2);
+    assert_string_equal(s.keys[1], "a.short=");
+    assert_int_equal(s.lines[1], 5);
+    assert_string_equal(s.keys[2], "b.y=3");
+    assert_int_equal(s.lines[2], 8);
+}
+
+/* One edit distance for every did-you-mean (config keys, sections, rule
+ * ids): letters compared without case; too long is never close. */
+static void edit_distance_table(void **state)
+{
+    (void)state;
+    char long64[65], long65[66];
+    memset(long64, 'a', 64);
+    long64[64] = '\0';
+    memset(long65, 'a', 65);
+    long65[65] = '\0';
+    static const struct { const char *a, *b; size_t d; } rows[] = {
+        { "", "", 0 },
+        { "", "abc", 3 },
+        { "kitten", "sitting", 3 },
+        { "expird", "expired", 1 },
+        { "Expired", "expired", 0 },
+        { "WEAK-KEY", "weak-key", 0 },
+        { "weak_key", "weak-key", 1 },
+        { "timeout_secnds", "timeout_seconds", 1 },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(config_edit_distance(rows[i].a, rows[i].b), rows[i].d);
+        assert_int_equal(config_edit_distance(rows[i].b, rows[i].a), rows[i].d);
+    }
+    assert_int_equal(config_edit_distance(long64, long64), 0);
+    assert_int_equal(config_edit_distance(long64, ""), 64);
+    assert_true(config_edit_distance(long65, long65) == SIZE_MAX);
+    assert_true(config_edit_distance("a", long65) == SIZE_MAX);
+}
+
 static void default_path(void **state)
 {
     (void)state;
@@ -978,6 +1061,8 @@ int main(void)
         cmocka_unit_test(example_round_trips),
         cmocka_unit_test(help_lists_every_option),
         cmocka_unit_test(retry_budget_help_states_costs),
+        cmocka_unit_test(edit_distance_table),
+        cmocka_unit_test(ini_lines_numbered),
         cmocka_unit_test(default_path),
         cmocka_unit_test(securityhub_section_asks_for_the_export),
         cmocka_unit_test(webhook_sections),
