@@ -129,6 +129,12 @@ typedef struct config {
     /* [state] */
     char *state_dir;               /* $STATE_DIRECTORY, else "/var/lib/certsweep" as root, else $XDG_STATE_HOME/certsweep */
 
+    /* [probe]: the served-certificate probe (scanner/served.h) */
+    int   probe_enabled;           /* 0 */
+    int   probe_concurrency;       /* TLS handshakes in flight, 64 */
+    int   probe_timeout;           /* seconds for resolve + connect + handshake, 10 */
+    config_list probe_hosts;       /* "host[:port][@address]" */
+    char *probe_ca_file;           /* PEM bundle instead of the system store; NULL: system */
     /* [dns] (the renewal-at-risk rule's validation record lookups) */
     int   dns_enabled;             /* 0: no lookups */
     config_list dns_servers;       /* "IP[:port]", "[IPv6][:port]"; empty: resolv.conf */
@@ -207,6 +213,15 @@ size_t config_edit_distance(const char *a, const char *b);
 int config_list_parse(config_list *l, const char *value);
 void config_list_free(config_list *l);
 int config_list_contains(const config_list *l, const char *s);
+
+/* Longest host name of a [probe] hosts item. */
+#define CONFIG_MAX_HOST 253
+/* A [probe] hosts item "host[:port][@address]": host (a name, an IPv4
+ * address or a bracketed IPv6 one; no wildcard), port (default 443),
+ * address (an IP literal to connect to instead of resolving host; SNI is
+ * still host).  0, or AWS_EINVAL with a one-line reason in why. */
+int config_probe_target_parse(const char *s, char *host, size_t hostlen, int *port,
+                              char *address, size_t addrlen, char *why, size_t whylen);
 
 /* 1 when s looks like an e-mail address (local@domain.tld: no spaces,
  * quotes, angle brackets or control characters). */

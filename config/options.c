@@ -190,6 +190,18 @@ const struct option_def config_options[] = {
     { "state", "dir", OPT_STRING, CHK_PATH, OPT_COMPUTED, FIELD(state_dir), NULL, 0, 0, NULL,
       "Directory of the state database. Unset: $STATE_DIRECTORY (set by systemd), else /var/lib/certsweep as root, else $XDG_STATE_HOME/certsweep or ~/.local/state/certsweep." },
 
+    /* [probe] */
+    { "probe", "enabled", OPT_BOOL, CHK_NONE, 0, FIELD(probe_enabled), "false", 0, 0, NULL,
+      "Probe the certificate each endpoint serves (TLS handshake with SNI): every name of every in-use ACM certificate, every API Gateway custom domain, and hosts. Endpoints this host cannot reach become coverage gaps (operation Probe)." },
+    { "probe", "hosts", OPT_LIST, CHK_PROBE_TARGET, 0, FIELD(probe_hosts), "", 0, 0, NULL,
+      "More endpoints to probe, host[:port][@address] (port 443 by default; @address connects to that IP literal, SNI still host), e.g. www.example.com, api.example.com:8443, origin.example.com@203.0.113.7." },
+    { "probe", "concurrency", OPT_INT, CHK_NONE, 0, FIELD(probe_concurrency), "64", 1, 4096, NULL,
+      "TLS handshakes in flight at once." },
+    { "probe", "timeout", OPT_INT, CHK_NONE, 0, FIELD(probe_timeout), "10", 1, 300, NULL,
+      "Seconds one probe may take: resolution, connect and handshake together." },
+    { "probe", "ca_file", OPT_STRING, CHK_PATH, 0, FIELD(probe_ca_file), NULL, 0, 0, NULL,
+      "PEM file of CA certificates that verify served chains instead of the system store." },
+
     /* [metrics] */
     { "metrics", "textfile", OPT_STRING, CHK_PATH, 0, FIELD(metrics_textfile), NULL, 0, 0, NULL,
       "After each scan, write Prometheus metrics to this file (for node_exporter's textfile collector, e.g. /var/lib/prometheus/node-exporter/certsweep.prom), replaced atomically. Unset: none." },
@@ -501,6 +513,15 @@ static int check_value(const config *c, const struct option_def *o, const char *
             return 1;
         cfg_report(w, "%s: '%s' is not an environment variable name \xe2\x80\x94 use letters, digits and _", lb, v);
         return 0;
+    case CHK_PROBE_TARGET: {
+        char host[CONFIG_MAX_HOST + 1], addr[64], why[160];
+        int port;
+        if (config_probe_target_parse(v, host, sizeof(host), &port, addr, sizeof(addr),
+                                      why, sizeof(why)) == 0)
+            return 1;
+        cfg_report(w, "%s: '%s': %s \xe2\x80\x94 write host, host:port or host:port@address", lb, v, why);
+        return 0;
+    }
     case CHK_DNS_SERVER:
         if (dns_server_check(v) == 0)
             return 1;

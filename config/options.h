@@ -41,6 +41,7 @@ enum opt_check {
     CHK_HOST,           /* host name or address, no scheme, no spaces */
     CHK_ENV_NAME,       /* [A-Za-z_][A-Za-z0-9_]* */
     CHK_RATE_OVERRIDE,  /* service:Operation=RATE of aws/rates.h */
+    CHK_PROBE_TARGET,   /* host[:port][@address] (config_probe_target_parse) */
     CHK_DNS_SERVER,     /* IP, IP:port, [IPv6], [IPv6]:port (dns/server.h) */
 };
 

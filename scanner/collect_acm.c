@@ -76,6 +76,22 @@ void scanner_acm_summaries_finish(scanner_acm_summaries *l)
 
 static int set_str(char **field, struct json_object *obj, const char *key);
 
+/* The string items of a list member (others are skipped: names are only
+ * used to find endpoints to probe). */
+static int add_sans(scanner_record *r, struct json_object *obj, const char *key)
+{
+    struct json_object *l;
+    if (!json_object_object_get_ex(obj, key, &l) || !json_object_is_type(l, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(l); i++) {
+        struct json_object *e = json_object_array_get_idx(l, i);
+        if (json_object_is_type(e, json_type_string) &&
+            scanner_record_add_san(r, json_object_get_string(e)) != 0)
+            return AWS_ENOMEM;
+    }
+    return 0;
+}
+
 /* One CertificateSummary -> a record of its fields and the bits of those
  * it held.  Only the members of botocore's CertificateSummary shape are
  * read (moto sends more; AWS does not). */
@@ -90,7 +106,8 @@ static int summary_record(struct json_object *it, const char *arn, const char *a
         scanner_str_set(&r->id, slash && slash[1] ? slash + 1 : arn) ||
         set_str(&r->domain, it, "DomainName") || set_str(&r->status, it, "Status") ||
         set_str(&r->type, it, "Type") || set_str(&r->key_algorithm, it, "KeyAlgorithm") ||
-        set_str(&r->renewal_eligibility, it, "RenewalEligibility")) {
+        set_str(&r->renewal_eligibility, it, "RenewalEligibility") ||
+        add_sans(r, it, "SubjectAlternativeNameSummaries")) {
         scanner_record_free(r);
         return AWS_ENOMEM;
     }
@@ -232,10 +249,13 @@ int scanner_acm_parse_describe(const char *body, size_t len,
         set_str(&r->type, c, "Type") ||
         set_str(&r->key_algorithm, c, "KeyAlgorithm") ||
         set_str(&r->renewal_eligibility, c, "RenewalEligibility") ||
-        set_str(&r->failure_reason, c, "FailureReason")) {
+        set_str(&r->failure_reason, c, "FailureReason") ||
+        set_str(&r->serial, c, "Serial") || set_str(&r->issuer, c, "Issuer")) {
         rc = AWS_ENOMEM;
         goto out;
     }
+    if ((rc = add_sans(r, c, "SubjectAlternativeNames")) != 0)
+        goto out;
     /* The short id is the certificate's UUID (the part after '/'). */
     const char *slash = strrchr(arn, '/');
     if (slash && slash[1] && scanner_str_set(&r->id, slash + 1)) {

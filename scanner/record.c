@@ -36,11 +36,13 @@ void scanner_record_free(scanner_record *r)
         &r->type, &r->key_algorithm, &r->renewal_eligibility,
         &r->renewal_status, &r->renewal_reason, &r->failure_reason,
         &r->ct_logging, &r->certificate_arn, &r->client_certificate_id,
+        &r->serial, &r->issuer,
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         free(*fields[i]);
     free_list(r->in_use_by, r->n_in_use_by);
     free_list(r->tags, r->n_tags);
+    free_list(r->sans, r->n_sans);
     for (size_t i = 0; i < r->n_validations; i++) {
         free(r->validations[i].domain);
         free(r->validations[i].status);
@@ -81,6 +83,11 @@ static int push(char ***v, size_t *n, char *s)
 int scanner_record_add_in_use(scanner_record *r, const char *arn)
 {
     return push(&r->in_use_by, &r->n_in_use_by, strdup(arn ? arn : ""));
+}
+
+int scanner_record_add_san(scanner_record *r, const char *name)
+{
+    return push(&r->sans, &r->n_sans, strdup(name ? name : ""));
 }
 
 int scanner_record_add_tag(scanner_record *r, const char *key, const char *value)
@@ -132,6 +139,7 @@ const char *scanner_source_name(scanner_source s)
     case SCANNER_SRC_APIGWV2_DOMAIN:    return "apigatewayv2-domain-name";
     case SCANNER_SRC_IAM_SERVER_CERT:   return "iam-server-certificate";
     case SCANNER_SRC_APIGW_STAGE:       return "apigateway-stage";
+    case SCANNER_SRC_SERVED:            return "served-endpoint";
     }
     return "unknown";
 }
@@ -153,6 +161,7 @@ const char *scanner_source_resource_type(scanner_source s)
     case SCANNER_SRC_APIGWV2_DOMAIN:    return "Other";
     case SCANNER_SRC_IAM_SERVER_CERT:   return "Other";
     case SCANNER_SRC_APIGW_STAGE:       return "AwsApiGatewayStage";
+    case SCANNER_SRC_SERVED:            return "Other";
     }
     return "Other";
 }

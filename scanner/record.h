@@ -18,6 +18,7 @@ typedef enum scanner_source {
     SCANNER_SRC_APIGWV2_DOMAIN,     /* API Gateway v2 custom domain name */
     SCANNER_SRC_IAM_SERVER_CERT,    /* IAM server certificate (global) */
     SCANNER_SRC_APIGW_STAGE,        /* a REST API stage (for stage-client-certificate) */
+    SCANNER_SRC_SERVED,             /* a TLS endpoint probed (scanner/served.h) */
 } scanner_source;
 
 /* What the DNS said of a validation record (scanner/dnscheck.c looks it
@@ -70,6 +71,12 @@ typedef struct scanner_record {
     char **in_use_by;               /* ARNs of resources using it */
     size_t n_in_use_by;
 
+    /* ACM: what the served-certificate probe compares (describe only). */
+    char *serial;                   /* Serial as ACM sends it ("0f:a1:..."; moto: decimal) */
+    char *issuer;                   /* Issuer as ACM sends it ("Amazon", the CA's name) */
+    char **sans;                    /* SubjectAlternativeNames (summary: ...Summaries) */
+    size_t n_sans;
+
     scanner_domain_validation *validations;
     size_t n_validations;
 
@@ -90,13 +97,14 @@ int  scanner_str_set(char **field, const char *value);
 int  scanner_validation_set_record(scanner_domain_validation *v, const char *name,
                                    const char *type, const char *value);
 int  scanner_record_add_in_use(scanner_record *r, const char *arn);
+int  scanner_record_add_san(scanner_record *r, const char *name);
 int  scanner_record_add_validation(scanner_record *r, const char *domain,
                                    const char *status, const char *method);
 int  scanner_record_add_tag(scanner_record *r, const char *key, const char *value);
 const char *scanner_source_name(scanner_source s);          /* "acm", "apigateway-client-certificate", ... */
 /* The source of a scanner_source_name; -1 when unknown. */
 int scanner_source_parse(const char *name);
-#define SCANNER_SRC_COUNT 6
+#define SCANNER_SRC_COUNT 7
 /* ASFF / CloudFormation resource type: "AwsCertificateManagerCertificate", ... */
 const char *scanner_source_resource_type(scanner_source s);
 

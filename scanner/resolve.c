@@ -20,6 +20,9 @@ void scanner_coverage_finish(scanner_coverage *c)
     if (!c)
         return;
     free(c->v);
+    for (size_t i = 0; i < c->n_endpoints; i++)
+        free(c->endpoints[i]);
+    free(c->endpoints);
     scanner_coverage_init(c);
 }
 
@@ -67,11 +70,53 @@ unsigned scanner_coverage_read(const scanner_coverage *c, const char *account,
     return e ? e->read : 0;
 }
 
+static char *endpoint_key(const char *account, const char *region, const char *resource)
+{
+    size_t n = strlen(account) + strlen(region) + strlen(resource) + 3;
+    char *k = malloc(n);
+    if (k)
+        snprintf(k, n, "%s\x1f%s\x1f%s", account, region, resource);
+    return k;
+}
+
+int scanner_coverage_add_endpoint(scanner_coverage *c, const char *account,
+                                  const char *region, const char *resource)
+{
+    if (!c || !account || !region || !resource)
+        return AWS_EINVAL;
+    if (c->n_endpoints == c->cap_endpoints) {
+        size_t cap = c->cap_endpoints ? c->cap_endpoints * 2 : 64;
+        char **v = realloc(c->endpoints, cap * sizeof(*v));
+        if (!v)
+            return AWS_ENOMEM;
+        c->endpoints = v;
+        c->cap_endpoints = cap;
+    }
+    char *k = endpoint_key(account, region, resource);
+    if (!k)
+        return AWS_ENOMEM;
+    c->endpoints[c->n_endpoints++] = k;
+    return 0;
+}
+
+int scanner_coverage_has_endpoint(const scanner_coverage *c, const char *account,
+                                  const char *region, const char *resource)
+{
+    if (!c || !account || !region || !resource || c->n_endpoints == 0)
+        return 0;
+    char *k = endpoint_key(account, region, resource);
+    int hit = 0;
+    for (size_t i = 0; k && !hit && i < c->n_endpoints; i++)
+        hit = strcmp(c->endpoints[i], k) == 0;
+    free(k);
+    return hit;
+}
+
 /* ---- the rule -------------------------------------------------------------- */
 
-int scanner_resolvable(const scanner_coverage *cov, const config *cfg, int what_if,
-                       const char *account, const char *region, const char *rule,
-                       int src)
+int scanner_resolvable_at(const scanner_coverage *cov, const config *cfg, int what_if,
+                          const char *account, const char *region, const char *rule,
+                          int src, const char *resource)
 {
     if (what_if || !cov || !account || !region || !rule)
         return 0;
@@ -80,7 +125,21 @@ int scanner_resolvable(const scanner_coverage *cov, const config *cfg, int what_
     unsigned need = scanner_rule_needs(rule, src);
     if (need == 0)
         return 0;
+    const unsigned served = 1u << SCANNER_SRC_SERVED;
+    if (need & served) {
+        /* Per endpoint: the probe of this one completed now. */
+        if (!scanner_coverage_has_endpoint(cov, account, region, resource))
+            return 0;
+        need &= ~served;
+    }
     return (scanner_coverage_read(cov, account, region) & need) == need;
+}
+
+int scanner_resolvable(const scanner_coverage *cov, const config *cfg, int what_if,
+                       const char *account, const char *region, const char *rule,
+                       int src)
+{
+    return scanner_resolvable_at(cov, cfg, what_if, account, region, rule, src, NULL);
 }
 
 /* ---- labels ------------------------------------------------------------------ */
@@ -185,7 +244,8 @@ int scanner_label_findings(scanner_findings *f, const scanner_known *known, size
         const scanner_known *k = ks[i];
         if (f->n && bsearch(&k->id, ids, f->n, sizeof(*ids), cmp_str))
             continue;
-        if (!scanner_resolvable(cov, cfg, what_if, k->account, k->region, k->rule, k->source))
+        if (!scanner_resolvable_at(cov, cfg, what_if, k->account, k->region, k->rule,
+                                   k->source, k->resource_arn))
             unv++;
         else
             rc = add_resolved(f, k, as_of);

@@ -46,6 +46,10 @@ typedef struct scanner_coverage_entry {
 typedef struct scanner_coverage {
     scanner_coverage_entry *v;
     size_t n, cap;
+    /* Endpoints the served-certificate probe completed this run, as
+     * "account\x1fregion\x1fresource" (scanner_coverage_add_endpoint). */
+    char **endpoints;
+    size_t n_endpoints, cap_endpoints;
 } scanner_coverage;
 
 void scanner_coverage_init(scanner_coverage *c);
@@ -57,6 +61,13 @@ int  scanner_coverage_add(scanner_coverage *c, const char *account,
 /* The sources read completely for (account, region); 0 when not scanned. */
 unsigned scanner_coverage_read(const scanner_coverage *c, const char *account,
                                const char *region);
+/* Records that the probe of endpoint `resource` (a finding's resource_arn,
+ * "tls://host:port") completed for (account, region).  0 or AWS_ENOMEM. */
+int  scanner_coverage_add_endpoint(scanner_coverage *c, const char *account,
+                                   const char *region, const char *resource);
+/* 1 when it was recorded. */
+int  scanner_coverage_has_endpoint(const scanner_coverage *c, const char *account,
+                                   const char *region, const char *resource);
 
 /* ---- the resolution rule ---------------------------------------------- */
 
@@ -73,6 +84,12 @@ unsigned scanner_rule_needs(const char *rule, int src);
 int scanner_resolvable(const scanner_coverage *cov, const config *cfg, int what_if,
                        const char *account, const char *region, const char *rule,
                        int src);
+/* The same for the finding's resource (its resource_arn; NULL: unknown).
+ * The served-certificate rules need it: their findings resolve only when
+ * the probe of that endpoint completed in this run. */
+int scanner_resolvable_at(const scanner_coverage *cov, const config *cfg, int what_if,
+                          const char *account, const char *region, const char *rule,
+                          int src, const char *resource);
 
 /* ---- labels --------------------------------------------------------------- */
 

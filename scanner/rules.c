@@ -30,6 +30,7 @@
 #include "aws/error.h"
 #include "aws/text.h"
 #include "scanner/resolve.h"
+#include "scanner/served.h"
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -64,6 +65,9 @@ enum {
     R_WEAK_KEY,
     R_CT,
     R_RENEWAL_AT_RISK,
+    R_SERVED_MISMATCH,
+    R_SERVED_EXPIRING,
+    R_SERVED_CHAIN,
     R_COUNT
 };
 
@@ -198,6 +202,46 @@ static const scanner_rule rules[R_COUNT] = {
         "applies from the next issue or renewal, so request a new certificate "
         "if it must be trusted now.",
     },
+    /* The served-certificate probe ([probe] enabled; scanner/served.c). */
+    [R_SERVED_MISMATCH] = {
+        "served-certificate-mismatch", SCANNER_SEV_HIGH,
+        "Endpoint serves another certificate than the inventory holds",
+        "A TLS handshake with the endpoint (SNI = the name) returned a leaf "
+        "certificate other than the ACM certificate that holds that name (in use, "
+        "behind an API Gateway custom domain, or matching a [probe] hosts name): "
+        "its serial, NotAfter or issuer differs. Typical causes: a renewed or "
+        "re-imported certificate that was never deployed, DNS pointing at an old "
+        "endpoint, a CDN or proxy in front with its own certificate.",
+        "Find what answers for the name (dig, the load balancer's or "
+        "distribution's listener, any proxy in front) and attach the ACM "
+        "certificate named in the finding to it, or point the name at the "
+        "resource that serves it. If the served certificate is the right one, "
+        "import it into ACM (or delete the stale ACM certificate) so that the "
+        "inventory tells the truth.",
+    },
+    [R_SERVED_EXPIRING] = {
+        "served-certificate-expiring", SCANNER_SEV_CRITICAL,
+        "Served certificate outside the inventory expiring",
+        "A host listed in [probe] hosts serves a certificate that no scanned "
+        "inventory holds (no ACM certificate with its serial and issuer) and that "
+        "has expired or expires within the [rules] expiring tiers (default "
+        "45/30/7 days). Nothing else would warn about it.",
+        "Renew the certificate with the CA that issued it and install it on the "
+        "server that answers for the host, or move the endpoint behind an AWS "
+        "service with an ACM certificate that ACM renews by itself.",
+    },
+    [R_SERVED_CHAIN] = {
+        "served-chain-invalid", SCANNER_SEV_HIGH,
+        "Served certificate chain does not verify",
+        "The chain an endpoint serves does not verify against the trust store "
+        "([probe] ca_file, else the system's), or its leaf is not valid for the "
+        "name that was asked for (SNI). Clients that verify fail the handshake. "
+        "The finding gives OpenSSL's verify error.",
+        "Serve the complete chain (leaf, then intermediates; for an imported ACM "
+        "certificate pass --certificate-chain to import-certificate), use a "
+        "certificate from a publicly trusted CA, and make sure the certificate "
+        "names the host (SubjectAlternativeName).",
+    },
     [R_RENEWAL_AT_RISK] = {
         "renewal-at-risk", SCANNER_SEV_HIGH, "ACM managed renewal at risk",
         "ACM renews an Amazon-issued certificate only if it can validate its "
@@ -238,6 +282,11 @@ static const struct {
     [R_STAGE]           = { SRC(APIGW_STAGE), SRC(APIGW_CLIENT_CERT) },
     [R_WEAK_KEY]        = { SRC(ACM) | SRC(IAM_SERVER_CERT), 0 },
     [R_CT]              = { SRC(ACM), 0 },
+    /* Probe findings resolve only where the probe of that endpoint
+     * completed this run (scanner_resolvable_at checks the endpoint). */
+    [R_SERVED_MISMATCH] = { SRC(SERVED), SRC(ACM) },
+    [R_SERVED_EXPIRING] = { SRC(SERVED), 0 },
+    [R_SERVED_CHAIN]    = { SRC(SERVED), 0 },
     /* Resolved only where every validation record got a clear answer. */
     [R_RENEWAL_AT_RISK] = { SRC(ACM), SCANNER_COVER_DNS },
 };
@@ -274,6 +323,16 @@ static const struct {
                             F(STATUS) | F(NOT_AFTER) | F(KEY_ALGORITHM) },
     [R_CT]              = { F(STATUS) | F(NOT_AFTER) | F(TYPE),
                             F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(CT_LOGGING) },
+    /* The probe compares served leaves with in-use certificates (and those
+     * whose names a [probe] hosts entry asks for): their serial, issuer
+     * and names come from DescribeCertificate. */
+    [R_SERVED_MISMATCH] = { F(STATUS) | F(IN_USE),
+                            F(STATUS) | F(NOT_AFTER) | F(IN_USE_BY) | F(SERIAL) | F(ISSUER) |
+                            F(SANS) },
+    [R_SERVED_EXPIRING] = { F(STATUS),
+                            F(STATUS) | F(NOT_AFTER) | F(SERIAL) | F(ISSUER) | F(SANS) },
+    /* In-use certificates name the endpoints whose chains are checked. */
+    [R_SERVED_CHAIN]    = { F(STATUS) | F(IN_USE), F(STATUS) | F(IN_USE_BY) | F(SANS) },
     [R_RENEWAL_AT_RISK] = { F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY),
                             F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) |
                             F(VALIDATIONS) | F(RENEWAL_SUMMARY) },
@@ -299,6 +358,9 @@ static const char *const rule_docs[R_COUNT] = {
     [R_STAGE]           = "https://docs.aws.amazon.com/apigateway/latest/developerguide/getting-started-client-side-ssl-authentication.html",
     [R_WEAK_KEY]        = "https://docs.aws.amazon.com/acm/latest/userguide/acm-certificate.html#algorithms",
     [R_CT]              = "https://docs.aws.amazon.com/acm/latest/userguide/acm-bestpractices.html#best-practices-transparency",
+    [R_SERVED_MISMATCH] = "https://docs.aws.amazon.com/acm/latest/userguide/acm-services.html",
+    [R_SERVED_EXPIRING] = "https://docs.aws.amazon.com/acm/latest/userguide/import-certificate.html",
+    [R_SERVED_CHAIN]    = "https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-prerequisites.html",
     [R_RENEWAL_AT_RISK] = "https://docs.aws.amazon.com/acm/latest/userguide/dns-renewal-validation.html",
 };
 
@@ -354,6 +416,14 @@ const char *scanner_rule_thresholds(const config *cfg, const char *id, char *buf
     case R_STAGE:
         snprintf(buf, n, "stages without a client certificate: %s",
                  cfg->stage_without_client_certificate ? "reported (LOW)" : "not reported");
+        break;
+    case R_SERVED_EXPIRING:
+        snprintf(buf, n, "%s; probe %s", tiers_text(&cfg->expiring, a, sizeof(a)),
+                 cfg->probe_enabled ? "on" : "off ([probe] enabled)");
+        break;
+    case R_SERVED_MISMATCH:
+    case R_SERVED_CHAIN:
+        snprintf(buf, n, "probe %s", cfg->probe_enabled ? "on" : "off ([probe] enabled)");
         break;
     default:
         break;
@@ -543,6 +613,7 @@ static const char *record_label(scanner_source s)
     case SCANNER_SRC_APIGWV2_DOMAIN:    return "API Gateway v2 custom domain";
     case SCANNER_SRC_IAM_SERVER_CERT:   return "IAM server certificate";
     case SCANNER_SRC_APIGW_STAGE:       return "API Gateway stage";
+    case SCANNER_SRC_SERVED:            return "TLS endpoint";
     }
     return "resource";
 }
@@ -733,6 +804,8 @@ static json_object *record_json(const scanner_record *r, int64_t as_of)
         jstr(o, "client_certificate_id",
              r->client_certificate_id && *r->client_certificate_id
                  ? r->client_certificate_id : NULL);
+        break;
+    case SCANNER_SRC_SERVED:
         break;
     }
     /* The resource's tags where the collector read them: {"key": "value"}. */
@@ -1623,6 +1696,8 @@ static int judge_one(judge *j, const scanner_record *r)
         if (scanner_rule_enabled(j->cfg, "stage-client-certificate"))
             rc = rule_stage(j, r);
         break;
+    case SCANNER_SRC_SERVED:        /* judged by scanner/served.c */
+        break;
     }
     return rc;
 }
@@ -1644,6 +1719,9 @@ int scanner_rule_acm_fields(const char *id, unsigned *decides, unsigned *judges)
 
 static int on(const config *cfg, int rule)
 {
+    if ((rule == R_SERVED_MISMATCH || rule == R_SERVED_EXPIRING || rule == R_SERVED_CHAIN) &&
+        !cfg->probe_enabled)
+        return 0;
     return scanner_rule_enabled(cfg, rules[rule].id);
 }
 
@@ -1653,7 +1731,6 @@ scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned pres
 {
     const char *w = NULL;
     scanner_acm_need need = SCANNER_ACM_SUMMARY;
-    (void)in_use;   /* every rule that reads it fires only in the windows below */
     for (size_t i = 0; i < R_COUNT; i++) {
         if (acm_fields[i].decides & ~present && on(cfg, (int)i)) {
             need = SCANNER_ACM_FRESH;
@@ -1701,6 +1778,10 @@ scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned pres
         w = "transparency logging option";
     else if (amazon && on(cfg, R_RENEWAL_FAILING))
         w = "renewal status";
+    else if ((in_use == 1 && (on(cfg, R_SERVED_MISMATCH) || on(cfg, R_SERVED_CHAIN))) ||
+             ((on(cfg, R_SERVED_MISMATCH) || on(cfg, R_SERVED_EXPIRING)) &&
+              scanner_served_wants(r, cfg)))
+        w = "served-certificate probe";
     else if (eq(r->type, "AMAZON_ISSUED") && on(cfg, R_RENEWAL_AT_RISK) &&
              !eq(r->renewal_eligibility, "INELIGIBLE") &&
              (cfg->dns_enabled || days <= EMAIL_NOTICE_DAYS))
@@ -1844,6 +1925,7 @@ char *scanner_console_url(const scanner_record *r)
         break;
     }
     case SCANNER_SRC_IAM_SERVER_CERT:
+    case SCANNER_SRC_SERVED:
         break;
     }
 done:

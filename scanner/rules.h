@@ -84,6 +84,9 @@ enum {
     SCANNER_F_FAILURE_REASON      = 1u << 9,   /* detail only */
     SCANNER_F_CT_LOGGING          = 1u << 10,  /* detail only: Options */
     SCANNER_F_IN_USE_BY           = 1u << 11,  /* detail only: the ARNs */
+    SCANNER_F_SERIAL              = 1u << 12,  /* detail only */
+    SCANNER_F_ISSUER              = 1u << 13,  /* detail only */
+    SCANNER_F_SANS                = 1u << 14,  /* detail only (summaries may cut the list) */
 };
 #define SCANNER_F_SUMMARY (SCANNER_F_STATUS | SCANNER_F_TYPE | SCANNER_F_NOT_AFTER | \
                            SCANNER_F_KEY_ALGORITHM | SCANNER_F_RENEWAL_ELIGIBILITY | \

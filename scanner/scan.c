@@ -7,6 +7,7 @@
 #include "scanner/discover.h"
 #include "scanner/dnscheck.h"
 #include "scanner/rules.h"
+#include "scanner/served.h"
 #include "sts/sts.h"
 
 #include <json-c/json.h>
@@ -70,6 +71,7 @@ struct scan {
     scanner_acm_reading acm;        /* what the ACM collectors read */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
+    scanner_served *served;         /* [probe] enabled: the served-certificate probe */
     /* DNS checks ([dns] enabled): one resolver on the scan's loop, made at
      * the first target that needs it. */
     int dns_on;
@@ -210,6 +212,9 @@ static void target_judge(tgt *g)
         aws_log_warn("%s/%s/Judge: %s: %s", a->id, t->region, aws_error_code(jrc), err);
         scanner_findings_add_gap(s->out, a->id, t->region, "Judge", aws_error_code(jrc), err);
     }
+    if (s->served && scanner_served_add_set(s->served, &t->set) != 0)
+        scanner_findings_add_gap(s->out, a->id, t->region, "Probe", "InternalError",
+                                 "out of memory while queueing endpoints to probe");
     if (s->o->inventory && scanner_inventory_add_set(s->o->inventory, &t->set, s->out, first) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Inventory", "InternalError",
                                  "out of memory while keeping certificate expiry dates");
@@ -723,10 +728,42 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
     aws_client_get_stats(o->client, &cs0);
+    if (o->cfg->probe_enabled) {
+        /* [probe] hosts are probed by one shard only (merged reports must
+         * not hold the same finding twice). */
+        int hosts = !(o->shard.count > 1 && o->shard.index != 1);
+        char perr[300];
+        /* Endpoint names go through the scan's resolver ([dns] servers). */
+        dns_options dno;
+        scanner_dns_options(o->cfg, &dno);
+        int drc = dns_resolver_new(o->loop, &dno, &s.dns);
+        if (drc != 0) {
+            s.dns = NULL;
+            s.dns_broken = 1;
+            snprintf(s.dns_err, sizeof(s.dns_err), "the DNS resolver could not start: %s",
+                     aws_strerror(drc));
+            aws_log_warn("DNS: %s (the probe resolves names with getaddrinfo)", s.dns_err);
+        }
+        int prc = scanner_served_new(o->loop, o->cfg, o->as_of, hosts, s.dns, &s.served, perr,
+                                     sizeof(perr));
+        if (prc == 0 && !hosts && o->cfg->probe_hosts.n != 0)
+            aws_log_info("shard %d/%d: [probe] hosts are probed by shard 1", o->shard.index,
+                         o->shard.count);
+        if (prc != 0) {
+            snprintf(err, errlen, "[probe] %s", perr);
+            dns_resolver_free(s.dns);
+            uv_run(o->loop, UV_RUN_NOWAIT);
+            scanner_strv_finish(&s.regions_seen);
+            return prc;
+        }
+    }
 
     int rc = sts_get_caller_identity(o->client, o->caller, o->home_region, on_identity, &s);
     if (rc != 0) {
         snprintf(err, errlen, "could not start GetCallerIdentity: %s", aws_strerror(rc));
+        scanner_served_free(s.served);
+        dns_resolver_free(s.dns);
+        uv_run(o->loop, UV_RUN_NOWAIT);
         scanner_strv_finish(&s.regions_seen);
         return rc;
     }
@@ -740,6 +777,29 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
 
     /* A failure (identity, discovery) is reported only once every call
      * of that step has answered: nothing of ours is in flight here. */
+
+    if (s.served) {
+        /* The probes started as targets completed; wait for the last ones
+         * and judge every endpoint against what the scan kept. */
+        scanner_served_stats ps;
+        memset(&ps, 0, sizeof(ps));
+        uint64_t p0 = uv_hrtime();
+        if (!s.failed &&
+            scanner_served_finish(s.served, s.caller_account, out, s.coverage, &ps) != 0)
+            scanner_findings_add_gap(out, s.caller_account, "*", "Probe", "InternalError",
+                                     "out of memory while judging probed endpoints");
+        aws_log_info("probe: %llu endpoints, %llu read, %llu unreachable (%.1f s after the scan)",
+                     (unsigned long long)ps.endpoints, (unsigned long long)ps.completed,
+                     (unsigned long long)ps.unreachable, (double)(uv_hrtime() - p0) / 1e9);
+        scanner_served_free(s.served);
+        s.served = NULL;
+        uv_run(o->loop, UV_RUN_NOWAIT);     /* the probe's handles close */
+    }
+    if (s.dns) {
+        aws_log_info("DNS: %llu validation record lookups", (unsigned long long)s.dns_lookups);
+        dns_resolver_free(s.dns);       /* nothing pending: targets and probes are done */
+        uv_run(o->loop, UV_RUN_NOWAIT); /* its handles close */
+    }
 
     if (st) {
         aws_client_stats cs;

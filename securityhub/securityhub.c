@@ -23,6 +23,17 @@ static const char *jstr(json_object *o, const char *k)
     return json_object_get_string(v);
 }
 
+/* The finding's first resource id (its resource_arn), NULL when absent. */
+static const char *resource_id(json_object *raw)
+{
+    json_object *res, *first;
+    if (!raw || !json_object_object_get_ex(raw, "Resources", &res) ||
+        !json_object_is_type(res, json_type_array) || json_object_array_length(res) == 0)
+        return NULL;
+    first = json_object_array_get_idx(res, 0);
+    return jstr(first, "Id");
+}
+
 static int starts_with(const char *s, const char *p)
 {
     return s && strncmp(s, p, strlen(p)) == 0;
@@ -305,8 +316,8 @@ int shub_decide_archive(const shub_prevset *prev, const char *importer,
             continue;
         }
         /* Gone: resolved only by the one rule (scanner/resolve.h). */
-        if (scanner_resolvable(lc->coverage, lc->cfg, lc->what_if, p->account, p->region,
-                               p->rule, p->source))
+        if (scanner_resolvable_at(lc->coverage, lc->cfg, lc->what_if, p->account, p->region,
+                                  p->rule, p->source, resource_id(p->raw)))
             out[k++] = i;
     }
     free(ids);

@@ -71,7 +71,7 @@ static const struct {
       "t.conf:1: key 'fips' is outside any section " DASH " put it under [aws]\n" },
     /* unknown section / key */
     { "\n[nope]\nkey = 1\n",
-      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [dns], [securityhub], [notify], [email], [sns], [state], [metrics], [webhook NAME]\n" },
+      "t.conf:2: unknown section [nope] " DASH " known sections: [aws], [scan], [rules], [dns], [securityhub], [notify], [email], [sns], [state], [probe], [metrics], [webhook NAME]\n" },
     { "[sacn]\n",
       "t.conf:1: unknown section [sacn] " DASH " did you mean [scan]?\n" },
     { "[scan]\nregoins = all\n",

@@ -75,6 +75,13 @@ static void test_field_table(void **state)
         { "renewal-at-risk", F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY),
           F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) | F(VALIDATIONS) |
           F(RENEWAL_SUMMARY) },
+        /* The probe compares in-use certificates (and those holding a
+         * [probe] hosts name) by serial, issuer and names: detail only. */
+        { "served-certificate-mismatch", F(STATUS) | F(IN_USE),
+          F(STATUS) | F(NOT_AFTER) | F(IN_USE_BY) | F(SERIAL) | F(ISSUER) | F(SANS) },
+        { "served-certificate-expiring", F(STATUS),
+          F(STATUS) | F(NOT_AFTER) | F(SERIAL) | F(ISSUER) | F(SANS) },
+        { "served-chain-invalid", F(STATUS) | F(IN_USE), F(STATUS) | F(IN_USE_BY) | F(SANS) },
         { "client-certificate-rotation", 0, 0 },
         { "iam-server-certificate", 0, 0 },
         { "stage-client-certificate", 0, 0 },
@@ -196,15 +203,22 @@ static void test_missing_field_describes(void **state)
         config cfg;
         config_init(&cfg);
         cfg_only(&cfg, rule);
+        /* The probe's rules run only with [probe] on; a certificate not in
+         * use (and no [probe] hosts) gives them nothing to compare. */
+        int probe = strncmp(rule, "served-", 7) == 0;
+        int in_use = probe ? 0 : 1;
+        if (probe)
+            cfg.probe_enabled = 1;
         scanner_record *s = summary_record(&healthy);
         const char *why = NULL;
         /* All there: nothing to describe (CT reads the option of Amazon-
          * issued certificates only; this one is imported). */
-        assert_int_equal(scanner_acm_summary_need(s, SCANNER_F_SUMMARY, 1, &cfg, AS_OF, &why),
+        assert_int_equal(scanner_acm_summary_need(s, SCANNER_F_SUMMARY, in_use, &cfg, AS_OF, &why),
                          SCANNER_ACM_SUMMARY);
         for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
             unsigned present = SCANNER_F_SUMMARY & ~fields[k];
-            scanner_acm_need need = scanner_acm_summary_need(s, present, 1, &cfg, AS_OF, &why);
+            scanner_acm_need need = scanner_acm_summary_need(s, present, in_use, &cfg, AS_OF,
+                                                             &why);
             if ((decides & fields[k]) && need != SCANNER_ACM_FRESH)
                 fail_msg("%s: a summary without field %#x is judged (%s)", rule,
                          fields[k], why);

@@ -318,6 +318,7 @@ static void rule_table(void **state)
         "not-renewable", "client-certificate-rotation", "domain-certificate",
         "iam-server-certificate", "stage-client-certificate", "weak-key",
         "transparency-logging-disabled", "renewal-at-risk",
+        "served-certificate-mismatch", "served-certificate-expiring", "served-chain-invalid",
     };
     assert_int_equal(scanner_rule_count(), sizeof(ids) / sizeof(ids[0]));
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
