@@ -764,6 +764,15 @@ int aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **ou
     if (c->o.base_delay_ms <= 0)   c->o.base_delay_ms = 100;
     if (c->o.max_backoff_ms <= 0)  c->o.max_backoff_ms = 20000;
     if (c->o.max_in_flight <= 0)   c->o.max_in_flight = 32;
+    /* One call on the wire holds one connection (AWS's JSON and query
+     * endpoints speak HTTP/1.1): fewer connections per host than calls in
+     * flight would cap a scan whose calls go to one endpoint (one region's
+     * ACM, a proxy, endpoint_url) far below max_in_flight, the rest
+     * waiting inside curl for a connection while holding their slots. */
+    if (c->o.http.max_host_connections <= 0)
+        c->o.http.max_host_connections = c->o.max_in_flight;
+    if (c->o.http.max_connections <= 0)
+        c->o.http.max_connections = c->o.max_in_flight > 64 ? c->o.max_in_flight : 64;
     aws_retry_quota_init(&c->quota, c->o.retry_budget);
     if (c->o.adaptive >= 0) {
         c->rl = aws_ratelimit_new(NULL, mono_ms, NULL);
