@@ -177,19 +177,51 @@ class Sampler(threading.Thread):
             n0, c0, t0 = n1, c1, t1
 
 
+class PeakRSS(threading.Thread):
+    """The process's own peak RSS (VmHWM of /proc/PID/status), read every
+    20 ms while it runs.  Not ru_maxrss from wait4(): Linux carries the
+    forking process's high-water mark across exec into it, so a scanner
+    started from this (large) Python process would be charged this
+    process's memory.  VmHWM only grows: what is missed is growth in the
+    last 20 ms before exit."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.kib = 0
+        self.stop_ev = threading.Event()
+
+    def read(self):
+        try:
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        self.kib = max(self.kib, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+
+    def run(self):
+        while not self.stop_ev.wait(0.02):
+            self.read()
+
+
 def run_measured(argv, env, timeout, log):
-    """Runs argv; returns (rc, wall, rusage of that child)."""
+    """Runs argv; returns (rc, wall, rusage of that child, peak RSS KiB)."""
     t0 = time.monotonic()
     with open(log, "wb") as lf:
         p = subprocess.Popen(argv, env=env, stdout=lf, stderr=subprocess.STDOUT)
+        peak = PeakRSS(p.pid)
+        peak.start()
         killer = threading.Timer(timeout, p.kill)
         killer.start()
         try:
             _, status, ru = os.wait4(p.pid, 0)
         finally:
             killer.cancel()
+            peak.stop_ev.set()
+            peak.join()
         p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, time.monotonic() - t0, ru
+    return p.returncode, time.monotonic() - t0, ru, peak.kib
 
 
 def base_env(tmp, o):
@@ -211,14 +243,14 @@ def scanner_run(name, argv, env, simu, timeout, log):
     cpu0 = simu.cpu_seconds()
     sampler = Sampler(simu)
     sampler.start()
-    rc, wall, ru = run_measured(argv, env, timeout, log)
+    rc, wall, ru, peak_kib = run_measured(argv, env, timeout, log)
     sampler.stop_ev.set()
     sampler.join()
     after = simu.shared.totals()
     cls = "certsweep" if name == "certsweep" else "boto3"
     d = [after[cls][i] - before[cls][i] for i in range(4)]
     return {"name": name, "rc": rc, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
-            "rss_mib": ru.ru_maxrss / 1024.0, "sim_requests": d[0], "sim_throttled": d[1],
+            "rss_mib": peak_kib / 1024.0, "sim_requests": d[0], "sim_throttled": d[1],
             "sim_describes": d[3],
             "sim_errors": d[2], "peak_rate": sampler.peak_rate, "peak_sim_cpu": sampler.peak_cpu,
             "sim_cpu": simu.cpu_seconds() - cpu0, "log": log}

@@ -145,6 +145,22 @@ class Throttling(unittest.TestCase):
         self.assertIn((429, "TooManyRequestsException"), codes)
 
 
+class Measures(unittest.TestCase):
+    def test_peak_rss_is_the_scanners_own(self):
+        # A small process started from a large one: its peak RSS is its own
+        # (wait4's ru_maxrss would carry the parent's 256 MiB across exec).
+        big = bytearray(256 * 1024 * 1024)
+        for i in range(0, len(big), 4096):
+            big[i] = 1
+        log = os.path.join(tempfile.mkdtemp(prefix="bench-rss-"), "child.log")
+        rc, wall, ru, kib = benchrun.run_measured(
+            [sys.executable, "-c", "import time; time.sleep(0.5)"], dict(os.environ), 60, log)
+        self.assertEqual(rc, 0)
+        self.assertGreater(kib, 1024)
+        self.assertLess(kib, 128 * 1024, "peak RSS of the parent, not the child's")
+        del big
+
+
 class EndToEnd(unittest.TestCase):
     def test_smoke(self):
         out = os.path.join(tempfile.mkdtemp(prefix="bench-test-"), "bench.json")
