@@ -70,6 +70,7 @@ struct call {
     int attempts;
     int last_cost;               /* retry tokens the latest retry took */
     unsigned has_slot : 1, queued : 1, in_lane : 1,
+             first : 1,          /* in the ready queue's first class */
              lane_held : 1,      /* released by its lane, not yet on the wire */
              finished : 1, creds_pending : 1,
              http_pending : 1, timer_closed : 1,
@@ -86,6 +87,7 @@ struct aws_client {
     aws_client_stats stats;
     call *active;
     call *qhead, *qtail;         /* ready queue, in the order calls became ready */
+    call *fhead, *ftail;         /* its first class (aws_call.first), served before it */
     int running;                 /* calls holding a slot */
     int refs;                    /* the owner + every call struct alive */
     int closing;
@@ -242,11 +244,14 @@ static void arm(call *k, int64_t delay_ms, step_fn fn)
  * the call's timer: pump may run inside another call's callbacks. */
 static void pump(aws_client *c)
 {
-    while (!c->closing && !c->canceled && c->qhead && c->running < c->o.max_in_flight) {
-        call *k = c->qhead;
-        c->qhead = k->qnext;
-        if (!c->qhead)
-            c->qtail = NULL;
+    while (!c->closing && !c->canceled && (c->fhead || c->qhead) &&
+           c->running < c->o.max_in_flight) {
+        call **head = c->fhead ? &c->fhead : &c->qhead;
+        call **tail = c->fhead ? &c->ftail : &c->qtail;
+        call *k = *head;
+        *head = k->qnext;
+        if (!*head)
+            *tail = NULL;
         k->qnext = NULL;
         k->queued = 0;
         k->has_slot = 1;
@@ -257,13 +262,15 @@ static void pump(aws_client *c)
 
 static void enqueue(aws_client *c, call *k)
 {
+    call **head = k->first ? &c->fhead : &c->qhead;
+    call **tail = k->first ? &c->ftail : &c->qtail;
     k->queued = 1;
     k->qnext = NULL;
-    if (c->qtail)
-        c->qtail->qnext = k;
+    if (*tail)
+        (*tail)->qnext = k;
     else
-        c->qhead = k;
-    c->qtail = k;
+        *head = k;
+    *tail = k;
 }
 
 static void release_slot(call *k)
@@ -276,7 +283,8 @@ static void release_slot(call *k)
 
 static void unqueue(aws_client *c, call *k)
 {
-    call **pp = &c->qhead;
+    call **pp = k->first ? &c->fhead : &c->qhead;
+    call **tail = k->first ? &c->ftail : &c->qtail;
     call *prev = NULL;
     while (*pp && *pp != k) {
         prev = *pp;
@@ -284,8 +292,8 @@ static void unqueue(aws_client *c, call *k)
     }
     if (*pp) {
         *pp = k->qnext;
-        if (c->qtail == k)
-            c->qtail = prev;
+        if (*tail == k)
+            *tail = prev;
     }
     k->qnext = NULL;
     k->queued = 0;
@@ -764,6 +772,15 @@ int aws_client_new(uv_loop_t *loop, const aws_client_opts *opts, aws_client **ou
     if (c->o.base_delay_ms <= 0)   c->o.base_delay_ms = 100;
     if (c->o.max_backoff_ms <= 0)  c->o.max_backoff_ms = 20000;
     if (c->o.max_in_flight <= 0)   c->o.max_in_flight = 32;
+    /* One call on the wire holds one connection (AWS's JSON and query
+     * endpoints speak HTTP/1.1): fewer connections per host than calls in
+     * flight would cap a scan whose calls go to one endpoint (one region's
+     * ACM, a proxy, endpoint_url) far below max_in_flight, the rest
+     * waiting inside curl for a connection while holding their slots. */
+    if (c->o.http.max_host_connections <= 0)
+        c->o.http.max_host_connections = c->o.max_in_flight;
+    if (c->o.http.max_connections <= 0)
+        c->o.http.max_connections = c->o.max_in_flight > 64 ? c->o.max_in_flight : 64;
     aws_retry_quota_init(&c->quota, c->o.retry_budget);
     if (c->o.adaptive >= 0) {
         c->rl = aws_ratelimit_new(NULL, mono_ms, NULL);
@@ -832,6 +849,7 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         }
     }
     k->max_response = in->max_response;
+    k->first = in->first ? 1 : 0;
     k->timeout_ms = in->timeout_ms ? in->timeout_ms : c->o.timeout_ms;
     if (fail || uv_timer_init(c->loop, &k->timer) != 0) {
         k->finished = 1;

@@ -717,6 +717,10 @@ int aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void
     if (strncasecmp(req->url, "https://", 8) == 0)
         SET(CURLOPT_PIPEWAIT, 1L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* AWS requests are small: curl's own upload buffer (64 KB a transfer
+     * by default) at its minimum keeps a scan's calls in flight from
+     * holding megabytes that never carry anything. */
+    SET(CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : AWS_HTTP_DEFAULT_TIMEOUT_MS);
     SET(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     SET(CURLOPT_WRITEFUNCTION, on_write);

@@ -81,7 +81,10 @@ aws_ratelimit *aws_ratelimit_new(const aws_ratelimit_opts *opts,
     if (rl->o.recover_seconds <= 0) rl->o.recover_seconds = 2;
     if (rl->o.max_recover_seconds < rl->o.recover_seconds)
         rl->o.max_recover_seconds = rl->o.recover_seconds > 8 ? rl->o.recover_seconds : 8;
-    if (rl->o.idle_seconds == 0)    rl->o.idle_seconds = 600;
+    /* A droppable lane is one whose forgetting changes nothing (rate
+     * recovered, bucket full): a short idle time keeps memory to the keys
+     * in use, not every (account, region, scope) a large scan touched. */
+    if (rl->o.idle_seconds == 0)    rl->o.idle_seconds = 10;
     rl->clock = clock ? clock : mono_ms;
     rl->clock_ud = clock ? clock_ud : NULL;
     rl->last_sweep = now_s(rl);

@@ -54,7 +54,7 @@ typedef struct aws_ratelimit_opts {
     double beta;                /* cut on a throttle; 0: 0.7 */
     double recover_seconds;     /* ramp back to the published rate; 0: 2 */
     double max_recover_seconds; /* longest ramp after repeated throttles; 0: 8 */
-    double idle_seconds;        /* drop a recovered lane unused this long; 0: 600;
+    double idle_seconds;        /* drop a recovered lane unused this long; 0: 10;
                                  * < 0: never */
 } aws_ratelimit_opts;
 

@@ -177,19 +177,51 @@ class Sampler(threading.Thread):
             n0, c0, t0 = n1, c1, t1
 
 
+class PeakRSS(threading.Thread):
+    """The process's own peak RSS (VmHWM of /proc/PID/status), read every
+    20 ms while it runs.  Not ru_maxrss from wait4(): Linux carries the
+    forking process's high-water mark across exec into it, so a scanner
+    started from this (large) Python process would be charged this
+    process's memory.  VmHWM only grows: what is missed is growth in the
+    last 20 ms before exit."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.kib = 0
+        self.stop_ev = threading.Event()
+
+    def read(self):
+        try:
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        self.kib = max(self.kib, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+
+    def run(self):
+        while not self.stop_ev.wait(0.02):
+            self.read()
+
+
 def run_measured(argv, env, timeout, log):
-    """Runs argv; returns (rc, wall, rusage of that child)."""
+    """Runs argv; returns (rc, wall, rusage of that child, peak RSS KiB)."""
     t0 = time.monotonic()
     with open(log, "wb") as lf:
         p = subprocess.Popen(argv, env=env, stdout=lf, stderr=subprocess.STDOUT)
+        peak = PeakRSS(p.pid)
+        peak.start()
         killer = threading.Timer(timeout, p.kill)
         killer.start()
         try:
             _, status, ru = os.wait4(p.pid, 0)
         finally:
             killer.cancel()
+            peak.stop_ev.set()
+            peak.join()
         p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, time.monotonic() - t0, ru
+    return p.returncode, time.monotonic() - t0, ru, peak.kib
 
 
 def base_env(tmp, o):
@@ -211,29 +243,35 @@ def scanner_run(name, argv, env, simu, timeout, log):
     cpu0 = simu.cpu_seconds()
     sampler = Sampler(simu)
     sampler.start()
-    rc, wall, ru = run_measured(argv, env, timeout, log)
+    rc, wall, ru, peak_kib = run_measured(argv, env, timeout, log)
     sampler.stop_ev.set()
     sampler.join()
     after = simu.shared.totals()
     cls = "certsweep" if name == "certsweep" else "boto3"
-    d = [after[cls][i] - before[cls][i] for i in range(3)]
+    d = [after[cls][i] - before[cls][i] for i in range(4)]
     return {"name": name, "rc": rc, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
-            "rss_mib": ru.ru_maxrss / 1024.0, "sim_requests": d[0], "sim_throttled": d[1],
+            "rss_mib": peak_kib / 1024.0, "sim_requests": d[0], "sim_throttled": d[1],
+            "sim_describes": d[3],
             "sim_errors": d[2], "peak_rate": sampler.peak_rate, "peak_sim_cpu": sampler.peak_cpu,
             "sim_cpu": simu.cpu_seconds() - cpu0, "log": log}
 
 
-def run_certsweep(a, o, simu, tls, tmp):
+def run_certsweep(a, o, simu, tls, tmp, env, run=1):
+    """One certsweep scan; run 2 reuses run 1's env, so its state database
+    (STATE_DIRECTORY) and the detail cache in it."""
     conf = os.path.join(tmp, "certsweep.conf")
     with open(conf, "w") as f:
         f.write("[aws]\nca_bundle = %s\nendpoint_url = https://127.0.0.1:%d\n\n"
                 "[securityhub]\nenabled = false\n" % (tls["ca"], simu.port))
-    report = os.path.join(tmp, "certsweep-report.json")
+    report = os.path.join(tmp, "certsweep-report-%d.json" % run)
     argv = [a.certsweep, "scan", "--config", conf, "--format", "json", "--output", report,
             "--fail-on", "none", "-q"] + a.certsweep_arg
-    r = scanner_run("certsweep", argv, base_env(tmp, o), simu, a.certsweep_time_limit,
-                    os.path.join(tmp, "certsweep.log"))
+    r = scanner_run("certsweep", argv, env, simu, a.certsweep_time_limit,
+                    os.path.join(tmp, "certsweep-%d.log" % run))
+    r["run"] = run
     r["label"] = "certsweep" + ("" if not a.certsweep_arg else " " + " ".join(a.certsweep_arg))
+    if a.second_run:
+        r["label"] += " (first run)" if run == 1 else " (second run, same state)"
     try:
         with open(report) as f:
             doc = json.load(f)
@@ -242,6 +280,8 @@ def run_certsweep(a, o, simu, tls, tmp):
         return r
     st = doc.get("stats", {})
     r.update(api_calls=st.get("api_calls"), retries=st.get("retries"), throttled=st.get("throttled"),
+             describes=st.get("describes"), describes_saved=st.get("describes_saved"),
+             cache_hits=st.get("detail_cache_hits"),
              gaps=len(doc.get("coverage_gaps", [])),
              gap_keys={(g.get("account_id"), g.get("region")) for g in doc.get("coverage_gaps", [])},
              gap_kinds=sorted(collections.Counter(
@@ -349,13 +389,23 @@ def compare(cs, peer):
     return out + ")"
 
 
+def second_same(first, second):
+    """Whether the second run found exactly the first run's findings."""
+    if "findings" not in first or "findings" not in second:
+        return "n/a"
+    a, b = first["findings"], second["findings"]
+    if a == b:
+        return "as the first run (%d)" % len(b)
+    return "NOT as the first run (%d only first, %d only second)" % (len(a - b), len(b - a))
+
+
 def fmt(v, spec="%s"):
     return "-" if v is None else spec % v
 
 
 def print_table(rows, lb):
-    hdr = ["scanner", "wall s", "x bound", "API calls", "throttled", "retries", "peak RSS MiB",
-           "CPU s", "findings", "same findings"]
+    hdr = ["scanner", "wall s", "x bound", "API calls", "describes", "throttled", "retries",
+           "peak RSS MiB", "CPU s", "findings", "same findings"]
     lines = []
     for r in rows:
         wall = r["wall"]
@@ -366,7 +416,7 @@ def print_table(rows, lb):
                 wall, 100 * r["fraction"], r["projected_wall"])
             ratio = "%.1f (projected)" % (r["projected_wall"] / lb)
         lines.append([r["label"], wall_s, ratio, fmt(r.get("sim_requests")),
-                      fmt(r.get("sim_throttled")), fmt(r.get("retries")), "%.1f" % r["rss_mib"],
+                      fmt(r.get("sim_describes")), fmt(r.get("sim_throttled")), fmt(r.get("retries")), "%.1f" % r["rss_mib"],
                       "%.1f" % r["cpu"], fmt(len(r["findings"]) if "findings" in r else None),
                       r.get("same", "-")])
     widths = [max(len(h), *(len(l[i]) for l in lines)) for i, h in enumerate(hdr)]
@@ -416,6 +466,9 @@ def main():
     ap.add_argument("--peer-time-limit", type=float, default=900,
                     help="stop the peer after S seconds and project its time (0: no limit)")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--second-run", action="store_true",
+                    help="scan with certsweep twice, the second time with the first run's state "
+                         "database (its DescribeCertificate cache) and nothing changed")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     a = ap.parse_args()
@@ -471,10 +524,17 @@ def main():
                 print("             the simulator's capacity is the tighter limit: the bound is %.2f s"
                       % bound)
         print("", flush=True)
-        cs = run_certsweep(a, o, simu, tls, tmp)
+        env = base_env(tmp, o)
+        cs = run_certsweep(a, o, simu, tls, tmp, env)
         rows.append(cs)
         print("certsweep finished: exit %s, %.1f s%s" % (cs["rc"], cs["wall"],
               "" if "error" not in cs else " — " + cs["error"]), flush=True)
+        if a.second_run:
+            cs2 = run_certsweep(a, o, simu, tls, tmp, env, run=2)
+            rows.append(cs2)
+            print("certsweep second run finished: exit %s, %.1f s%s" % (cs2["rc"], cs2["wall"],
+                  "" if "error" not in cs2 else " — " + cs2["error"]), flush=True)
+            cs2["same"] = second_same(cs, cs2)
         if not a.no_peer:
             peer = run_peer(a, o, simu, tls, tmp)
             rows.append(peer)
@@ -482,6 +542,8 @@ def main():
                   "" if "error" not in peer else " — " + peer["error"]), flush=True)
             same = compare(cs, peer)
             cs["same"] = peer["same"] = same
+            if a.second_run:
+                cs2["same"] = "%s; against the peer: %s" % (cs2["same"], compare(cs2, peer))
         expected = expected_findings(o)
         for r in rows:
             r["vs_expected"] = against_expected(r, expected)
@@ -493,8 +555,11 @@ def main():
         for r in rows:
             notes = []
             if r["name"] == "certsweep" and "api_calls" in r:
-                notes.append("its own stats: %s API calls, %s retries, %s throttled, %s coverage gaps"
-                             % (r["api_calls"], r["retries"], r["throttled"], r["gaps"]))
+                notes.append("its own stats: %s API calls, %s retries, %s throttled, %s coverage gaps; "
+                             "%s DescribeCertificate calls, %s certificates judged from their summary, "
+                             "%s from a cached describe"
+                             % (r["api_calls"], r["retries"], r["throttled"], r["gaps"],
+                                r["describes"], r["describes_saved"], r["cache_hits"]))
                 if r["gaps"]:
                     notes.append("coverage gaps by operation and error: %s"
                                  % ", ".join("%s x%d" % kv for kv in r["gap_kinds"]))

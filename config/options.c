@@ -84,8 +84,8 @@ const struct option_def config_options[] = {
       "Assume the role in the caller's own account too, instead of using the caller's credentials there." },
     { "scan", "collectors", OPT_LIST, CHK_CHOICE, OPT_NONEMPTY, FIELD(collectors), "acm,apigateway,apigatewayv2,iam", 0, 0, collector_choices,
       "Certificate sources to read." },
-    { "scan", "concurrency", OPT_INT, CHK_NONE, 0, FIELD(concurrency), "32", 1, 1024, NULL,
-      "AWS calls in flight at once." },
+    { "scan", "concurrency", OPT_INT, CHK_NONE, 0, FIELD(concurrency), "128", 1, 1024, NULL,
+      "AWS calls in flight at once (each AWS limit is paced in its own queue whatever this is; this bounds connections and memory)." },
     { "scan", "describe", OPT_ENUM, CHK_NONE, 0, FIELD(describe), "needed", 0, 0, describe_choices,
       "Which ACM certificates to describe: needed judges from the ListCertificates summaries and "
       "describes only the certificates a rule needs detail for (or reuses a cached describe); "

@@ -192,70 +192,93 @@ static json_object *stats_json(const scanner_findings *f, const scanner_stats *s
     return o;
 }
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+                    JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Writes v (NULL: null) as json-c pretty-prints it at nesting `depth`
+ * (two spaces a level): strings are escaped, so every line break is the
+ * layout's.  Takes v. */
+static int put_value(FILE *out, json_object *v, int depth)
+{
+    const char *s = v ? json_object_to_json_string_ext(v, JSON_FLAGS) : "null";
+    int rc = s ? 0 : AWS_ENOMEM;
+    for (const char *nl; s && (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+        fwrite(s, 1, (size_t)(nl - s + 1), out);
+        fprintf(out, "%*s", depth * 2, "");
+    }
+    if (s)
+        fputs(s, out);
+    json_object_put(v);
+    return rc;
+}
+
+/* One member of the top-level object: `"key": value`. */
+static int put_member(FILE *out, int first, const char *key, json_object *v)
+{
+    fprintf(out, "%s  \"%s\": ", first ? "" : ",\n", key);
+    return put_value(out, v, 1);
+}
+
+typedef json_object *(*item_json_fn)(const void *item);
+
+static json_object *finding_item(const void *p) { return finding_json(p); }
+static json_object *gap_item(const void *p) { return gap_json(p); }
+
+/* A top-level array member, one item built, written and freed at a time:
+ * a report of many findings never holds their JSON all at once. */
+static int put_array(FILE *out, const char *key, const void *const *items, size_t n,
+                     item_json_fn fn)
+{
+    fprintf(out, ",\n  \"%s\": [\n", key);
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = fn(items[i]);
+        if (!o)
+            return AWS_ENOMEM;
+        fputs(i ? ",\n    " : "    ", out);
+        int rc = put_value(out, o, 2);
+        if (rc)
+            return rc;
+    }
+    fputs(n ? "\n  ]" : "  ]", out);
+    return 0;
+}
+
+/* The document is json-c's pretty form of {schema, as_of, findings,
+ * coverage_gaps, resolved?, stats}, written piece by piece. */
 static int write_json(FILE *out, const scanner_findings *f, const scanner_stats *st,
                       int64_t as_of)
 {
     int rc = AWS_ENOMEM;
     const scanner_finding **v = sorted(f);
-    json_object *doc = json_object_new_object();
-    json_object *fa = json_object_new_array();
-    json_object *ga = json_object_new_array();
-    if ((f->n && !v) || !doc || !fa || !ga)
+    const void **gaps = f->n_gaps ? calloc(f->n_gaps, sizeof(*gaps)) : NULL;
+    const void **res = f->n_resolved ? calloc(f->n_resolved, sizeof(*res)) : NULL;
+    if ((f->n && !v) || (f->n_gaps && !gaps) || (f->n_resolved && !res))
         goto done;
-    for (size_t i = 0; i < f->n; i++) {
-        json_object *o = finding_json(v[i]);
-        if (!o || json_object_array_add(fa, o)) {
-            json_object_put(o);
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < f->n_gaps; i++) {
-        json_object *o = gap_json(&f->gaps[i]);
-        if (!o || json_object_array_add(ga, o)) {
-            json_object_put(o);
-            goto done;
-        }
-    }
-    /* Findings of earlier runs this run resolved: only when the run
-     * labelled against a state (scanner/resolve.h decides). */
-    json_object *ra = NULL;
-    if (f->n_resolved) {
-        if (!(ra = json_object_new_array()))
-            goto done;
-        for (size_t i = 0; i < f->n_resolved; i++) {
-            json_object *o = finding_json(&f->resolved[i]);
-            if (!o || json_object_array_add(ra, o)) {
-                json_object_put(o);
-                json_object_put(ra);
-                goto done;
-            }
-        }
-    }
+    for (size_t i = 0; i < f->n_gaps; i++)
+        gaps[i] = &f->gaps[i];
+    for (size_t i = 0; i < f->n_resolved; i++)
+        res[i] = &f->resolved[i];
     json_object *stats = stats_json(f, st);
-    if (!stats) {
-        json_object_put(ra);
+    if (!stats)
+        goto done;
+    fputs("{\n", out);
+    if ((rc = put_member(out, 1, "schema", json_object_new_string(REPORT_SCHEMA))) ||
+        (rc = put_member(out, 0, "as_of", jtime(as_of))) ||
+        (rc = put_array(out, "findings", (const void *const *)v, f->n, finding_item)) ||
+        (rc = put_array(out, "coverage_gaps", gaps, f->n_gaps, gap_item)) ||
+        /* Findings of earlier runs this run resolved: only when the run
+         * labelled against a state (scanner/resolve.h decides). */
+        (f->n_resolved &&
+         (rc = put_array(out, "resolved", res, f->n_resolved, finding_item)))) {
+        json_object_put(stats);
         goto done;
     }
-    json_object_object_add(doc, "schema", json_object_new_string(REPORT_SCHEMA));
-    json_object_object_add(doc, "as_of", jtime(as_of));
-    json_object_object_add(doc, "findings", fa);
-    json_object_object_add(doc, "coverage_gaps", ga);
-    if (ra)
-        json_object_object_add(doc, "resolved", ra);
-    json_object_object_add(doc, "stats", stats);
-    fa = ga = NULL;
-    const char *s = json_object_to_json_string_ext(doc,
-        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (!s)
-        goto done;
-    fputs(s, out);
-    fputc('\n', out);
-    rc = 0;
+    if ((rc = put_member(out, 0, "stats", stats)) == 0)
+        fputs("\n}\n", out);
 done:
-    json_object_put(fa);
-    json_object_put(ga);
-    json_object_put(doc);
     free(v);
+    free(gaps);
+    free(res);
     return rc;
 }
 

@@ -202,10 +202,18 @@ struct scanner_target {
     uint64_t describes;             /* DescribeCertificate calls made */
     uint64_t describes_saved;       /* certificates judged from their summary */
     uint64_t cache_hits;            /* certificates judged from a cached describe */
+
+    /* ACM: DescribeCertificate calls waiting for a place in the target's
+     * window (collect_acm.c), and those on the way. */
+    struct scanner_acm_describe *describe_head, *describe_tail;
+    int describing;
+    int describe_held;              /* the waiting ones hold the target */
 };
 
 void scanner_target_init(scanner_target *t);
 void scanner_target_finish(scanner_target *t);   /* frees the records */
+/* Frees the DescribeCertificate calls still waiting (collect_acm.c). */
+void scanner_acm_describes_free(scanner_target *t);
 
 /* Starting: hold the target while starting several collectors so that
  * `done` cannot fire in between; release runs `done` at once when nothing

@@ -368,10 +368,18 @@ out:
 
 /* ---- I/O ----------------------------------------------------------------- */
 
-typedef struct describe_ud {
+/* DescribeCertificate calls a target has on the way at once.  The lane
+ * releases them at 10/s; more than a couple of seconds' worth waiting in
+ * it only holds memory (600 calls for the largest account-region, in each
+ * of hundreds of targets at once). */
+#define ACM_DESCRIBE_WINDOW 16
+
+typedef struct scanner_acm_describe describe_ud;
+struct scanner_acm_describe {
     char *arn;
     char fingerprint[SCANNER_FINGERPRINT_LEN];   /* "" with no summary */
-} describe_ud;
+    describe_ud *next;                           /* waiting for the window */
+};
 
 static void describe_ud_free(void *p)
 {
@@ -380,6 +388,18 @@ static void describe_ud_free(void *p)
         free(d->arn);
     free(d);
 }
+
+void scanner_acm_describes_free(scanner_target *t)
+{
+    while (t->describe_head) {
+        describe_ud *d = t->describe_head;
+        t->describe_head = d->next;
+        describe_ud_free(d);
+    }
+    t->describe_tail = NULL;
+}
+
+static void describe_pump(scanner_target *t);
 
 static void on_describe(scanner_target *t, const aws_result *res, void *ud)
 {
@@ -406,6 +426,8 @@ static void on_describe(scanner_target *t, const aws_result *res, void *ud)
         }
     }
     describe_ud_free(d);
+    t->describing--;
+    describe_pump(t);
 }
 
 /* One ACM call (JSON 1.1) of source ACM with a JSON body. */
@@ -414,6 +436,9 @@ static void acm_call(scanner_target *t, const char *op, const char *target,
                      void (*ud_free)(void *))
 {
     aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, op);
+    /* A listing tells how long the account-region will take: it goes
+     * before calls already waiting for a slot (scan.c, STAGE_ACM). */
+    call.first = 1;
     call.target = target;
     call.json_version = "1.1";
     call.body = body;
@@ -422,28 +447,77 @@ static void acm_call(scanner_target *t, const char *op, const char *target,
         ud_free(ud);
 }
 
-static void describe_one(scanner_target *t, const char *arn, const char *fp)
+/* Sends the describe of d (which the call then owns). */
+static void describe_send(scanner_target *t, describe_ud *d)
 {
     char *body = NULL;
-    describe_ud *ud = calloc(1, sizeof(*ud));
     struct json_object *o = json_object_new_object();
     const char *s = NULL;
-    if (ud && (ud->arn = strdup(arn)) && o) {
-        snprintf(ud->fingerprint, sizeof(ud->fingerprint), "%s", fp ? fp : "");
-        json_object_object_add(o, "CertificateArn", json_object_new_string(arn));
+    if (o) {
+        json_object_object_add(o, "CertificateArn", json_object_new_string(d->arn));
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     }
     if (!s || !(body = strdup(s))) {
         scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate", "InternalError",
-                                  "%s: out of memory", arn);
-        describe_ud_free(ud);
+                                  "%s: out of memory", d->arn);
+        describe_ud_free(d);
     } else {
         t->describes++;
-        acm_call(t, "DescribeCertificate", "CertificateManager.DescribeCertificate", body,
-                 on_describe, ud, describe_ud_free);
+        t->describing++;
+        aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON,
+                                                 "DescribeCertificate");
+        call.target = "CertificateManager.DescribeCertificate";
+        call.json_version = "1.1";
+        call.body = body;
+        call.body_len = strlen(body);
+        if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, on_describe, d) != 0) {
+            t->describing--;
+            describe_ud_free(d);
+        }
     }
     free(body);
     json_object_put(o);
+}
+
+/* Sends waiting describes while the window has room; the waiting ones
+ * hold the target open (its done runs only once they are sent and
+ * answered). */
+static void describe_pump(scanner_target *t)
+{
+    while (t->describe_head && t->describing < ACM_DESCRIBE_WINDOW) {
+        describe_ud *d = t->describe_head;
+        t->describe_head = d->next;
+        if (!t->describe_head)
+            t->describe_tail = NULL;
+        d->next = NULL;
+        describe_send(t, d);
+    }
+    if (!t->describe_head && t->describe_held) {
+        t->describe_held = 0;
+        scanner_target_release(t);      /* may run done: last */
+    }
+}
+
+static void describe_one(scanner_target *t, const char *arn, const char *fp)
+{
+    describe_ud *d = calloc(1, sizeof(*d));
+    if (!d || !(d->arn = strdup(arn))) {
+        scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate", "InternalError",
+                                  "%s: out of memory", arn);
+        describe_ud_free(d);
+        return;
+    }
+    snprintf(d->fingerprint, sizeof(d->fingerprint), "%s", fp ? fp : "");
+    if (t->describe_tail)
+        t->describe_tail->next = d;
+    else
+        t->describe_head = d;
+    t->describe_tail = d;
+    if (!t->describe_held) {
+        t->describe_held = 1;
+        scanner_target_hold(t);
+    }
+    describe_pump(t);
 }
 
 static int describe_all(const scanner_acm_reading *rd)

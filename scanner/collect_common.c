@@ -280,6 +280,7 @@ void scanner_target_init(scanner_target *t)
 
 void scanner_target_finish(scanner_target *t)
 {
+    scanner_acm_describes_free(t);
     scanner_record_set_finish(&t->set);
 }
 

@@ -548,6 +548,7 @@ int scanner_discover_regions(aws_client *client, aws_creds_provider *creds,
         .body = body.data,
         .body_len = body.len,
         .max_response = SCANNER_MAX_BODY,
+        .first = 1,              /* the account's targets wait for it */
     };
     rc = aws_client_call(client, &call, on_regions, c);
     if (rc == 0)

@@ -16,6 +16,20 @@
 #include <string.h>
 #include <time.h>
 
+/* A regional target runs in two stages: ACM first, then the other
+ * sources.  ACM is where one account-region can take a minute (hundreds of
+ * DescribeCertificate calls at 10/s), and only its listing tells which one:
+ * listing every account-region's certificates before reading the other
+ * sources starts the slowest ones early, so the scan ends near the time of
+ * its slowest account-region instead of that plus the time to reach it. */
+enum { STAGE_ACM = 1, STAGE_REST = 2 };
+
+/* Targets whose ACM stage ended, waiting for the other one, hold their
+ * ACM records (a few hundred bytes a target): past this many the ACM
+ * stage waits for them, so memory stays bounded in any organization (1,000
+ * accounts x 17 regions is 17,000 targets). */
+#define SCAN_MAX_HELD 16384
+
 typedef struct scan scan;
 typedef struct account account;
 
@@ -25,6 +39,7 @@ typedef struct tgt {
     unsigned collected;             /* sources whose collectors ran (1u << scanner_source) */
     int dns_checked;                /* the validation record lookups ran (or were not needed) */
     int dns_clean;                  /* every lookup had a clear answer */
+    int stage;                      /* STAGE_* it is in or waits for */
     struct tgt *next;
 } tgt;
 
@@ -58,11 +73,15 @@ struct scan {
     size_t accounts_preparing;
     size_t accounts_done;
 
-    tgt *queue_head, *queue_tail;   /* targets waiting */
-    size_t targets_queued;
-    size_t targets_active;
+    tgt *queue_head, *queue_tail;   /* targets waiting for their ACM stage */
+    tgt *rest_head, *rest_tail;     /* targets waiting for their other sources */
+    size_t targets_queued;          /* in the ACM queue */
+    size_t rest_queued;
+    size_t acm_active, rest_active; /* targets in each stage */
     size_t targets_total, targets_done;
-    size_t max_targets, max_accounts;
+    size_t max_targets;             /* in the ACM stage at once */
+    size_t max_rest;                /* in the other stage at once */
+    size_t max_accounts;
     int pumping;
 
     scanner_strv regions_seen;
@@ -135,6 +154,26 @@ static void account_finish(account *a)
     progress(s);
 }
 
+static void push(tgt **head, tgt **tail, tgt *g)
+{
+    g->next = NULL;
+    if (*tail)
+        (*tail)->next = g;
+    else
+        *head = g;
+    *tail = g;
+}
+
+static tgt *pop(tgt **head, tgt **tail)
+{
+    tgt *g = *head;
+    *head = g->next;
+    if (!*head)
+        *tail = NULL;
+    g->next = NULL;
+    return g;
+}
+
 static void target_judge(tgt *g);
 
 static void on_dns_checked(void *ud, int clean)
@@ -169,9 +208,11 @@ static void target_done(scanner_target *t)
 {
     tgt *g = (tgt *)t;
     scan *s = g->a->s;
-    g->dns_clean = 1;
+    /* After the ACM stage (the records come from it), once per target: the
+     * second stage's end keeps what the lookups found. */
     if (s->dns_on && !g->dns_checked && (g->collected & (1u << SCANNER_SRC_ACM))) {
         g->dns_checked = 1;
+        g->dns_clean = 1;
         size_t want = 0;
         for (size_t i = 0; i < t->set.n; i++)
             for (size_t v = 0; v < t->set.v[i]->n_validations; v++)
@@ -197,6 +238,16 @@ static void target_judge(tgt *g)
     scanner_target *t = &g->t;
     account *a = g->a;
     scan *s = a->s;
+    if (g->stage == STAGE_ACM) {
+        /* Its certificates are read: the other sources wait their turn. */
+        s->acm_active--;
+        g->stage = STAGE_REST;
+        push(&s->rest_head, &s->rest_tail, g);
+        s->rest_queued++;
+        pump(s);
+        return;
+    }
+    s->rest_active--;
     /* Judge and release at once: memory stays bounded by the targets in
      * flight. */
     for (size_t i = 0; i < t->set.n; i++)
@@ -230,7 +281,6 @@ static void target_judge(tgt *g)
                   (unsigned long long)t->api_calls);
     scanner_target_finish(t);
     free(g);
-    s->targets_active--;
     s->targets_done++;
     if (--a->targets_left == 0)
         account_finish(a);
@@ -238,10 +288,22 @@ static void target_judge(tgt *g)
     pump(s);
 }
 
-static void start_target(scan *s, tgt *g)
+static void start_acm(scan *s, tgt *g)
 {
     scanner_target *t = &g->t;
-    s->targets_active++;
+    s->acm_active++;
+    g->stage = STAGE_ACM;
+    g->collected |= 1u << SCANNER_SRC_ACM;
+    scanner_target_hold(t);
+    scanner_collect_acm(t);
+    scanner_target_release(t);      /* may run target_done now */
+}
+
+static void start_rest(scan *s, tgt *g)
+{
+    scanner_target *t = &g->t;
+    s->rest_active++;
+    g->stage = STAGE_REST;
     scanner_target_hold(t);
     if (strcmp(t->region, "global") == 0) {
         g->collected = 1u << SCANNER_SRC_IAM_SERVER_CERT;
@@ -249,10 +311,7 @@ static void start_target(scan *s, tgt *g)
     } else {
         /* A source that [scan] collectors turned off is not "complete and
          * empty": rules that join across sources must not judge on it. */
-        if (s->collect_acm) {
-            g->collected |= 1u << SCANNER_SRC_ACM;
-            scanner_collect_acm(t);
-        } else
+        if (!s->collect_acm)
             scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_ACM);
         if (s->collect_apigw) {
             g->collected |= 1u << SCANNER_SRC_APIGW_CLIENT_CERT | 1u << SCANNER_SRC_APIGW_STAGE |
@@ -298,12 +357,14 @@ static int queue_target(account *a, const char *region)
     t->acm = &s->acm;
     if (strcmp(region, "global") != 0 && !scanner_strv_contains(&s->regions_seen, region))
         scanner_strv_add(&s->regions_seen, region);
-    if (s->queue_tail)
-        s->queue_tail->next = g;
-    else
-        s->queue_head = g;
-    s->queue_tail = g;
-    s->targets_queued++;
+    if (s->collect_acm && strcmp(region, "global") != 0) {
+        push(&s->queue_head, &s->queue_tail, g);
+        s->targets_queued++;
+    } else {
+        g->stage = STAGE_REST;
+        push(&s->rest_head, &s->rest_tail, g);
+        s->rest_queued++;
+    }
     a->targets_left++;
     s->targets_total++;
     return 0;
@@ -435,7 +496,9 @@ static void prepare_account(scan *s, account *a)
         .duration_seconds = cfg->role_duration_seconds,
         .region = s->o->home_region,
         .name = name,
-        .rate_key = a->id,
+        /* STS's limit is the calling account's (600/s per account and
+         * region): every AssumeRole of the scan shares one lane. */
+        .rate_key = s->caller_account,
     };
     int rc = sts_assume_role_provider_new(s->o->client, s->o->caller, &ao, &a->creds);
     if (rc == 0) {
@@ -452,11 +515,22 @@ static void prepare_account(scan *s, account *a)
     account_finish(a);
 }
 
-/* Starts what can start: account preparations, then targets.  A new
- * account is prepared only while fewer than max_targets targets wait:
- * otherwise every account of a large organization would be assumed at
- * once and its targets queued, and memory would grow with accounts x
- * regions instead of the targets in flight. */
+/* How many targets may read their other sources at once: a quarter of
+ * the cap while account-regions still wait for their ACM listing, so
+ * that listing goes first (see STAGE_ACM), all of it afterwards. */
+static size_t rest_cap(const scan *s)
+{
+    int acm_left = s->rest_queued < SCAN_MAX_HELD &&
+                   (s->queue_head || s->accounts_preparing ||
+                    (s->discovery_done && s->next_account < s->n_accounts));
+    size_t cap = acm_left ? s->max_rest / 4 : s->max_rest;
+    return cap ? cap : 1;
+}
+
+/* Starts what can start: account preparations, ACM stages, then the
+ * other stages.  A new account is prepared only while fewer than
+ * max_targets targets wait for their ACM stage: otherwise every account of
+ * a large organization would be assumed at once and its targets queued. */
 static void pump(scan *s)
 {
     if (s->pumping)
@@ -470,14 +544,15 @@ static void pump(scan *s)
             prepare_account(s, s->accounts[s->next_account++]);
             again = 1;
         }
-        while (s->queue_head && s->targets_active < s->max_targets) {
-            tgt *g = s->queue_head;
-            s->queue_head = g->next;
-            if (!s->queue_head)
-                s->queue_tail = NULL;
-            g->next = NULL;
+        while (s->queue_head && s->acm_active < s->max_targets &&
+               s->rest_queued < SCAN_MAX_HELD) {
             s->targets_queued--;
-            start_target(s, g);
+            start_acm(s, pop(&s->queue_head, &s->queue_tail));
+            again = 1;
+        }
+        while (s->rest_head && s->rest_active < rest_cap(s)) {
+            s->rest_queued--;
+            start_rest(s, pop(&s->rest_head, &s->rest_tail));
             again = 1;
         }
     }
@@ -711,8 +786,14 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     snprintf(s.partition, sizeof(s.partition), "aws");
     scanner_strv_init(&s.regions_seen);
     size_t conc = o->cfg->concurrency > 0 ? (size_t)o->cfg->concurrency : 32;
-    s.max_targets = o->max_targets ? o->max_targets : (conc < 4 ? 4 : conc);
-    s.max_accounts = o->max_accounts ? o->max_accounts : 8;
+    /* A target in its ACM stage mostly waits in its DescribeCertificate
+     * lane, holding no in-flight slot: many more of them than slots. */
+    s.max_targets = o->max_targets ? o->max_targets : 8 * (conc < 4 ? 4 : conc);
+    s.max_rest = conc < 4 ? 4 : conc;
+    /* Accounts are prepared (AssumeRole, DescribeRegions) a few at a time:
+     * enough to keep the ACM stage fed, never a burst of every account. */
+    size_t prep = conc / 4;
+    s.max_accounts = o->max_accounts ? o->max_accounts : prep < 8 ? 8 : prep > 32 ? 32 : prep;
     const config_list *cl = &o->cfg->collectors;
     int all = cl->n == 0;
     s.collect_acm = all || config_list_contains(cl, "acm");

@@ -38,8 +38,8 @@ typedef struct scanner_scan_opts {
     const config *cfg;              /* accounts, regions, role, collectors, rules */
     const char *home_region;        /* STS, Organizations, EC2 DescribeRegions, IAM */
     int64_t as_of;                  /* judge as of this unix time */
-    size_t max_targets;             /* targets in flight; 0: from cfg->concurrency */
-    size_t max_accounts;            /* accounts being prepared at once; 0: 8 */
+    size_t max_targets;             /* targets in their ACM stage at once; 0: 8 x cfg->concurrency */
+    size_t max_accounts;            /* accounts being prepared at once; 0: concurrency / 4, 8 to 32 */
     void (*progress)(const scanner_progress *p, void *ud);   /* may be NULL */
     void *progress_ud;
     scanner_shard shard;            /* scan only this shard's accounts; count 0: all */

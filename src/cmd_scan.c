@@ -115,7 +115,7 @@ static const cli_flag scan_flags_table[] = {
       "write the report to FILE instead of standard output (- is standard output); may be given up to " REPORT_OUTPUTS_MAX_TEXT " times, each file in the format its extension names (" REPORT_OUTPUT_EXTENSIONS "; .txt is the table) unless --format says otherwise for a single file; every file is replaced only when complete" },
     { "fail-on", OPT_FAIL_ON, "SEVERITY",
       "exit 1 when a finding is at or above SEVERITY: critical, high (default), medium, low, informational, or none" },
-    { "concurrency", OPT_CONCURRENCY, "N", "AWS calls in flight (default 32)" },
+    { "concurrency", OPT_CONCURRENCY, "N", "AWS calls in flight (default 128)" },
     { "shard", OPT_SHARD, "K/N",
       "scan shard K of N: the accounts whose id hashes to K (SHA-256, stable when accounts come and go); N hosts share one organization, 'certsweep merge' joins their JSON reports. env/N: K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job), both 0-based" },
     { "securityhub", OPT_SECURITYHUB, NULL,

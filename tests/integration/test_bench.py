@@ -113,6 +113,30 @@ class Throttling(unittest.TestCase):
         self.assertEqual(pages, 4)
         self.assertEqual(sorted(arns), sorted(c["CertificateArn"] for c in self.org.certificates(a, r)))
 
+    def test_acm_list_sends_full_summaries(self):
+        # The fields certsweep's read-less path judges from (Status, Type,
+        # KeyAlgorithm, RenewalEligibility, InUse, NotAfter, CreatedAt) are
+        # in every summary, as botocore parses them, equal to the describe's.
+        (a, r), n = max(self.org.counts.items(), key=lambda kv: kv[1])
+        acm = self.client("acm", r, a)
+        page = acm.list_certificates(MaxItems=1000, Includes={"keyTypes": [
+            "RSA_1024", "RSA_2048", "EC_prime256v1", "EC_secp384r1"]})
+        certs = {c["CertificateArn"]: c for c in self.org.certificates(a, r)}
+        self.assertEqual(len(page["CertificateSummaryList"]), len(certs))
+        issued = 0
+        for sm in page["CertificateSummaryList"]:
+            c = certs[sm["CertificateArn"]]
+            for k in ("Status", "Type", "KeyAlgorithm", "RenewalEligibility"):
+                self.assertEqual(sm[k], c[k], k)
+            self.assertEqual(sm["InUse"], bool(c["InUseBy"]))
+            self.assertEqual(int(sm["CreatedAt"].timestamp()), c["CreatedAt"])
+            if "NotAfter" in c:
+                issued += 1
+                self.assertEqual(int(sm["NotAfter"].timestamp()), c["NotAfter"])
+            else:
+                self.assertNotIn("NotAfter", sm)
+        self.assertGreater(issued, 0)
+
     def test_apigateway_429(self):
         a, r = self.org.accounts[3], self.org.regions[1]
         gw = self.client("apigateway", r, a)
@@ -121,11 +145,27 @@ class Throttling(unittest.TestCase):
         self.assertIn((429, "TooManyRequestsException"), codes)
 
 
+class Measures(unittest.TestCase):
+    def test_peak_rss_is_the_scanners_own(self):
+        # A small process started from a large one: its peak RSS is its own
+        # (wait4's ru_maxrss would carry the parent's 256 MiB across exec).
+        big = bytearray(256 * 1024 * 1024)
+        for i in range(0, len(big), 4096):
+            big[i] = 1
+        log = os.path.join(tempfile.mkdtemp(prefix="bench-rss-"), "child.log")
+        rc, wall, ru, kib = benchrun.run_measured(
+            [sys.executable, "-c", "import time; time.sleep(0.5)"], dict(os.environ), 60, log)
+        self.assertEqual(rc, 0)
+        self.assertGreater(kib, 1024)
+        self.assertLess(kib, 128 * 1024, "peak RSS of the parent, not the child's")
+        del big
+
+
 class EndToEnd(unittest.TestCase):
     def test_smoke(self):
         out = os.path.join(tempfile.mkdtemp(prefix="bench-test-"), "bench.json")
         p = subprocess.run([sys.executable, os.path.join(BENCH, "run.py"), "--smoke",
-                            "--certsweep", harness.CERTSWEEP, "--json", out],
+                            "--second-run", "--certsweep", harness.CERTSWEEP, "--json", out],
                            capture_output=True, text=True, timeout=540)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("| scanner ", p.stdout)
@@ -134,8 +174,8 @@ class EndToEnd(unittest.TestCase):
         with open(out) as f:
             doc = json.load(f)
         self.assertGreater(doc["capacity"]["requests"], 0)
-        rows = {r["name"]: r for r in doc["rows"]}
-        cs, peer = rows["certsweep"], rows["peer"]
+        rows = {(r["name"], r.get("run")): r for r in doc["rows"]}
+        cs, cs2, peer = rows[("certsweep", 1)], rows[("certsweep", 2)], rows[("peer", None)]
         for r in (cs, peer):
             self.assertNotIn("error", r)
             self.assertEqual(r["rc"], 0, r)
@@ -149,6 +189,20 @@ class EndToEnd(unittest.TestCase):
         self.assertGreaterEqual(cs["sim_requests"], cs["api_calls"])
         self.assertTrue(cs["same"].startswith("yes"), cs["same"])
         self.assertEqual(cs["findings"], peer["findings"])
+        # The second run, with the first run's state and nothing changed:
+        # the same findings, fewer DescribeCertificate calls (only those
+        # whose detail can change without the summary), the rest from the
+        # cache; the simulator counted the same describes certsweep did.
+        self.assertEqual(cs2["rc"], 0, cs2)
+        self.assertTrue(cs2["same"].startswith("as the first run"), cs2["same"])
+        self.assertEqual(cs2["findings"], cs["findings"])
+        self.assertEqual(cs["sim_describes"], cs["describes"])
+        self.assertEqual(cs2["sim_describes"], cs2["describes"])
+        self.assertGreater(cs["describes"], 0)
+        self.assertLess(cs2["describes"], cs["describes"])
+        self.assertGreater(cs2["cache_hits"], 0)
+        self.assertGreater(cs["describes_saved"], 0)
+        self.assertIn("(second run, same state)", p.stdout)
 
 
 if __name__ == "__main__":

@@ -118,9 +118,10 @@ class ScanLimitsTest(unittest.TestCase):
     def test_accounts_are_entered_as_targets_drain(self):
         """Memory follows the targets in flight: a large organization's
         accounts are not all assumed (and their targets queued) up front; a
-        new account is entered only while few targets wait."""
+        new account is entered only while fewer targets wait for their ACM
+        stage than 8 x concurrency."""
         regions = ("us-east-1", "eu-west-1", "us-west-2", "eu-central-1")
-        accounts = ["%012d" % (100000000000 + i) for i in range(40)]
+        accounts = ["%012d" % (100000000000 + i) for i in range(60)]
         r = self.run_scan("retry_budget = 0", dict(UNAVAILABLE, sleep=0.05), regions=regions,
                           args=["-v", "--accounts", ",".join(accounts)],
                           scan_section="concurrency = 4")
@@ -128,15 +129,16 @@ class ScanLimitsTest(unittest.TestCase):
         self.assertEqual(len(r.json()["coverage_gaps"]), len(accounts) * len(regions), r)
         # stderr in event order: "assume-role:<id>: assumed ..." when an
         # account is entered, one ListCertificates gap line when a target
-        # ends.  When the last account is entered fewer than 4 targets
-        # (concurrency) wait, at most 4 run and at most 7 other accounts
-        # (8 are prepared at once) have not queued theirs yet: every other
-        # target has ended.
+        # ends.  When the last account is entered fewer than 32 targets
+        # (8 x concurrency) wait for their ACM stage, at most 32 are in it
+        # and at most 7 other accounts (8 are prepared at once) have not
+        # queued theirs yet: every other target has ended.
         lines = r.err.splitlines()
         assumed = [i for i, ln in enumerate(lines) if ": assumed arn:" in ln]
         self.assertEqual(len(assumed), len(accounts), r)
         done = sum(1 for ln in lines[:assumed[-1]] if "/ListCertificates: ServiceUnavailable" in ln)
-        self.assertGreaterEqual(done, (len(accounts) - 1 - 7) * len(regions) - 4 - 3, r.err[-3000:])
+        self.assertGreaterEqual(done, (len(accounts) - 1 - 7) * len(regions) - 32 - 31,
+                                r.err[-3000:])
 
 
 if __name__ == "__main__":

@@ -217,6 +217,37 @@ class TransportTest(unittest.TestCase):
         self.assertEqual(r.stats["stats"]["connections"], used, r.stats)
         self.assertEqual(r.stats["stats"]["http2"], 0)       # the double speaks HTTP/1.1
 
+    def test_first_calls_take_free_slots_before_others(self):
+        # One slot: the first call takes it, five wait; a call marked first
+        # (entering an account, a listing) that becomes ready after them
+        # still goes next.
+        self.double.program(dict(OK, sleep=0.2))
+        # Each call its own rate lane (account), so that every one is
+        # released at once, in the order started.
+        args = ["--concurrency", 1]
+        for k in range(6):
+            args += ["--rate-key", "%012d" % (k + 1), "--count", 1, "--group"]
+        r = self.probe(*args, "--rate-key", "000000000007", "--first", "--op",
+                       "DescribeCertificate", "--target", "CertificateManager.DescribeCertificate",
+                       "--count", 1)
+        self.assertEqual(len(r.results), 7, r)
+        targets = [q["target"] for q in self.double.records()["requests"]]
+        self.assertEqual(len(targets), 7, targets)
+        self.assertEqual(targets[1], "CertificateManager.DescribeCertificate", targets)
+
+    def test_in_flight_cap_is_not_cut_by_connections_per_host(self):
+        # Every call goes to one host here (as one region's ACM does, or a
+        # proxy): the in-flight cap, not curl's connections per host (8
+        # until the bench found a scan going no faster than 8 calls per
+        # round trip), bounds how many are on the wire at once.
+        self.double.program(dict(OK, sleep=0.3))
+        r = self.probe("--count", 24, "--concurrency", 24, "--rate", "acm:ListCertificates=100000")
+        self.assertEqual(len(r.results), 24, r)
+        self.assertTrue(all(res["err"] == 0 for res in r.results), r)
+        rec = self.double.records()
+        self.assertGreater(rec["max_concurrent_requests"], 16, rec["connections"])
+        self.assertLessEqual(rec["max_concurrent_requests"], 24)
+
     # (e)
     def test_response_over_cap(self):
         self.double.program({"status": 200, "body_size": 200000})

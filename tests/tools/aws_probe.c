@@ -111,7 +111,7 @@ static void usage(void)
         "  [--region R] [--rate-key K] [--count N] [--concurrency N] [--max-attempts N]\n"
         "  [--budget N] [--base-delay MS] [--max-backoff MS] [--timeout MS]\n"
         "  [--max-response BYTES] [--no-adaptive] [--cancel-after N] [--ca-bundle PEM]\n"
-        "  [--debug] [--rate SCOPE=RATE]... [--group <call options of the next group>]...\n");
+        "  [--debug] [--rate SCOPE=RATE]... [--first] [--group <call options of the next group>]...\n");
     exit(2);
 }
 
@@ -142,6 +142,7 @@ int main(int argc, char **argv)
         { "ca-bundle", required_argument, 0, 'K' },
         { "group", no_argument, 0, 'G' },
         { "rate", required_argument, 0, 'Z' },
+        { "first", no_argument, 0, 'F' },
         { 0, 0, 0, 0 },
     };
     probe p = { .ngroups = 1 };
@@ -197,6 +198,7 @@ int main(int argc, char **argv)
         case 'T': cur->call.timeout_ms = num(optarg, "--timeout"); break;
         case 'R': cur->call.max_response = (size_t)num(optarg, "--max-response"); break;
         case 'A': co.adaptive = -1; break;
+        case 'F': cur->call.first = 1; break;
         case 'C': p.cancel_after = (int)num(optarg, "--cancel-after"); break;
         case 'K': co.http.ca_bundle = optarg; break;
         case 'd': aws_log_set_level(AWS_LOG_DEBUG); co.http.debug = 1; break;

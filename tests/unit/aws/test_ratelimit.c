@@ -486,6 +486,30 @@ static void idle_lanes_are_dropped(void **state)
     assert_int_equal(aws_ratelimit_sweep(NULL), 0);
 }
 
+/* By default a finished account-region's lanes go within seconds (a large
+ * scan touches tens of thousands of keys; 600 s kept them all to the end),
+ * and forgetting one changes nothing: it comes back at the published rate
+ * with a full bucket, as it would have been. */
+static void default_idle_time_is_short(void **state)
+{
+    (void)state;
+    aws_ratelimit *rl = new_rl();
+    char k[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(k, sizeof(k), "%012d", i);
+        aws_rate_key a = { k, "us-east-1", "acm", "DescribeCertificate" };
+        assert_int_equal(aws_ratelimit_acquire(rl, &a), 0);
+    }
+    assert_int_equal(aws_ratelimit_keys(rl), 100);
+    fake_now += 5000;
+    assert_int_equal(aws_ratelimit_sweep(rl), 0);
+    fake_now += 6000;
+    assert_int_equal(aws_ratelimit_sweep(rl), 100);
+    assert_int_equal(aws_ratelimit_acquire(rl, &DESCRIBE), 0);
+    assert_true(aws_ratelimit_rate(rl, &DESCRIBE) == 10.0);
+    aws_ratelimit_free(rl);
+}
+
 /* A lane still recovering is not forgotten just because nobody used it for
  * the idle time: forgetting it would restart it at the full rate. */
 static void recovering_lane_is_kept(void **state)
@@ -519,6 +543,7 @@ int main(void)
         cmocka_unit_test(many_keys),
         cmocka_unit_test(idle_lanes_are_dropped),
         cmocka_unit_test(recovering_lane_is_kept),
+        cmocka_unit_test(default_idle_time_is_short),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -364,7 +364,7 @@ static void defaults(void **state)
     assert_string_equal(c.collectors.v[1], "apigateway");
     assert_string_equal(c.collectors.v[2], "apigatewayv2");
     assert_string_equal(c.collectors.v[3], "iam");
-    assert_int_equal(c.concurrency, 32);
+    assert_int_equal(c.concurrency, 128);
     assert_string_equal(c.fail_on, "high");
     assert_string_equal(c.format, "table");
     assert_int_equal(c.expiring.medium, 45);

@@ -555,6 +555,45 @@ static void rich_sample(scanner_findings *f)
     scanner_findings_finish(&r);
 }
 
+/* The JSON report is written one finding at a time; the text is exactly
+ * json-c's pretty form of the whole document (what it was when the
+ * document was built in memory first), with and without findings, gaps
+ * and resolved ones. */
+static void assert_pretty_form(const char *out)
+{
+    json_object *doc = json_tokener_parse(out);
+    assert_non_null(doc);
+    const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_SPACED |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t n = strlen(s);
+    assert_int_equal(strlen(out), n + 1);
+    assert_memory_equal(out, s, n);
+    assert_int_equal(out[n], '\n');
+    json_object_put(doc);
+}
+
+static void json_streamed_is_pretty_form(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    scanner_stats st;
+    scanner_stats_init(&st);
+    st.accounts = 2;
+    rich_sample(&f);
+    char *out = render("json", &f, &st, 0, 0);
+    assert_pretty_form(out);
+    assert_non_null(strstr(out, "\n  \"resolved\": [\n    {\n      \"id\": "));
+    free(out);
+    scanner_findings_finish(&f);
+    scanner_findings_init(&f);
+    out = render("json", &f, NULL, 0, 0);
+    assert_pretty_form(out);
+    assert_non_null(strstr(out, "\"findings\": [\n  ],"));
+    free(out);
+    scanner_findings_finish(&f);
+}
+
 static char *render_doc(const report_doc *d)
 {
     char *buf = NULL;
@@ -825,6 +864,7 @@ int main(void)
         cmocka_unit_test(formats_and_errors),
         cmocka_unit_test(judge_then_json),
         cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(json_streamed_is_pretty_form),
         cmocka_unit_test(read_rejects),
         cmocka_unit_test(merge_shards),
         cmocka_unit_test(merge_refuses),
