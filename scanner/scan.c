@@ -850,11 +850,6 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     }
     while (!finished(&s))
         uv_run(o->loop, UV_RUN_ONCE);
-    if (s.dns) {
-        aws_log_info("DNS: %llu validation record lookups", (unsigned long long)s.dns_lookups);
-        dns_resolver_free(s.dns);       /* nothing pending: every target was judged */
-        uv_run(o->loop, UV_RUN_NOWAIT); /* its handles close */
-    }
 
     /* A failure (identity, discovery) is reported only once every call
      * of that step has answered: nothing of ours is in flight here. */
