@@ -31,6 +31,20 @@ int scanner_org_parse_account_meta(const char *body, size_t len, scanner_strv *m
 const char *scanner_account_meta_name(const scanner_strv *meta, const char *id);
 const char *scanner_account_meta_email(const scanner_strv *meta, const char *id);
 
+/* An Organizations list `key` ("OrganizationalUnits", "Roots",
+ * "Parents") -> (Id, <field>) pairs appended: field "Name" or "Type". */
+int scanner_org_parse_named(const char *body, size_t len, const char *key, const char *field,
+                            scanner_strv *pairs, char **next, char *err, size_t errlen);
+/* DescribeOrganizationalUnit -> the OU's name (caller frees). */
+int scanner_org_parse_ou(const char *body, size_t len, char **name, char *err, size_t errlen);
+/* The path "Root/Production/Payments" of an account whose parent is
+ * `parent`, from ous: (id, parent id, name) triples, a root's parent "".
+ * AWS_ENOTFOUND when a link or name is missing, AWS_ETOOBIG past n. */
+int scanner_org_path(const scanner_strv *ous, const char *parent, char *out, size_t n);
+/* {"<key>": id, "NextToken": next} (ListParents "ChildId",
+ * DescribeOrganizationalUnit "OrganizationalUnitId").  Caller frees. */
+char *scanner_org_child_body(const char *key, const char *id, const char *next);
+
 /* ListChildren -> child ids appended. */
 int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
                                char **next, char *err, size_t errlen);
@@ -72,6 +86,15 @@ typedef struct scanner_discovery {
     scanner_strv accounts;          /* the result (filtered) */
     scanner_strv meta;              /* (Id, Name, Email) of every listed account */
     size_t listed;                  /* ACTIVE accounts listed before the filters */
+    /* Where accounts sit: (Id, "Root/Production/Payments") pairs.  The
+     * walk that finds them (ListRoots, ListOrganizationalUnitsForParent,
+     * ListAccountsForParent; ListParents and DescribeOrganizationalUnit
+     * above chosen OUs) never fails the discovery: its first failure is
+     * place_code ("" when none), a coverage gap for the caller. */
+    scanner_strv paths;
+    char place_code[64];
+    char place_operation[40];
+    char place_message[256];
     uint64_t api_calls;
 } scanner_discovery;
 
@@ -85,6 +108,8 @@ int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
                               const char *region, const config *cfg,
                               scanner_discover_cb cb, void *ud);
 void scanner_discovery_free(scanner_discovery *d);        /* accepts NULL */
+/* The OU path of account id; NULL when not found. */
+const char *scanner_discovery_path(const scanner_discovery *d, const char *id);
 
 /* Enabled regions of one account.  cb gets err 0 and the regions, or err
  * != 0 with the AWS code/message (regions empty). */

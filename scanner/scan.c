@@ -6,6 +6,7 @@
 #include "scanner/collect.h"
 #include "scanner/discover.h"
 #include "scanner/dnscheck.h"
+#include "scanner/enrich.h"
 #include "scanner/rules.h"
 #include "sts/sts.h"
 
@@ -35,6 +36,7 @@ struct account {
     size_t targets_left;
     scanner_strv regions;           /* targets queued: regions, "global" */
     char *name, *email;             /* from Organizations; NULL when not listed */
+    char *ou_path;                  /* "Root/Production/Payments"; NULL when not found */
     account *next;                  /* in the preparation queue */
 };
 
@@ -50,6 +52,7 @@ struct scan {
     char err[512];
     int identity_done;
     int discovery_done;
+    int from_org;                   /* the accounts came from Organizations */
 
     account **accounts;
     size_t n_accounts;
@@ -490,7 +493,8 @@ static int finished(const scan *s)
 
 /* The accounts to scan: every path (the config's list, the organization,
  * the caller alone) ends here, and --shard keeps this host's share. */
-static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta)
+static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta,
+                        const scanner_discovery *d)
 {
     s->accounts = calloc(ids->n ? ids->n : 1, sizeof(*s->accounts));
     if (!s->accounts)
@@ -507,8 +511,10 @@ static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *me
         s->accounts[s->n_accounts++] = a;
         const char *name = scanner_account_meta_name(meta, a->id);
         const char *email = scanner_account_meta_email(meta, a->id);
+        const char *path = scanner_discovery_path(d, a->id);
         if ((name && *name && !(a->name = strdup(name))) ||
-            (email && *email && !(a->email = strdup(email))))
+            (email && *email && !(a->email = strdup(email))) ||
+            (path && *path && !(a->ou_path = strdup(path))))
             return AWS_ENOMEM;
     }
     if (s->o->shard.count > 1)
@@ -524,7 +530,7 @@ static void caller_only(scan *s)
     scanner_strv one;
     scanner_strv_init(&one);
     scanner_strv_add(&one, s->caller_account);
-    if (set_accounts(s, &one, NULL) != 0) {
+    if (set_accounts(s, &one, NULL, NULL) != 0) {
         s->failed = 1;
         snprintf(s->err, sizeof(s->err), "out of memory");
     }
@@ -582,7 +588,19 @@ static void on_discovered(scanner_discovery *d, void *ud)
     } else {
         if (d->accounts.n == 0)
             aws_log_warn("no account left to scan after [scan] include/exclude filters");
-        if (set_accounts(s, &d->accounts, &d->meta) != 0) {
+        if (*d->place_code) {
+            /* Without the walk the findings lack their OU path: a gap on
+             * the caller for that call, the scan goes on. */
+            char msg[400];
+            snprintf(msg, sizeof(msg), "the OU path of accounts could not be read (%s)",
+                     d->place_message);
+            aws_log_warn("%s/*/%s: %s: %s", s->caller_account, d->place_operation,
+                         d->place_code, msg);
+            scanner_findings_add_gap(s->out, s->caller_account, "*", d->place_operation,
+                                     d->place_code, msg);
+        }
+        s->from_org = 1;
+        if (set_accounts(s, &d->accounts, &d->meta, d) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
         }
@@ -600,7 +618,7 @@ static void start_discovery(scan *s)
         for (size_t i = 0; i < cfg->accounts.n; i++)
             scanner_strv_add(&ids, cfg->accounts.v[i]);
         scanner_accounts_filter(&ids, cfg, NULL);
-        if (set_accounts(s, &ids, NULL) != 0) {
+        if (set_accounts(s, &ids, NULL, NULL) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
         }
@@ -653,6 +671,8 @@ void scanner_scan_result_finish(scanner_scan_result *r)
         free((char *)a->account_id);
         free((char *)a->name);
         free((char *)a->email);
+        free((char *)a->ou_path);
+        scanner_tags_finish(&a->tags);
     }
     free(r->accounts);
     scanner_coverage_finish(&r->coverage);
@@ -683,7 +703,8 @@ static int fill_result(scan *s, scanner_scan_result *res)
         res->n_accounts++;
         r->name = a->name;              /* moves */
         r->email = a->email;
-        a->name = a->email = NULL;
+        r->ou_path = a->ou_path;
+        a->name = a->email = a->ou_path = NULL;
         r->creds = a->creds;            /* the reference moves */
         a->creds = NULL;
         /* The strings move too: the list keeps only its array. */
@@ -701,7 +722,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     memset(&s, 0, sizeof(s));
     s.o = o;
     s.out = out;
-    s.keep_creds = res != NULL;
+    s.keep_creds = 1;               /* the tags of findings are read after the targets */
     s.coverage = res ? &res->coverage : NULL;
     snprintf(s.partition, sizeof(s.partition), "aws");
     scanner_strv_init(&s.regions_seen);
@@ -741,6 +762,21 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     /* A failure (identity, discovery) is reported only once every call
      * of that step has answered: nothing of ours is in flight here. */
 
+    scanner_scan_result local;
+    scanner_scan_result_init(&local);
+    scanner_scan_result *rr = res ? res : &local;
+    int frc = fill_result(&s, rr);
+    if (frc == 0 && !s.failed) {
+        scanner_enrich_opts eo = {
+            .loop = o->loop,
+            .client = o->client,
+            .caller = o->caller,
+            .home_region = o->home_region,
+            .account_tags = s.from_org,
+        };
+        frc = scanner_enrich(&eo, rr->accounts, rr->n_accounts, out);
+    }
+
     if (st) {
         aws_client_stats cs;
         aws_client_get_stats(o->client, &cs);
@@ -763,12 +799,13 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->shard_count = o->shard.count > 1 ? o->shard.count : 0;
         scanner_stats_tally(st, out);
     }
-    int frc = res ? fill_result(&s, res) : 0;
+    scanner_scan_result_finish(&local);
     for (size_t i = 0; i < s.n_accounts; i++) {
         aws_creds_provider_unref(s.accounts[i]->creds);
         scanner_strv_finish(&s.accounts[i]->regions);
         free(s.accounts[i]->name);
         free(s.accounts[i]->email);
+        free(s.accounts[i]->ou_path);
         free(s.accounts[i]);
     }
     free(s.accounts);

@@ -100,8 +100,9 @@ static void digest_model(void **state)
     scanner_findings_add_gap(&f, "222222222222", "us-east-1", "ListCertificates",
                              "AccessDenied", "denied");
     scanner_scanned_account acc[] = {
-        { "111111111111", NULL, NULL, 0, "prod", "p@example.com" },
-        { "222222222222", NULL, NULL, 0, "dev", NULL },
+        { .account_id = "111111111111", .name = "prod", .email = "p@example.com",
+          .ou_path = "Root/Production" },
+        { .account_id = "222222222222", .name = "dev" },
     };
     scanner_scanned_accounts A = { acc, 2 };
     const char *unowned[] = { "222222222222" };

@@ -280,9 +280,10 @@ static void apigw_client_certs(void **state)
     assert_int_equal(r->not_after, 1795430728);
     assert_int_equal(s.v[1]->created_at, 1735689600);
     assert_int_equal(s.v[1]->not_after, 1767715200);
-    assert_int_equal(r->n_tags, 0);
-    assert_int_equal(s.v[1]->n_tags, 1);                    /* string values only */
-    assert_string_equal(s.v[1]->tags[0], "team=payments");
+    assert_int_equal(r->tags.n, 0);
+    assert_int_equal(s.v[1]->tags.n, 1);                    /* string values only */
+    assert_string_equal(s.v[1]->tags.k[0], "team");
+    assert_string_equal(s.v[1]->tags.v[0], "payments");
     assert_string_equal(pos, "next+page");
     free(pos);
     scanner_record_set_finish(&s);
