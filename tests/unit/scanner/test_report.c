@@ -867,6 +867,9 @@ static void merge_refuses(void **state)
             fd.region = dup(fd.region);
             fd.resource_type = fd.resource_arn = fd.domain = fd.title = fd.details = NULL;
             fd.details_json = fd.console_url = fd.suppressed_by = fd.suppressed_reason = NULL;
+            fd.account_name = fd.ou_path = NULL;
+            scanner_tags_init(&fd.tags);
+            scanner_tags_init(&fd.account_tags);
             fd.resource_id = dup(fd.resource_id);
             assert_int_equal(scanner_findings_add(&docs[2].f, &fd), 0);
             break;
