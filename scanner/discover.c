@@ -224,12 +224,17 @@ int scanner_org_path(const scanner_strv *ous, const char *parent, char *out, siz
     return 0;
 }
 
+const char *scanner_paths_find(const scanner_strv *paths, const char *id)
+{
+    for (size_t i = 0; paths && id && i + 1 < paths->n; i += 2)
+        if (strcmp(paths->v[i], id) == 0)
+            return paths->v[i + 1];
+    return NULL;
+}
+
 const char *scanner_discovery_path(const scanner_discovery *d, const char *id)
 {
-    for (size_t i = 0; d && id && i + 1 < d->paths.n; i += 2)
-        if (strcmp(d->paths.v[i], id) == 0)
-            return d->paths.v[i + 1];
-    return NULL;
+    return d ? scanner_paths_find(&d->paths, id) : NULL;
 }
 
 /* {"<k1>": v1, "<k2>": v2, "NextToken": next}, members with a NULL key
@@ -408,6 +413,16 @@ static void disc_fail(disc *d, int kind, int err, const char *code, const char *
     snprintf(d->res->message, sizeof(d->res->message), "%s", msg ? msg : "");
 }
 
+static void disc_strings_finish(disc *d)
+{
+    scanner_strv_finish(&d->found);
+    scanner_strv_finish(&d->excluded);
+    scanner_strv_finish(&d->visited);
+    scanner_strv_finish(&d->climbed);
+    scanner_strv_finish(&d->ous);
+    scanner_strv_finish(&d->places);
+}
+
 static void disc_finish(disc *d)
 {
     scanner_discovery *r = d->res;
@@ -428,12 +443,7 @@ static void disc_finish(disc *d)
             break;
         }
     }
-    scanner_strv_finish(&d->found);
-    scanner_strv_finish(&d->excluded);
-    scanner_strv_finish(&d->visited);
-    scanner_strv_finish(&d->climbed);
-    scanner_strv_finish(&d->ous);
-    scanner_strv_finish(&d->places);
+    disc_strings_finish(d);
     scanner_discover_cb cb = d->cb;
     void *ud = d->ud;
     aws_creds_provider_unref(d->creds);
@@ -710,16 +720,15 @@ fail:
     return rc;
 }
 
-int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
-                              const char *region, const config *cfg,
-                              scanner_discover_cb cb, void *ud)
+static disc *disc_new(aws_client *client, aws_creds_provider *creds, const char *region,
+                      const config *cfg, scanner_discover_cb cb, void *ud)
 {
     disc *d = calloc(1, sizeof(*d));
     scanner_discovery *res = calloc(1, sizeof(*res));
     if (!d || !res) {
         free(d);
         free(res);
-        return AWS_ENOMEM;
+        return NULL;
     }
     d->client = client;
     d->creds = aws_creds_provider_ref(creds);
@@ -734,13 +743,36 @@ int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
     scanner_strv_init(&d->climbed);
     scanner_strv_init(&d->ous);
     scanner_strv_init(&d->places);
-
     d->pending++;                    /* hold while starting */
+    return d;
+}
+
+/* Ends the start: 0 when calls are in flight (cb will run), else the
+ * error (cb never runs). */
+static int disc_started(disc *d)
+{
+    d->pending--;
+    if (d->pending > 0)
+        return 0;
+    /* Nothing could be started: the callback never runs. */
+    scanner_discovery *res = d->res;
+    int rc = res->err ? res->err : AWS_EINVAL;
+    disc_strings_finish(d);
+    aws_creds_provider_unref(d->creds);
+    free(d);
+    scanner_discovery_free(res);
+    return rc;
+}
+
+int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
+                              const char *region, const config *cfg,
+                              scanner_discover_cb cb, void *ud)
+{
+    disc *d = disc_new(client, creds, region, cfg, cb, ud);
+    if (!d)
+        return AWS_ENOMEM;
     if (cfg->organizational_units.n == 0) {
         disc_send(d, K_LIST_ACCOUNTS, NULL, 0, 0, NULL);
-        /* The paths: the tree from the root (a call per OU and page, where
-         * ListParents would cost one per account). */
-        disc_roots(d, 1);
     } else {
         /* The walk below the chosen OUs tells the paths under them; their
          * own way up to the root is a few calls each. */
@@ -751,22 +783,17 @@ int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
     }
     for (size_t i = 0; i < cfg->exclude_ous.n; i++)
         disc_walk(d, cfg->exclude_ous.v[i], 1, 0);
-    d->pending--;
-    if (d->pending == 0) {
-        /* Nothing could be started: the callback never runs. */
-        int rc = res->err ? res->err : AWS_EINVAL;
-        scanner_strv_finish(&d->found);
-        scanner_strv_finish(&d->excluded);
-        scanner_strv_finish(&d->visited);
-        scanner_strv_finish(&d->climbed);
-        scanner_strv_finish(&d->ous);
-        scanner_strv_finish(&d->places);
-        aws_creds_provider_unref(d->creds);
-        free(d);
-        scanner_discovery_free(res);
-        return rc;
-    }
-    return 0;
+    return disc_started(d);
+}
+
+int scanner_discover_paths(aws_client *client, aws_creds_provider *creds, const char *region,
+                           scanner_discover_cb cb, void *ud)
+{
+    disc *d = disc_new(client, creds, region, NULL, cb, ud);
+    if (!d)
+        return AWS_ENOMEM;
+    disc_roots(d, 1);
+    return disc_started(d);
 }
 
 void scanner_discovery_free(scanner_discovery *d)

@@ -107,9 +107,19 @@ typedef void (*scanner_discover_cb)(scanner_discovery *d, void *ud);
 int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
                               const char *region, const config *cfg,
                               scanner_discover_cb cb, void *ud);
+/* Where every account of the organization sits, walked from its root
+ * (ListRoots, then per OU ListOrganizationalUnitsForParent and
+ * ListAccountsForParent: a call per OU and page, where ListParents would
+ * cost one per account).  For a scan of the whole organization, beside
+ * scanner_discover_accounts and without holding it up.  cb runs once with
+ * `paths` and place_code/operation/message set; err is always 0. */
+int scanner_discover_paths(aws_client *client, aws_creds_provider *creds, const char *region,
+                           scanner_discover_cb cb, void *ud);
 void scanner_discovery_free(scanner_discovery *d);        /* accepts NULL */
 /* The OU path of account id; NULL when not found. */
 const char *scanner_discovery_path(const scanner_discovery *d, const char *id);
+/* The same in a list of (Id, path) pairs. */
+const char *scanner_paths_find(const scanner_strv *paths, const char *id);
 
 /* Enabled regions of one account.  cb gets err 0 and the regions, or err
  * != 0 with the AWS code/message (regions empty). */

@@ -53,6 +53,11 @@ struct scan {
     int identity_done;
     int discovery_done;
     int from_org;                   /* the accounts came from Organizations */
+    int paths_pending;              /* the OU walk from the root has not answered */
+    scanner_strv paths;             /* its (account, path) pairs */
+    char place_code[64];            /* the walk's first failure ("" none) */
+    char place_operation[40];
+    char place_message[256];
 
     account **accounts;
     size_t n_accounts;
@@ -484,6 +489,8 @@ static void pump(scan *s)
 
 static int finished(const scan *s)
 {
+    if (s->paths_pending)
+        return 0;
     if (s->failed)
         return 1;
     return s->identity_done && s->discovery_done && s->accounts_done == s->n_accounts;
@@ -537,6 +544,41 @@ static void caller_only(scan *s)
     scanner_strv_finish(&one);
 }
 
+/* The first failure of the OU walk: a gap once the accounts are known to
+ * come from the organization (place_gap). */
+static void keep_place_failure(scan *s, const scanner_discovery *d)
+{
+    if (!*d->place_code || *s->place_code)
+        return;
+    snprintf(s->place_code, sizeof(s->place_code), "%s", d->place_code);
+    snprintf(s->place_operation, sizeof(s->place_operation), "%s", d->place_operation);
+    snprintf(s->place_message, sizeof(s->place_message), "%s", d->place_message);
+}
+
+/* Without the walk the findings lack their OU path: a gap on the caller
+ * for that call; the scan went on. */
+static void place_gap(scan *s)
+{
+    if (!s->from_org || !*s->place_code)
+        return;
+    char msg[400];
+    snprintf(msg, sizeof(msg), "the OU path of accounts could not be read (%s)", s->place_message);
+    aws_log_warn("%s/*/%s: %s: %s", s->caller_account, s->place_operation, s->place_code, msg);
+    scanner_findings_add_gap(s->out, s->caller_account, "*", s->place_operation,
+                             s->place_code, msg);
+}
+
+static void on_paths(scanner_discovery *d, void *ud)
+{
+    scan *s = ud;
+    s->extra_calls += d->api_calls;
+    s->paths = d->paths;
+    scanner_strv_init(&d->paths);
+    keep_place_failure(s, d);
+    scanner_discovery_free(d);
+    s->paths_pending = 0;
+}
+
 static void on_discovered(scanner_discovery *d, void *ud)
 {
     scan *s = ud;
@@ -588,17 +630,7 @@ static void on_discovered(scanner_discovery *d, void *ud)
     } else {
         if (d->accounts.n == 0)
             aws_log_warn("no account left to scan after [scan] include/exclude filters");
-        if (*d->place_code) {
-            /* Without the walk the findings lack their OU path: a gap on
-             * the caller for that call, the scan goes on. */
-            char msg[400];
-            snprintf(msg, sizeof(msg), "the OU path of accounts could not be read (%s)",
-                     d->place_message);
-            aws_log_warn("%s/*/%s: %s: %s", s->caller_account, d->place_operation,
-                         d->place_code, msg);
-            scanner_findings_add_gap(s->out, s->caller_account, "*", d->place_operation,
-                                     d->place_code, msg);
-        }
+        keep_place_failure(s, d);
         s->from_org = 1;
         if (set_accounts(s, &d->accounts, &d->meta, d) != 0) {
             s->failed = 1;
@@ -628,6 +660,11 @@ static void start_discovery(scan *s)
     }
     int rc = scanner_discover_accounts(s->o->client, s->o->caller, s->o->home_region, cfg,
                                        on_discovered, s);
+    /* The whole organization: where each account sits, walked from the
+     * root beside the listing (the targets do not wait for it). */
+    if (rc == 0 && cfg->organizational_units.n == 0 &&
+        scanner_discover_paths(s->o->client, s->o->caller, s->o->home_region, on_paths, s) == 0)
+        s->paths_pending = 1;
     if (rc != 0) {
         s->failed = 1;
         snprintf(s->err, sizeof(s->err), "could not start listing accounts: %s",
@@ -701,6 +738,9 @@ static int fill_result(scan *s, scanner_scan_result *res)
         if (!(r->account_id = strdup(a->id)))
             return AWS_ENOMEM;
         res->n_accounts++;
+        const char *path = scanner_paths_find(&s->paths, a->id);
+        if (!a->ou_path && path && *path && !(a->ou_path = strdup(path)))
+            return AWS_ENOMEM;
         r->name = a->name;              /* moves */
         r->email = a->email;
         r->ou_path = a->ou_path;
@@ -726,6 +766,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.coverage = res ? &res->coverage : NULL;
     snprintf(s.partition, sizeof(s.partition), "aws");
     scanner_strv_init(&s.regions_seen);
+    scanner_strv_init(&s.paths);
     size_t conc = o->cfg->concurrency > 0 ? (size_t)o->cfg->concurrency : 32;
     s.max_targets = o->max_targets ? o->max_targets : (conc < 4 ? 4 : conc);
     s.max_accounts = o->max_accounts ? o->max_accounts : 8;
@@ -749,6 +790,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     if (rc != 0) {
         snprintf(err, errlen, "could not start GetCallerIdentity: %s", aws_strerror(rc));
         scanner_strv_finish(&s.regions_seen);
+        scanner_strv_finish(&s.paths);
         return rc;
     }
     while (!finished(&s))
@@ -762,6 +804,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     /* A failure (identity, discovery) is reported only once every call
      * of that step has answered: nothing of ours is in flight here. */
 
+    place_gap(&s);
     scanner_scan_result local;
     scanner_scan_result_init(&local);
     scanner_scan_result *rr = res ? res : &local;
@@ -810,6 +853,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     }
     free(s.accounts);
     scanner_strv_finish(&s.regions_seen);
+    scanner_strv_finish(&s.paths);
     if (s.failed) {
         snprintf(err, errlen, "%s", s.err);
         return AWS_EINVAL;

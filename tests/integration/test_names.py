@@ -90,7 +90,7 @@ class NamesTest(harness.MotoCase):
         self.doubles.append(d)
         return d
 
-    def scan(self, fmt, config="", acm_url=None, args=()):
+    def scan(self, fmt, config="", acm_url=None, org_url=None, args=()):
         conf = os.path.join(self.tmp, "certsweep.conf")
         with open(conf, "w") as f:
             f.write("[aws]\nregion = %s\n[scan]\nregions = %s\ncollectors = acm, iam\n%s"
@@ -99,6 +99,8 @@ class NamesTest(harness.MotoCase):
         extra = dict(harness.env_credentials(), AWS_ENDPOINT_URL_IAM=self.iam_double[1])
         if acm_url:
             extra["AWS_ENDPOINT_URL_ACM"] = acm_url
+        if org_url:
+            extra["AWS_ENDPOINT_URL_ORGANIZATIONS"] = org_url
         env = harness.clean_env(endpoint_url=self.moto.url, extra=extra, home=self.tmp)
         return harness.run(["scan", "--config", conf, "--no-notify", "--format", fmt,
                             "--as-of", seed_demo.default_as_of()] + list(args), env)
@@ -174,6 +176,24 @@ class NamesTest(harness.MotoCase):
         # Only resources with findings were asked, once each.
         asked = [op for op, _ in srv.fault["requests"] if op == "ListTagsForCertificate"]
         self.assertEqual(len(asked), 2, asked)
+
+    def test_failing_ou_walk_is_a_gap_not_fatal(self):
+        srv, url = self.double("deny", "ListOrganizationalUnitsForParent")
+        r = self.scan("json", org_url=url)
+        self.assertEqual(r.rc, 1, r)
+        doc = r.json()
+        gaps = [(g["account_id"], g["region"], g["operation"], g["error_code"])
+                for g in doc["coverage_gaps"]]
+        self.assertEqual(gaps, [(MGMT, "*", "ListOrganizationalUnitsForParent",
+                                 "AccessDeniedException")], doc["coverage_gaps"])
+        self.assertIn("the OU path of accounts could not be read", doc["coverage_gaps"][0]["message"])
+        f = self.by_resource(doc["findings"])
+        acm = f[(self.pay, "expiring")]
+        self.assertEqual(acm["account_name"], "pay-prod")        # names come from ListAccounts
+        self.assertIsNone(acm["ou_path"])                        # the walk did not finish
+        self.assertEqual(acm["account_tags"], {"team": "payments", "cost-center": "42"})
+        # The accounts directly under the root were placed before the failure.
+        self.assertEqual(f[(self.dev, "expiring")]["ou_path"], "Root")
 
     def test_chosen_ou_gets_its_path_from_the_root(self):
         r = self.scan("json", config="organizational_units = %s\n" % self.prod_ou)
