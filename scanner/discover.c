@@ -130,23 +130,6 @@ const char *scanner_account_meta_email(const scanner_strv *meta, const char *id)
     return meta_field(meta, id, 2);
 }
 
-int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
-                               char **next, char *err, size_t errlen)
-{
-    *next = NULL;
-    struct json_object *o, *list;
-    int rc = org_open(body, len, "Children", &o, &list, err, errlen);
-    size_t bad = 0;
-    for (size_t i = 0; rc == 0 && i < list_len(list); i++) {
-        const char *id = scanner_json_str(json_object_array_get_idx(list, i), "Id");
-        if (!id || !*id)
-            scanner_note_bad(&bad, err, errlen, "Children[%zu]: no Id", i);
-        else
-            rc = scanner_strv_add(ids, id);
-    }
-    return org_close(o, rc, bad, next, err, errlen);
-}
-
 int scanner_org_parse_named(const char *body, size_t len, const char *key, const char *field,
                             scanner_strv *pairs, char **next, char *err, size_t errlen)
 {

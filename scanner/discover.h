@@ -1,7 +1,8 @@
 /* certsweep — discovery: which accounts and which regions to scan.
  *
  * Accounts come from AWS Organizations (ListAccounts, or for chosen OUs
- * ListAccountsForParent + ListChildren recursively), ACTIVE only, filtered
+ * ListAccountsForParent + ListOrganizationalUnitsForParent recursively),
+ * ACTIVE only, filtered
  * by [scan] include_accounts / exclude_accounts / exclude_ous; or from an
  * explicit list.  Regions come from EC2 DescribeRegions (AllRegions=true;
  * enabled = opt-in-not-required or opted-in), or an explicit list.
@@ -45,11 +46,9 @@ int scanner_org_path(const scanner_strv *ous, const char *parent, char *out, siz
  * DescribeOrganizationalUnit "OrganizationalUnitId").  Caller frees. */
 char *scanner_org_child_body(const char *key, const char *id, const char *next);
 
-/* ListChildren -> child ids appended. */
-int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
-                               char **next, char *err, size_t errlen);
-/* Request body for ListAccounts (parent NULL), ListAccountsForParent
- * (parent set, child_type NULL) or ListChildren (both set).  Caller frees. */
+/* Request body for ListAccounts (parent NULL), ListAccountsForParent and
+ * ListOrganizationalUnitsForParent (parent set, child_type NULL) or
+ * ListChildren (both set).  Caller frees. */
 char *scanner_org_body(const char *parent, const char *child_type, const char *next);
 /* EC2 DescribeRegions -> names of enabled regions appended. */
 int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *regions,
