@@ -3,7 +3,7 @@
 against moto: each finding carries its account's Organizations name and OU
 path ("Root/Production/Payments"), the certificate's tags (ACM
 ListTagsForCertificate; IAM ListServerCertificateTags, which moto lacks,
-from tests/doubles/fault_double.py's iam-tags mode) and the account's tags
+from tests/doubles/moto_server.py) and the account's tags
 (Organizations ListTagsForResource), in JSON, CSV and ASFF.  A tag call that
 is refused (the fault double's deny mode) is a coverage gap for that
 operation and the finding stays; accounts given in the config have no name
@@ -70,9 +70,7 @@ class NamesTest(harness.MotoCase):
         # moto reports every IAM server certificate as expired (2012).
         self.client(self.pay, "iam").upload_server_certificate(
             ServerCertificateName="legacy-lb", CertificateBody=body.decode(),
-            PrivateKey=key.decode())
-        self.iam_double = self.double("iam-tags")
-        self.iam_double[0].fault["tags"] = {"legacy-lb": {"env": "prod"}}
+            PrivateKey=key.decode(), Tags=[{"Key": "env", "Value": "prod"}])
 
     def tearDown(self):
         for srv, _ in self.doubles:
@@ -96,7 +94,7 @@ class NamesTest(harness.MotoCase):
             f.write("[aws]\nregion = %s\n[scan]\nregions = %s\ncollectors = acm, iam\n%s"
                     "[securityhub]\nenabled = false\n[state]\ndir = %s\n"
                     % (REGION, REGION, config, os.path.join(self.tmp, "state")))
-        extra = dict(harness.env_credentials(), AWS_ENDPOINT_URL_IAM=self.iam_double[1])
+        extra = dict(harness.env_credentials())
         if acm_url:
             extra["AWS_ENDPOINT_URL_ACM"] = acm_url
         if org_url:
