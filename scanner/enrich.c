@@ -323,7 +323,8 @@ int scanner_enrich(scanner_enrich_opts *o, scanner_scanned_account *accts, size_
         return 0;
     if (o->account_tags)
         ask_accounts(&r, accts, n_accts);
-    ask_resources(&r, accts, n_accts);
+    if (o->resource_tags)
+        ask_resources(&r, accts, n_accts);
     while (r.pending)
         uv_run(o->loop, UV_RUN_ONCE);
     for (size_t i = 0; !r.oom && i < f->n; i++) {

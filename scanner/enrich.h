@@ -24,6 +24,7 @@ typedef struct scanner_enrich_opts {
     aws_creds_provider *caller;     /* Organizations calls */
     const char *home_region;        /* Organizations and IAM */
     int account_tags;               /* 1: the accounts came from Organizations */
+    int resource_tags;              /* 1: read the tags of ACM and IAM certificates */
 } scanner_enrich_opts;
 
 /* Fills the findings of f (not the resolved list) from accts (their

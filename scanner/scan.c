@@ -815,7 +815,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
             .client = o->client,
             .caller = o->caller,
             .home_region = o->home_region,
-            .account_tags = s.from_org,
+            .account_tags = s.from_org && o->cfg->tags,
+            .resource_tags = o->cfg->tags,
         };
         frc = scanner_enrich(&eo, rr->accounts, rr->n_accounts, out);
     }

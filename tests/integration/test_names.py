@@ -175,6 +175,17 @@ class NamesTest(harness.MotoCase):
         asked = [op for op, _ in srv.fault["requests"] if op == "ListTagsForCertificate"]
         self.assertEqual(len(asked), 2, asked)
 
+    def test_tags_false_makes_no_tag_call(self):
+        srv, url = self.double("deny", "ListTagsForCertificate")
+        r = self.scan("json", config="tags = false\n", acm_url=url)
+        self.assertEqual(r.rc, 1, r)
+        doc = r.json()
+        self.assertEqual(doc["coverage_gaps"], [], r)
+        acm = self.by_resource(doc["findings"])[(self.pay, "expiring")]
+        self.assertEqual((acm["tags"], acm["account_tags"]), ({}, {}))
+        self.assertEqual(acm["ou_path"], "Root/Production/Payments")    # names and paths still
+        self.assertEqual([op for op, _ in srv.fault["requests"] if "Tags" in op], [])
+
     def test_failing_ou_walk_is_a_gap_not_fatal(self):
         srv, url = self.double("deny", "ListOrganizationalUnitsForParent")
         r = self.scan("json", org_url=url)
