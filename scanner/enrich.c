@@ -72,54 +72,73 @@ out:
 
 /* ---- I/O ----------------------------------------------------------------- */
 
-typedef struct run {
-    scanner_enrich_opts *o;
-    scanner_findings *f;
-    size_t pending;
-    int oom;
-} run;
-
-/* One resource's tags: every finding with the same account, region and
- * resource gets them. */
+/* One resource's tags (ACM certificate, IAM server certificate), asked
+ * once; every finding about it gets them at the end. */
 typedef struct ask {
-    run *r;
+    scanner_enrich *e;
     scanner_source src;
-    const scanner_finding *first;   /* the finding that names the resource */
-    scanner_tags tags;
-    scanner_pager pg;
-    aws_creds_provider *creds;
+    char *account, *region, *arn, *name;
+    aws_creds_provider *creds;      /* a reference while the call runs */
     char call_region[32];
+    scanner_tags tags;
+    int ok;                         /* read in full */
+    scanner_pager pg;
 } ask;
 
-static void gap(run *r, const char *account, const char *region, const char *op,
+/* One account's tags. */
+typedef struct acct_ask {
+    scanner_enrich *e;
+    char *account;
+    scanner_tags tags;
+    int ok;
+} acct_ask;
+
+struct scanner_enrich {
+    scanner_enrich_opts o;
+    scanner_findings *f;
+    ask **asks;
+    size_t n_asks, cap_asks;
+    acct_ask **accts;
+    size_t n_accts, cap_accts;
+    size_t pending;
+    int oom;
+};
+
+static int grow(void ***v, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 64;
+    void **nv = realloc(*v, nc * sizeof(*nv));
+    if (!nv)
+        return AWS_ENOMEM;
+    *v = nv;
+    *cap = nc;
+    return 0;
+}
+
+static void gap(scanner_enrich *e, const char *account, const char *region, const char *op,
                 const char *code, const char *msg)
 {
     aws_log_warn("%s/%s/%s: %s: %s (the finding keeps no tags)", account, region, op, code, msg);
-    if (scanner_findings_add_gap(r->f, account, region, op, code, msg) != 0)
-        r->oom = 1;
+    if (scanner_findings_add_gap(e->f, account, region, op, code, msg) != 0)
+        e->oom = 1;
 }
 
-static int same_resource(const scanner_finding *a, const scanner_finding *b)
+static const char *ask_op(const ask *q)
 {
-    return a->source == b->source && strcmp(a->account_id, b->account_id) == 0 &&
-           strcmp(a->region, b->region) == 0 &&
-           strcmp(a->resource_arn ? a->resource_arn : "", b->resource_arn ? b->resource_arn : "") == 0;
+    return q->src == SCANNER_SRC_ACM ? "ListTagsForCertificate" : "ListServerCertificateTags";
 }
 
-static void ask_done(ask *q)
+static void ask_end(ask *q, int ok)
 {
-    run *r = q->r;
-    /* q->first points into r->f->v, which grows only by gaps here. */
-    for (size_t i = 0; !r->oom && i < r->f->n; i++) {
-        scanner_finding *fd = &r->f->v[i];
-        if (same_resource(fd, q->first) && fd->tags.n == 0 &&
-            scanner_tags_copy(&fd->tags, &q->tags) != 0)
-            r->oom = 1;
-    }
-    scanner_tags_finish(&q->tags);
+    q->ok = ok;
+    if (!ok)
+        scanner_tags_finish(&q->tags);      /* nothing half-read is shown */
     scanner_pager_finish(&q->pg);
-    free(q);
-    r->pending--;
+    aws_creds_provider_unref(q->creds);
+    q->creds = NULL;
+    q->e->pending--;
 }
 
 static int ask_send(ask *q);
@@ -127,15 +146,11 @@ static int ask_send(ask *q);
 static void on_resource_tags(const aws_result *res, void *ud)
 {
     ask *q = ud;
-    run *r = q->r;
-    const scanner_finding *fd = q->first;
-    const char *op = q->src == SCANNER_SRC_ACM ? "ListTagsForCertificate"
-                                                : "ListServerCertificateTags";
+    scanner_enrich *e = q->e;
     if (res->err) {
-        gap(r, fd->account_id, fd->region, op, *res->code ? res->code : aws_error_code(res->err),
+        gap(e, q->account, q->region, ask_op(q), *res->code ? res->code : aws_error_code(res->err),
             *res->message ? res->message : aws_strerror(res->err));
-        scanner_tags_finish(&q->tags);      /* nothing half-read is shown */
-        ask_done(q);
+        ask_end(q, 0);
         return;
     }
     char err[200] = "", *marker = NULL;
@@ -144,11 +159,10 @@ static void on_resource_tags(const aws_result *res, void *ud)
            : scanner_iam_parse_cert_tags(res->body, res->body_len, &q->tags, &marker,
                                          err, sizeof(err));
     if (rc) {
-        gap(r, fd->account_id, fd->region, op, "ParseError",
+        gap(e, q->account, q->region, ask_op(q), "ParseError",
             rc == AWS_EPARSE ? err : aws_strerror(rc));
-        scanner_tags_finish(&q->tags);
         free(marker);
-        ask_done(q);
+        ask_end(q, 0);
         return;
     }
     int v = scanner_pager_next(&q->pg, marker);
@@ -158,20 +172,20 @@ static void on_resource_tags(const aws_result *res, void *ud)
     if (v != SCANNER_PAGER_DONE) {
         char msg[256];
         scanner_pager_message(&q->pg, v, msg, sizeof(msg));
-        gap(r, fd->account_id, fd->region, op,
+        gap(e, q->account, q->region, ask_op(q),
             v == SCANNER_PAGER_MORE ? "InternalError" : scanner_pager_code(v), msg);
-        scanner_tags_finish(&q->tags);
+        ask_end(q, 0);
+        return;
     }
-    ask_done(q);
+    ask_end(q, 1);
 }
 
 static int ask_send(ask *q)
 {
-    const scanner_finding *fd = q->first;
     aws_call call;
     memset(&call, 0, sizeof(call));
     call.region = q->call_region;
-    call.rate_key = fd->account_id;
+    call.rate_key = q->account;
     call.creds = q->creds;
     call.max_response = SCANNER_MAX_BODY;
     aws_buf body;
@@ -179,7 +193,7 @@ static int ask_send(ask *q)
     int rc;
     if (q->src == SCANNER_SRC_ACM) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "CertificateArn", json_object_new_string(fd->resource_arn));
+        json_object_object_add(o, "CertificateArn", json_object_new_string(q->arn));
         const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
         rc = s ? aws_buf_puts(&body, s) : AWS_ENOMEM;
@@ -195,7 +209,7 @@ static int ask_send(ask *q)
         if (!rc)
             rc = aws_query_add(&body, "Version", "2010-05-08");
         if (!rc)
-            rc = aws_query_add(&body, "ServerCertificateName", fd->resource_id);
+            rc = aws_query_add(&body, "ServerCertificateName", q->name);
         if (!rc && marker)
             rc = aws_query_add(&body, "Marker", marker);
         call.service = AWS_SVC_IAM;
@@ -205,10 +219,139 @@ static int ask_send(ask *q)
     if (!rc) {
         call.body = body.data;
         call.body_len = body.len;
-        rc = aws_client_call(q->r->o->client, &call, on_resource_tags, q);
+        rc = aws_client_call(q->e->o.client, &call, on_resource_tags, q);
     }
     aws_buf_finish(&body);
     return rc;
+}
+
+static int ask_is(const ask *q, const scanner_finding *fd)
+{
+    return q->src == fd->source && strcmp(q->account, fd->account_id) == 0 &&
+           strcmp(q->region, fd->region) == 0 && strcmp(q->arn, fd->resource_arn) == 0;
+}
+
+static ask *ask_find(const scanner_enrich *e, const scanner_finding *fd)
+{
+    for (size_t i = 0; fd->resource_arn && i < e->n_asks; i++)
+        if (ask_is(e->asks[i], fd))
+            return e->asks[i];
+    return NULL;
+}
+
+static void ask_free(ask *q)
+{
+    if (!q)
+        return;
+    free(q->account);
+    free(q->region);
+    free(q->arn);
+    free(q->name);
+    scanner_tags_finish(&q->tags);
+    free(q);
+}
+
+/* Asks for the tags of the resource of fd (ACM, IAM), once. */
+static void ask_resource(scanner_enrich *e, const scanner_finding *fd, aws_creds_provider *creds)
+{
+    if (fd->source != SCANNER_SRC_ACM && fd->source != SCANNER_SRC_IAM_SERVER_CERT)
+        return;
+    if (!fd->resource_arn || !*fd->resource_arn || !fd->resource_id || !*fd->resource_id ||
+        ask_find(e, fd))
+        return;
+    ask *q = calloc(1, sizeof(*q));
+    if (!q || grow((void ***)&e->asks, e->n_asks, &e->cap_asks) ||
+        !(q->account = strdup(fd->account_id)) || !(q->region = strdup(fd->region)) ||
+        !(q->arn = strdup(fd->resource_arn)) || !(q->name = strdup(fd->resource_id))) {
+        ask_free(q);
+        e->oom = 1;
+        return;
+    }
+    e->asks[e->n_asks++] = q;
+    q->e = e;
+    q->src = fd->source;
+    q->creds = aws_creds_provider_ref(creds);
+    snprintf(q->call_region, sizeof(q->call_region), "%s",
+             fd->source == SCANNER_SRC_IAM_SERVER_CERT ? e->o.home_region : fd->region);
+    scanner_pager_init(&q->pg);
+    e->pending++;
+    int rc = ask_send(q);
+    if (rc) {
+        gap(e, q->account, q->region, ask_op(q), "InternalError", aws_strerror(rc));
+        ask_end(q, 0);
+    }
+}
+
+static void on_account_tags(int err, const char *code, const char *message,
+                            const scanner_tags *tags, void *ud)
+{
+    acct_ask *q = ud;
+    scanner_enrich *e = q->e;
+    if (err)
+        gap(e, q->account, "*", "ListTagsForResource", code, message);
+    else if (scanner_tags_copy(&q->tags, tags) != 0)
+        e->oom = 1;
+    else
+        q->ok = 1;
+    e->pending--;
+}
+
+static acct_ask *acct_find(const scanner_enrich *e, const char *account)
+{
+    for (size_t i = 0; i < e->n_accts; i++)
+        if (strcmp(e->accts[i]->account, account) == 0)
+            return e->accts[i];
+    return NULL;
+}
+
+static void ask_account(scanner_enrich *e, const char *account)
+{
+    if (acct_find(e, account))
+        return;
+    acct_ask *q = calloc(1, sizeof(*q));
+    if (!q || grow((void ***)&e->accts, e->n_accts, &e->cap_accts) ||
+        !(q->account = strdup(account))) {
+        free(q);
+        e->oom = 1;
+        return;
+    }
+    e->accts[e->n_accts++] = q;
+    q->e = e;
+    e->pending++;
+    int rc = scanner_account_tags(e->o.client, e->o.caller, e->o.home_region, account,
+                                  on_account_tags, q);
+    if (rc) {
+        e->pending--;
+        gap(e, account, "*", "ListTagsForResource", "InternalError", aws_strerror(rc));
+    }
+}
+
+scanner_enrich *scanner_enrich_new(const scanner_enrich_opts *o, scanner_findings *f)
+{
+    scanner_enrich *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->o = *o;
+    e->f = f;
+    return e;
+}
+
+void scanner_enrich_add(scanner_enrich *e, size_t first, aws_creds_provider *creds, int org)
+{
+    for (size_t i = first; e && !e->oom && i < e->f->n; i++) {
+        const scanner_finding *fd = &e->f->v[i];
+        if (e->o.account_tags && org)
+            ask_account(e, fd->account_id);
+        if (e->o.resource_tags && creds)
+            ask_resource(e, fd, creds);
+    }
+}
+
+static int dup_into(char **field, const char *v)
+{
+    if (!v || !*v || *field)
+        return 0;
+    return (*field = strdup(v)) ? 0 : AWS_ENOMEM;
 }
 
 static const scanner_scanned_account *account_of(const scanner_scanned_account *accts, size_t n,
@@ -220,122 +363,43 @@ static const scanner_scanned_account *account_of(const scanner_scanned_account *
     return NULL;
 }
 
-/* Asks for the tags of every resource that has a finding and whose
- * listing carried none (ACM, IAM), once per resource. */
-static void ask_resources(run *r, const scanner_scanned_account *accts, size_t n_accts)
+int scanner_enrich_finish(scanner_enrich *e, scanner_scanned_account *accts, size_t n_accts)
 {
-    scanner_findings *f = r->f;
-    for (size_t i = 0; !r->oom && i < f->n; i++) {
-        const scanner_finding *fd = &f->v[i];
-        if (fd->source != SCANNER_SRC_ACM && fd->source != SCANNER_SRC_IAM_SERVER_CERT)
-            continue;
-        if (!fd->resource_arn || !*fd->resource_arn || !fd->resource_id)
-            continue;
-        int seen = 0;
-        for (size_t k = 0; !seen && k < i; k++)
-            seen = same_resource(&f->v[k], fd);
-        const scanner_scanned_account *a = account_of(accts, n_accts, fd->account_id);
-        if (seen || !a || !a->creds)
-            continue;
-        ask *q = calloc(1, sizeof(*q));
-        if (!q) {
-            r->oom = 1;
-            break;
-        }
-        q->r = r;
-        q->src = fd->source;
-        q->first = fd;
-        q->creds = a->creds;
-        snprintf(q->call_region, sizeof(q->call_region), "%s",
-                 fd->source == SCANNER_SRC_IAM_SERVER_CERT ? r->o->home_region : fd->region);
-        scanner_pager_init(&q->pg);
-        r->pending++;
-        int rc = ask_send(q);
-        if (rc) {
-            gap(r, fd->account_id, fd->region, fd->source == SCANNER_SRC_ACM
-                ? "ListTagsForCertificate" : "ListServerCertificateTags",
-                "InternalError", aws_strerror(rc));
-            ask_done(q);
-        }
-    }
-}
-
-typedef struct acct_ask {
-    run *r;
-    scanner_scanned_account *a;
-} acct_ask;
-
-static void on_account_tags(int err, const char *code, const char *message,
-                            const scanner_tags *tags, void *ud)
-{
-    acct_ask *q = ud;
-    run *r = q->r;
-    if (err) {
-        gap(r, q->a->account_id, "*", "ListTagsForResource", code, message);
-    } else if (scanner_tags_copy(&q->a->tags, tags) != 0) {
-        r->oom = 1;
-    } else {
-        q->a->tags_read = 1;
-    }
-    free(q);
-    r->pending--;
-}
-
-static void ask_accounts(run *r, scanner_scanned_account *accts, size_t n_accts)
-{
-    for (size_t i = 0; !r->oom && i < n_accts; i++) {
-        scanner_scanned_account *a = &accts[i];
-        int has = 0;
-        for (size_t k = 0; !has && k < r->f->n; k++)
-            has = strcmp(r->f->v[k].account_id, a->account_id) == 0;
-        if (!has || a->tags_read)
-            continue;
-        acct_ask *q = calloc(1, sizeof(*q));
-        if (!q) {
-            r->oom = 1;
-            break;
-        }
-        q->r = r;
-        q->a = a;
-        r->pending++;
-        int rc = scanner_account_tags(r->o->client, r->o->caller, r->o->home_region,
-                                      a->account_id, on_account_tags, q);
-        if (rc) {
-            r->pending--;
-            free(q);
-            gap(r, a->account_id, "*", "ListTagsForResource", "InternalError", aws_strerror(rc));
-        }
-    }
-}
-
-static int dup_into(char **field, const char *v)
-{
-    if (!v || !*v || *field)
+    if (!e)
         return 0;
-    return (*field = strdup(v)) ? 0 : AWS_ENOMEM;
-}
-
-int scanner_enrich(scanner_enrich_opts *o, scanner_scanned_account *accts, size_t n_accts,
-                   scanner_findings *f)
-{
-    run r = { .o = o, .f = f };
-    if (f->n == 0)
-        return 0;
-    if (o->account_tags)
-        ask_accounts(&r, accts, n_accts);
-    if (o->resource_tags)
-        ask_resources(&r, accts, n_accts);
-    while (r.pending)
-        uv_run(o->loop, UV_RUN_ONCE);
-    for (size_t i = 0; !r.oom && i < f->n; i++) {
-        scanner_finding *fd = &f->v[i];
-        const scanner_scanned_account *a = account_of(accts, n_accts, fd->account_id);
-        if (!a)
-            continue;
-        if (dup_into(&fd->account_name, a->name) || dup_into(&fd->ou_path, a->ou_path) ||
-            (a->tags_read && fd->account_tags.n == 0 &&
-             scanner_tags_copy(&fd->account_tags, &a->tags) != 0))
-            r.oom = 1;
+    while (e->pending)
+        uv_run(e->o.loop, UV_RUN_ONCE);
+    int oom = e->oom;
+    for (size_t i = 0; !oom && i < e->n_accts; i++) {
+        acct_ask *q = e->accts[i];
+        scanner_scanned_account *a = (scanner_scanned_account *)account_of(accts, n_accts,
+                                                                           q->account);
+        if (q->ok && a && !a->tags_read) {
+            if (scanner_tags_copy(&a->tags, &q->tags) != 0)
+                oom = 1;
+            a->tags_read = 1;
+        }
     }
-    return r.oom ? AWS_ENOMEM : 0;
+    for (size_t i = 0; !oom && i < e->f->n; i++) {
+        scanner_finding *fd = &e->f->v[i];
+        const ask *q = ask_find(e, fd);
+        const scanner_scanned_account *a = account_of(accts, n_accts, fd->account_id);
+        if (q && q->ok && fd->tags.n == 0 && scanner_tags_copy(&fd->tags, &q->tags) != 0)
+            oom = 1;
+        if (a && (dup_into(&fd->account_name, a->name) || dup_into(&fd->ou_path, a->ou_path) ||
+                  (a->tags_read && fd->account_tags.n == 0 &&
+                   scanner_tags_copy(&fd->account_tags, &a->tags) != 0)))
+            oom = 1;
+    }
+    for (size_t i = 0; i < e->n_asks; i++)
+        ask_free(e->asks[i]);
+    for (size_t i = 0; i < e->n_accts; i++) {
+        free(e->accts[i]->account);
+        scanner_tags_finish(&e->accts[i]->tags);
+        free(e->accts[i]);
+    }
+    free(e->asks);
+    free(e->accts);
+    free(e);
+    return oom ? AWS_ENOMEM : 0;
 }

@@ -1,13 +1,14 @@
 /* certsweep — who and what each finding is about (issue 11).
  *
- * After judging, each finding gets its account's Organizations name and
- * OU path (from discovery), the account's tags (Organizations
- * ListTagsForResource, with the caller's credentials) and its resource's
- * tags where the listing did not carry them: ACM ListTagsForCertificate,
- * IAM ListServerCertificateTags (with the account's credentials).  Only
- * resources and accounts that have a finding are asked, once each, paced
- * in the client's lanes like every other call.  A call that fails is a
- * coverage gap for that operation; the finding stays as it is.
+ * As each target is judged, the tags of what has a finding are asked for:
+ * the account's (Organizations ListTagsForResource, with the caller's
+ * credentials) and the resource's where its listing did not carry them
+ * (ACM ListTagsForCertificate, IAM ListServerCertificateTags, with the
+ * account's credentials), once each, paced in the client's lanes like
+ * every other call and beside the rest of the scan.  At the end each
+ * finding gets them, with its account's Organizations name and OU path
+ * (from discovery).  A call that fails is a coverage gap for that
+ * operation; the finding stays as it is.
  */
 #ifndef SCANNER_ENRICH_H
 #define SCANNER_ENRICH_H
@@ -23,15 +24,25 @@ typedef struct scanner_enrich_opts {
     aws_client *client;
     aws_creds_provider *caller;     /* Organizations calls */
     const char *home_region;        /* Organizations and IAM */
-    int account_tags;               /* 1: the accounts came from Organizations */
+    int account_tags;               /* 1: read account tags (when they come from Organizations) */
     int resource_tags;              /* 1: read the tags of ACM and IAM certificates */
 } scanner_enrich_opts;
 
-/* Fills the findings of f (not the resolved list) from accts (their
- * tags and tags_read are set for accounts with findings).  Runs the loop
- * until every call answered.  0, or AWS_ENOMEM. */
-int scanner_enrich(scanner_enrich_opts *o, scanner_scanned_account *accts, size_t n_accts,
-                   scanner_findings *f);
+typedef struct scanner_enrich scanner_enrich;
+
+/* Starts an enrichment of the findings in f (NULL on ENOMEM). */
+scanner_enrich *scanner_enrich_new(const scanner_enrich_opts *o, scanner_findings *f);
+/* After a target was judged: asks for the tags of the findings
+ * f->v[first..] (their accounts' with the caller's credentials when org
+ * says the accounts came from Organizations, their resources' with
+ * creds), each resource and account once.  The calls run beside the rest
+ * of the scan. */
+void scanner_enrich_add(scanner_enrich *e, size_t first, aws_creds_provider *creds, int org);
+/* Waits (running the loop) until every call answered, then gives each
+ * finding its account's name and OU path and the tags read, sets tags and
+ * tags_read of the accounts in accts, and frees e (NULL accepted).  0 or
+ * AWS_ENOMEM. */
+int scanner_enrich_finish(scanner_enrich *e, scanner_scanned_account *accts, size_t n_accts);
 
 /* IAM ListServerCertificateTags answer -> tags added, *marker set (new
  * string) when IsTruncated.  0, AWS_EPARSE (err says why) or AWS_ENOMEM. */

@@ -76,6 +76,7 @@ struct scan {
     uint64_t certificates;
     uint64_t describes, describes_saved, cache_hits;
     scanner_acm_reading acm;        /* what the ACM collectors read */
+    scanner_enrich *enrich;         /* the tags of what has findings */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
     /* DNS checks ([dns] enabled): one resolver on the scan's loop, made at
@@ -218,6 +219,8 @@ static void target_judge(tgt *g)
         aws_log_warn("%s/%s/Judge: %s: %s", a->id, t->region, aws_error_code(jrc), err);
         scanner_findings_add_gap(s->out, a->id, t->region, "Judge", aws_error_code(jrc), err);
     }
+    if (jrc == 0)
+        scanner_enrich_add(s->enrich, first, a->creds, s->from_org);
     if (s->o->inventory && scanner_inventory_add_set(s->o->inventory, &t->set, s->out, first) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Inventory", "InternalError",
                                  "out of memory while keeping certificate expiry dates");
@@ -782,6 +785,21 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.acm.cache = o->detail_cache;
     s.dns_on = o->cfg->dns_enabled && scanner_rule_enabled(o->cfg, "renewal-at-risk");
 
+    scanner_enrich_opts eo = {
+        .loop = o->loop,
+        .client = o->client,
+        .caller = o->caller,
+        .home_region = o->home_region,
+        .account_tags = o->cfg->tags,
+        .resource_tags = o->cfg->tags,
+    };
+    if (!(s.enrich = scanner_enrich_new(&eo, out))) {
+        snprintf(err, errlen, "out of memory");
+        scanner_strv_finish(&s.regions_seen);
+        scanner_strv_finish(&s.paths);
+        return AWS_ENOMEM;
+    }
+
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
     aws_client_get_stats(o->client, &cs0);
@@ -791,6 +809,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         snprintf(err, errlen, "could not start GetCallerIdentity: %s", aws_strerror(rc));
         scanner_strv_finish(&s.regions_seen);
         scanner_strv_finish(&s.paths);
+        scanner_enrich_finish(s.enrich, NULL, 0);
         return rc;
     }
     while (!finished(&s))
@@ -809,17 +828,9 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     scanner_scan_result_init(&local);
     scanner_scan_result *rr = res ? res : &local;
     int frc = fill_result(&s, rr);
-    if (frc == 0 && !s.failed) {
-        scanner_enrich_opts eo = {
-            .loop = o->loop,
-            .client = o->client,
-            .caller = o->caller,
-            .home_region = o->home_region,
-            .account_tags = s.from_org && o->cfg->tags,
-            .resource_tags = o->cfg->tags,
-        };
-        frc = scanner_enrich(&eo, rr->accounts, rr->n_accounts, out);
-    }
+    int erc = scanner_enrich_finish(s.enrich, rr->accounts, rr->n_accounts);
+    if (frc == 0)
+        frc = erc;
 
     if (st) {
         aws_client_stats cs;
