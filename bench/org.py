@@ -30,6 +30,7 @@ DAY = 86400
 LIMITS = {
     "acm:DescribeCertificate": (10.0, 10.0),
     "acm:ListCertificates": (8.0, 8.0),
+    "acm:ListTagsForCertificate": (10.0, 10.0),
     "apigateway": (10.0, 40.0),
     "iam": (20.0, 20.0),
     "ec2": (20.0, 100.0),

@@ -2,7 +2,11 @@
 processes sharing one listening socket, asyncio in each.
 
 Serves, with botocore's wire formats: STS GetCallerIdentity and AssumeRole
-(query/XML), Organizations ListAccounts (JSON 1.1, pages of 20), EC2
+(query/XML), Organizations ListAccounts and ListAccountsForParent (JSON
+1.1, pages of 20; every account sits under the one root that ListRoots
+names, ListOrganizationalUnitsForParent lists no OU, ListTagsForResource no
+tag), ACM ListTagsForCertificate and IAM ListServerCertificateTags (no
+tag), EC2
 DescribeRegions (EC2 query/XML), ACM ListCertificates (paged, Includes and
 CertificateStatuses filters) and DescribeCertificate (JSON 1.1), API Gateway
 v1 GET /clientcertificates, /restapis, /domainnames (REST-JSON, limit and
@@ -276,6 +280,8 @@ class Worker:
                 if not self.selftest:
                     self.count(self.cls, 3)
                 return http_response(200, JSON11, doc)
+            if op == "ListTagsForCertificate":
+                return http_response(200, JSON11, b'{"Tags": []}')
             return self.acm_list(req, account, region)
         if service == "apigateway":
             if not self.sh.take(acc, reg, self.op_index["apigateway"]):
@@ -289,6 +295,16 @@ class Worker:
             if not self.sh.take(acc, reg, self.op_index["organizations"]):
                 return None
             req = json.loads(body or b"{}")
+            op = headers.get(b"x-amz-target", b"").decode().rpartition(".")[2]
+            # One root, every account directly under it, no OU, no tag.
+            if op == "ListRoots":
+                return http_response(200, JSON11, json.dumps({"Roots": [
+                    {"Id": "r-bnch", "Name": "Root", "Arn": "arn:aws:organizations::1:root/o-bnch/r-bnch",
+                     "PolicyTypes": []}]}).encode())
+            if op == "ListOrganizationalUnitsForParent":
+                return http_response(200, JSON11, b'{"OrganizationalUnits": []}')
+            if op == "ListTagsForResource":
+                return http_response(200, JSON11, b'{"Tags": []}')
             tok = req.get("NextToken")
             page = int(tok.split("-")[1]) if tok else 0
             if page >= len(r.org_pages) or int(req.get("MaxResults", 20)) < 1:
@@ -300,6 +316,14 @@ class Worker:
             if not self.sh.take(acc, reg, self.op_index["ec2"]):
                 return None
             return http_response(200, XML, (r.regions_xml % uuid.uuid4()).encode())
+        if service == "iam" and action == "ListServerCertificateTags":
+            if not self.sh.take(acc, 0, self.op_index["iam"]):
+                return None
+            return http_response(200, XML, (
+                '<ListServerCertificateTagsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+                "<ListServerCertificateTagsResult><IsTruncated>false</IsTruncated><Tags/>"
+                "</ListServerCertificateTagsResult><ResponseMetadata><RequestId>%s</RequestId>"
+                "</ResponseMetadata></ListServerCertificateTagsResponse>" % uuid.uuid4()).encode())
         if service == "iam" and action == "ListServerCertificates":
             if not self.sh.take(acc, 0, self.op_index["iam"]):
                 return None

@@ -80,6 +80,7 @@ typedef struct config {
     int   concurrency;             /* calls in flight, 32 */
     char *describe;                /* "needed" | "all" (ACM DescribeCertificate) */
     int   detail_max_age;          /* days a cached describe is reused, 7 */
+    int   tags;                    /* read the tags of resources and accounts with findings */
     char *fail_on;                 /* "high" (a severity, or "none") */
     char *format;                  /* "table" (or json, csv, asff, prometheus) */
 

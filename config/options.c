@@ -93,6 +93,11 @@ const struct option_def config_options[] = {
     { "scan", "detail_max_age", OPT_INT, CHK_NONE, 0, FIELD(detail_max_age), "7", 0, 365, NULL,
       "Days a cached DescribeCertificate answer is reused while the certificate's summary is "
       "unchanged (options such as transparency logging can change without it). 0 never reuses." },
+    { "scan", "tags", OPT_BOOL, CHK_NONE, 0, FIELD(tags), "true", 0, 0, NULL,
+      "Read the tags of the certificates and accounts that have findings (ACM "
+      "ListTagsForCertificate, IAM ListServerCertificateTags, Organizations ListTagsForResource) "
+      "and put them on the findings; a refused call is a coverage gap. false: no tag calls "
+      "(an audit role deployed without those permissions)." },
     { "scan", "fail_on", OPT_ENUM, CHK_NONE, 0, FIELD(fail_on), "high", 0, 0, fail_on_choices,
       "Exit with status 1 when a finding has this severity or a worse one; none never does." },
     { "scan", "format", OPT_ENUM, CHK_NONE, 0, FIELD(format), "table", 0, 0, format_choices,

@@ -15,6 +15,14 @@ const char *notify_account_name(const scanner_scanned_accounts *accts, const cha
     return "";
 }
 
+const char *notify_account_path(const scanner_scanned_accounts *accts, const char *id)
+{
+    for (size_t i = 0; accts && id && i < accts->n; i++)
+        if (accts->v[i].account_id && strcmp(accts->v[i].account_id, id) == 0)
+            return accts->v[i].ou_path ? accts->v[i].ou_path : "";
+    return "";
+}
+
 static int push_item(notify_digest *d, digest_section s, const scanner_finding *f, size_t cap)
 {
     if (!d->items[s] && !(d->items[s] = calloc(cap ? cap : 1, sizeof(*d->items[s]))))
@@ -33,6 +41,7 @@ static digest_account *account_slot(notify_digest *d, const char *id, size_t cap
     digest_account *a = &d->accounts[d->n_accounts++];
     a->id = id;
     a->name = notify_account_name(d->names, id);
+    a->ou_path = notify_account_path(d->names, id);
     return a;
 }
 
@@ -97,6 +106,11 @@ int notify_digest_build(notify_digest *d, const scanner_findings *f,
                     rc = AWS_ENOMEM;
                     break;
                 }
+                /* A saved report's findings carry what the scan knew. */
+                if (!*a->name && x->account_name)
+                    a->name = x->account_name;
+                if (!*a->ou_path && x->ou_path)
+                    a->ou_path = x->ou_path;
                 if (pass)
                     a->resolved++;
                 else {

@@ -33,6 +33,7 @@ typedef enum digest_section {
 typedef struct digest_account {
     const char *id;
     const char *name;               /* "" when unknown */
+    const char *ou_path;            /* "" when unknown */
     size_t by_sev[DIGEST_SEVERITIES];
     size_t total;
     size_t resolved;
@@ -68,6 +69,8 @@ void notify_digest_finish(notify_digest *d);    /* accepts NULL */
 
 /* The name of an account in accts; "" when unknown. */
 const char *notify_account_name(const scanner_scanned_accounts *accts, const char *id);
+/* The OU path of an account in accts ("Root/Production"); "" when unknown. */
+const char *notify_account_path(const scanner_scanned_accounts *accts, const char *id);
 
 /* 1 when the digest lists something new, escalated or resolved. */
 int notify_digest_changed(const notify_digest *d);

@@ -55,7 +55,18 @@ static int add_item(tpl_ctx *sec, const notify_digest *d, const scanner_finding 
     char days[64];
     days_text(f, days, sizeof(days));
     const char *name = notify_account_name(d->names, f->account_id);
+    const char *path = notify_account_path(d->names, f->account_id);
+    if (!*name && f->account_name)
+        name = f->account_name;
+    if (!*path && f->ou_path)
+        path = f->ou_path;
+    char *tags = scanner_tags_text(&f->tags);
+    if (!tags)
+        return AWS_ENOMEM;
     int rc = 0;
+    rc |= tpl_set(it, "ou_path", path);
+    rc |= tpl_set(it, "tags", tags);
+    free(tags);
     rc |= tpl_set(it, "severity", scanner_severity_name(f->severity));
     rc |= tpl_set(it, "color", sev_color(f->severity));
     if (f->label == SCANNER_LABEL_ESCALATED || f->label == SCANNER_LABEL_RESOLVED)
@@ -139,6 +150,7 @@ static tpl_ctx *build_ctx(const notify_digest *d, int64_t now)
             goto oom;
         rc |= tpl_set(ac, "id", a->id);
         rc |= tpl_set(ac, "name", *a->name ? a->name : "-");
+        rc |= tpl_set(ac, "ou_path", a->ou_path);
         rc |= count(ac, "critical", a->by_sev[SCANNER_SEV_CRITICAL]);
         rc |= count(ac, "high", a->by_sev[SCANNER_SEV_HIGH]);
         rc |= count(ac, "medium", a->by_sev[SCANNER_SEV_MEDIUM]);

@@ -74,19 +74,13 @@ static int add_account(owners *o, const char *id, size_t cap)
 typedef struct tag_wait {
     owner_map *m;
     size_t *pending;
+    const char *key;
     int err;
 } tag_wait;
 
-static void on_tag(int err, const char *code, const char *message, const char *value, void *ud)
+/* Tag values cannot hold commas: addresses are separated by spaces. */
+static void owners_from_value(tag_wait *w, const char *value)
 {
-    tag_wait *w = ud;
-    (*w->pending)--;
-    if (err) {
-        aws_log_warn("%s/*/ListTagsForResource: %s: %s (owners from [email] owner_tag unknown)",
-                     w->m->account, code, message);
-        return;
-    }
-    /* Tag values cannot hold commas: addresses are separated by spaces. */
     for (const char *p = value ? value : ""; *p && !w->err;) {
         p += strspn(p, " ");
         size_t k = strcspn(p, " ");
@@ -107,7 +101,33 @@ static void on_tag(int err, const char *code, const char *message, const char *v
     }
 }
 
-/* Reads owner_tag of every account still without owners, all at once. */
+static void on_tags(int err, const char *code, const char *message, const scanner_tags *tags,
+                    void *ud)
+{
+    tag_wait *w = ud;
+    (*w->pending)--;
+    if (err) {
+        aws_log_warn("%s/*/ListTagsForResource: %s: %s (owners from [email] owner_tag unknown)",
+                     w->m->account, code, message);
+        return;
+    }
+    owners_from_value(w, scanner_tags_get(tags, w->key));
+}
+
+/* The account's tags as the scan read them; NULL when it did not. */
+static const scanner_tags *scanned_tags(const notify_run *r, const char *account)
+{
+    for (size_t k = 0; r->accounts && k < r->accounts->n; k++) {
+        const scanner_scanned_account *a = &r->accounts->v[k];
+        if (a->account_id && strcmp(a->account_id, account) == 0)
+            return a->tags_read ? &a->tags : NULL;
+    }
+    return NULL;
+}
+
+/* Reads owner_tag of every account still without owners: from the tags
+ * the scan read, else (resolved findings only, saved reports) all at
+ * once from Organizations. */
 static int owners_from_tags(const notify_run *r, owners *o)
 {
     size_t pending = 0, n = 0;
@@ -117,9 +137,17 @@ static int owners_from_tags(const notify_run *r, owners *o)
     for (size_t i = 0; i < o->n; i++) {
         if (o->v[i].to.len)
             continue;
-        w[n] = (tag_wait){ .m = &o->v[i], .pending = &pending };
-        if (scanner_account_tag(r->client, r->caller, r->home_region, o->v[i].account,
-                                r->cfg->email_owner_tag, on_tag, &w[n]) == 0) {
+        w[n] = (tag_wait){ .m = &o->v[i], .pending = &pending, .key = r->cfg->email_owner_tag };
+        const scanner_tags *known = scanned_tags(r, o->v[i].account);
+        if (known) {
+            owners_from_value(&w[n], scanner_tags_get(known, w[n].key));
+            n++;
+            continue;
+        }
+        if (!r->client || !r->loop)
+            continue;
+        if (scanner_account_tags(r->client, r->caller, r->home_region, o->v[i].account,
+                                 on_tags, &w[n]) == 0) {
             pending++;
             n++;
         }
@@ -153,7 +181,7 @@ static int owners_build(const notify_run *r, owners *o)
     char why[200];
     if (rc == 0 && r->cfg->email_account_owners)
         rc = config_owners_parse(r->cfg->email_account_owners, on_owner, o, why, sizeof(why));
-    if (rc == 0 && r->cfg->email_owner_tag && r->client && r->loop)
+    if (rc == 0 && r->cfg->email_owner_tag)
         rc = owners_from_tags(r, o);
     for (size_t i = 0; rc == 0 && i < o->n; i++) {
         owner_map *m = &o->v[i];

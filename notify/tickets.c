@@ -221,6 +221,8 @@ static json_object *finding_json(const scanner_finding *f)
     if (f->label == SCANNER_LABEL_ESCALATED || f->label == SCANNER_LABEL_RESOLVED)
         add_str(o, "previous_severity", scanner_severity_name(f->prev_severity));
     add_str(o, "account_id", f->account_id);
+    add_str(o, "account_name", f->account_name);
+    add_str(o, "ou_path", f->ou_path);
     add_str(o, "region", f->region);
     add_str(o, "resource_type", f->resource_type);
     add_str(o, "resource_arn", f->resource_arn);
@@ -235,6 +237,10 @@ static json_object *finding_json(const scanner_finding *f)
     add_str(o, "details", f->details);
     add_str(o, "remediation", f->remediation);
     add_str(o, "console_url", f->console_url);
+    if (f->tags.n)
+        json_object_object_add(o, "tags", scanner_tags_json(&f->tags));
+    if (f->account_tags.n)
+        json_object_object_add(o, "account_tags", scanner_tags_json(&f->account_tags));
     return o;
 }
 

@@ -319,12 +319,34 @@ static int finding_line(aws_buf *b, json_object *f)
         snprintf(dbuf, sizeof(dbuf), ", %lld days to expiry", (long long)json_object_get_int64(d));
         days = dbuf;
     }
+    /* "account 111111111111 shop-prod in Root/Production" */
+    char who[512];
+    const char *name = tk_str(f, "account_name"), *path = tk_str(f, "ou_path");
+    snprintf(who, sizeof(who), "%s%s%s%s%s", tk_str(f, "account_id"), *name ? " " : "", name,
+             *path ? " in " : "", path);
     int rc = aws_buf_printf(b, "- [%s] %s (account %s, %s, %s%s)\n", tk_str(f, "severity"),
-                            tk_str(f, "title"), tk_str(f, "account_id"), tk_str(f, "region"),
+                            tk_str(f, "title"), who, tk_str(f, "region"),
                             tk_str(f, "resource_id"), days);
     if (rc == 0 && *tk_str(f, "console_url"))
         rc = aws_buf_printf(b, "  %s\n", tk_str(f, "console_url"));
     return rc;
+}
+
+/* "Tags: k=v; k2=v2" from a {"k": "v"} member; nothing when absent. */
+static int tags_line(aws_buf *b, json_object *f, const char *key, const char *lead)
+{
+    json_object *t = NULL;
+    if (!json_object_object_get_ex(f, key, &t) || !json_object_is_type(t, json_type_object) ||
+        json_object_object_length(t) == 0)
+        return 0;
+    int rc = aws_buf_puts(b, lead), first = 1;
+    json_object_object_foreach(t, k, v) {
+        if (rc == 0)
+            rc = aws_buf_printf(b, "%s%s=%s", first ? "" : "; ", k,
+                                json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
+        first = 0;
+    }
+    return rc ? rc : aws_buf_putc(b, '\n');
 }
 
 static int finding_lines(aws_buf *b, json_object *arr, const char *heading)
@@ -355,6 +377,10 @@ int tk_event_text(json_object *ev, aws_buf *out)
             rc = aws_buf_printf(out, "\n%s\n", tk_str(f, "details"));
         if (rc == 0 && *tk_str(f, "remediation"))
             rc = aws_buf_printf(out, "\nRemediation: %s\n", tk_str(f, "remediation"));
+        if (rc == 0)
+            rc = tags_line(out, f, "tags", "\nTags: ");
+        if (rc == 0)
+            rc = tags_line(out, f, "account_tags", "Account tags: ");
     }
     if (rc == 0)
         rc = aws_buf_printf(out, "\ncertsweep key: %s\n", tk_str(ev, "key"));

@@ -186,6 +186,41 @@ static void put_status(FILE *out, const scanner_finding *fd)
     fputs("</td>", out);
 }
 
+/* The account's id, with its name and OU path under it when known. */
+static void put_account(FILE *out, const scanner_finding *fd)
+{
+    fputs("<td class=\"nw\">", out);
+    put_text(out, fd->account_id);
+    if (fd->account_name && *fd->account_name) {
+        fputs("<br>", out);
+        put_text(out, fd->account_name);
+    }
+    if (fd->ou_path && *fd->ou_path) {
+        fputs("<br><span class=\"arn\">", out);
+        put_text(out, fd->ou_path);
+        fputs("</span>", out);
+    }
+    fputs("</td>", out);
+}
+
+/* "<p><b>Tags:</b> k=v; k2=v2</p>"; nothing when there are none. */
+static void put_tags(FILE *out, const char *what, const scanner_tags *t)
+{
+    if (!t->n)
+        return;
+    fputs("<p><b>", out);
+    put_text(out, what);
+    fputs(":</b> ", out);
+    for (size_t i = 0; i < t->n; i++) {
+        if (i)
+            fputs("; ", out);
+        put_text(out, t->k[i]);
+        fputc('=', out);
+        put_text(out, t->v[i]);
+    }
+    fputs("</p>", out);
+}
+
 static void put_finding(FILE *out, const scanner_finding *fd)
 {
     const char *sev = scanner_severity_name(fd->severity);
@@ -201,7 +236,7 @@ static void put_finding(FILE *out, const scanner_finding *fd)
     put_sev(out, fd->severity);
     fputs("</td>", out);
     put_td(out, "num", days);
-    put_td(out, "nw", fd->account_id);
+    put_account(out, fd);
     put_td(out, "nw", fd->region);
     put_td(out, "nw", fd->rule);
     put_resource(out, fd);
@@ -226,6 +261,8 @@ static void put_finding(FILE *out, const scanner_finding *fd)
             put_text(out, fd->console_url);
             fputs("\">Open in the AWS console</a></p>", out);
         }
+        put_tags(out, "Tags", &fd->tags);
+        put_tags(out, "Account tags", &fd->account_tags);
         fputs("<p class=\"arn\">id ", out);
         put_text(out, fd->id);
         fputs("</p></details>", out);

@@ -109,6 +109,22 @@ static int severity(rd *r, json_object *o, const char *key, scanner_severity *ou
     return 0;
 }
 
+/* An optional {"key": "value"} member (new in certsweep.scan/1 reports of
+ * issue 11: absent in older ones). */
+static int tags(rd *r, json_object *o, const char *key, scanner_tags *out)
+{
+    json_object *v = member(o, key);
+    if (!v || json_object_is_type(v, json_type_null))
+        return 0;
+    if (!json_object_is_type(v, json_type_object))
+        return fail(r, AWS_EPARSE, "%s is not an object", key);
+    json_object_object_foreach(v, k, val) {
+        if (!json_object_is_type(val, json_type_string))
+            return fail(r, AWS_EPARSE, "%s.%.64s is not a string", key, k);
+    }
+    return scanner_tags_from_json(out, v) ? fail(r, AWS_ENOMEM, "out of memory") : 0;
+}
+
 /* ---- a finding ------------------------------------------------------------- */
 
 static int label_of(const char *name, scanner_label *out)
@@ -163,7 +179,11 @@ static int finding_from(rd *r, json_object *o, scanner_finding *fd)
         (rc = i64(r, o, "days_to_expiry", &fd->days_to_expiry)) != 0 ||
         (rc = str(r, o, "title", 0, &fd->title)) != 0 ||
         (rc = str(r, o, "details_text", 0, &fd->details)) != 0 ||
-        (rc = str(r, o, "console_url", 0, &fd->console_url)) != 0)
+        (rc = str(r, o, "console_url", 0, &fd->console_url)) != 0 ||
+        (rc = str(r, o, "account_name", 0, &fd->account_name)) != 0 ||
+        (rc = str(r, o, "ou_path", 0, &fd->ou_path)) != 0 ||
+        (rc = tags(r, o, "tags", &fd->tags)) != 0 ||
+        (rc = tags(r, o, "account_tags", &fd->account_tags)) != 0)
         return rc;
     v = member(o, "details");
     if (v && !json_object_is_type(v, json_type_null)) {
@@ -171,6 +191,9 @@ static int finding_from(rd *r, json_object *o, scanner_finding *fd)
             return fail(r, AWS_EPARSE, "details is not an object");
         if (!(fd->details_json = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN))))
             return AWS_ENOMEM;
+        /* Reports before the "tags" member had API Gateway tags here. */
+        if (!member(o, "tags") && (rc = tags(r, v, "tags", &fd->tags)) != 0)
+            return rc;
     }
     json_object *sp = member(o, "suppressed");
     if (sp && !json_object_is_type(sp, json_type_null)) {

@@ -102,6 +102,8 @@ static json_object *finding_json(const scanner_finding *fd)
     json_object_object_add(o, "rule", jstr(fd->rule));
     json_object_object_add(o, "severity", json_object_new_string(scanner_severity_name(fd->severity)));
     json_object_object_add(o, "account_id", jstr(fd->account_id));
+    json_object_object_add(o, "account_name", jstr(fd->account_name));
+    json_object_object_add(o, "ou_path", jstr(fd->ou_path));
     json_object_object_add(o, "region", jstr(fd->region));
     json_object_object_add(o, "source", jstr(scanner_source_name(fd->source)));
     json_object_object_add(o, "resource_type", jstr(fd->resource_type));
@@ -116,6 +118,8 @@ static json_object *finding_json(const scanner_finding *fd)
     json_object_object_add(o, "details_text", jstr(fd->details));
     json_object_object_add(o, "remediation", jstr(fd->remediation));
     json_object_object_add(o, "console_url", jstr(fd->console_url));
+    json_object_object_add(o, "tags", scanner_tags_json(&fd->tags));
+    json_object_object_add(o, "account_tags", scanner_tags_json(&fd->account_tags));
     if (fd->suppressed_by) {
         json_object *sp = json_object_new_object();
         json_object_object_add(sp, "by", jstr(fd->suppressed_by));
@@ -395,6 +399,7 @@ static int write_csv(FILE *out, const scanner_findings *f)
         "row_type", "id", "severity", "rule", "account_id", "region", "resource_type",
         "resource_arn", "resource_id", "domain", "not_after", "days_to_expiry",
         "title", "details", "remediation", "console_url",
+        "account_name", "ou_path", "tags", "account_tags",
         "operation", "error_code", "message",
     };
     const size_t nh = sizeof(header) / sizeof(header[0]);
@@ -427,6 +432,14 @@ static int write_csv(FILE *out, const scanner_findings *f)
         rc |= csv_field(out, fd->details, 0);
         rc |= csv_field(out, fd->remediation, 0);
         rc |= csv_field(out, fd->console_url, 0);
+        rc |= csv_field(out, fd->account_name, 0);
+        rc |= csv_field(out, fd->ou_path, 0);
+        char *tags = scanner_tags_text(&fd->tags), *atags = scanner_tags_text(&fd->account_tags);
+        rc |= (tags && atags) ? 0 : AWS_ENOMEM;
+        rc |= csv_field(out, tags, 0);
+        rc |= csv_field(out, atags, 0);
+        free(tags);
+        free(atags);
         rc |= csv_gap_cells(out, NULL);
     }
     for (size_t i = 0; i < f->n_gaps; i++)
@@ -437,7 +450,7 @@ static int write_csv(FILE *out, const scanner_findings *f)
 
 /* ---- table -------------------------------------------------------------- */
 
-enum { C_SEV, C_DAYS, C_ACCOUNT, C_REGION, C_RULE, C_RESOURCE, C_EXPIRES, C_N };
+enum { C_SEV, C_DAYS, C_ACCOUNT, C_OU, C_REGION, C_RULE, C_RESOURCE, C_EXPIRES, C_N };
 
 static const struct {
     const char *name;
@@ -447,7 +460,8 @@ static const struct {
 } cols[C_N] = {
     [C_SEV]      = { "SEVERITY", 13, 0, 0 },
     [C_DAYS]     = { "DAYS", 7, 1, 0 },
-    [C_ACCOUNT]  = { "ACCOUNT", 12, 0, 0 },
+    [C_ACCOUNT]  = { "ACCOUNT", 32, 0, 0 },     /* "id name": the id is never cut */
+    [C_OU]       = { "OU", 28, 0, 1 },          /* shown when some finding has a path */
     [C_REGION]   = { "REGION", 16, 0, 0 },
     [C_RULE]     = { "RULE", 29, 0, 0 },
     [C_RESOURCE] = { "RESOURCE", 44, 0, 1 },
@@ -552,7 +566,11 @@ static void row_cells(const scanner_finding *fd, char cells[C_N][CELL_MAX_BYTES]
         snprintf(cells[C_DAYS], CELL_MAX_BYTES, "-");
         snprintf(cells[C_EXPIRES], CELL_MAX_BYTES, "-");
     }
-    sanitize(fd->account_id, cells[C_ACCOUNT], CELL_MAX_BYTES);
+    char acct[CELL_MAX_BYTES];
+    snprintf(acct, sizeof(acct), "%s%s%s", nz(fd->account_id),
+             fd->account_name && *fd->account_name ? " " : "", nz(fd->account_name));
+    sanitize(acct, cells[C_ACCOUNT], CELL_MAX_BYTES);
+    sanitize(fd->ou_path, cells[C_OU], CELL_MAX_BYTES);
     sanitize(fd->region, cells[C_REGION], CELL_MAX_BYTES);
     sanitize(fd->rule, cells[C_RULE], CELL_MAX_BYTES);
     sanitize(resource_label(fd), cells[C_RESOURCE], CELL_MAX_BYTES);
@@ -587,8 +605,11 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
     }
 
     if (f->n) {
-        for (int c = 0; c < C_N; c++)
+        int shown[C_N];
+        for (int c = 0; c < C_N; c++) {
             width[c] = strlen(cols[c].name);
+            shown[c] = c != C_OU;
+        }
         for (size_t i = 0; i < f->n; i++) {
             row_cells(v[i], *cells);
             for (int c = 0; c < C_N; c++) {
@@ -597,11 +618,17 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
                     w = cols[c].max;
                 if (w > width[c])
                     width[c] = w;
+                if (w)
+                    shown[c] = 1;
             }
         }
+        int last = C_N - 1;
+        while (last > 0 && !shown[last])
+            last--;
         for (int c = 0; c < C_N && !rc; c++)
-            rc = put_cell(&b, cols[c].name, width[c], cols[c].right, 0, NULL,
-                          c + 1 < C_N ? "  " : NULL);
+            if (shown[c])
+                rc = put_cell(&b, cols[c].name, width[c], cols[c].right, 0, NULL,
+                              c < last ? "  " : NULL);
         if (rc)
             goto done;
         emit_line(out, &b);
@@ -609,13 +636,15 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
             row_cells(v[i], *cells);
             for (int c = 0; c < C_N && !rc; c++) {
                 const char *pre = NULL, *post = NULL;
+                if (!shown[c])
+                    continue;
                 if (c == C_SEV && color) {
                     pre = sev_color(v[i]->severity);
                     post = "\033[0m";
                 }
                 rc = put_cell(&b, (*cells)[c], width[c], cols[c].right, cols[c].middle,
                               pre, post);
-                if (!rc && c + 1 < C_N)
+                if (!rc && c < last)
                     rc = aws_buf_puts(&b, "  ");
             }
             if (rc)

@@ -216,6 +216,12 @@ static int add_domain(scanner_record_set *out, struct json_object *it,
     }
     r->arn = arn;
     r->uploaded_at = uploaded;
+    struct json_object *tags = NULL;
+    json_object_object_get_ex(it, "tags", &tags);
+    if (scanner_tags_from_json(&r->tags, tags) != 0) {
+        scanner_record_free(r);
+        return AWS_ENOMEM;
+    }
     return scanner_record_set_add(out, r);   /* frees r on failure */
 }
 

@@ -32,6 +32,12 @@ static int add_config(scanner_record_set *out, struct json_object *dom,
         return AWS_ENOMEM;
     }
     r->uploaded_at = uploaded;
+    struct json_object *tags = NULL;
+    json_object_object_get_ex(dom, "tags", &tags);
+    if (scanner_tags_from_json(&r->tags, tags) != 0) {
+        scanner_record_free(r);
+        return AWS_ENOMEM;
+    }
     return scanner_record_set_add(out, r);   /* frees r on failure */
 }
 

@@ -1,7 +1,8 @@
 /* certsweep — discovery: which accounts and which regions to scan.
  *
  * Accounts come from AWS Organizations (ListAccounts, or for chosen OUs
- * ListAccountsForParent + ListChildren recursively), ACTIVE only, filtered
+ * ListAccountsForParent + ListOrganizationalUnitsForParent recursively),
+ * ACTIVE only, filtered
  * by [scan] include_accounts / exclude_accounts / exclude_ous; or from an
  * explicit list.  Regions come from EC2 DescribeRegions (AllRegions=true;
  * enabled = opt-in-not-required or opted-in), or an explicit list.
@@ -31,11 +32,23 @@ int scanner_org_parse_account_meta(const char *body, size_t len, scanner_strv *m
 const char *scanner_account_meta_name(const scanner_strv *meta, const char *id);
 const char *scanner_account_meta_email(const scanner_strv *meta, const char *id);
 
-/* ListChildren -> child ids appended. */
-int scanner_org_parse_children(const char *body, size_t len, scanner_strv *ids,
-                               char **next, char *err, size_t errlen);
-/* Request body for ListAccounts (parent NULL), ListAccountsForParent
- * (parent set, child_type NULL) or ListChildren (both set).  Caller frees. */
+/* An Organizations list `key` ("OrganizationalUnits", "Roots",
+ * "Parents") -> (Id, <field>) pairs appended: field "Name" or "Type". */
+int scanner_org_parse_named(const char *body, size_t len, const char *key, const char *field,
+                            scanner_strv *pairs, char **next, char *err, size_t errlen);
+/* DescribeOrganizationalUnit -> the OU's name (caller frees). */
+int scanner_org_parse_ou(const char *body, size_t len, char **name, char *err, size_t errlen);
+/* The path "Root/Production/Payments" of an account whose parent is
+ * `parent`, from ous: (id, parent id, name) triples, a root's parent "".
+ * AWS_ENOTFOUND when a link or name is missing, AWS_ETOOBIG past n. */
+int scanner_org_path(const scanner_strv *ous, const char *parent, char *out, size_t n);
+/* {"<key>": id, "NextToken": next} (ListParents "ChildId",
+ * DescribeOrganizationalUnit "OrganizationalUnitId").  Caller frees. */
+char *scanner_org_child_body(const char *key, const char *id, const char *next);
+
+/* Request body for ListAccounts (parent NULL), ListAccountsForParent and
+ * ListOrganizationalUnitsForParent (parent set, child_type NULL) or
+ * ListChildren (both set).  Caller frees. */
 char *scanner_org_body(const char *parent, const char *child_type, const char *next);
 /* EC2 DescribeRegions -> names of enabled regions appended. */
 int scanner_ec2_parse_regions(const char *body, size_t len, scanner_strv *regions,
@@ -72,6 +85,15 @@ typedef struct scanner_discovery {
     scanner_strv accounts;          /* the result (filtered) */
     scanner_strv meta;              /* (Id, Name, Email) of every listed account */
     size_t listed;                  /* ACTIVE accounts listed before the filters */
+    /* Where accounts sit: (Id, "Root/Production/Payments") pairs.  The
+     * walk that finds them (ListRoots, ListOrganizationalUnitsForParent,
+     * ListAccountsForParent; ListParents and DescribeOrganizationalUnit
+     * above chosen OUs) never fails the discovery: its first failure is
+     * place_code ("" when none), a coverage gap for the caller. */
+    scanner_strv paths;
+    char place_code[64];
+    char place_operation[40];
+    char place_message[256];
     uint64_t api_calls;
 } scanner_discovery;
 
@@ -84,7 +106,19 @@ typedef void (*scanner_discover_cb)(scanner_discovery *d, void *ud);
 int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
                               const char *region, const config *cfg,
                               scanner_discover_cb cb, void *ud);
+/* Where every account of the organization sits, walked from its root
+ * (ListRoots, then per OU ListOrganizationalUnitsForParent and
+ * ListAccountsForParent: a call per OU and page, where ListParents would
+ * cost one per account).  For a scan of the whole organization, beside
+ * scanner_discover_accounts and without holding it up.  cb runs once with
+ * `paths` and place_code/operation/message set; err is always 0. */
+int scanner_discover_paths(aws_client *client, aws_creds_provider *creds, const char *region,
+                           scanner_discover_cb cb, void *ud);
 void scanner_discovery_free(scanner_discovery *d);        /* accepts NULL */
+/* The OU path of account id; NULL when not found. */
+const char *scanner_discovery_path(const scanner_discovery *d, const char *id);
+/* The same in a list of (Id, path) pairs. */
+const char *scanner_paths_find(const scanner_strv *paths, const char *id);
 
 /* Enabled regions of one account.  cb gets err 0 and the regions, or err
  * != 0 with the AWS code/message (regions empty). */

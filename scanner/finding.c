@@ -55,6 +55,10 @@ void scanner_finding_release(scanner_finding *fd)
     free(fd->console_url);
     free(fd->suppressed_by);
     free(fd->suppressed_reason);
+    free(fd->account_name);
+    free(fd->ou_path);
+    scanner_tags_finish(&fd->tags);
+    scanner_tags_finish(&fd->account_tags);
 }
 
 size_t scanner_findings_keep(scanner_findings *f,

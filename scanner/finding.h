@@ -61,6 +61,14 @@ typedef struct scanner_finding {
     char *suppressed_by;
     char *suppressed_reason;
     int64_t suppressed_until;
+    /* Who and what it is about: the account's Organizations name and OU
+     * path ("Root/Production/Payments"), NULL when not known (accounts
+     * from the config, a walk that failed); the resource's tags and the
+     * account's Organizations tags (empty when none or not read). */
+    char *account_name;
+    char *ou_path;
+    scanner_tags tags;
+    scanner_tags account_tags;
 } scanner_finding;
 
 typedef struct scanner_gap {

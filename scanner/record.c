@@ -41,7 +41,7 @@ void scanner_record_free(scanner_record *r)
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         free(*fields[i]);
     free_list(r->in_use_by, r->n_in_use_by);
-    free_list(r->tags, r->n_tags);
+    scanner_tags_finish(&r->tags);
     free_list(r->sans, r->n_sans);
     for (size_t i = 0; i < r->n_validations; i++) {
         free(r->validations[i].domain);
@@ -92,11 +92,7 @@ int scanner_record_add_san(scanner_record *r, const char *name)
 
 int scanner_record_add_tag(scanner_record *r, const char *key, const char *value)
 {
-    size_t n = strlen(key) + strlen(value ? value : "") + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s=%s", key, value ? value : "");
-    return push(&r->tags, &r->n_tags, s);
+    return scanner_tags_add(&r->tags, key, value);
 }
 
 int scanner_record_add_validation(scanner_record *r, const char *domain,

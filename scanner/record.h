@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scanner/tagset.h"
+
 typedef enum scanner_source {
     SCANNER_SRC_ACM = 0,            /* AWS::CertificateManager::Certificate */
     SCANNER_SRC_APIGW_CLIENT_CERT,  /* API Gateway v1 client certificate */
@@ -84,8 +86,7 @@ typedef struct scanner_record {
     char *certificate_arn;          /* domain: the ACM certificate it serves (regional or edge) */
     char *client_certificate_id;    /* stage: clientCertificateId ("" = none) */
 
-    char **tags;                    /* "key=value" pairs */
-    size_t n_tags;
+    scanner_tags tags;              /* tags the listing carried (API Gateway) */
 } scanner_record;
 
 scanner_record *scanner_record_new(scanner_source src, const char *account_id,

@@ -809,16 +809,8 @@ static json_object *record_json(const scanner_record *r, int64_t as_of)
         break;
     }
     /* The resource's tags where the collector read them: {"key": "value"}. */
-    if (r->n_tags) {
-        json_object *t = json_object_new_object();
-        for (size_t i = 0; t && i < r->n_tags; i++) {
-            const char *eq = r->tags[i] ? strchr(r->tags[i], '=') : NULL;
-            if (!eq || eq == r->tags[i])
-                continue;
-            char key[256];
-            snprintf(key, sizeof(key), "%.*s", (int)(eq - r->tags[i]), r->tags[i]);
-            json_object_object_add(t, key, json_object_new_string(eq + 1));
-        }
+    if (r->tags.n) {
+        json_object *t = scanner_tags_json(&r->tags);
         if (t)
             json_object_object_add(o, "tags", t);
     }
@@ -889,6 +881,8 @@ static int draft_emit(judge *j, draft *d)
         oom = 1;
     fd.remediation = d->rule->remediation;
     fd.console_url = scanner_console_url(r);
+    if (scanner_tags_copy(&fd.tags, &r->tags) != 0)
+        oom = 1;
     draft_discard(d);
     if (oom || !fd.title || !fd.details || !fd.console_url) {
         scanner_finding_release(&fd);

@@ -6,6 +6,7 @@
 #include "scanner/collect.h"
 #include "scanner/discover.h"
 #include "scanner/dnscheck.h"
+#include "scanner/enrich.h"
 #include "scanner/rules.h"
 #include "scanner/served.h"
 #include "sts/sts.h"
@@ -51,6 +52,7 @@ struct account {
     size_t targets_left;
     scanner_strv regions;           /* targets queued: regions, "global" */
     char *name, *email;             /* from Organizations; NULL when not listed */
+    char *ou_path;                  /* "Root/Production/Payments"; NULL when not found */
     account *next;                  /* in the preparation queue */
 };
 
@@ -66,6 +68,12 @@ struct scan {
     char err[512];
     int identity_done;
     int discovery_done;
+    int from_org;                   /* the accounts came from Organizations */
+    int paths_pending;              /* the OU walk from the root has not answered */
+    scanner_strv paths;             /* its (account, path) pairs */
+    char place_code[64];            /* the walk's first failure ("" none) */
+    char place_operation[40];
+    char place_message[256];
 
     account **accounts;
     size_t n_accounts;
@@ -88,6 +96,7 @@ struct scan {
     uint64_t certificates;
     uint64_t describes, describes_saved, cache_hits;
     scanner_acm_reading acm;        /* what the ACM collectors read */
+    scanner_enrich *enrich;         /* the tags of what has findings */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
     scanner_served *served;         /* [probe] enabled: the served-certificate probe */
@@ -266,6 +275,8 @@ static void target_judge(tgt *g)
     if (s->served && scanner_served_add_set(s->served, &t->set) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Probe", "InternalError",
                                  "out of memory while queueing endpoints to probe");
+    if (jrc == 0)
+        scanner_enrich_add(s->enrich, first, a->creds, s->from_org);
     if (s->o->inventory && scanner_inventory_add_set(s->o->inventory, &t->set, s->out, first) != 0)
         scanner_findings_add_gap(s->out, a->id, t->region, "Inventory", "InternalError",
                                  "out of memory while keeping certificate expiry dates");
@@ -561,6 +572,8 @@ static void pump(scan *s)
 
 static int finished(const scan *s)
 {
+    if (s->paths_pending)
+        return 0;
     if (s->failed)
         return 1;
     return s->identity_done && s->discovery_done && s->accounts_done == s->n_accounts;
@@ -570,7 +583,8 @@ static int finished(const scan *s)
 
 /* The accounts to scan: every path (the config's list, the organization,
  * the caller alone) ends here, and --shard keeps this host's share. */
-static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta)
+static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta,
+                        const scanner_discovery *d)
 {
     s->accounts = calloc(ids->n ? ids->n : 1, sizeof(*s->accounts));
     if (!s->accounts)
@@ -587,8 +601,10 @@ static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *me
         s->accounts[s->n_accounts++] = a;
         const char *name = scanner_account_meta_name(meta, a->id);
         const char *email = scanner_account_meta_email(meta, a->id);
+        const char *path = scanner_discovery_path(d, a->id);
         if ((name && *name && !(a->name = strdup(name))) ||
-            (email && *email && !(a->email = strdup(email))))
+            (email && *email && !(a->email = strdup(email))) ||
+            (path && *path && !(a->ou_path = strdup(path))))
             return AWS_ENOMEM;
     }
     if (s->o->shard.count > 1)
@@ -604,11 +620,46 @@ static void caller_only(scan *s)
     scanner_strv one;
     scanner_strv_init(&one);
     scanner_strv_add(&one, s->caller_account);
-    if (set_accounts(s, &one, NULL) != 0) {
+    if (set_accounts(s, &one, NULL, NULL) != 0) {
         s->failed = 1;
         snprintf(s->err, sizeof(s->err), "out of memory");
     }
     scanner_strv_finish(&one);
+}
+
+/* The first failure of the OU walk: a gap once the accounts are known to
+ * come from the organization (place_gap). */
+static void keep_place_failure(scan *s, const scanner_discovery *d)
+{
+    if (!*d->place_code || *s->place_code)
+        return;
+    snprintf(s->place_code, sizeof(s->place_code), "%s", d->place_code);
+    snprintf(s->place_operation, sizeof(s->place_operation), "%s", d->place_operation);
+    snprintf(s->place_message, sizeof(s->place_message), "%s", d->place_message);
+}
+
+/* Without the walk the findings lack their OU path: a gap on the caller
+ * for that call; the scan went on. */
+static void place_gap(scan *s)
+{
+    if (!s->from_org || !*s->place_code)
+        return;
+    char msg[400];
+    snprintf(msg, sizeof(msg), "the OU path of accounts could not be read (%s)", s->place_message);
+    aws_log_warn("%s/*/%s: %s: %s", s->caller_account, s->place_operation, s->place_code, msg);
+    scanner_findings_add_gap(s->out, s->caller_account, "*", s->place_operation,
+                             s->place_code, msg);
+}
+
+static void on_paths(scanner_discovery *d, void *ud)
+{
+    scan *s = ud;
+    s->extra_calls += d->api_calls;
+    s->paths = d->paths;
+    scanner_strv_init(&d->paths);
+    keep_place_failure(s, d);
+    scanner_discovery_free(d);
+    s->paths_pending = 0;
 }
 
 static void on_discovered(scanner_discovery *d, void *ud)
@@ -662,7 +713,9 @@ static void on_discovered(scanner_discovery *d, void *ud)
     } else {
         if (d->accounts.n == 0)
             aws_log_warn("no account left to scan after [scan] include/exclude filters");
-        if (set_accounts(s, &d->accounts, &d->meta) != 0) {
+        keep_place_failure(s, d);
+        s->from_org = 1;
+        if (set_accounts(s, &d->accounts, &d->meta, d) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
         }
@@ -680,7 +733,7 @@ static void start_discovery(scan *s)
         for (size_t i = 0; i < cfg->accounts.n; i++)
             scanner_strv_add(&ids, cfg->accounts.v[i]);
         scanner_accounts_filter(&ids, cfg, NULL);
-        if (set_accounts(s, &ids, NULL) != 0) {
+        if (set_accounts(s, &ids, NULL, NULL) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
         }
@@ -690,6 +743,11 @@ static void start_discovery(scan *s)
     }
     int rc = scanner_discover_accounts(s->o->client, s->o->caller, s->o->home_region, cfg,
                                        on_discovered, s);
+    /* The whole organization: where each account sits, walked from the
+     * root beside the listing (the targets do not wait for it). */
+    if (rc == 0 && cfg->organizational_units.n == 0 &&
+        scanner_discover_paths(s->o->client, s->o->caller, s->o->home_region, on_paths, s) == 0)
+        s->paths_pending = 1;
     if (rc != 0) {
         s->failed = 1;
         snprintf(s->err, sizeof(s->err), "could not start listing accounts: %s",
@@ -733,6 +791,8 @@ void scanner_scan_result_finish(scanner_scan_result *r)
         free((char *)a->account_id);
         free((char *)a->name);
         free((char *)a->email);
+        free((char *)a->ou_path);
+        scanner_tags_finish(&a->tags);
     }
     free(r->accounts);
     scanner_coverage_finish(&r->coverage);
@@ -761,9 +821,13 @@ static int fill_result(scan *s, scanner_scan_result *res)
         if (!(r->account_id = strdup(a->id)))
             return AWS_ENOMEM;
         res->n_accounts++;
+        const char *path = scanner_paths_find(&s->paths, a->id);
+        if (!a->ou_path && path && *path && !(a->ou_path = strdup(path)))
+            return AWS_ENOMEM;
         r->name = a->name;              /* moves */
         r->email = a->email;
-        a->name = a->email = NULL;
+        r->ou_path = a->ou_path;
+        a->name = a->email = a->ou_path = NULL;
         r->creds = a->creds;            /* the reference moves */
         a->creds = NULL;
         /* The strings move too: the list keeps only its array. */
@@ -781,10 +845,11 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     memset(&s, 0, sizeof(s));
     s.o = o;
     s.out = out;
-    s.keep_creds = res != NULL;
+    s.keep_creds = 1;               /* the tags of findings are read after the targets */
     s.coverage = res ? &res->coverage : NULL;
     snprintf(s.partition, sizeof(s.partition), "aws");
     scanner_strv_init(&s.regions_seen);
+    scanner_strv_init(&s.paths);
     size_t conc = o->cfg->concurrency > 0 ? (size_t)o->cfg->concurrency : 32;
     /* A target in its ACM stage mostly waits in its DescribeCertificate
      * lane, holding no in-flight slot: many more of them than slots. */
@@ -805,6 +870,21 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
     s.acm.now = o->now ? o->now : (int64_t)time(NULL);
     s.acm.cache = o->detail_cache;
     s.dns_on = o->cfg->dns_enabled && scanner_rule_enabled(o->cfg, "renewal-at-risk");
+
+    scanner_enrich_opts eo = {
+        .loop = o->loop,
+        .client = o->client,
+        .caller = o->caller,
+        .home_region = o->home_region,
+        .account_tags = o->cfg->tags,
+        .resource_tags = o->cfg->tags,
+    };
+    if (!(s.enrich = scanner_enrich_new(&eo, out))) {
+        snprintf(err, errlen, "out of memory");
+        scanner_strv_finish(&s.regions_seen);
+        scanner_strv_finish(&s.paths);
+        return AWS_ENOMEM;
+    }
 
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
@@ -846,6 +926,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         dns_resolver_free(s.dns);
         uv_run(o->loop, UV_RUN_NOWAIT);
         scanner_strv_finish(&s.regions_seen);
+        scanner_strv_finish(&s.paths);
+        scanner_enrich_finish(s.enrich, NULL, 0);
         return rc;
     }
     while (!finished(&s))
@@ -876,6 +958,14 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         dns_resolver_free(s.dns);       /* nothing pending: targets and probes are done */
         uv_run(o->loop, UV_RUN_NOWAIT); /* its handles close */
     }
+    place_gap(&s);
+    scanner_scan_result local;
+    scanner_scan_result_init(&local);
+    scanner_scan_result *rr = res ? res : &local;
+    int frc = fill_result(&s, rr);
+    int erc = scanner_enrich_finish(s.enrich, rr->accounts, rr->n_accounts);
+    if (frc == 0)
+        frc = erc;
 
     if (st) {
         aws_client_stats cs;
@@ -899,16 +989,18 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->shard_count = o->shard.count > 1 ? o->shard.count : 0;
         scanner_stats_tally(st, out);
     }
-    int frc = res ? fill_result(&s, res) : 0;
+    scanner_scan_result_finish(&local);
     for (size_t i = 0; i < s.n_accounts; i++) {
         aws_creds_provider_unref(s.accounts[i]->creds);
         scanner_strv_finish(&s.accounts[i]->regions);
         free(s.accounts[i]->name);
         free(s.accounts[i]->email);
+        free(s.accounts[i]->ou_path);
         free(s.accounts[i]);
     }
     free(s.accounts);
     scanner_strv_finish(&s.regions_seen);
+    scanner_strv_finish(&s.paths);
     if (s.failed) {
         snprintf(err, errlen, "%s", s.err);
         return AWS_EINVAL;

@@ -72,6 +72,12 @@ typedef struct scanner_scanned_account {
     size_t n_regions;
     const char *name;               /* Organizations account name; NULL when not listed */
     const char *email;              /* Organizations account e-mail; NULL when not listed */
+    const char *ou_path;            /* "Root/Production/Payments"; NULL when not found */
+    /* The account's Organizations tags (ListTagsForResource), read for
+     * accounts with findings; tags_read 0: not read (no finding, no
+     * organization, or the call failed: a gap). */
+    scanner_tags tags;
+    int tags_read;
 } scanner_scanned_account;
 
 typedef struct scanner_scanned_accounts {

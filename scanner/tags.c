@@ -1,4 +1,4 @@
-/* certsweep — Organizations ListTagsForResource for one account. */
+/* certsweep — Organizations ListTagsForResource for one account: every tag. */
 #include "scanner/tags.h"
 
 #include <json-c/json.h>
@@ -9,31 +9,20 @@
 #include "aws/error.h"
 #include "scanner/collect.h"
 
-int scanner_org_parse_tag(const char *body, size_t len, const char *key, char **value,
-                          char **next)
+int scanner_org_parse_tags(const char *body, size_t len, scanner_tags *tags, char **next)
 {
-    *value = NULL;
     *next = NULL;
     char err[128];
-    json_object *o = scanner_json_parse(body, len, err, sizeof(err)), *tags = NULL;
+    json_object *o = scanner_json_parse(body, len, err, sizeof(err)), *list = NULL;
     if (!o)
         return AWS_EPARSE;
     int rc = 0;
-    if (json_object_object_get_ex(o, "Tags", &tags) && json_object_is_type(tags, json_type_array))
-        for (size_t i = 0; rc == 0 && i < json_object_array_length(tags); i++) {
-            json_object *t = json_object_array_get_idx(tags, i);
-            const char *k = scanner_json_str(t, "Key"), *v = scanner_json_str(t, "Value");
-            if (k && v && strcmp(k, key) == 0 && !*value && !(*value = strdup(v)))
-                rc = AWS_ENOMEM;
-        }
+    if (json_object_object_get_ex(o, "Tags", &list))
+        rc = scanner_tags_from_list(tags, list);
     const char *tok = scanner_json_str(o, "NextToken");
     if (rc == 0 && tok && *tok && !(*next = strdup(tok)))
         rc = AWS_ENOMEM;
     json_object_put(o);
-    if (rc) {
-        free(*value);
-        *value = NULL;
-    }
     return rc;
 }
 
@@ -42,19 +31,19 @@ typedef struct tag_call {
     aws_creds_provider *creds;
     char region[32];
     char account[16];
-    char *key;
-    scanner_tag_cb cb;
+    scanner_tags tags;
+    scanner_tags_cb cb;
     void *ud;
     scanner_pager pg;               /* the listing's pages (scanner/pager.h) */
 } tag_call;
 
 static int tag_send(tag_call *t, const char *next);
 
-static void tag_done(tag_call *t, int err, const char *code, const char *msg, const char *value)
+static void tag_done(tag_call *t, int err, const char *code, const char *msg)
 {
-    t->cb(err, code, msg, value, t->ud);
+    t->cb(err, code, msg, err ? NULL : &t->tags, t->ud);
     scanner_pager_finish(&t->pg);
-    free(t->key);
+    scanner_tags_finish(&t->tags);
     free(t);
 }
 
@@ -63,28 +52,28 @@ static void on_tags(const aws_result *r, void *ud)
     tag_call *t = ud;
     if (r->err) {
         tag_done(t, r->err, *r->code ? r->code : aws_error_code(r->err),
-                 *r->message ? r->message : aws_strerror(r->err), NULL);
+                 *r->message ? r->message : aws_strerror(r->err));
         return;
     }
-    char *value = NULL, *next = NULL;
-    int rc = scanner_org_parse_tag(r->body, r->body_len, t->key, &value, &next);
+    char *next = NULL;
+    int rc = scanner_org_parse_tags(r->body, r->body_len, &t->tags, &next);
     if (rc)
-        tag_done(t, rc, "ParseError", "ListTagsForResource: the answer is not JSON", NULL);
-    else if (value || !next)
-        tag_done(t, 0, "", "", value);
+        tag_done(t, rc, "ParseError", rc == AWS_EPARSE
+                 ? "ListTagsForResource: the answer is not JSON" : aws_strerror(rc));
+    else if (!next)
+        tag_done(t, 0, "", "");
     else {
         /* A token that repeats, or pages without end, stop here. */
         int v = scanner_pager_next(&t->pg, next);
         char msg[256];
         if (v == SCANNER_PAGER_MORE) {
             if ((rc = tag_send(t, scanner_pager_token(&t->pg))) != 0)
-                tag_done(t, rc, "InternalError", aws_strerror(rc), NULL);
+                tag_done(t, rc, "InternalError", aws_strerror(rc));
         } else {
             scanner_pager_message(&t->pg, v, msg, sizeof(msg));
-            tag_done(t, v < 0 ? v : AWS_EINVAL, scanner_pager_code(v), msg, NULL);
+            tag_done(t, v < 0 ? v : AWS_EINVAL, scanner_pager_code(v), msg);
         }
     }
-    free(value);
     free(next);
 }
 
@@ -112,25 +101,23 @@ static int tag_send(tag_call *t, const char *next)
     return rc;
 }
 
-int scanner_account_tag(aws_client *client, aws_creds_provider *creds, const char *region,
-                        const char *account, const char *key, scanner_tag_cb cb, void *ud)
+int scanner_account_tags(aws_client *client, aws_creds_provider *creds, const char *region,
+                         const char *account, scanner_tags_cb cb, void *ud)
 {
     tag_call *t = calloc(1, sizeof(*t));
-    if (!t || !(t->key = strdup(key))) {
-        free(t);
+    if (!t)
         return AWS_ENOMEM;
-    }
     t->client = client;
     t->creds = creds;
     snprintf(t->region, sizeof(t->region), "%s", region);
     snprintf(t->account, sizeof(t->account), "%s", account);
     t->cb = cb;
     t->ud = ud;
+    scanner_tags_init(&t->tags);
     scanner_pager_init(&t->pg);
     int rc = tag_send(t, NULL);
     if (rc) {
         scanner_pager_finish(&t->pg);
-        free(t->key);
         free(t);
     }
     return rc;

@@ -16,6 +16,11 @@
 #define MAX_TAG_KEY      128
 #define MAX_TAG_VALUE    256
 #define MAX_TAGS         50
+/* ASFF ProductFields: at most 50 pairs, keys of 128 characters, values
+ * of 2048 (the values here are cut at the Other limit, 1023). */
+#define MAX_PRODUCT_FIELDS 50
+#define MAX_PRODUCT_KEY    128
+#define MAX_PRODUCT_VALUE  ASFF_MAX_OTHER_VALUE
 
 int shub_mode_parse(const char *s, shub_mode *out)
 {
@@ -415,24 +420,28 @@ static json_object *stage_details(const scanner_finding *f, json_object *d)
     return o;
 }
 
-/* Resources[].Tags from the details' "tags" object (string values). */
-static int add_tags(json_object *res, json_object *d)
+/* Resources[].Tags: the finding's tags (older reports: the details'
+ * "tags" object), at most MAX_TAGS, keys past MAX_TAG_KEY left out,
+ * values cut at MAX_TAG_VALUE. */
+static int add_tags(json_object *res, const scanner_finding *f, json_object *d)
 {
-    json_object *tags = jget(d, "tags");
-    if (!tags || !json_object_is_type(tags, json_type_object))
-        return 0;
-    json_object *o = json_object_new_object();
-    if (!o)
-        return AWS_ENOMEM;
-    int rc = 0, n = 0;
-    json_object_object_foreach(tags, k, v) {
-        if (rc || n >= MAX_TAGS)
-            break;
-        if (!*k || strlen(k) > MAX_TAG_KEY || !v || !json_object_is_type(v, json_type_string))
+    scanner_tags from_details;
+    scanner_tags_init(&from_details);
+    const scanner_tags *t = &f->tags;
+    if (t->n == 0) {
+        if (scanner_tags_from_json(&from_details, jget(d, "tags")) != 0)
+            return AWS_ENOMEM;
+        t = &from_details;
+    }
+    json_object *o = t->n ? json_object_new_object() : NULL;
+    int rc = (t->n && !o) ? AWS_ENOMEM : 0, n = 0;
+    for (size_t i = 0; o && rc == 0 && i < t->n && n < MAX_TAGS; i++) {
+        if (strlen(t->k[i]) > MAX_TAG_KEY)
             continue;
-        rc = add(o, k, str_cut(json_object_get_string(v), MAX_TAG_VALUE));
+        rc = add(o, t->k[i], str_cut(t->v[i], MAX_TAG_VALUE));
         n++;
     }
+    scanner_tags_finish(&from_details);
     if (rc || n == 0) {
         json_object_put(o);
         return rc;
@@ -465,7 +474,7 @@ static int add_resource(json_object *fo, const scanner_finding *f,
     if (!rc)
         rc = add_str(res, "Region", region);
     if (!rc && level > 1)
-        rc = add_tags(res, dj);
+        rc = add_tags(res, f, dj);
     if (!rc && level > 0) {
         int stage = f->source == SCANNER_SRC_APIGW_STAGE;
         json_object *det = json_object_new_object();
@@ -509,6 +518,28 @@ static int add_product_fields(json_object *fo, const scanner_finding *f, int tri
     if (!rc) rc = add_str(pf, "certsweep/Source", scanner_source_name(f->source));
     if (!rc && f->not_after) rc = add_str(pf, "certsweep/DaysToExpiry", days);
     if (!rc && trimmed) rc = add_str(pf, "certsweep/DetailsTrimmed", "true");
+    if (!rc) rc = add_opt(pf, "certsweep/AccountName", f->account_name, MAX_PRODUCT_VALUE);
+    if (!rc) rc = add_opt(pf, "certsweep/OuPath", f->ou_path, MAX_PRODUCT_VALUE);
+    /* The account's tags, one field each ("certsweep/AccountTag/team"),
+     * so that Security Hub filters and automation rules can route on
+     * them; ProductFields holds at most 50 pairs: what does not fit is
+     * left out and said. */
+    size_t left = 0;
+    for (size_t i = 0; !rc && i < f->account_tags.n; i++) {
+        char key[MAX_PRODUCT_KEY + 1];
+        int k = snprintf(key, sizeof(key), "certsweep/AccountTag/%s", f->account_tags.k[i]);
+        if (k < 0 || (size_t)k > MAX_PRODUCT_KEY ||
+            json_object_object_length(pf) >= MAX_PRODUCT_FIELDS - 1) {
+            left++;
+            continue;
+        }
+        rc = add(pf, key, str_cut(f->account_tags.v[i], MAX_PRODUCT_VALUE));
+    }
+    if (!rc && left) {
+        char n[32];
+        snprintf(n, sizeof(n), "%zu", left);
+        rc = add_str(pf, "certsweep/AccountTagsLeftOut", n);
+    }
     if (rc) {
         json_object_put(pf);
         return rc;

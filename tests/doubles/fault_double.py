@@ -14,6 +14,10 @@ order below, and the first that answers wins).  A mode's settings:
                  as the service speaks) whose message quotes every request
                  header, X-Amz-Security-Token and Authorization included, as
                  a careless server or proxy might.
+  deny           {"match": OP}
+                 Answers as AWS does for a caller whose policy lacks the
+                 action: 400 AccessDeniedException (JSON protocols) or 403
+                 AccessDenied (query protocols, <ErrorResponse>).
   deny-assume-role {"accounts": ["111122223333", ...]}
                  STS AssumeRole into a role of one of these accounts answers
                  as STS does when the role's trust policy does not let the
@@ -153,7 +157,24 @@ def mode_echo_headers(handler, op, body, settings):
     return True
 
 
-# ---- deny-assume-role, org-error ------------------------------------------------
+# ---- deny, deny-assume-role, org-error --------------------------------------------
+def mode_deny(handler, op, body, settings):
+    if not picks(op, settings):
+        return False
+    handler.server.fault["hit"].set()
+    msg = ("User: arn:aws:sts::123456789012:assumed-role/CertSweepAudit/certsweep is not "
+           "authorized to perform: %s" % op)
+    if handler.headers.get("X-Amz-Target"):
+        handler.reply(400, {"__type": "AccessDeniedException", "message": msg},
+                      ctype="application/x-amz-json-1.1")
+    else:
+        xml = ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+               "<Message>%s</Message></Error><RequestId>1</RequestId></ErrorResponse>" % msg)
+        handler.reply(403, xml.encode(), ctype="text/xml")
+    return True
+
+
+
 DENIED_XML = (
     '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n'
     '  <Error>\n'
@@ -315,6 +336,7 @@ def mode_paging(handler, op, body, settings):
 MODES = {                 # in the order a request goes through them
     "slow": mode_slow,
     "echo-headers": mode_echo_headers,
+    "deny": mode_deny,
     "deny-assume-role": mode_deny_assume_role,
     "org-error": mode_org_error,
     "describe-error": mode_describe_error,

@@ -1,5 +1,5 @@
 /* certsweep — fuzz discovery's parsers (Organizations ListAccounts /
- * ListChildren JSON, EC2 DescribeRegions XML) with one body each. */
+ * ListOrganizationalUnitsForParent JSON, EC2 DescribeRegions XML) with one body each. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     scanner_strv_init(&v);
     err[0] = '\0';
-    check(scanner_org_parse_children(body, size, &v, &next, err, sizeof(err)), err);
+    check(scanner_org_parse_named(body, size, "OrganizationalUnits", "Name", &v, &next,
+                                  err, sizeof(err)), err);
     free(next);
     scanner_strv_finish(&v);
 

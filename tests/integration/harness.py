@@ -82,12 +82,17 @@ class Server:
             return f.read()
 
 
+MOTO_SERVER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "doubles", "moto_server.py")
+
+
 def start_moto():
-    """Starts `python3 -m moto.server` on a free loopback port."""
+    """Starts moto's server (tests/doubles/moto_server.py: moto plus the
+    few calls it lacks) on a free loopback port."""
     port = free_port()
     env = os.environ.copy()
     env.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
-    return Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    return Server([sys.executable, MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)],
                   port, env=env, name="moto")
 
 

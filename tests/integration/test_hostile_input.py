@@ -180,7 +180,12 @@ class HostileTest(scanlib.DoublesCase):
         self.mode(paging={"ListAccounts": "repeat"})
         p, doc = self.scan("sa-east-1")
         self.assertEqual(p.returncode, 3)
-        self.assertEqual(self.gaps(doc), [(ACCT, "*", "ListAccounts", "PagingTokenRepeated")])
+        # moto has no organization behind the double's listing, so the OU
+        # walk's ListRoots and the account's ListTagsForResource are refused
+        # too: gaps of their own.
+        self.assertEqual([g for g in self.gaps(doc)
+                          if g[2] not in ("ListRoots", "ListTagsForResource")],
+                         [(ACCT, "*", "ListAccounts", "PagingTokenRepeated")])
         self.assertEqual(self.counts()["ListAccounts"], 2)
         self.assertEqual(doc["stats"]["accounts"], 1)
         self.assertEqual([f["resource_arn"] for f in doc["findings"]], [self.paged_arn])

@@ -25,7 +25,7 @@ static const struct {
     { "sts", "AssumeRole", "sts:requests", 600 },
     { "sts", "GetCallerIdentity", "sts:requests", 600 },
     { "organizations", "ListAccounts", "organizations:requests", 10 },
-    { "organizations", "ListChildren", "organizations:requests", 10 },
+    { "organizations", "ListOrganizationalUnitsForParent", "organizations:requests", 10 },
     { "ec2", "DescribeRegions", "ec2:DescribeRegions", 20 },
     { "securityhub", "BatchImportFindings", "securityhub:BatchImportFindings", 10 },
     { "securityhub", "GetFindings", "securityhub:GetFindings", 3 },

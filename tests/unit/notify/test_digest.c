@@ -97,11 +97,16 @@ static void digest_model(void **state)
     add(&f, "111111111111", SCANNER_SEV_HIGH, SCANNER_LABEL_RESOLVED, "gone", 1);
     add(&f, "111111111111", SCANNER_SEV_CRITICAL, SCANNER_LABEL_NEW, "quiet-lb", 0);
     f.v[f.n - 1].suppressed_by = strdup("legacy");
+    assert_int_equal(scanner_tags_add(&f.v[1].tags, "team", "web"), 0);     /* crit-new */
+    /* A saved report's finding names its account and path itself. */
+    f.v[2].account_name = strdup("dev-from-report");
+    f.v[2].ou_path = strdup("Root/Dev");
     scanner_findings_add_gap(&f, "222222222222", "us-east-1", "ListCertificates",
                              "AccessDenied", "denied");
     scanner_scanned_account acc[] = {
-        { "111111111111", NULL, NULL, 0, "prod", "p@example.com" },
-        { "222222222222", NULL, NULL, 0, "dev", NULL },
+        { .account_id = "111111111111", .name = "prod", .email = "p@example.com",
+          .ou_path = "Root/Production" },
+        { .account_id = "222222222222", .name = "dev" },
     };
     scanner_scanned_accounts A = { acc, 2 };
     const char *unowned[] = { "222222222222" };
@@ -128,7 +133,11 @@ static void digest_model(void **state)
     assert_int_equal(notify_digest_render(&d, &ro, &r, err, sizeof(err)), 0);
     assert_non_null(strstr(r.text, "== New (2)"));
     assert_non_null(strstr(r.text, "== Resolved (1)"));
-    assert_non_null(strstr(r.text, "prod (111111111111)"));
+    assert_non_null(strstr(r.text, "prod (111111111111, Root/Production)"));
+    assert_non_null(strstr(r.text, "tags: team=web\n"));
+    assert_non_null(strstr(r.text, "  dev (222222222222, Root/Dev): "));   /* from the finding */
+    assert_non_null(strstr(r.html, "tags: team=web"));
+    assert_non_null(strstr(r.html, "<br>Root/Production</span>"));
     assert_true(strstr(r.text, "crit-new") < strstr(r.text, "high-new"));
     assert_non_null(strstr(r.text, "1 finding(s) below"));
     assert_non_null(strstr(r.text, "AccessDenied"));

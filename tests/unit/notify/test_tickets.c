@@ -297,6 +297,31 @@ static int drive(tk_delivery *d, const step *steps, size_t n, char *msg, size_t 
     return rc;
 }
 
+/* A ticket's text says whose account it is, where it sits and the tags
+ * (issue 11); without them it reads as before. */
+static void event_text_names_and_tags(void **state)
+{
+    (void)state;
+    json_object *ev = event("new", "HIGH");
+    aws_buf b;
+    aws_buf_init(&b, 64 * 1024);
+    assert_int_equal(tk_event_text(ev, &b), 0);
+    assert_non_null(strstr(b.data, "(account 111111111111, eu-west-1, abc, 20 days to expiry)"));
+    assert_null(strstr(b.data, "Tags:"));
+    json_object *f = json_object_array_get_idx(tk_arr(ev, "findings"), 0);
+    json_object_object_add(f, "account_name", json_object_new_string("shop-prod"));
+    json_object_object_add(f, "ou_path", json_object_new_string("Root/Production"));
+    json_object_object_add(f, "tags", json_tokener_parse("{\"team\":\"web\",\"env\":\"prod\"}"));
+    json_object_object_add(f, "account_tags", json_tokener_parse("{\"owner\":\"sec@example.com\"}"));
+    aws_buf_reset(&b);
+    assert_int_equal(tk_event_text(ev, &b), 0);
+    assert_non_null(strstr(b.data, "(account 111111111111 shop-prod in Root/Production, eu-west-1, "
+                                   "abc, 20 days to expiry)"));
+    assert_non_null(strstr(b.data, "\nTags: team=web; env=prod\nAccount tags: owner=sec@example.com\n"));
+    aws_buf_finish(&b);
+    json_object_put(ev);
+}
+
 static void jira_sequences(void **state)
 {
     (void)state;
@@ -569,6 +594,7 @@ int main(void)
         cmocka_unit_test(generic_request_carries_the_event_and_its_signature),
         cmocka_unit_test(refusal_is_one_capped_line),
         cmocka_unit_test(pagerduty_trigger_and_resolve),
+        cmocka_unit_test(event_text_names_and_tags),
         cmocka_unit_test(jira_sequences),
         cmocka_unit_test(servicenow_sequences),
         cmocka_unit_test(chat_bodies),

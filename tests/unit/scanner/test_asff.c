@@ -764,6 +764,72 @@ static void test_provider_fields_and_stage(void **st)
 
 /* UpdatedAt strictly increases across runs: 1 ms after the last one sent
  * when the clock has not moved past it. */
+/* Who and what (issue 11): ProductFields certsweep/AccountName, OuPath
+ * and one certsweep/AccountTag/<key> per account tag while ProductFields
+ * has room (50 pairs; the rest counted in AccountTagsLeftOut); the
+ * finding's own tags in Resources[].Tags (50 at most, keys over 128
+ * characters left out, values cut at 256). */
+static void test_names_and_tags(void **st)
+{
+    (void)st;
+    scanner_findings fs;
+    scanner_findings_init(&fs);
+    add_finding(&fs, ACCT, "eu-west-1", SCANNER_SRC_ACM,
+                "arn:aws:acm:eu-west-1:111111111111:certificate/x", "expiring", "{}");
+    scanner_finding *f = &fs.v[0];
+    f->account_name = xstrdup("shop-prod");
+    f->ou_path = xstrdup("Root/Production/Payments");
+    assert_int_equal(scanner_tags_add(&f->account_tags, "team", "payments"), 0);
+    assert_int_equal(scanner_tags_add(&f->tags, "owner", "alice"), 0);
+    asff_opts o = member_opts();
+    json_object *a = asff_build(f, &o, NULL);
+    assert_non_null(a);
+    assert_string_equal(gets_(a, "ProductFields.certsweep/AccountName"), "shop-prod");
+    assert_string_equal(gets_(a, "ProductFields.certsweep/OuPath"), "Root/Production/Payments");
+    assert_string_equal(gets_(a, "ProductFields.certsweep/AccountTag/team"), "payments");
+    assert_null(get(a, "ProductFields.certsweep/AccountTagsLeftOut"));
+    assert_string_equal(gets_(a, "Resources.0.Tags.owner"), "alice");
+    json_object_put(a);
+
+    /* Past the limits. */
+    char key[200], val[400];
+    for (int i = 0; i < 60; i++) {
+        snprintf(key, sizeof(key), "k%02d", i);
+        assert_int_equal(scanner_tags_add(&f->account_tags, key, "v"), 0);
+        assert_int_equal(scanner_tags_add(&f->tags, key, "v"), 0);
+    }
+    memset(key, 'K', 129);
+    key[129] = '\0';
+    memset(val, 'V', 300);
+    val[300] = '\0';
+    scanner_tags_finish(&f->tags);
+    assert_int_equal(scanner_tags_add(&f->tags, key, "too long a key"), 0);
+    assert_int_equal(scanner_tags_add(&f->tags, "long", val), 0);
+    for (int i = 0; i < 60; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "t%02d", i);
+        assert_int_equal(scanner_tags_add(&f->tags, k, "v"), 0);
+    }
+    a = asff_build(f, &o, NULL);
+    assert_non_null(a);
+    json_object *pf = get(a, "ProductFields");
+    assert_int_equal(json_object_object_length(pf), 50);
+    int shown = 0;
+    json_object_object_foreach(pf, k, v) {
+        (void)v;
+        shown += strncmp(k, "certsweep/AccountTag/", 21) == 0;
+    }
+    char left[16];
+    snprintf(left, sizeof(left), "%d", 61 - shown);
+    assert_string_equal(gets_(a, "ProductFields.certsweep/AccountTagsLeftOut"), left);
+    json_object *tags = get(a, "Resources.0.Tags");
+    assert_int_equal(json_object_object_length(tags), 50);
+    assert_null(get(tags, key));
+    assert_int_equal(strlen(gets_(tags, "long")), 256);
+    json_object_put(a);
+    scanner_findings_finish(&fs);
+}
+
 static void test_updated_ms(void **st)
 {
     (void)st;
@@ -866,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_decide_archive),
         cmocka_unit_test(test_other_details_limits),
         cmocka_unit_test(test_provider_fields_and_stage),
+        cmocka_unit_test(test_names_and_tags),
         cmocka_unit_test(test_updated_ms),
         cmocka_unit_test(test_write_and_dry_run),
     };

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -12,6 +13,8 @@
 #include "config/config.h"
 #include "scanner/collect.h"
 #include "scanner/discover.h"
+#include "scanner/enrich.h"
+#include "scanner/tags.h"
 #include "scanner/scan.h"
 
 #define B(s) (s), strlen(s)
@@ -280,9 +283,10 @@ static void apigw_client_certs(void **state)
     assert_int_equal(r->not_after, 1795430728);
     assert_int_equal(s.v[1]->created_at, 1735689600);
     assert_int_equal(s.v[1]->not_after, 1767715200);
-    assert_int_equal(r->n_tags, 0);
-    assert_int_equal(s.v[1]->n_tags, 1);                    /* string values only */
-    assert_string_equal(s.v[1]->tags[0], "team=payments");
+    assert_int_equal(r->tags.n, 0);
+    assert_int_equal(s.v[1]->tags.n, 1);                    /* string values only */
+    assert_string_equal(s.v[1]->tags.k[0], "team");
+    assert_string_equal(s.v[1]->tags.v[0], "payments");
     assert_string_equal(pos, "next+page");
     free(pos);
     scanner_record_set_finish(&s);
@@ -598,15 +602,31 @@ static void org_accounts(void **state)
     scanner_strv_finish(&ids);
 
     scanner_strv_init(&ids);
-    assert_int_equal(scanner_org_parse_children(
-        B("{\"Children\": [{\"Id\": \"ou-96me-ozi6lw71\", \"Type\": \"ORGANIZATIONAL_UNIT\"}]}"),
-        &ids, &next, err, sizeof(err)), 0);
-    assert_int_equal(ids.n, 1);
+    assert_int_equal(scanner_org_parse_named(
+        B("{\"OrganizationalUnits\": [{\"Id\": \"ou-96me-ozi6lw71\", \"Name\": \"Payments\"}],"
+          " \"NextToken\": \"n2\"}"), "OrganizationalUnits", "Name", &ids, &next, err, sizeof(err)), 0);
+    assert_int_equal(ids.n, 2);
     assert_string_equal(ids.v[0], "ou-96me-ozi6lw71");
+    assert_string_equal(ids.v[1], "Payments");
+    assert_string_equal(next, "n2");
+    free(next);
+    assert_int_equal(scanner_org_parse_named(B("{\"Parents\": [{\"Id\": \"r-96me\", \"Type\": \"ROOT\"}]}"),
+                                             "Parents", "Type", &ids, &next, err, sizeof(err)), 0);
+    assert_string_equal(ids.v[3], "ROOT");
     assert_null(next);
-    assert_int_equal(scanner_org_parse_children(B("{\"Children\": [{\"Type\": \"ACCOUNT\"}]}"), &ids,
-                                                &next, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_org_parse_named(B("{\"OrganizationalUnits\": [{\"Id\": \"ou-x\"}]}"),
+                                             "OrganizationalUnits", "Name", &ids, &next, err,
+                                             sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "OrganizationalUnits[0]: no Id or no Name"));
     scanner_strv_finish(&ids);
+    char *name = NULL;
+    assert_int_equal(scanner_org_parse_ou(B("{\"OrganizationalUnit\": {\"Id\": \"ou-x\", "
+                                            "\"Name\": \"Prod\"}}"), &name, err, sizeof(err)), 0);
+    assert_string_equal(name, "Prod");
+    free(name);
+    assert_int_equal(scanner_org_parse_ou(B("{\"OrganizationalUnit\": {}}"), &name, err, sizeof(err)),
+                     AWS_EPARSE);
+    assert_null(name);
 
     char *b = scanner_org_body("ou-96me-ozi6lw71", "ORGANIZATIONAL_UNIT", "t/1");
     assert_string_equal(b, "{\"ParentId\":\"ou-96me-ozi6lw71\",\"ChildType\":\"ORGANIZATIONAL_UNIT\","
@@ -677,6 +697,133 @@ static void account_filters(void **state)
     config_finish(&c);
 }
 
+/* (id, parent, name) triples -> "Root/Production/Payments"; a link or
+ * name not known, or a loop, gives no path (never a wrong one). */
+static void org_paths(void **state)
+{
+    (void)state;
+    scanner_strv ous;
+    scanner_strv_init(&ous);
+    const char *t[][3] = {
+        { "r-1", "", "Root" }, { "ou-p", "r-1", "Production" }, { "ou-pay", "ou-p", "Payments" },
+        { "ou-orphan", "ou-gone", "Lost" }, { "ou-a", "ou-b", "A" }, { "ou-b", "ou-a", "B" },
+        { "ou-half", "r-1", "\x01" },
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(scanner_strv_add(&ous, t[i][k]), 0);
+    char out[64];
+    assert_int_equal(scanner_org_path(&ous, "ou-pay", out, sizeof(out)), 0);
+    assert_string_equal(out, "Root/Production/Payments");
+    assert_int_equal(scanner_org_path(&ous, "r-1", out, sizeof(out)), 0);
+    assert_string_equal(out, "Root");
+    assert_int_equal(scanner_org_path(&ous, "ou-orphan", out, sizeof(out)), AWS_ENOTFOUND);
+    assert_int_equal(scanner_org_path(&ous, "ou-a", out, sizeof(out)), AWS_ENOTFOUND);   /* loop */
+    assert_int_equal(scanner_org_path(&ous, "ou-half", out, sizeof(out)), AWS_ENOTFOUND);
+    assert_int_equal(scanner_org_path(&ous, "ou-nothere", out, sizeof(out)), AWS_ENOTFOUND);
+    assert_int_equal(scanner_org_path(&ous, "ou-pay", out, 10), AWS_ETOOBIG);
+    scanner_strv_finish(&ous);
+    char *b = scanner_org_child_body("ChildId", "ou-pay", "t/2");
+    assert_string_equal(b, "{\"ChildId\":\"ou-pay\",\"NextToken\":\"t/2\"}");
+    free(b);
+    scanner_strv pairs;
+    scanner_strv_init(&pairs);
+    scanner_strv_add(&pairs, "111111111111");
+    scanner_strv_add(&pairs, "Root/Dev");
+    assert_string_equal(scanner_paths_find(&pairs, "111111111111"), "Root/Dev");
+    assert_null(scanner_paths_find(&pairs, "222222222222"));
+    scanner_strv_finish(&pairs);
+}
+
+/* One tag type: pairs, '=' allowed in keys, a key added twice keeps the
+ * last value, the cap drops (and counts) the rest, the CSV cell escapes. */
+static void tag_sets(void **state)
+{
+    (void)state;
+    scanner_tags t, c;
+    scanner_tags_init(&t);
+    scanner_tags_init(&c);
+    assert_int_equal(scanner_tags_add(&t, "", "x"), AWS_EINVAL);
+    assert_int_equal(scanner_tags_add(&t, "team", "web"), 0);
+    assert_int_equal(scanner_tags_add(&t, "a=b;c", "d\\e"), 0);
+    assert_int_equal(scanner_tags_add(&t, "team", "payments"), 0);
+    assert_int_equal(scanner_tags_add(&t, "empty", NULL), 0);
+    assert_int_equal(t.n, 3);
+    assert_string_equal(scanner_tags_get(&t, "team"), "payments");
+    assert_null(scanner_tags_get(&t, "nope"));
+    char *txt = scanner_tags_text(&t);
+    assert_string_equal(txt, "team=payments;a\\=b\\;c=d\\\\e;empty=");
+    free(txt);
+    txt = scanner_tags_text(&c);
+    assert_string_equal(txt, "");
+    free(txt);
+    json_object *o = scanner_tags_json(&t);
+    assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+                        "{\"team\":\"payments\",\"a=b;c\":\"d\\\\e\",\"empty\":\"\"}");
+    assert_int_equal(scanner_tags_from_json(&c, o), 0);
+    json_object_put(o);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(scanner_tags_get(&c, "a=b;c"), "d\\e");
+    for (int i = 0; i < SCANNER_TAGS_MAX + 5; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "k%d", i);
+        assert_int_equal(scanner_tags_add(&c, k, "v"), 0);
+    }
+    assert_int_equal(c.n, SCANNER_TAGS_MAX);
+    assert_int_equal(c.dropped, 8);
+    scanner_tags_finish(&t);
+    assert_int_equal(scanner_tags_copy(&t, &c), 0);
+    assert_int_equal(t.n, SCANNER_TAGS_MAX);
+    assert_int_equal(t.dropped, 8);
+    scanner_tags_finish(&t);
+    scanner_tags_finish(&c);
+    scanner_tags_finish(NULL);
+}
+
+/* The tag answers: ACM and Organizations [{Key, Value}], IAM's XML with
+ * its Marker. */
+static void tag_answers(void **state)
+{
+    (void)state;
+    scanner_tags t;
+    scanner_tags_init(&t);
+    char err[200] = "", *next = NULL;
+    assert_int_equal(scanner_acm_parse_tags(B("{\"Tags\": [{\"Key\": \"owner\", \"Value\": \"alice\"},"
+                                              " {\"Key\": \"flag\"}, {\"Value\": \"no key\"}]}"),
+                                            &t, err, sizeof(err)), 0);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(scanner_tags_get(&t, "flag"), "");
+    assert_int_equal(scanner_acm_parse_tags(B("{\"Tags\": {}}"), &t, err, sizeof(err)), AWS_EPARSE);
+    assert_int_equal(scanner_acm_parse_tags(B("{}"), &t, err, sizeof(err)), 0);
+    scanner_tags_finish(&t);
+
+    assert_int_equal(scanner_iam_parse_cert_tags(B(
+        "<ListServerCertificateTagsResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"
+        "<ListServerCertificateTagsResult><IsTruncated>true</IsTruncated><Marker>m2</Marker>"
+        "<Tags><member><Key>env</Key><Value>prod &amp; dr</Value></member></Tags>"
+        "</ListServerCertificateTagsResult></ListServerCertificateTagsResponse>"),
+        &t, &next, err, sizeof(err)), 0);
+    assert_string_equal(scanner_tags_get(&t, "env"), "prod & dr");
+    assert_string_equal(next, "m2");
+    free(next);
+    assert_int_equal(scanner_iam_parse_cert_tags(B(
+        "<ListServerCertificateTagsResponse><ListServerCertificateTagsResult>"
+        "<IsTruncated>true</IsTruncated></ListServerCertificateTagsResult>"
+        "</ListServerCertificateTagsResponse>"), &t, &next, err, sizeof(err)), AWS_EPARSE);
+    assert_non_null(strstr(err, "no Marker"));
+    assert_int_equal(scanner_iam_parse_cert_tags(B("<Other/>"), &t, &next, err, sizeof(err)),
+                     AWS_EPARSE);
+    scanner_tags_finish(&t);
+
+    assert_int_equal(scanner_org_parse_tags(B("{\"Tags\": [{\"Key\": \"team\", \"Value\": \"x\"}],"
+                                              " \"NextToken\": \"p2\"}"), &t, &next), 0);
+    assert_string_equal(scanner_tags_get(&t, "team"), "x");
+    assert_string_equal(next, "p2");
+    free(next);
+    assert_int_equal(scanner_org_parse_tags(B("nope"), &t, &next), AWS_EPARSE);
+    scanner_tags_finish(&t);
+}
+
 static void sts_error_codes(void **state)
 {
     (void)state;
@@ -715,6 +862,9 @@ int main(void)
         cmocka_unit_test(org_accounts),
         cmocka_unit_test(ec2_regions),
         cmocka_unit_test(account_filters),
+        cmocka_unit_test(org_paths),
+        cmocka_unit_test(tag_sets),
+        cmocka_unit_test(tag_answers),
         cmocka_unit_test(sts_error_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

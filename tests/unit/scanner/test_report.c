@@ -75,6 +75,13 @@ static void sample(scanner_findings *f)
         "not json");
     assert_int_equal(scanner_findings_add_gap(f, "333333333333", "ap-south-1", "AssumeRole",
                                               "AccessDenied", "not authorized to assume"), 0);
+    /* Who and what: names, the OU path and tags on the expiring one. */
+    scanner_finding *x = &f->v[1];
+    x->account_name = dup("shop-prod");
+    x->ou_path = dup("Root/Production/Payments");
+    assert_int_equal(scanner_tags_add(&x->tags, "team", "payments"), 0);
+    assert_int_equal(scanner_tags_add(&x->tags, "a=b", "c;d\\e"), 0);
+    assert_int_equal(scanner_tags_add(&x->account_tags, "owner", "=sec@example.com"), 0);
 }
 
 static char *render(const char *format, const scanner_findings *f, const scanner_stats *st,
@@ -145,11 +152,18 @@ static void json_document(void **state)
     assert_string_equal(f.v[0].rule, "weak-key");
 
     static const char *const keys[] = {
-        "id", "rule", "severity", "account_id", "region", "source", "resource_type", "resource_arn",
-        "resource_id", "domain", "not_after", "days_to_expiry", "title", "details",
-        "details_text", "remediation", "console_url",
+        "id", "rule", "severity", "account_id", "account_name", "ou_path", "region", "source",
+        "resource_type", "resource_arn", "resource_id", "domain", "not_after", "days_to_expiry",
+        "title", "details", "details_text", "remediation", "console_url", "tags", "account_tags",
     };
     assert_keys(f1, keys, sizeof(keys) / sizeof(keys[0]));
+    assert_string_equal(json_object_get_string(get(f1, "account_name")), "shop-prod");
+    assert_string_equal(json_object_get_string(get(f1, "ou_path")), "Root/Production/Payments");
+    assert_string_equal(json_object_get_string(get(get(f1, "tags"), "a=b")), "c;d\\e");
+    assert_string_equal(json_object_get_string(get(get(f1, "account_tags"), "owner")),
+                        "=sec@example.com");
+    assert_true(json_object_is_type(get(f2, "account_name"), json_type_null));
+    assert_int_equal(json_object_object_length(get(f2, "tags")), 0);
     const scanner_finding *src = &f.v[1];
     assert_string_equal(json_object_get_string(get(f1, "id")), src->id);
     assert_int_equal(strlen(src->id), 64);
@@ -298,14 +312,15 @@ static void csv_quoting(void **state)
     assert_null(strchr(out, '\033'));
     const char *header = "row_type,id,severity,rule,account_id,region,resource_type,"
                          "resource_arn,resource_id,domain,not_after,days_to_expiry,title,"
-                         "details,remediation,console_url,operation,error_code,message\r\n";
+                         "details,remediation,console_url,account_name,ou_path,tags,"
+                         "account_tags,operation,error_code,message\r\n";
     assert_memory_equal(out, header, strlen(header));
 
     static char fields[32][512];
     const char *p = out;
-    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_int_equal(csv_record(&p, fields, 32), 23);
     /* Worst first: the CRITICAL stage finding with the awkward text. */
-    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_int_equal(csv_record(&p, fields, 32), 23);
     assert_string_equal(fields[2], "CRITICAL");
     assert_string_equal(fields[3], "stage-client-certificate");
     assert_string_equal(fields[9], "");         /* no domain */
@@ -315,31 +330,38 @@ static void csv_quoting(void **state)
     assert_string_equal(fields[13], "line one\nline \"two\", end");
     assert_non_null(strstr(out, ",\"Stage api1/prod, \"\"quoted\"\", with comma\","));
     assert_non_null(strstr(out, ",\"line one\nline \"\"two\"\", end\","));
-    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_string_equal(fields[16], "");         /* no name, path or tags */
+    assert_string_equal(fields[19], "");
+    assert_int_equal(csv_record(&p, fields, 32), 23);
     assert_string_equal(fields[1], f.v[1].id);
     assert_string_equal(fields[2], "HIGH");
     assert_string_equal(fields[4], "111111111111");
     assert_string_equal(fields[9], "shop.example.com");
     assert_string_equal(fields[10], "2026-12-05T10:45:28Z");
     assert_string_equal(fields[11], "12");
-    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_string_equal(fields[16], "shop-prod");
+    assert_string_equal(fields[17], "Root/Production/Payments");
+    assert_string_equal(fields[18], "team=payments;a\\=b=c\\;d\\\\e");   /* escaped */
+    assert_string_equal(fields[19], "owner=\\=sec@example.com");
+    assert_int_equal(csv_record(&p, fields, 32), 23);
     assert_string_equal(fields[2], "LOW");
     assert_string_equal(fields[11], "100");
     assert_string_equal(fields[0], "finding");
-    assert_string_equal(fields[16], "");         /* the gap columns of a finding */
-    assert_string_equal(fields[18], "");
+    assert_string_equal(fields[20], "");         /* the gap columns of a finding */
+    assert_string_equal(fields[22], "");
     /* The coverage gap after the findings: its account and region in their
      * columns, the finding columns empty, the gap in the last three. */
-    assert_int_equal(csv_record(&p, fields, 32), 19);
+    assert_int_equal(csv_record(&p, fields, 32), 23);
     assert_string_equal(fields[0], "coverage_gap");
     assert_string_equal(fields[1], "");
     assert_string_equal(fields[2], "");
     assert_string_equal(fields[4], "333333333333");
     assert_string_equal(fields[5], "ap-south-1");
     assert_string_equal(fields[12], "");
-    assert_string_equal(fields[16], "AssumeRole");
-    assert_string_equal(fields[17], "AccessDenied");
-    assert_string_equal(fields[18], "not authorized to assume");
+    assert_string_equal(fields[17], "");
+    assert_string_equal(fields[20], "AssumeRole");
+    assert_string_equal(fields[21], "AccessDenied");
+    assert_string_equal(fields[22], "not authorized to assume");
     assert_string_equal(p, "");                  /* nothing after the last record */
     free(out);
     scanner_findings_finish(&f);
@@ -660,6 +682,12 @@ static void json_round_trip(void **state)
             assert_string_equal(fd->suppressed_by, "freeze");
             assert_int_equal(fd->suppressed_until, AS_OF + 30 * DAY);
         }
+        if (strcmp(fd->rule, "expiring") == 0) {
+            assert_string_equal(fd->account_name, "shop-prod");
+            assert_string_equal(fd->ou_path, "Root/Production/Payments");
+            assert_string_equal(scanner_tags_get(&fd->tags, "a=b"), "c;d\\e");
+            assert_string_equal(scanner_tags_get(&fd->account_tags, "owner"), "=sec@example.com");
+        }
     }
     char *again = render_doc(&d);
     assert_string_equal(again, text);
@@ -668,6 +696,55 @@ static void json_round_trip(void **state)
     report_doc_finish(&d);
     report_doc_finish(NULL);
     scanner_findings_finish(&f);
+}
+
+/* A report written before names, paths and tags (issue 11) still reads:
+ * the new members are optional, and API Gateway tags that then lived in
+ * details.tags become the finding's tags. */
+static void read_report_without_names(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    sample(&f);
+    char *text = render("json", &f, NULL, 0, 0);
+    scanner_findings_finish(&f);
+    json_object *doc = json_tokener_parse(text);
+    assert_non_null(doc);
+    json_object *fa = get(doc, "findings");
+    for (size_t i = 0; i < json_object_array_length(fa); i++) {
+        json_object *fo = json_object_array_get_idx(fa, i);
+        json_object_object_del(fo, "account_name");
+        json_object_object_del(fo, "ou_path");
+        json_object_object_del(fo, "tags");
+        json_object_object_del(fo, "account_tags");
+        if (i == 0)
+            json_object_object_add(fo, "details",
+                                   json_tokener_parse("{\"tags\": {\"team\": \"web\"}}"));
+    }
+    report_doc d;
+    read_doc(json_object_to_json_string(doc), &d);
+    assert_int_equal(d.f.n, 3);
+    for (size_t i = 0; i < d.f.n; i++) {
+        assert_null(d.f.v[i].account_name);
+        assert_null(d.f.v[i].ou_path);
+        assert_int_equal(d.f.v[i].account_tags.n, 0);
+    }
+    assert_int_equal(d.f.v[0].tags.n, 1);
+    assert_string_equal(scanner_tags_get(&d.f.v[0].tags, "team"), "web");
+    assert_int_equal(d.f.v[1].tags.n, 0);
+    /* A tags member that is not {"key": "string"} is refused, with where. */
+    json_object_object_add(json_object_array_get_idx(fa, 1), "tags",
+                           json_tokener_parse("{\"team\": 1}"));
+    char why[200] = "";
+    report_doc_finish(&d);
+    report_doc bad;
+    report_doc_init(&bad);
+    const char *t = json_object_to_json_string(doc);
+    assert_int_equal(report_read_doc(t, strlen(t), &bad, why, sizeof(why)), AWS_EPARSE);
+    assert_string_equal(why, "findings[1]: tags.team is not a string");
+    report_doc_finish(&bad);
+    json_object_put(doc);
+    free(text);
 }
 
 /* A document that is not a report this build writes is refused with the
@@ -829,6 +906,9 @@ static void merge_refuses(void **state)
             fd.region = dup(fd.region);
             fd.resource_type = fd.resource_arn = fd.domain = fd.title = fd.details = NULL;
             fd.details_json = fd.console_url = fd.suppressed_by = fd.suppressed_reason = NULL;
+            fd.account_name = fd.ou_path = NULL;
+            scanner_tags_init(&fd.tags);
+            scanner_tags_init(&fd.account_tags);
             fd.resource_id = dup(fd.resource_id);
             assert_int_equal(scanner_findings_add(&docs[2].f, &fd), 0);
             break;
@@ -866,6 +946,7 @@ int main(void)
         cmocka_unit_test(json_round_trip),
         cmocka_unit_test(json_streamed_is_pretty_form),
         cmocka_unit_test(read_rejects),
+        cmocka_unit_test(read_report_without_names),
         cmocka_unit_test(merge_shards),
         cmocka_unit_test(merge_refuses),
     };

@@ -343,6 +343,31 @@ static void html_sections_in_order(void **state)
     scanner_findings_finish(&f);
 }
 
+/* The account's name and OU path under its id, the tags in the fold, all
+ * escaped (issue 11). */
+static void html_names_and_tags(void **state)
+{
+    (void)state;
+    scanner_findings f;
+    sample(&f);
+    for (size_t i = 0; i < f.n; i++) {
+        if (f.v[i].severity != SCANNER_SEV_HIGH)
+            continue;
+        f.v[i].account_name = strdup("<b>shop</b>");
+        f.v[i].ou_path = strdup("Root/Prod & Co");
+        assert_int_equal(scanner_tags_add(&f.v[i].tags, "team", "<x>"), 0);
+        assert_int_equal(scanner_tags_add(&f.v[i].account_tags, "owner", "sec"), 0);
+    }
+    char *out = render("html", &f, NULL);
+    assert_only_page_tags(out);
+    assert_non_null(strstr(out, "<br>&lt;b&gt;shop&lt;/b&gt;<br><span class=\"arn\">Root/Prod &amp; Co"
+                                "</span></td>"));
+    assert_non_null(strstr(out, "<p><b>Tags:</b> team=&lt;x&gt;</p><p><b>Account tags:</b> owner=sec</p>"));
+    assert_int_equal(count(out, "Tags:</b>"), 1);
+    free(out);
+    scanner_findings_finish(&f);
+}
+
 static void html_empty_report(void **state)
 {
     (void)state;
@@ -442,6 +467,7 @@ int main(void)
         cmocka_unit_test(plan_limit),
         cmocka_unit_test(html_escapes_everything),
         cmocka_unit_test(html_sections_in_order),
+        cmocka_unit_test(html_names_and_tags),
         cmocka_unit_test(html_empty_report),
         cmocka_unit_test(jsonl_one_object_a_line),
         cmocka_unit_test(jsonl_empty_report),
