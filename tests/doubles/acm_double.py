@@ -12,7 +12,10 @@ every request to moto unchanged, except:
                         or, for an ARN listed in invalid_json, a 200 answer
                         whose body is not JSON
   ListCertificates      moto's answer (moto applies the filters), cut into
-                        pages of min(MaxItems, page_size) with NextToken
+                        pages of min(MaxItems, page_size) with NextToken;
+                        the members named in summary_drop removed from
+                        every summary (a summary as an older partition or
+                        another emulator sends it)
   any operation named   ACM's rate limits, per account, region and operation:
   in rate_limits        a token bucket of `rate` tokens (refilled at rate/s,
                         full at the start); a request finding it empty is
@@ -26,6 +29,7 @@ State is seeded with POST /_double/state (JSON, replaces the state):
         "RenewalSummary": {"RenewalStatus": "FAILED", ...}, ...}},
    "invalid_json": ["<certificate ARN>", ...],
    "page_size": N,
+   "summary_drop": ["KeyAlgorithm", ...],
    "rate_limits": {"DescribeCertificate": 10, "ListCertificates": 8}}
 GET /_double/requests returns the ACM requests seen, in order:
   [{"op": "ListCertificates", "next_token": ..., "max_items": ...},
@@ -41,7 +45,8 @@ import proxy
 
 TARGET = "CertificateManager."
 TOKEN = "acm-double-page-"
-STATE = {"certificates": {}, "invalid_json": [], "page_size": None, "rate_limits": {}}
+STATE = {"certificates": {}, "invalid_json": [], "page_size": None, "rate_limits": {},
+         "summary_drop": []}
 BUCKETS = {}             # (account, region, op) -> [tokens, last refill]
 REQUESTS = []
 LOCK = threading.Lock()
@@ -68,6 +73,7 @@ class Handler(proxy.ProxyHandler):
                 STATE["invalid_json"] = new.get("invalid_json", [])
                 STATE["page_size"] = new.get("page_size")
                 STATE["rate_limits"] = new.get("rate_limits", {})
+                STATE["summary_drop"] = new.get("summary_drop", [])
                 BUCKETS.clear()
                 REQUESTS.clear()
             return self.reply(200, {"ok": True})
@@ -128,6 +134,7 @@ class Handler(proxy.ProxyHandler):
         with LOCK:
             REQUESTS.append({"op": "ListCertificates", "next_token": token, "max_items": max_items})
             page_size = STATE["page_size"]
+            drop = list(STATE["summary_drop"])
         status, headers, data = self.forward(json.dumps(req).encode())
         if status != 200:
             return self.send_forwarded(status, headers, data)
@@ -136,6 +143,9 @@ class Handler(proxy.ProxyHandler):
                                     "message": "invalid NextToken"},
                               ctype="application/x-amz-json-1.1")
         items = json.loads(data).get("CertificateSummaryList", [])
+        for it in items:
+            for k in drop:
+                it.pop(k, None)
         start = int(token[len(TOKEN):]) if token else 0
         size = min(x for x in (max_items or 1000, page_size or 1000))
         out = {"CertificateSummaryList": items[start:start + size]}
