@@ -28,21 +28,13 @@ LABEL_KEYS = ("label", "previous_severity", "first_seen")
 
 
 class ReadLessTest(harness.MotoCase):
+    DOUBLES = {"acm_double": "acm_double.py"}
+
     @classmethod
     def setUpClass(cls):
         # Amazon-issued requests are ISSUED at once (moto waits 60 s by default).
         os.environ["MOTO_ACM_VALIDATION_WAIT"] = "0"
         super().setUpClass()
-        try:
-            cls.acm_double = scanlib.start_double("acm_double.py", cls.moto)
-        except Exception:
-            cls.moto.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.acm_double.stop()
-        super().tearDownClass()
 
     def setUp(self):
         harness.moto_reset(self.moto)

@@ -31,22 +31,14 @@ LABEL_KEYS = ("label", "previous_severity", "first_seen")
 
 
 class ReadLessApigwTest(harness.MotoCase):
+    DOUBLES = {"double": "apigw_clientcert_double.py"}
+
     @classmethod
     def setUpClass(cls):
         # Requested certificates stay PENDING_VALIDATION (a custom domain
         # serving one is a domain-certificate finding).
         os.environ["MOTO_ACM_VALIDATION_WAIT"] = "100000"
         super().setUpClass()
-        try:
-            cls.double = scanlib.start_double("apigw_clientcert_double.py", cls.moto)
-        except Exception:
-            cls.moto.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.double.stop()
-        super().tearDownClass()
 
     def setUp(self):
         harness.moto_reset(self.moto)
