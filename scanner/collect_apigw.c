@@ -10,12 +10,11 @@
  * incomplete (no coverage gap, nothing resolved on them). */
 #include "scanner/collect.h"
 
-#include "aws/log.h"
-#include "scanner/rules.h"
-
 #include "aws/buf.h"
 #include "aws/endpoints.h"
 #include "aws/error.h"
+#include "aws/log.h"
+#include "scanner/rules.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>

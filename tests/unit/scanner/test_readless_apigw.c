@@ -130,7 +130,7 @@ static scanner_stage_need need_of(const config *cfg, const int64_t *days, size_t
     scanner_record_set s;
     scanner_record_set_init(&s);
     for (size_t i = 0; i < n; i++) {
-        char id[16];
+        char id[32];
         snprintf(id, sizeof(id), "cc%zu", i);
         add(&s, client_cert(id, days[i]));
     }
@@ -238,7 +238,7 @@ static void build(const grid_case *g, int with_stages, scanner_record_set *s)
 {
     scanner_record_set_init(s);
     for (size_t i = 0; i < g->n_certs; i++) {
-        char id[16];
+        char id[32];
         snprintf(id, sizeof(id), "cc%zu", i);
         add(s, client_cert(id, g->days[i]));
     }
