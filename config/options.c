@@ -88,8 +88,9 @@ const struct option_def config_options[] = {
       "AWS calls in flight at once (each AWS limit is paced in its own queue whatever this is; this bounds connections and memory)." },
     { "scan", "describe", OPT_ENUM, CHK_NONE, 0, FIELD(describe), "needed", 0, 0, describe_choices,
       "Which ACM certificates to describe: needed judges from the ListCertificates summaries and "
-      "describes only the certificates a rule needs detail for (or reuses a cached describe); "
-      "all describes every certificate, every run. The findings are the same." },
+      "describes only the certificates a rule needs detail for (or reuses a cached describe), "
+      "and reads API Gateway REST API stages only where a rule needs them; all describes every "
+      "certificate and reads every stage, every run. The findings are the same." },
     { "scan", "detail_max_age", OPT_INT, CHK_NONE, 0, FIELD(detail_max_age), "7", 0, 365, NULL,
       "Days a cached DescribeCertificate answer is reused while the certificate's summary is "
       "unchanged (options such as transparency logging can change without it). 0 never reuses." },

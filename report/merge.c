@@ -174,6 +174,8 @@ int report_merge(report_doc *docs, const char *const *names, size_t n, report_do
         out->st.describes += st->describes;
         out->st.describes_saved += st->describes_saved;
         out->st.detail_cache_hits += st->detail_cache_hits;
+        out->st.apigw_stage_calls += st->apigw_stage_calls;
+        out->st.apigw_stage_reads_saved += st->apigw_stage_reads_saved;
         if (st->regions > out->st.regions)     /* the same regions in every shard */
             out->st.regions = st->regions;
         if (st->wall_ms > out->st.wall_ms)     /* shards run side by side */

@@ -181,6 +181,8 @@ static json_object *stats_json(const scanner_findings *f, const scanner_stats *s
     json_object_object_add(o, "describes", ju64(st->describes));
     json_object_object_add(o, "describes_saved", ju64(st->describes_saved));
     json_object_object_add(o, "detail_cache_hits", ju64(st->detail_cache_hits));
+    json_object_object_add(o, "apigw_stage_calls", ju64(st->apigw_stage_calls));
+    json_object_object_add(o, "apigw_stage_reads_saved", ju64(st->apigw_stage_reads_saved));
     for (int s = SCANNER_SEV_CRITICAL; s >= SCANNER_SEV_INFORMATIONAL; s--)
         json_object_object_add(fs, scanner_severity_name((scanner_severity)s),
                                ju64(by_sev[s]));
@@ -695,6 +697,12 @@ static int write_table(FILE *out, const scanner_findings *f, const scanner_stats
                 (unsigned long long)st->describes, st->describes == 1 ? "" : "s",
                 (unsigned long long)st->describes_saved, st->describes_saved == 1 ? "" : "s",
                 (unsigned long long)st->detail_cache_hits);
+    if (st && (st->apigw_stage_calls || st->apigw_stage_reads_saved))
+        fprintf(out, "API Gateway: %llu GetRestApis/GetStages call%s; stages not read in %llu "
+                "account-region%s (no rule needed them)\n",
+                (unsigned long long)st->apigw_stage_calls, st->apigw_stage_calls == 1 ? "" : "s",
+                (unsigned long long)st->apigw_stage_reads_saved,
+                st->apigw_stage_reads_saved == 1 ? "" : "s");
 
     /* Coverage gaps: what was not scanned. */
     if (f->n_gaps) {

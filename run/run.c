@@ -59,6 +59,10 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
                                json_object_new_int64((int64_t)st->describes_saved));
         json_object_object_add(j, "detail_cache_hits",
                                json_object_new_int64((int64_t)st->detail_cache_hits));
+        json_object_object_add(j, "apigw_stage_calls",
+                               json_object_new_int64((int64_t)st->apigw_stage_calls));
+        json_object_object_add(j, "apigw_stage_reads_saved",
+                               json_object_new_int64((int64_t)st->apigw_stage_reads_saved));
     }
     json_object *sh = json_object_new_object();
     const char *mode = o->dry_run ? "dry-run" : !o->securityhub ? "disabled"

@@ -24,6 +24,7 @@
 #include "scanner/detail.h"
 #include "scanner/pager.h"
 #include "scanner/record.h"
+#include "scanner/rules.h"
 
 /* Cap on a response body handed to the parsers (bytes). */
 #define SCANNER_MAX_BODY (8u * 1024 * 1024)
@@ -38,6 +39,10 @@ void scanner_strv_init(scanner_strv *l);
 int  scanner_strv_add(scanner_strv *l, const char *s);      /* copies */
 int  scanner_strv_contains(const scanner_strv *l, const char *s);
 void scanner_strv_finish(scanner_strv *l);
+
+/* 1 when cfg (NULL too) says [scan] describe = all: read everything the
+ * rules could want, every run (the behaviour before reading less). */
+int scanner_reads_all(const config *cfg);
 
 /* ---- parse helpers shared by collectors and discovery ------------------- */
 
@@ -132,6 +137,14 @@ int scanner_acm_parse_describe(const char *body, size_t len,
 
 /* ---- API Gateway v1 (rest-json) ----------------------------------------- */
 
+/* Whether the stages of a target are read: always when rd is NULL or
+ * [scan] describe = all, else scanner_apigw_stages_need (scanner/rules.h)
+ * with the client certificates listed (NULL: not yet).  *why: a short
+ * reason (static). */
+scanner_stage_need scanner_apigw_stages_plan(const scanner_apigw_reading *rd,
+                                             const scanner_record_set *listed,
+                                             const char **why);
+
 /* GET /clientcertificates -> SCANNER_SRC_APIGW_CLIENT_CERT records. */
 int scanner_apigw_parse_client_certs(const char *body, size_t len,
                                      const char *account, const char *region,
@@ -208,6 +221,9 @@ struct scanner_target {
     struct scanner_acm_describe *describe_head, *describe_tail;
     int describing;
     int describe_held;              /* the waiting ones hold the target */
+    const scanner_apigw_reading *apigw; /* borrowed; NULL: read every stage */
+    uint64_t stage_calls;           /* GetRestApis and GetStages calls made */
+    uint64_t stage_reads_saved;     /* 1 when no rule needed this target's stages */
 };
 
 void scanner_target_init(scanner_target *t);

@@ -522,7 +522,7 @@ static void describe_one(scanner_target *t, const char *arn, const char *fp)
 
 static int describe_all(const scanner_acm_reading *rd)
 {
-    return !rd || !rd->cfg || (rd->cfg->describe && strcmp(rd->cfg->describe, "all") == 0);
+    return !rd || scanner_reads_all(rd->cfg);
 }
 
 /* A cached describe of arn, when it belongs to the summary `want` and is

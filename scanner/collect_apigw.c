@@ -1,11 +1,20 @@
 /* certsweep — API Gateway v1 collector: client certificates, REST API
  * stages (which client certificate each stage presents to its backend) and
- * custom domain names.  rest-json; lists page with `position`. */
+ * custom domain names.  rest-json; lists page with `position`.
+ *
+ * Reading less (issue 14): the list answers hold every field the rules
+ * judge but the stages, which cost GetRestApis and one GetStages per REST
+ * API.  They are read only when an enabled rule needs them
+ * (scanner_apigw_stages_need in scanner/rules.c), or always with [scan]
+ * describe = all; a target whose stages were not read leaves them
+ * incomplete (no coverage gap, nothing resolved on them). */
 #include "scanner/collect.h"
 
 #include "aws/buf.h"
 #include "aws/endpoints.h"
 #include "aws/error.h"
+#include "aws/log.h"
+#include "scanner/rules.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -280,6 +289,7 @@ static const struct {
 typedef struct listing {
     scanner_pager pg;
     enum list_kind k;
+    int stages_after;               /* client certificates: decide on the stages at the end */
 } listing;
 
 static void listing_free(listing *l)
@@ -291,6 +301,43 @@ static void listing_free(listing *l)
 }
 
 static void list_page(scanner_target *t, listing *l);
+static void list_start(scanner_target *t, enum list_kind k, int stages_after);
+
+scanner_stage_need scanner_apigw_stages_plan(const scanner_apigw_reading *rd,
+                                             const scanner_record_set *listed,
+                                             const char **why)
+{
+    if (!rd || scanner_reads_all(rd->cfg)) {
+        *why = "[scan] describe = all";
+        return SCANNER_STAGES_READ;
+    }
+    return scanner_apigw_stages_need(listed, rd->cfg, rd->as_of, why);
+}
+
+/* Reads the stages, or notes that no rule needs them. */
+static void stages_go(scanner_target *t, scanner_stage_need need, const char *why)
+{
+    if (need == SCANNER_STAGES_READ) {
+        list_start(t, L_REST_APIS, 0);
+        return;
+    }
+    aws_log_debug("%s/%s: REST API stages not read (%s)", t->account_id, t->region, why);
+    t->stage_reads_saved++;
+    scanner_record_set_mark_incomplete(&t->set, SCANNER_SRC_APIGW_STAGE);
+}
+
+/* Ends a listing (l may be NULL when it could not be made: kind k); the
+ * end of the client certificates' listing decides on the stages when
+ * that waited for it. */
+static void listing_end(scanner_target *t, listing *l, enum list_kind k, int stages_after)
+{
+    listing_free(l);
+    if (k != L_CLIENT_CERTS || !stages_after)
+        return;
+    const char *why = NULL;
+    scanner_stage_need need = scanner_apigw_stages_plan(t->apigw, &t->set, &why);
+    stages_go(t, need, why);
+}
 
 static void on_stages(scanner_target *t, const aws_result *res, void *ud)
 {
@@ -322,8 +369,10 @@ static void get_stages(scanner_target *t, const char *api_id)
                                              "GetStages");
     call.method = "GET";
     call.path = path.data;
-    if (scanner_target_call_src(t, SCANNER_SRC_APIGW_STAGE, &call, on_stages, ud) == 0)
+    if (scanner_target_call_src(t, SCANNER_SRC_APIGW_STAGE, &call, on_stages, ud) == 0) {
         ud = NULL;
+        t->stage_calls++;
+    }
 out:
     free(ud);
     aws_buf_finish(&path);
@@ -334,7 +383,7 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     listing *l = ud;
     enum list_kind k = l->k;
     if (res->err != 0) {
-        listing_free(l);
+        listing_end(t, l, k, l->stages_after);
         return;
     }
     char err[256] = "";
@@ -360,7 +409,7 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     if (scanner_target_page(t, kinds[k].src, kinds[k].op, &l->pg, position))
         list_page(t, l);
     else
-        listing_free(l);
+        listing_end(t, l, k, l->stages_after);
     free(position);
 }
 
@@ -376,7 +425,7 @@ static void list_page(scanner_target *t, listing *l)
         scanner_target_source_gap(t, kinds[k].src, kinds[k].op, "InternalError",
                                   "paging token too long");
         aws_buf_finish(&q);
-        listing_free(l);
+        listing_end(t, l, k, l->stages_after);
         return;
     }
     aws_call call = scanner_target_call_init(t, AWS_SVC_APIGATEWAY, AWS_PROTO_REST_JSON,
@@ -385,25 +434,34 @@ static void list_page(scanner_target *t, listing *l)
     call.path = kinds[k].path;
     call.query = q.data;
     if (scanner_target_call_src(t, kinds[k].src, &call, on_page, l) != 0)
-        listing_free(l);
+        listing_end(t, l, k, l->stages_after);
+    else if (k == L_REST_APIS)
+        t->stage_calls++;
     aws_buf_finish(&q);
 }
 
-static void list_start(scanner_target *t, enum list_kind k)
+static void list_start(scanner_target *t, enum list_kind k, int stages_after)
 {
     listing *l = malloc(sizeof(*l));
     if (!l) {
         scanner_target_oom(t, kinds[k].src, kinds[k].op);
+        listing_end(t, NULL, k, stages_after);
         return;
     }
     scanner_pager_init(&l->pg);
     l->k = k;
+    l->stages_after = stages_after;
     list_page(t, l);
 }
 
 void scanner_collect_apigw(scanner_target *t)
 {
-    list_start(t, L_CLIENT_CERTS);
-    list_start(t, L_REST_APIS);
-    list_start(t, L_DOMAINS);
+    /* When the stages depend on the client certificates, they wait for
+     * that listing's end; otherwise all three start at once. */
+    const char *why = NULL;
+    scanner_stage_need need = scanner_apigw_stages_plan(t->apigw, NULL, &why);
+    list_start(t, L_CLIENT_CERTS, need == SCANNER_STAGES_WAIT);
+    if (need != SCANNER_STAGES_WAIT)
+        stages_go(t, need, why);
+    list_start(t, L_DOMAINS, 0);
 }

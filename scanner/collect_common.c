@@ -269,6 +269,11 @@ int scanner_bad_result(size_t bad, char *err, size_t errlen)
     return AWS_EPARSE;
 }
 
+int scanner_reads_all(const config *cfg)
+{
+    return !cfg || (cfg->describe && strcmp(cfg->describe, "all") == 0);
+}
+
 /* ---- targets ------------------------------------------------------------- */
 
 void scanner_target_init(scanner_target *t)

@@ -1,5 +1,6 @@
 /* certsweep — reading less: what the ACM collector needs to judge from
- * ListCertificates summaries and keep DescribeCertificate answers.
+ * ListCertificates summaries and keep DescribeCertificate answers, and
+ * what the API Gateway collector needs to skip the stages.
  *
  * The scanner declares the cache it needs as a table of functions; the
  * caller (run/, backed by the state database) or a test fills it in.  The
@@ -37,5 +38,12 @@ typedef struct scanner_acm_reading {
     int64_t now;                    /* wall clock: cache ages */
     const scanner_detail_cache *cache;   /* NULL: no cache */
 } scanner_acm_reading;
+
+/* How the API Gateway v1 collector of a scan reads (one per scan, borrowed
+ * by its targets): REST API stages only when a rule needs them. */
+typedef struct scanner_apigw_reading {
+    const config *cfg;              /* rules and [scan] describe */
+    int64_t as_of;                  /* judging instant */
+} scanner_apigw_reading;
 
 #endif

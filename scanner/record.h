@@ -112,9 +112,11 @@ const char *scanner_source_resource_type(scanner_source s);
 /* The records of one account and region, judged together (rules join
  * custom domains to ACM certificates and stages to client certificates).
  * `incomplete` has bit (1u << source) set when a listing or describe call
- * of that source failed for this account and region (a coverage gap):
- * the records of that source are then a part of what exists, and rules
- * must not conclude from a record's absence. */
+ * of that source failed for this account and region (a coverage gap), or
+ * when the source was not read because no enabled rule needed it (API
+ * Gateway stages: reading less, no gap): the records of that source are
+ * then a part of what exists, rules must not conclude from a record's
+ * absence, and the source is not in the run's coverage. */
 typedef struct scanner_record_set {
     scanner_record **v;
     size_t n, cap;

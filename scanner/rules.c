@@ -300,10 +300,12 @@ static const struct {
  * describe reused).  Assumptions from the ACM API reference: FailureReason
  * exists only for FAILED certificates, RenewalSummary only for Amazon-
  * issued and private ones. */
-#define F(x) SCANNER_F_##x
-static const struct {
+typedef struct rule_fields {
     unsigned decides, judges;
-} acm_fields[R_COUNT] = {
+} rule_fields;
+
+#define F(x) SCANNER_F_##x
+static const rule_fields acm_fields[R_COUNT] = {
     [R_EXPIRED]         = { F(STATUS) | F(NOT_AFTER), F(STATUS) | F(NOT_AFTER) },
     [R_EXPIRING]        = { F(STATUS) | F(NOT_AFTER),
                             F(STATUS) | F(NOT_AFTER) | F(TYPE) | F(RENEWAL_ELIGIBILITY) |
@@ -338,6 +340,20 @@ static const struct {
                             F(VALIDATIONS) | F(RENEWAL_SUMMARY) },
 };
 #undef F
+
+/* What each rule reads of the API Gateway records
+ * (scanner_rule_apigw_fields).  Every field but the stages is in the list
+ * answers; client-certificate-rotation shows the stages using a
+ * certificate in its finding, but only a certificate inside its tiers
+ * raises one (client_cert_due), so it decides on expirationDate alone. */
+#define AF(x) SCANNER_AF_##x
+static const rule_fields apigw_fields[R_COUNT] = {
+    [R_CLIENT_CERT] = { AF(CC_EXPIRES), AF(CC_ID) | AF(CC_CREATED) | AF(CC_EXPIRES) | AF(STAGES) },
+    [R_DOMAIN_CERT] = { AF(DOMAIN_STATUS) | AF(DOMAIN_CERT) | AF(DOMAIN_UPLOADED),
+                        AF(DOMAIN_STATUS) | AF(DOMAIN_CERT) | AF(DOMAIN_UPLOADED) },
+    [R_STAGE]       = { AF(STAGES) | AF(CC_ID), AF(STAGES) | AF(CC_ID) },
+};
+#undef AF
 
 /* ACM starts a managed renewal 60 days before expiry: inside this window
  * RenewalSummary changes without the summary changing. */
@@ -1431,14 +1447,25 @@ static int judge_acm(judge *j, const scanner_record *r)
 
 /* ---- API Gateway client certificates and stages ------------------------- */
 
-static int rule_client_cert(judge *j, const scanner_record *r)
+/* 1 when client certificate r raises a client-certificate-rotation
+ * finding as cfg and as_of judge (expired, or inside its tiers), with its
+ * severity in *sev; 0 otherwise.  What the rule decides on (its
+ * expirationDate) and nothing else: scanner_apigw_stages_need asks it too. */
+static int client_cert_due(const scanner_record *r, const config *cfg, int64_t as_of,
+                           scanner_severity *sev)
 {
     if (r->not_after == 0)
         return 0;
-    int64_t days = scanner_days_until(r->not_after, j->as_of);
-    scanner_severity sev = SCANNER_SEV_CRITICAL;
-    if (r->not_after > j->as_of &&
-        !scanner_tier_severity(&j->cfg->client_certificate, days, &sev))
+    *sev = SCANNER_SEV_CRITICAL;
+    return r->not_after <= as_of ||
+           scanner_tier_severity(&cfg->client_certificate,
+                                 scanner_days_until(r->not_after, as_of), sev);
+}
+
+static int rule_client_cert(judge *j, const scanner_record *r)
+{
+    scanner_severity sev;
+    if (!client_cert_due(r, j->cfg, j->as_of, &sev))
         return 0;
 
     draft d;
@@ -1696,19 +1723,24 @@ static int judge_one(judge *j, const scanner_record *r)
     return rc;
 }
 
-int scanner_rule_acm_fields(const char *id, unsigned *decides, unsigned *judges)
+/* Rule id's entry of a field table (acm_fields, apigw_fields). */
+static int fields_of(const rule_fields *table, const char *id, unsigned *decides,
+                     unsigned *judges)
 {
     const scanner_rule *r = scanner_rule_find(id);
-    unsigned d = 0, u = 0;
-    if (r) {
-        d = acm_fields[r - rules].decides;
-        u = acm_fields[r - rules].judges;
-    }
+    rule_fields f = { 0, 0 };
+    if (r)
+        f = table[r - rules];
     if (decides)
-        *decides = d;
+        *decides = f.decides;
     if (judges)
-        *judges = u;
-    return u != 0;
+        *judges = f.judges;
+    return f.judges != 0;
+}
+
+int scanner_rule_acm_fields(const char *id, unsigned *decides, unsigned *judges)
+{
+    return fields_of(acm_fields, id, decides, judges);
 }
 
 static int on(const config *cfg, int rule)
@@ -1717,6 +1749,54 @@ static int on(const config *cfg, int rule)
         !cfg->probe_enabled)
         return 0;
     return scanner_rule_enabled(cfg, rules[rule].id);
+}
+
+int scanner_rule_apigw_fields(const char *id, unsigned *decides, unsigned *judges)
+{
+    return fields_of(apigw_fields, id, decides, judges);
+}
+
+scanner_stage_need scanner_apigw_stages_need(const scanner_record_set *listed,
+                                             const config *cfg, int64_t as_of,
+                                             const char **why)
+{
+    const char *w = "no enabled rule reads the stages";
+    scanner_stage_need need = SCANNER_STAGES_SKIP;
+    int shown = 0;      /* an enabled rule shows them in its findings */
+    for (size_t i = 0; i < R_COUNT; i++) {
+        if (!(apigw_fields[i].judges & SCANNER_AF_STAGES) || !on(cfg, (int)i))
+            continue;
+        if (apigw_fields[i].decides & SCANNER_AF_STAGES) {
+            need = SCANNER_STAGES_READ;
+            w = "a rule decides on the stages";
+            goto out;
+        }
+        shown = 1;
+    }
+    if (!shown)
+        goto out;
+    /* Only client-certificate-rotation shows them: its findings list the
+     * stages using the certificate. */
+    if (!listed) {
+        need = SCANNER_STAGES_WAIT;
+        w = "depends on the client certificates";
+        goto out;
+    }
+    w = "no client certificate raises a finding";
+    for (size_t i = 0; i < listed->n; i++) {
+        const scanner_record *r = listed->v[i];
+        scanner_severity sev;
+        if (r && r->source == SCANNER_SRC_APIGW_CLIENT_CERT &&
+            client_cert_due(r, cfg, as_of, &sev)) {
+            need = SCANNER_STAGES_READ;
+            w = "a client certificate's finding lists its stages";
+            break;
+        }
+    }
+out:
+    if (why)
+        *why = w;
+    return need;
 }
 
 scanner_acm_need scanner_acm_summary_need(const scanner_record *r, unsigned present,

@@ -126,6 +126,48 @@ int scanner_rule_dns_wanted(const scanner_record *r, const scanner_domain_valida
 /* 1 when a and b are the same DNS name: case-insensitive, with or
  * without one trailing dot (NULL never matches). */
 int scanner_dns_name_eq(const char *a, const char *b);
+/* ---- what an API Gateway rule reads (reading less, issue 14) ------------
+ *
+ * Fields of the API Gateway records, as bits.  SCANNER_AF_LIST are those
+ * the list calls answer (GetClientCertificates, GetDomainNames and v2's
+ * GetDomainNames); SCANNER_AF_STAGES, the client certificate each REST API
+ * stage presents, costs GetRestApis and one GetStages per REST API. */
+enum {
+    SCANNER_AF_CC_ID           = 1u << 0,   /* clientCertificateId */
+    SCANNER_AF_CC_CREATED      = 1u << 1,   /* createdDate */
+    SCANNER_AF_CC_EXPIRES      = 1u << 2,   /* expirationDate */
+    SCANNER_AF_DOMAIN_STATUS   = 1u << 3,   /* domainNameStatus */
+    SCANNER_AF_DOMAIN_CERT     = 1u << 4,   /* certificateArn, regionalCertificateArn */
+    SCANNER_AF_DOMAIN_UPLOADED = 1u << 5,   /* certificateUploadDate */
+    SCANNER_AF_STAGES          = 1u << 6,   /* stages' clientCertificateId (GetStages) */
+};
+#define SCANNER_AF_LIST (SCANNER_AF_CC_ID | SCANNER_AF_CC_CREATED | SCANNER_AF_CC_EXPIRES | \
+                         SCANNER_AF_DOMAIN_STATUS | SCANNER_AF_DOMAIN_CERT | \
+                         SCANNER_AF_DOMAIN_UPLOADED)
+
+/* The fields rule `id` reads of the API Gateway records: `decides` are
+ * those whose values tell whether it can raise a finding at all, `judges`
+ * all it reads to judge and to write the finding.  Returns 0 for a rule
+ * that reads no API Gateway record. */
+int scanner_rule_apigw_fields(const char *id, unsigned *decides, unsigned *judges);
+
+/* Whether an account-region's REST API stages are to be read. */
+typedef enum scanner_stage_need {
+    SCANNER_STAGES_SKIP = 0,    /* no enabled rule reads them: no GetRestApis, no GetStages */
+    SCANNER_STAGES_READ,        /* read them */
+    SCANNER_STAGES_WAIT,        /* it depends on the client certificates: list them first */
+} scanner_stage_need;
+
+/* Decides as cfg and as_of judge.  An enabled rule that decides on the
+ * stages needs them always; a rule that only shows them in its findings
+ * (client-certificate-rotation lists the stages using a certificate) needs
+ * them when one of the client certificates listed (the
+ * SCANNER_SRC_APIGW_CLIENT_CERT records of `listed`) raises a finding.
+ * listed NULL: not listed yet (the answer may be SCANNER_STAGES_WAIT).
+ * *why (may be NULL) gets a short reason. */
+scanner_stage_need scanner_apigw_stages_need(const scanner_record_set *listed,
+                                             const config *cfg, int64_t as_of,
+                                             const char **why);
 
 /* Judges all records of one account+region together (custom domains are
  * joined to ACM certificates, stages to client certificates) as of unix

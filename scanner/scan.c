@@ -95,8 +95,10 @@ struct scan {
     scanner_strv regions_seen;
     uint64_t certificates;
     uint64_t describes, describes_saved, cache_hits;
+    uint64_t stage_calls, stage_reads_saved;
     scanner_acm_reading acm;        /* what the ACM collectors read */
     scanner_enrich *enrich;         /* the tags of what has findings */
+    scanner_apigw_reading apigw;    /* what the API Gateway collectors read */
     uint64_t extra_calls;           /* discovery, assume, regions */
     int collect_acm, collect_apigw, collect_apigwv2, collect_iam;
     scanner_served *served;         /* [probe] enabled: the served-certificate probe */
@@ -266,6 +268,8 @@ static void target_judge(tgt *g)
     s->describes += t->describes;
     s->describes_saved += t->describes_saved;
     s->cache_hits += t->cache_hits;
+    s->stage_calls += t->stage_calls;
+    s->stage_reads_saved += t->stage_reads_saved;
     char err[512];
     int jrc = scanner_rules_judge_ex(&t->set, s->o->cfg, s->o->as_of, s->out, err, sizeof(err));
     if (jrc != 0) {
@@ -366,6 +370,7 @@ static int queue_target(account *a, const char *region)
     t->done = target_done;
     t->ud = g;
     t->acm = &s->acm;
+    t->apigw = &s->apigw;
     if (strcmp(region, "global") != 0 && !scanner_strv_contains(&s->regions_seen, region))
         scanner_strv_add(&s->regions_seen, region);
     if (s->collect_acm && strcmp(region, "global") != 0) {
@@ -885,6 +890,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         scanner_strv_finish(&s.paths);
         return AWS_ENOMEM;
     }
+    s.apigw.cfg = o->cfg;
+    s.apigw.as_of = o->as_of;
 
     uint64_t t0 = uv_hrtime();
     aws_client_stats cs0;
@@ -984,6 +991,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->describes = s.describes;
         st->describes_saved = s.describes_saved;
         st->detail_cache_hits = s.cache_hits;
+        st->apigw_stage_calls = s.stage_calls;
+        st->apigw_stage_reads_saved = s.stage_reads_saved;
         st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
         st->shard_index = o->shard.count > 1 ? o->shard.index : 0;
         st->shard_count = o->shard.count > 1 ? o->shard.count : 0;

@@ -17,6 +17,10 @@ every request to moto unchanged, except:
                         members that a CertificateSummary also carries
                         (Status, Type, NotAfter, RenewalEligibility, ...;
                         InUse from InUseBy) are set over each summary too
+                        and
+                        the members named in summary_drop removed from
+                        every summary (a summary as an older partition or
+                        another emulator sends it)
   any operation named   ACM's rate limits, per account, region and operation:
   in rate_limits        a token bucket of `rate` tokens (refilled at rate/s,
                         full at the start); a request finding it empty is
@@ -30,6 +34,7 @@ State is seeded with POST /_double/state (JSON, replaces the state):
         "RenewalSummary": {"RenewalStatus": "FAILED", ...}, ...}},
    "invalid_json": ["<certificate ARN>", ...],
    "page_size": N, "patch_summaries": true,
+   "summary_drop": ["KeyAlgorithm", ...],
    "rate_limits": {"DescribeCertificate": 10, "ListCertificates": 8}}
 GET /_double/requests returns the ACM requests seen, in order:
   [{"op": "ListCertificates", "next_token": ..., "max_items": ...},
@@ -46,7 +51,7 @@ import proxy
 TARGET = "CertificateManager."
 TOKEN = "acm-double-page-"
 STATE = {"certificates": {}, "invalid_json": [], "page_size": None, "rate_limits": {},
-         "patch_summaries": False}
+         "patch_summaries": False, "summary_drop": []}
 # botocore's CertificateSummary members a patch may also set on a summary.
 SUMMARY_KEYS = ("Status", "Type", "NotAfter", "NotBefore", "CreatedAt", "IssuedAt",
                 "ImportedAt", "RenewalEligibility", "KeyAlgorithm", "DomainName")
@@ -77,6 +82,7 @@ class Handler(proxy.ProxyHandler):
                 STATE["page_size"] = new.get("page_size")
                 STATE["rate_limits"] = new.get("rate_limits", {})
                 STATE["patch_summaries"] = bool(new.get("patch_summaries"))
+                STATE["summary_drop"] = new.get("summary_drop", [])
                 BUCKETS.clear()
                 REQUESTS.clear()
             return self.reply(200, {"ok": True})
@@ -137,6 +143,7 @@ class Handler(proxy.ProxyHandler):
         with LOCK:
             REQUESTS.append({"op": "ListCertificates", "next_token": token, "max_items": max_items})
             page_size = STATE["page_size"]
+            drop = list(STATE["summary_drop"])
         status, headers, data = self.forward(json.dumps(req).encode())
         if status != 200:
             return self.send_forwarded(status, headers, data)
@@ -152,6 +159,8 @@ class Handler(proxy.ProxyHandler):
             patched(it, {k: v for k, v in patch.items() if k in SUMMARY_KEYS})
             if "InUseBy" in patch:
                 it["InUse"] = bool(patch["InUseBy"])
+            for k in drop:
+                it.pop(k, None)
         start = int(token[len(TOKEN):]) if token else 0
         size = min(x for x in (max_items or 1000, page_size or 1000))
         out = {"CertificateSummaryList": items[start:start + size]}

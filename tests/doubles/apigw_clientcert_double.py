@@ -31,7 +31,9 @@ when the scanning role lacks apigateway:GET; GET /clientcertificates from a
 deny_client_certificates account gets it too (a policy that denies
 GetClientCertificates alone), everything else of that account is served.
 GET /_double/requests returns the client-certificate requests seen
-(account, region, query) so tests can check paging.
+(account, region, query) so tests can check paging; GET
+/_double/requests?all=1 every API Gateway request since the last state
+(method, path, region), so tests can count GetRestApis and GetStages.
 
 Usage: apigw_clientcert_double.py --port N --upstream http://127.0.0.1:M
 """
@@ -45,6 +47,7 @@ import proxy
 STATE = {"client_certificates": {}, "stage_client_certificates": {}, "deny_accounts": [],
          "deny_client_certificates": [], "page_size": None}
 REQUESTS = []
+ALL_REQUESTS = []
 LOCK = threading.Lock()
 
 
@@ -70,11 +73,15 @@ class Handler(proxy.ProxyHandler):
                                    ("page_size", None)):
                     STATE[k] = new.get(k, default)
                 REQUESTS.clear()
+                ALL_REQUESTS.clear()
             return self.reply(200, {"ok": True})
         if url.path == "/_double/requests" and self.command == "GET":
+            every = urllib.parse.parse_qs(url.query).get("all") == ["1"]
             with LOCK:
-                return self.reply(200, list(REQUESTS))
+                return self.reply(200, list(ALL_REQUESTS if every else REQUESTS))
         akid, region = proxy.credential(self.headers)
+        with LOCK:
+            ALL_REQUESTS.append({"method": self.command, "path": url.path, "region": region})
         with LOCK:
             deny = list(STATE["deny_accounts"])
             deny_cc = list(STATE["deny_client_certificates"])

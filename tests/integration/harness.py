@@ -170,15 +170,28 @@ def run(args, env, timeout=300, secrets=(), check_secrets=True, input=None):
 
 class MotoCase(unittest.TestCase):
     """A test case class with one moto server for all its tests
-    (self.moto), reset before each test by the subclass as it needs."""
+    (self.moto), reset before each test by the subclass as it needs, and
+    the doubles of DOUBLES ({"attribute": "script.py"} of tests/doubles)
+    in front of it."""
+    DOUBLES = {}
 
     @classmethod
     def setUpClass(cls):
         cls.moto = start_moto()
+        cls._servers = [cls.moto]
+        try:
+            import scanlib
+            for attr, script in cls.DOUBLES.items():
+                setattr(cls, attr, scanlib.start_double(script, cls.moto))
+                cls._servers.append(getattr(cls, attr))
+        except Exception:
+            cls.tearDownClass()
+            raise
 
     @classmethod
     def tearDownClass(cls):
-        cls.moto.stop()
+        for s in reversed(cls._servers):
+            s.stop()
 
 
 def main():

@@ -4,16 +4,21 @@ that judges ACM certificates from their ListCertificates summaries (and
 describes only what a rule needs, reusing the describes cached in the
 state) gives the same findings, field by field, as `[scan] describe = all`;
 a second run with nothing changed describes nothing; after one certificate
-is re-imported, it describes that one."""
+is re-imported, it describes that one; a summary that lacks a field an
+enabled rule decides on is described (through tests/doubles/acm_double.py,
+which drops members from moto's summaries)."""
+import functools
 import os
 import sqlite3
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
+import scanlib  # noqa: E402
 import seed_demo  # noqa: E402
 from test_securityhub import DAY, Org, SCAN_REGION  # noqa: E402
 
@@ -23,6 +28,8 @@ LABEL_KEYS = ("label", "previous_severity", "first_seen")
 
 
 class ReadLessTest(harness.MotoCase):
+    DOUBLES = {"acm_double": "acm_double.py"}
+
     @classmethod
     def setUpClass(cls):
         # Amazon-issued requests are ISSUED at once (moto waits 60 s by default).
@@ -48,18 +55,29 @@ class ReadLessTest(harness.MotoCase):
             "amazon": o.client(o.a2, "acm", "eu-west-1").request_certificate(
                 DomainName="www.example.com", ValidationMethod="DNS")["CertificateArn"],
         }
+        # NotAfter is a whole number of days after o.now: a scan started in
+        # that same second counts one day more than a later one.  Start
+        # every scan after it, so runs compared count the same days.
+        while int(time.time()) <= o.now:
+            time.sleep(0.05)
 
-    def scan(self, state, describe=None):
+    def scan(self, state, describe=None, rules="", summary_drop=None, as_of=None):
+        """summary_drop: scan through the ACM double, which removes these
+        members from every ListCertificates summary.  as_of: judge at that
+        instant."""
         conf = os.path.join(self.tmp, "certsweep-%s.conf" % os.path.basename(state))
         with open(conf, "w") as f:
             f.write("[aws]\nregion = %s\n[scan]\nregions = %s\ncollectors = acm\n"
-                    "fail_on = none\n%s[state]\ndir = %s\n"
+                    "fail_on = none\n%s[rules]\n%s[state]\ndir = %s\n"
                     % (SCAN_REGION, ", ".join(REGIONS),
-                       "describe = %s\n" % describe if describe else "", state))
-        env = harness.clean_env(endpoint_url=self.moto.url,
-                                extra=dict(harness.env_credentials()), home=self.tmp)
-        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"],
-                        env, timeout=300)
+                       "describe = %s\n" % describe if describe else "", rules, state))
+        extra = dict(harness.env_credentials())
+        if summary_drop is not None:
+            scanlib.double_post(self.acm_double, "/_double/state", {"summary_drop": summary_drop})
+            extra["AWS_ENDPOINT_URL_ACM"] = self.acm_double.url
+        env = harness.clean_env(endpoint_url=self.moto.url, extra=extra, home=self.tmp)
+        r = harness.run(["scan", "--config", conf, "--no-securityhub", "--format", "json"]
+                        + (["--as-of", as_of] if as_of else []), env, timeout=300)
         self.assertEqual(r.rc, 0, r)
         doc = r.json()
         self.assertEqual(doc["stats"]["coverage_gaps"], 0, doc)
@@ -132,6 +150,39 @@ class ReadLessTest(harness.MotoCase):
         self.assertSameFindings(full, changed)
         exp = [f for f in changed["findings"] if f["rule"] == "expiring"][0]
         self.assertIn(exp["days_to_expiry"], (24, 25), exp)     # the re-imported NotAfter
+
+    def test_summary_missing_a_field_is_described(self):
+        # One instant for every run compared: days to expiry cannot change.
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.org.now + 600))
+        scan = functools.partial(self.scan, as_of=at)
+        full = scan(os.path.join(self.tmp, "state-all"), describe="all")
+        # The double changes nothing by itself: three describes, as above.
+        st = scan(os.path.join(self.tmp, "state-same"), summary_drop=[])["stats"]
+        self.assertEqual((st["describes"], st["describes_saved"]), (3, 2), st)
+        # No NotAfter in the summaries: every certificate is described, and
+        # the findings are the same.
+        doc = scan(os.path.join(self.tmp, "state-notafter"), summary_drop=["NotAfter"])
+        self.assertSameFindings(full, doc)
+        st = doc["stats"]
+        self.assertEqual((st["describes"], st["describes_saved"], st["detail_cache_hits"]),
+                         (5, 0, 0), st)
+        seen = scanlib.double_get(self.acm_double, "/_double/requests")
+        self.assertEqual(sorted(r["arn"] for r in seen if r["op"] == "DescribeCertificate"),
+                         sorted(self.arn.values()))
+        # No KeyAlgorithm: weak-key decides on it, so all are described ...
+        doc = scan(os.path.join(self.tmp, "state-key"), summary_drop=["KeyAlgorithm"])
+        self.assertSameFindings(full, doc)
+        self.assertEqual(doc["stats"]["describes"], 5, doc["stats"])
+        # ... unless weak-key is off: no other rule decides on it, so the two
+        # healthy certificates, and now the RSA-1024 one, are judged from
+        # their summaries; expiring and amazon are described.
+        rules = "disabled_rules = weak-key\n"
+        full = scan(os.path.join(self.tmp, "state-all-nokey"), describe="all", rules=rules)
+        doc = scan(os.path.join(self.tmp, "state-nokey"), rules=rules,
+                   summary_drop=["KeyAlgorithm"])
+        self.assertSameFindings(full, doc)
+        st = doc["stats"]
+        self.assertEqual((st["describes"], st["describes_saved"]), (2, 3), st)
 
     def test_stale_cache_is_described_again(self):
         state = os.path.join(self.tmp, "state")

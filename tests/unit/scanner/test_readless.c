@@ -18,6 +18,7 @@
 #include "scanner/finding.h"
 #include "scanner/record.h"
 #include "scanner/rules.h"
+#include "rules_cfg.h"
 
 #define AS_OF ((int64_t)1795430728)     /* 2026-11-23T10:45:28Z */
 #define DAY   ((int64_t)86400)
@@ -26,25 +27,6 @@
 #define ARN1  "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 
 #define F(x) SCANNER_F_##x
-
-static void cfg_disable(config *c, const char *rule)
-{
-    char list[512] = "";
-    for (size_t i = 0; i < c->disabled_rules.n; i++) {
-        strncat(list, c->disabled_rules.v[i], sizeof(list) - strlen(list) - 1);
-        strncat(list, ",", sizeof(list) - strlen(list) - 1);
-    }
-    strncat(list, rule, sizeof(list) - strlen(list) - 1);
-    assert_int_equal(config_list_parse(&c->disabled_rules, list), 0);
-}
-
-/* Every rule but `keep` disabled. */
-static void cfg_only(config *c, const char *keep)
-{
-    for (size_t i = 0; i < scanner_rule_count(); i++)
-        if (strcmp(scanner_rule_at(i)->id, keep) != 0)
-            cfg_disable(c, scanner_rule_at(i)->id);
-}
 
 /* ---- the table ----------------------------------------------------------- */
 

@@ -408,6 +408,13 @@ static void table_rows_in_order(void **state)
     assert_true(gaps > summary && gap > gaps);
     assert_non_null(strstr(out, "Scanned 3 accounts, 2 regions (6 account-regions), "
                                 "17 certificates; 42 API calls, 0 retries, 0 throttled; 1.234 s\n"));
+    assert_null(strstr(out, "API Gateway:"));      /* nothing read less: no line */
+    free(out);
+    st.apigw_stage_calls = 3;
+    st.apigw_stage_reads_saved = 5;
+    out = render("table", &f, &st, 0, 0);
+    assert_non_null(strstr(out, "\nAPI Gateway: 3 GetRestApis/GetStages calls; stages not read "
+                                "in 5 account-regions (no rule needed them)\n"));
 
     /* Columns line up: RULE starts at the same column on every row. */
     const char *h = out + hdr;
@@ -654,6 +661,8 @@ static void json_round_trip(void **state)
     st.describes = 5;
     st.describes_saved = 70;
     st.detail_cache_hits = 2;
+    st.apigw_stage_calls = 9;
+    st.apigw_stage_reads_saved = 4;
     st.wall_ms = 12345;
     st.shard_index = 2;
     st.shard_count = 3;
@@ -670,6 +679,8 @@ static void json_round_trip(void **state)
     assert_int_equal(d.st.describes, 5);
     assert_int_equal(d.st.describes_saved, 70);
     assert_int_equal(d.st.detail_cache_hits, 2);
+    assert_int_equal(d.st.apigw_stage_calls, 9);
+    assert_int_equal(d.st.apigw_stage_reads_saved, 4);
     for (size_t i = 0; i < d.f.n; i++) {
         const scanner_finding *fd = &d.f.v[i];
         assert_ptr_equal(fd->rule, scanner_rule_find(fd->rule)->id);      /* the table's own */

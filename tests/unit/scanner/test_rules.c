@@ -14,6 +14,7 @@
 #include "scanner/finding.h"
 #include "scanner/record.h"
 #include "scanner/rules.h"
+#include "rules_cfg.h"
 
 #define AS_OF ((int64_t)1795430728)     /* 2026-11-23T10:45:28Z */
 #define DAY   ((int64_t)86400)
@@ -39,18 +40,6 @@ static void cfg_defaults(config *c)
     assert_int_equal(c->domain_upload_max_days, 395);
     assert_int_equal(c->stage_without_client_certificate, 0);
     assert_int_equal(c->disabled_rules.n, 0);
-}
-
-/* Adds a rule to [rules] disabled_rules the way the config file does. */
-static void cfg_disable(config *c, const char *rule)
-{
-    char list[512] = "";
-    for (size_t i = 0; i < c->disabled_rules.n; i++) {
-        strncat(list, c->disabled_rules.v[i], sizeof(list) - strlen(list) - 1);
-        strncat(list, ",", sizeof(list) - strlen(list) - 1);
-    }
-    strncat(list, rule, sizeof(list) - strlen(list) - 1);
-    assert_int_equal(config_list_parse(&c->disabled_rules, list), 0);
 }
 
 static scanner_record *acm(const char *status, const char *type,

@@ -317,6 +317,7 @@ static void html_sections_in_order(void **state)
     scanner_stats_init(&st);
     st.accounts = 3;
     st.api_calls = 1234;
+    st.apigw_stage_reads_saved = 7;
     st.wall_ms = 4567;
     char *out = render("html", &f, &st);
     /* worst first, whatever the order of the input */
@@ -335,6 +336,8 @@ static void html_sections_in_order(void **state)
     assert_non_null(strstr(out, "<td class=\"nw\">AssumeRole</td><td class=\"nw\">AccessDenied"));
     assert_non_null(strstr(out, "renewed.example.com"));
     assert_non_null(strstr(out, "<tr><th>API calls</th><td class=\"num\">1234</td></tr>"));
+    assert_non_null(strstr(out, "<tr><th>API Gateway account-regions whose stages no rule "
+                                "needed</th><td class=\"num\">7</td></tr>"));
     assert_non_null(strstr(out, "<td class=\"num\">4.567 s</td>"));
     assert_non_null(strstr(out, "<td class=\"num\">-3</td>"));   /* days of the expired one */
     assert_non_null(strstr(out, "2026-11-23T10:45:28Z"));
