@@ -452,9 +452,10 @@ def main():
     ap.add_argument("--regions", type=int, default=17)
     ap.add_argument("--latency-ms", type=float, default=40.0)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--scenario", choices=["issue7"],
+    ap.add_argument("--scenario", choices=["issue7", "issue14"],
                     help="issue7: 12 accounts x 4 regions, one account-region with 100 "
-                         "certificates, 257 in all")
+                         "certificates, 257 in all; issue14: the same, every certificate "
+                         "imported (as issue 7 measured it)")
     ap.add_argument("--smoke", action="store_true", help="20 accounts x 2 regions, short self-test")
     ap.add_argument("--workers", type=int, default=0, help="simulator processes (default: cores)")
     ap.add_argument("--certsweep", default=os.path.join(os.path.dirname(HERE), "build-release",

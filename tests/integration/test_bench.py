@@ -27,6 +27,15 @@ class Organization(unittest.TestCase):
         self.assertEqual(o.total_certificates(), 257)
         self.assertEqual(sorted(o.counts.values())[-2:], [4, 100])
 
+    def test_issue14_scenario_is_issue7_imported(self):
+        a = orgmod.Org(scenario="issue7", now=0)
+        o = orgmod.Org(scenario="issue14", now=0)
+        self.assertEqual(o.counts, a.counts)
+        certs = [c for k in o.counts for c in o.certificates(*k)]
+        self.assertEqual(len(certs), 257)
+        self.assertEqual({c["Type"] for c in certs}, {"IMPORTED"})
+        self.assertEqual(o.lower_bound(0.04)[0], a.lower_bound(0.04)[0])
+
     def test_deterministic_heavy_tail(self):
         a = orgmod.Org(200, 17, seed=7, now=0)
         b = orgmod.Org(200, 17, seed=7, now=0)
