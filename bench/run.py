@@ -263,6 +263,8 @@ def run_certsweep(a, o, simu, tls, tmp, env, run=1):
     with open(conf, "w") as f:
         f.write("[aws]\nca_bundle = %s\nendpoint_url = https://127.0.0.1:%d\n\n"
                 "[securityhub]\nenabled = false\n" % (tls["ca"], simu.port))
+        if a.no_tags:
+            f.write("\n[scan]\ntags = false\n")
     report = os.path.join(tmp, "certsweep-report-%d.json" % run)
     argv = [a.certsweep, "scan", "--config", conf, "--format", "json", "--output", report,
             "--fail-on", "none", "-q"] + a.certsweep_arg
@@ -467,6 +469,9 @@ def main():
     ap.add_argument("--peer-time-limit", type=float, default=900,
                     help="stop the peer after S seconds and project its time (0: no limit)")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--no-tags", action="store_true",
+                    help="certsweep with [scan] tags = false: no tag calls, the work the "
+                         "peer and issue 7's lower bound count")
     ap.add_argument("--second-run", action="store_true",
                     help="scan with certsweep twice, the second time with the first run's state "
                          "database (its DescribeCertificate cache) and nothing changed")
