@@ -477,6 +477,9 @@ def main():
                          "database (its DescribeCertificate cache) and nothing changed")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--trace", metavar="DIR",
+                    help="the simulator writes one line per request to DIR/trace-<worker>.tsv "
+                         "(monotonic time, client, account, region, service, operation, throttled)")
     a = ap.parse_args()
     if a.smoke:
         a.accounts, a.regions = 20, 2
@@ -502,6 +505,9 @@ def main():
                             o.total_certificates(), max(o.counts.values()),
                             sum(len(o.client_certificates(x, r)) for x in o.accounts for r in o.regions),
                             sum(len(o.server_certificates(x)) for x in o.accounts)))
+    if a.trace:
+        os.makedirs(a.trace, exist_ok=True)
+        os.environ["BENCH_TRACE"] = a.trace
     simu = sim.Simulator(o, lat, tls["cert"], tls["key"], workers=a.workers or None)
     rows = []
     try:

@@ -201,6 +201,10 @@ class Worker:
         self.latency = latency
         self.op_index = {k: i for i, k in enumerate(orgmod.OPS)}
         self.assumed = {}
+        # BENCH_TRACE=DIR: one line per request (time, client, account,
+        # region, service, operation, throttled) in DIR/trace-<worker>.tsv.
+        tdir = os.environ.get("BENCH_TRACE")
+        self.trace = open(os.path.join(tdir, "trace-%d.tsv" % wid), "w") if tdir else None
 
     def count(self, cls, what):
         self.sh.counters[(self.wid * len(CLIENTS) + cls) * NCOUNT + what] += 1
@@ -253,6 +257,14 @@ class Worker:
             out = self.dispatch(method, target, headers, body, service, account, acc, reg, region)
         except Exception as e:  # a malformed request: answer, never crash the worker
             out = self.json_error("ValidationException", "bench simulator: %s" % e)
+        if self.trace is not None:
+            op = headers.get(b"x-amz-target", b"").decode().rpartition(".")[2]
+            if not op:
+                op = urllib.parse.parse_qs(body.decode()).get("Action", [""])[0] if body else ""
+            if not op:
+                op = method.decode() + " " + target.split("?")[0]
+            self.trace.write("%.4f\t%s\t%s\t%s\t%s\t%s\t%d\n" % (
+                time.monotonic(), CLIENTS[cls], account, region, service, op, out is None))
         if out is None:
             self.count(cls, 1)
             return self.throttled(service), cls
@@ -467,6 +479,8 @@ def worker_main(sock, resp, shared, wid, latency, certfile, keyfile):
         loop.run_forever()
     finally:
         srv.close()
+        if w.trace is not None:
+            w.trace.close()
 
 
 class Simulator:
