@@ -117,6 +117,11 @@ class OutputsTest(unittest.TestCase):
                 self.assertEqual({r["id"]: r["severity"] for r in rows if r["id"]}, sev)
                 self.assertEqual(sorted(gap_key(r) for r in rows
                                         if r["row_type"] == "coverage_gap"), gaps)
+                # the account's name where the scan knew it (prod-b: ListAccounts)
+                self.assertEqual(sorted((r["account_id"], r["account_name"]) for r in rows
+                                        if r["row_type"] == "coverage_gap"),
+                                 sorted((g["account_id"], g.get("account_name") or "")
+                                        for g in doc["coverage_gaps"]))
             elif name.endswith(".jsonl"):
                 lines = [json.loads(ln) for ln in text.split("\n")[:-1]]
                 self.assertTrue(text.endswith("\n"))
@@ -167,6 +172,9 @@ class OutputsTest(unittest.TestCase):
         doc = json.loads(read(os.path.join(d, "r.json")))
         scanlib.assert_findings(self, doc, [e for e in self.seed["expected"]
                                             if e["account_id"] != self.acct["prod-b"]])
+        self.assertEqual([(g["account_id"], g["operation"], g.get("account_name"))
+                          for g in doc["coverage_gaps"]],
+                         [(self.acct["prod-b"], "AssumeRole", "prod-b")])
         self.check_all(d, doc, names)
 
     def test_standard_output_beside_files(self):
