@@ -174,6 +174,7 @@ int report_merge(report_doc *docs, const char *const *names, size_t n, report_do
         out->st.detail_cache_hits += st->detail_cache_hits;
         out->st.apigw_stage_calls += st->apigw_stage_calls;
         out->st.apigw_stage_reads_saved += st->apigw_stage_reads_saved;
+        out->st.dns_lookups += st->dns_lookups;
         if (st->regions > out->st.regions)     /* the same regions in every shard */
             out->st.regions = st->regions;
         if (st->wall_ms > out->st.wall_ms)     /* shards run side by side */

@@ -295,11 +295,14 @@ static int stats_from(rd *r, json_object *doc, scanner_stats *st)
         (rc = u64(r, o, "throttled", &st->throttled)) != 0 ||
         (rc = i64(r, o, "wall_ms", &st->wall_ms)) != 0)
         return rc;
-    /* Reading-less counts (issue 14): absent from reports of earlier versions. */
+    /* Reading-less counts (issue 14) and DNS lookups: absent from reports of
+     * earlier versions. */
     static const char *const acm_keys[] = { "describes", "describes_saved", "detail_cache_hits",
-                                            "apigw_stage_calls", "apigw_stage_reads_saved" };
+                                            "apigw_stage_calls", "apigw_stage_reads_saved",
+                                            "dns_lookups" };
     uint64_t *acm_vals[] = { &st->describes, &st->describes_saved, &st->detail_cache_hits,
-                             &st->apigw_stage_calls, &st->apigw_stage_reads_saved };
+                             &st->apigw_stage_calls, &st->apigw_stage_reads_saved,
+                             &st->dns_lookups };
     for (size_t i = 0; i < sizeof(acm_keys) / sizeof(acm_keys[0]); i++) {
         json_object *v = member(o, acm_keys[i]);
         if (v && !json_object_is_type(v, json_type_null) &&

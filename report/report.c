@@ -184,6 +184,7 @@ static json_object *stats_json(const scanner_findings *f, const scanner_stats *s
     json_object_object_add(o, "detail_cache_hits", ju64(st->detail_cache_hits));
     json_object_object_add(o, "apigw_stage_calls", ju64(st->apigw_stage_calls));
     json_object_object_add(o, "apigw_stage_reads_saved", ju64(st->apigw_stage_reads_saved));
+    json_object_object_add(o, "dns_lookups", ju64(st->dns_lookups));
     for (int s = SCANNER_SEV_CRITICAL; s >= SCANNER_SEV_INFORMATIONAL; s--)
         json_object_object_add(fs, scanner_severity_name((scanner_severity)s),
                                ju64(by_sev[s]));

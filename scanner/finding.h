@@ -144,6 +144,7 @@ typedef struct scanner_stats {
     uint64_t detail_cache_hits;     /* ACM certificates judged from a cached describe */
     uint64_t apigw_stage_calls;     /* API Gateway GetRestApis and GetStages calls made */
     uint64_t apigw_stage_reads_saved; /* account-regions whose stages no rule needed */
+    uint64_t dns_lookups;           /* validation records looked up in DNS ([dns]) */
     uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
     uint64_t gaps;
     int64_t  wall_ms;

@@ -993,6 +993,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->detail_cache_hits = s.cache_hits;
         st->apigw_stage_calls = s.stage_calls;
         st->apigw_stage_reads_saved = s.stage_reads_saved;
+        st->dns_lookups = s.dns_lookups;
         st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
         st->shard_index = o->shard.count > 1 ? o->shard.index : 0;
         st->shard_count = o->shard.count > 1 ? o->shard.count : 0;

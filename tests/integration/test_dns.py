@@ -181,6 +181,8 @@ class DnsTest(DnsCase):
         self.assertEqual(r.rc, 3, r)            # a partial run
         # Everything else read cleanly.
         self.assertEqual(len(doc["coverage_gaps"]), 2, doc["coverage_gaps"])
+        # One lookup per DNS-validated certificate (mail's is by e-mail), in the stats.
+        self.assertEqual(doc["stats"]["dns_lookups"], 6, doc["stats"])
 
     def test_what_if_reaches_the_high_tier(self):
         # 150 days on, the deleted record's certificate is 50 days from expiry.
@@ -196,6 +198,7 @@ class DnsTest(DnsCase):
         r, doc = self.scan(False)
         self.assertEqual(list(self.risk(doc)), [self.arn["mail"]], r)
         self.assertEqual(self.dns_gaps(doc), [])
+        self.assertEqual(doc["stats"]["dns_lookups"], 0, doc["stats"])
         self.assertEqual(r.rc, 0, r)
 
     def test_rule_listed(self):

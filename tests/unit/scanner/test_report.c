@@ -666,6 +666,7 @@ static void json_round_trip(void **state)
     st.detail_cache_hits = 2;
     st.apigw_stage_calls = 9;
     st.apigw_stage_reads_saved = 4;
+    st.dns_lookups = 6;
     st.wall_ms = 12345;
     st.shard_index = 2;
     st.shard_count = 3;
@@ -684,6 +685,7 @@ static void json_round_trip(void **state)
     assert_int_equal(d.st.detail_cache_hits, 2);
     assert_int_equal(d.st.apigw_stage_calls, 9);
     assert_int_equal(d.st.apigw_stage_reads_saved, 4);
+    assert_int_equal(d.st.dns_lookups, 6);
     assert_string_equal(d.f.gaps[0].account_name, "audit-denied");
     for (size_t i = 0; i < d.f.n; i++) {
         const scanner_finding *fd = &d.f.v[i];
