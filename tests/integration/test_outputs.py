@@ -187,6 +187,22 @@ class OutputsTest(unittest.TestCase):
         doc = json.loads(read(os.path.join(d, "r.json")))
         self.check_all(d, doc, ["r.jsonl", "r.csv"])
 
+    def test_failing_file_reported_before_standard_output(self):
+        """A file that cannot be written (/dev/full: no space left) is
+        reported before anything is printed: standard output stays empty,
+        for scan and merge, wherever - stands among the outputs."""
+        d = self.dir("full")
+        whole = os.path.join(d, "whole.json")
+        r = self.scan("--output", whole)
+        self.assertEqual(r.rc, 1, r)
+        runs = [self.scan("--format", "json", "--output", "-", "--output", "/dev/full")]
+        runs += [harness.run(["merge", "--format", "json", "--output", "-", "--output",
+                              "/dev/full", whole], self.env(), timeout=60)]
+        for r in runs:
+            self.assertEqual(r.rc, 4, r)
+            self.assertIn("cannot write the json report to /dev/full", r.err)
+            self.assertEqual(r.out, "")
+
     def test_one_file_takes_format(self):
         d = self.dir("one-file")
         path = os.path.join(d, "report.out")
