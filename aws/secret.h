@@ -9,7 +9,8 @@
  *
  * Registered today: secret access keys and session tokens (aws_creds_new),
  * external ids (AssumeRole providers, [scan] external_id), web identity
- * tokens, SSO bearer tokens, proxy passwords; notify's SMTP password (on
+ * tokens, SSO bearer tokens, proxy passwords; notify's SMTP password with
+ * its AUTH PLAIN and LOGIN base64 forms (on
  * the loop, before the thread pool sends) and each webhook channel's secret
  * with its Basic-auth encoding (tk_channel_init).
  * Registration copies the string (wiped on unregister); the same value

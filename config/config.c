@@ -744,7 +744,11 @@ static void type_text(const struct option_def *o, char *out, size_t cap)
             snprintf(out, cap, "list of %s", o->check == CHK_ACCOUNT ? "account ids" :
                      o->check == CHK_OU ? "OU or root ids" : o->check == CHK_RULE_ID ? "rule ids" :
                      o->check == CHK_EMAIL ? "e-mail addresses" :
-                     o->check == CHK_DNS_SERVER ? "name servers" : "regions");
+                     o->check == CHK_DNS_SERVER ? "name servers" :
+                     o->check == CHK_RATE_OVERRIDE ? "service:Operation=rate items" :
+                     o->check == CHK_PROBE_TARGET ? "host[:port][@address] endpoints" :
+                     o->check == CHK_REGION || o->check == CHK_REGION_OR_ALL ? "regions" :
+                     "values");
             return;
         }
         break;

@@ -491,7 +491,7 @@ typedef struct delivery {
     size_t sns_waiting;
     uv_work_t work;
     char password[1024];            /* SMTP AUTH; registered for redaction while held */
-    int password_registered;
+    notify_smtp_secrets password_forms;     /* it and its AUTH forms, registered */
 } delivery;
 
 static int collect_row(const state_outbox_row *o, void *ud)
@@ -659,7 +659,8 @@ static int deliver(const notify_run *r, int64_t due, notify_result *res)
             }
             d.n_jobs = 0;
         } else {
-            d.password_registered = aws_secret_register(d.password) == 0;
+            (void)notify_smtp_secrets_register(&d.password_forms, cfg->email_username,
+                                               d.password);
             d.smtp.password = d.password;
         }
     }
@@ -689,8 +690,7 @@ static int deliver(const notify_run *r, int64_t due, notify_result *res)
     /* A server may quote what it was sent: no secret is stored or shown. */
     for (size_t i = 0; i < d.n; i++)
         aws_secret_redact_buf(d.v[i].reply, sizeof(d.v[i].reply));
-    if (d.password_registered)
-        aws_secret_unregister(d.password);
+    notify_smtp_secrets_drop(&d.password_forms);
     OPENSSL_cleanse(d.password, sizeof(d.password));
     if (own_creds)
         aws_creds_provider_unref(sns_creds);

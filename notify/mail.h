@@ -68,6 +68,23 @@ typedef struct notify_smtp_job {
 int notify_smtp_read_password(const char *file, const char *env, char *out, size_t n,
                               char *err, size_t errlen);
 
+/* The password and the forms AUTH puts it on the wire in, base64: LOGIN's
+ * password alone and PLAIN's "\0user\0password" (libesmtp sends no
+ * authorisation id).  A server may quote either back in a reply, so all
+ * three are registered for redaction (aws/secret.h) while the sessions
+ * run. */
+typedef struct notify_smtp_secrets {
+    char *forms[3];                 /* registered copies; wiped when dropped */
+} notify_smtp_secrets;
+
+/* Registers the password and its AUTH forms: 0, or AWS_ENOMEM (then what
+ * could be registered is, and the caller may go on).  s is filled for
+ * notify_smtp_secrets_drop in either case. */
+int  notify_smtp_secrets_register(notify_smtp_secrets *s, const char *user,
+                                  const char *password);
+/* Unregisters and wipes what notify_smtp_secrets_register registered. */
+void notify_smtp_secrets_drop(notify_smtp_secrets *s);
+
 /* Sends each job in one SMTP session each (blocking).  Fills outcome and
  * reply of every job. */
 void notify_smtp_send(const notify_smtp_cfg *c, notify_smtp_job *jobs, size_t n);

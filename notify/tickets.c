@@ -282,16 +282,20 @@ static json_object *ticket_event(const tk_chan *c, const char *key, const char *
     char summary[512];
     const scanner_finding *one = n_open == 1 && !c->ch.by_account ? open[0]
                                : n_open == 0 && n_gone == 1 && !c->ch.by_account ? gone[0] : NULL;
+    /* "111111111111 shop-prod", as the ticket text names the account */
+    const char *name = n_open ? open[0]->account_name : n_gone ? gone[0]->account_name : NULL;
+    char who[160];
+    snprintf(who, sizeof(who), "%s%s%s", acct, name && *name ? " " : "", name ? name : "");
     if (one)
         snprintf(summary, sizeof(summary), "%s[%s] %s (account %s, %s)",
                  strcmp(event, "resolved") == 0 ? "Resolved: " : "",
                  scanner_severity_name(one->severity), one->title ? one->title : one->rule,
-                 one->account_id, one->region);
+                 who, one->region);
     else if (strcmp(event, "resolved") == 0)
-        snprintf(summary, sizeof(summary), "Resolved: certsweep findings of account %s", acct);
+        snprintf(summary, sizeof(summary), "Resolved: certsweep findings of account %s", who);
     else
         snprintf(summary, sizeof(summary), "certsweep: %zu open finding%s in account %s, worst %s",
-                 n_open, n_open == 1 ? "" : "s", acct,
+                 n_open, n_open == 1 ? "" : "s", who,
                  severity >= 0 ? scanner_severity_name((scanner_severity)severity) : "?");
     add_str(o, "summary", summary);
     json_object *a = json_object_new_array();

@@ -377,6 +377,7 @@ static void put_stats(FILE *out, const scanner_stats *st)
         { "ACM certificates judged from a cached describe", st->detail_cache_hits },
         { "API Gateway GetRestApis/GetStages calls", st->apigw_stage_calls },
         { "API Gateway account-regions whose stages no rule needed", st->apigw_stage_reads_saved },
+        { "DNS validation record lookups", st->dns_lookups },
     };
     fputs("<section id=\"stats\"><h2>Run statistics</h2>\n<table class=\"stats\"><tbody>\n",
           out);

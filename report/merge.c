@@ -160,9 +160,7 @@ int report_merge(report_doc *docs, const char *const *names, size_t n, report_do
             int seen = 0;
             for (size_t h = 0; h < out->f.n_gaps && !seen; h++)
                 seen = gap_eq(&out->f.gaps[h], &f->gaps[g]);
-            if (!seen && scanner_findings_add_gap(&out->f, f->gaps[g].account_id, f->gaps[g].region,
-                                                  f->gaps[g].operation, f->gaps[g].error_code,
-                                                  f->gaps[g].message) != 0)
+            if (!seen && scanner_findings_copy_gap(&out->f, &f->gaps[g]) != 0)
                 fail = 1;
         }
         out->st.accounts += st->accounts;
@@ -176,6 +174,7 @@ int report_merge(report_doc *docs, const char *const *names, size_t n, report_do
         out->st.detail_cache_hits += st->detail_cache_hits;
         out->st.apigw_stage_calls += st->apigw_stage_calls;
         out->st.apigw_stage_reads_saved += st->apigw_stage_reads_saved;
+        out->st.dns_lookups += st->dns_lookups;
         if (st->regions > out->st.regions)     /* the same regions in every shard */
             out->st.regions = st->regions;
         if (st->wall_ms > out->st.wall_ms)     /* shards run side by side */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aws/error.h"
 
@@ -126,4 +127,13 @@ int report_outputs_have(const report_output *o, size_t n, const char *format)
         if (strcmp(o[i].format, format) == 0)
             return 1;
     return 0;
+}
+
+FILE *report_output_stream(const report_output *o, FILE *file, int pass, int *color)
+{
+    int to_stdout = strcmp(o->path, "-") == 0;
+    *color = to_stdout && strcmp(o->format, "table") == 0 && isatty(STDOUT_FILENO);
+    if (to_stdout != pass)
+        return NULL;
+    return to_stdout ? stdout : file;
 }

@@ -24,6 +24,7 @@
 #define REPORT_OUTPUTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* --output may be repeated this many times (and the number as text, for
  * help texts). */
@@ -64,5 +65,12 @@ int report_outputs_plan(const char *const *paths, size_t n, const char *format_f
 
 /* 1 when one of the planned outputs has that format. */
 int report_outputs_have(const report_output *o, size_t n, const char *format);
+
+/* Outputs are written in two passes: 0, the files (file: the open
+ * temporary file), which the caller then puts in place; 1, standard
+ * output, last, so that a file that fails is reported before anything is
+ * printed.  The stream o is written to in that pass, or NULL when o
+ * belongs to the other one; *color is 1 for a table on a terminal. */
+FILE *report_output_stream(const report_output *o, FILE *file, int pass, int *color);
 
 #endif

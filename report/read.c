@@ -246,16 +246,21 @@ static int gaps_from(rd *r, json_object *doc, scanner_findings *f)
         return fail(r, AWS_EPARSE, "coverage_gaps is not a list");
     for (size_t i = 0; i < json_object_array_length(a); i++) {
         json_object *g = json_object_array_get_idx(a, i);
-        char *v[5] = { NULL, NULL, NULL, NULL, NULL };
-        static const char *const keys[5] = { "account_id", "region", "operation", "error_code", "message" };
+        char *v[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+        static const char *const keys[6] = { "account_id", "region", "operation", "error_code",
+                                             "message", "account_name" };
         snprintf(r->where, sizeof(r->where), "coverage_gaps[%zu]", i);
         int rc = json_object_is_type(g, json_type_object) ? 0
                : fail(r, AWS_EPARSE, "not an object");
-        for (int k = 0; !rc && k < 5; k++)
+        for (int k = 0; !rc && k < 6; k++)
             rc = str(r, g, keys[k], k < 3, &v[k]);
         if (!rc && scanner_findings_add_gap(f, v[0], v[1], v[2], v[3] ? v[3] : "", v[4] ? v[4] : "") != 0)
             rc = fail(r, AWS_ENOMEM, "out of memory");
-        for (int k = 0; k < 5; k++)
+        if (!rc) {
+            f->gaps[f->n_gaps - 1].account_name = v[5];    /* the gap owns it */
+            v[5] = NULL;
+        }
+        for (int k = 0; k < 6; k++)
             free(v[k]);
         if (rc)
             return rc;
@@ -290,11 +295,14 @@ static int stats_from(rd *r, json_object *doc, scanner_stats *st)
         (rc = u64(r, o, "throttled", &st->throttled)) != 0 ||
         (rc = i64(r, o, "wall_ms", &st->wall_ms)) != 0)
         return rc;
-    /* Reading-less counts (issue 14): absent from reports of earlier versions. */
+    /* Reading-less counts (issue 14) and DNS lookups: absent from reports of
+     * earlier versions. */
     static const char *const acm_keys[] = { "describes", "describes_saved", "detail_cache_hits",
-                                            "apigw_stage_calls", "apigw_stage_reads_saved" };
+                                            "apigw_stage_calls", "apigw_stage_reads_saved",
+                                            "dns_lookups" };
     uint64_t *acm_vals[] = { &st->describes, &st->describes_saved, &st->detail_cache_hits,
-                             &st->apigw_stage_calls, &st->apigw_stage_reads_saved };
+                             &st->apigw_stage_calls, &st->apigw_stage_reads_saved,
+                             &st->dns_lookups };
     for (size_t i = 0; i < sizeof(acm_keys) / sizeof(acm_keys[0]); i++) {
         json_object *v = member(o, acm_keys[i]);
         if (v && !json_object_is_type(v, json_type_null) &&
@@ -402,11 +410,8 @@ int report_read_json(const char *text, size_t len, scanner_findings *f, int64_t 
     rc = move_new(d.f.v, d.f.n, f, 0);
     if (!rc)
         rc = move_new(d.f.resolved, d.f.n_resolved, f, 1);
-    for (size_t i = 0; !rc && i < d.f.n_gaps; i++) {
-        const scanner_gap *g = &d.f.gaps[i];
-        rc = scanner_findings_add_gap(f, g->account_id, g->region, g->operation, g->error_code,
-                                      g->message);
-    }
+    for (size_t i = 0; !rc && i < d.f.n_gaps; i++)
+        rc = scanner_findings_copy_gap(f, &d.f.gaps[i]);
     if (!rc && as_of)
         *as_of = d.as_of;
     if (rc)

@@ -143,6 +143,7 @@ static json_object *gap_json(const scanner_gap *g)
     if (!o)
         return NULL;
     json_object_object_add(o, "account_id", jstr(g->account_id));
+    json_object_object_add(o, "account_name", jstr(g->account_name));
     json_object_object_add(o, "region", jstr(g->region));
     json_object_object_add(o, "operation", jstr(g->operation));
     json_object_object_add(o, "error_code", jstr(g->error_code));
@@ -183,6 +184,7 @@ static json_object *stats_json(const scanner_findings *f, const scanner_stats *s
     json_object_object_add(o, "detail_cache_hits", ju64(st->detail_cache_hits));
     json_object_object_add(o, "apigw_stage_calls", ju64(st->apigw_stage_calls));
     json_object_object_add(o, "apigw_stage_reads_saved", ju64(st->apigw_stage_reads_saved));
+    json_object_object_add(o, "dns_lookups", ju64(st->dns_lookups));
     for (int s = SCANNER_SEV_CRITICAL; s >= SCANNER_SEV_INFORMATIONAL; s--)
         json_object_object_add(fs, scanner_severity_name((scanner_severity)s),
                                ju64(by_sev[s]));
@@ -381,14 +383,16 @@ static int csv_gap_cells(FILE *out, const scanner_gap *g)
     return rc;
 }
 
-/* A coverage gap after the findings: row_type coverage_gap, its account
- * and region in their columns, the finding columns between empty. */
+/* A coverage gap after the findings: row_type coverage_gap, its account,
+ * the account's name (when known) and region in their columns, the other
+ * finding columns between empty. */
 static int csv_gap_row(FILE *out, const scanner_gap *g, const char *const *header,
                        size_t ncols)
 {
     int rc = csv_field(out, "coverage_gap", 0);
     for (size_t c = 1; c + 3 < ncols; c++) {
         const char *v = strcmp(header[c], "account_id") == 0 ? g->account_id
+                      : strcmp(header[c], "account_name") == 0 ? g->account_name
                       : strcmp(header[c], "region") == 0 ? g->region : NULL;
         rc |= csv_field(out, v, 0);
     }

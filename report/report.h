@@ -35,8 +35,8 @@ int report_format_known(const char *format);
  *  csv:   RFC 4180 (CRLF line ends, header row), every cell neutralised
  *         against spreadsheet formulas.  The first column, row_type, is
  *         "finding" (one row per finding, worst first) or "coverage_gap"
- *         (one row per gap, after the findings: account_id and region in
- *         their columns, the gap's operation, error_code and message in the
+ *         (one row per gap, after the findings: account_id, account_name
+ *         (when known) and region in their columns, the gap's operation, error_code and message in the
  *         last three columns, which are empty on a finding's row).
  *  html:  one self-contained page (report/html.c).
  *  jsonl: one JSON object per line (report/jsonl.c): "type" is "finding"

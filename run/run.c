@@ -63,6 +63,7 @@ static char *run_counts(int scan_rc, const scanner_findings *f, const scanner_st
                                json_object_new_int64((int64_t)st->apigw_stage_calls));
         json_object_object_add(j, "apigw_stage_reads_saved",
                                json_object_new_int64((int64_t)st->apigw_stage_reads_saved));
+        json_object_object_add(j, "dns_lookups", json_object_new_int64((int64_t)st->dns_lookups));
     }
     json_object *sh = json_object_new_object();
     const char *mode = o->dry_run ? "dry-run" : !o->securityhub ? "disabled"

@@ -391,6 +391,12 @@ int scanner_enrich_finish(scanner_enrich *e, scanner_scanned_account *accts, siz
                    scanner_tags_copy(&fd->account_tags, &a->tags) != 0)))
             oom = 1;
     }
+    for (size_t i = 0; !oom && i < e->f->n_gaps; i++) {
+        scanner_gap *g = &e->f->gaps[i];
+        const scanner_scanned_account *a = account_of(accts, n_accts, g->account_id);
+        if (a && dup_into(&g->account_name, a->name))
+            oom = 1;
+    }
     for (size_t i = 0; i < e->n_asks; i++)
         ask_free(e->asks[i]);
     for (size_t i = 0; i < e->n_accts; i++) {

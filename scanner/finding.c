@@ -106,6 +106,7 @@ void scanner_findings_finish(scanner_findings *f)
         free(g->operation);
         free(g->error_code);
         free(g->message);
+        free(g->account_name);
     }
     free(f->gaps);
     scanner_findings_init(f);
@@ -178,6 +179,7 @@ int scanner_findings_add_gap(scanner_findings *f, const char *account,
         f->cap_gaps = cap;
     }
     scanner_gap *g = &f->gaps[f->n_gaps];
+    g->account_name = NULL;         /* scanner_enrich_finish names it */
     g->account_id = dup_or_empty(account);
     g->region = dup_or_empty(region);
     g->operation = dup_or_empty(operation);
@@ -201,6 +203,16 @@ int scanner_findings_add_gap(scanner_findings *f, const char *account,
     }
     f->n_gaps++;
     return 0;
+}
+
+int scanner_findings_copy_gap(scanner_findings *f, const scanner_gap *g)
+{
+    int rc = scanner_findings_add_gap(f, g->account_id, g->region, g->operation, g->error_code,
+                                      g->message);
+    if (!rc && g->account_name &&
+        !(f->gaps[f->n_gaps - 1].account_name = strdup(g->account_name)))
+        rc = AWS_ENOMEM;
+    return rc;
 }
 
 static int cmp_str(const char *a, const char *b)

@@ -77,6 +77,7 @@ typedef struct scanner_gap {
     char *operation;                /* "AssumeRole", "ListCertificates", ... */
     char *error_code;               /* AWS error code, or "Timeout", ... */
     char *message;
+    char *account_name;             /* the account's name; NULL when unknown */
 } scanner_gap;
 
 typedef struct scanner_findings {
@@ -99,6 +100,8 @@ int  scanner_findings_add_resolved(scanner_findings *f, scanner_finding *fd);
 int  scanner_findings_add_gap(scanner_findings *f, const char *account,
                               const char *region, const char *operation,
                               const char *code, const char *message);
+/* Adds a copy of g (another list's gap), its account name too. */
+int  scanner_findings_copy_gap(scanner_findings *f, const scanner_gap *g);
 /* Keeps the findings for which keep() returns non-zero (in order) and
  * releases the others; gaps and the resolved list are untouched.  Returns
  * the number dropped. */
@@ -141,6 +144,7 @@ typedef struct scanner_stats {
     uint64_t detail_cache_hits;     /* ACM certificates judged from a cached describe */
     uint64_t apigw_stage_calls;     /* API Gateway GetRestApis and GetStages calls made */
     uint64_t apigw_stage_reads_saved; /* account-regions whose stages no rule needed */
+    uint64_t dns_lookups;           /* validation records looked up in DNS ([dns]) */
     uint64_t findings[SCANNER_SEV_CRITICAL + 1];   /* by severity */
     uint64_t gaps;
     int64_t  wall_ms;

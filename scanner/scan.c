@@ -194,21 +194,30 @@ static void on_dns_checked(void *ud, int clean)
     target_judge(g);
 }
 
-/* The resolver, made once; NULL (and one gap per target) when it cannot be. */
-static dns_resolver *scan_resolver(scan *s, const char *account_id, const char *region)
+/* Starts the scan's one resolver ([dns] options) the first time it is
+ * wanted; when it cannot start, says why once (dns_err, warning with the
+ * caller's note) and stays NULL for the rest of the scan. */
+static dns_resolver *resolver_start(scan *s, const char *note)
 {
     if (!s->dns && !s->dns_broken) {
         dns_options o;
         scanner_dns_options(s->o->cfg, &o);
         int rc = dns_resolver_new(s->o->loop, &o, &s->dns);
         if (rc != 0) {
+            s->dns = NULL;
             s->dns_broken = 1;
             snprintf(s->dns_err, sizeof(s->dns_err), "the DNS resolver could not start: %s",
                      aws_strerror(rc));
-            aws_log_warn("DNS: %s", s->dns_err);
+            aws_log_warn("DNS: %s%s", s->dns_err, note);
         }
     }
-    if (!s->dns)
+    return s->dns;
+}
+
+/* The resolver, made once; NULL (and one gap per target) when it cannot be. */
+static dns_resolver *scan_resolver(scan *s, const char *account_id, const char *region)
+{
+    if (!resolver_start(s, ""))
         scanner_findings_add_gap(s->out, account_id, region, "DNS", "ResolverError", s->dns_err);
     return s->dns;
 }
@@ -902,16 +911,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         int hosts = !(o->shard.count > 1 && o->shard.index != 1);
         char perr[300];
         /* Endpoint names go through the scan's resolver ([dns] servers). */
-        dns_options dno;
-        scanner_dns_options(o->cfg, &dno);
-        int drc = dns_resolver_new(o->loop, &dno, &s.dns);
-        if (drc != 0) {
-            s.dns = NULL;
-            s.dns_broken = 1;
-            snprintf(s.dns_err, sizeof(s.dns_err), "the DNS resolver could not start: %s",
-                     aws_strerror(drc));
-            aws_log_warn("DNS: %s (the probe resolves names with getaddrinfo)", s.dns_err);
-        }
+        resolver_start(&s, " (the probe resolves names with getaddrinfo)");
         int prc = scanner_served_new(o->loop, o->cfg, o->as_of, hosts, s.dns, &s.served, perr,
                                      sizeof(perr));
         if (prc == 0 && !hosts && o->cfg->probe_hosts.n != 0)
@@ -993,6 +993,7 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         st->detail_cache_hits = s.cache_hits;
         st->apigw_stage_calls = s.stage_calls;
         st->apigw_stage_reads_saved = s.stage_reads_saved;
+        st->dns_lookups = s.dns_lookups;
         st->wall_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
         st->shard_index = o->shard.count > 1 ? o->shard.index : 0;
         st->shard_count = o->shard.count > 1 ? o->shard.count : 0;

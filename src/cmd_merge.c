@@ -182,28 +182,32 @@ static int cli_merge(int argc, char **argv)
             goto out;                                       /* 2, as scan */
         }
     }
-    /* Every report in full before any file is put in place. */
-    for (size_t i = 0; i < n_outs; i++) {
-        int to_stdout = outf[i].f == NULL;
-        FILE *dst = to_stdout ? stdout : outf[i].f;
-        int color = to_stdout && strcmp(outs[i].format, "table") == 0 && isatty(STDOUT_FILENO);
-        int wrc = write_one(dst, outs[i].format, color, &merged, config_path);
-        if (wrc == CLI_EXIT_OK && to_stdout && (fflush(stdout) != 0 || ferror(stdout)))
-            wrc = CLI_EXIT_FAILURE;
-        if (wrc != CLI_EXIT_OK) {
-            if (wrc == CLI_EXIT_FAILURE)
-                fprintf(stderr, "certsweep: merge: cannot write the %s report to %s\n",
-                        outs[i].format, to_stdout ? "standard output" : outs[i].path);
-            exit_code = wrc;
-            goto out;
-        }
-    }
+    /* Every file report in full before any file is put in place, and the
+     * files in place before standard output gets its report (as scan). */
     int cfail = 0;
-    for (size_t i = 0; i < n_outs; i++) {
-        char e[200];
-        if (outf[i].f && aws_atomic_file_commit(&outf[i], e, sizeof(e)) != 0) {
-            fprintf(stderr, "certsweep: merge: cannot write '%s': %s\n", outs[i].path, e);
-            cfail = 1;
+    for (int pass = 0; pass < 2 && !cfail; pass++) {        /* files, then stdout */
+        for (size_t i = 0; i < n_outs; i++) {
+            int color, to_stdout = pass;
+            FILE *dst = report_output_stream(&outs[i], outf[i].f, pass, &color);
+            if (!dst)
+                continue;
+            int wrc = write_one(dst, outs[i].format, color, &merged, config_path);
+            if (wrc == CLI_EXIT_OK && to_stdout && (fflush(stdout) != 0 || ferror(stdout)))
+                wrc = CLI_EXIT_FAILURE;
+            if (wrc != CLI_EXIT_OK) {
+                if (wrc == CLI_EXIT_FAILURE)
+                    fprintf(stderr, "certsweep: merge: cannot write the %s report to %s\n",
+                            outs[i].format, to_stdout ? "standard output" : outs[i].path);
+                exit_code = wrc;
+                goto out;
+            }
+        }
+        for (size_t i = 0; i < n_outs && pass == 0; i++) {
+            char e[200];
+            if (outf[i].f && aws_atomic_file_commit(&outf[i], e, sizeof(e)) != 0) {
+                fprintf(stderr, "certsweep: merge: cannot write '%s': %s\n", outs[i].path, e);
+                cfail = 1;
+            }
         }
     }
     if (cfail)

@@ -757,34 +757,40 @@ static int cli_scan(int argc, char **argv)
         .mode = mode,
         .scanning_account = res.scanning_account,
     };
-    /* Every report is written in full before any file is put in place:
-     * a writer that fails leaves every earlier file as it was. */
+    /* Every file report is written in full before any file is put in
+     * place (a writer that fails leaves every earlier file as it was), and
+     * the files are in place before standard output gets its report: a
+     * file that fails is reported before anything is printed. */
     int wfail = 0;
-    for (size_t i = 0; i < n_outs && !wfail; i++) {
-        int to_stdout = outf[i].f == NULL;
-        FILE *dst = to_stdout ? stdout : outf[i].f;
-        int color = to_stdout && strcmp(outs[i].format, "table") == 0 && isatty(STDOUT_FILENO);
-        int wrc = write_report(dst, outs[i].format, color, &rx);
-        if (wrc == 0 && to_stdout && (fflush(stdout) != 0 || ferror(stdout)))
-            wrc = AWS_EIO;
-        if (wrc != 0) {
-            aws_log_error("scan: cannot write the %s report to %s: %s", outs[i].format,
-                          to_stdout ? "standard output" : outs[i].path,
-                          wrc == AWS_EIO && to_stdout ? strerror(errno) : aws_strerror(wrc));
+    for (int pass = 0; pass < 2 && !wfail; pass++) {       /* files, then stdout */
+        for (size_t i = 0; i < n_outs && !wfail; i++) {
+            int color, to_stdout = pass;
+            FILE *dst = report_output_stream(&outs[i], outf[i].f, pass, &color);
+            if (!dst)
+                continue;
+            int wrc = write_report(dst, outs[i].format, color, &rx);
+            if (wrc == 0 && to_stdout && (fflush(stdout) != 0 || ferror(stdout)))
+                wrc = AWS_EIO;
+            if (wrc != 0) {
+                aws_log_error("scan: cannot write the %s report to %s: %s", outs[i].format,
+                              to_stdout ? "standard output" : outs[i].path,
+                              wrc == AWS_EIO && to_stdout ? strerror(errno)
+                                                          : aws_strerror(wrc));
+                wfail = 1;
+            }
+        }
+        int cfail = 0;
+        for (size_t i = 0; i < n_outs && !wfail && pass == 0; i++) {
+            char e[200];
+            /* one that cannot be renamed into place does not hold back the others */
+            if (outf[i].f && aws_atomic_file_commit(&outf[i], e, sizeof(e)) != 0) {
+                aws_log_error("scan: cannot write the report: '%s': %s", outs[i].path, e);
+                cfail = 1;
+            }
+        }
+        if (cfail)
             wfail = 1;
-        }
     }
-    int cfail = 0;
-    for (size_t i = 0; i < n_outs && !wfail; i++) {
-        char e[200];
-        /* one that cannot be renamed into place does not hold back the others */
-        if (outf[i].f && aws_atomic_file_commit(&outf[i], e, sizeof(e)) != 0) {
-            aws_log_error("scan: cannot write the report: '%s': %s", outs[i].path, e);
-            cfail = 1;
-        }
-    }
-    if (cfail)
-        wfail = 1;
     if (wfail) {
         exit_code = CLI_EXIT_FAILURE;
         goto out;

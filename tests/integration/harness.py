@@ -184,9 +184,16 @@ class MotoCase(unittest.TestCase):
             for attr, script in cls.DOUBLES.items():
                 setattr(cls, attr, scanlib.start_double(script, cls.moto))
                 cls._servers.append(getattr(cls, attr))
+            cls.start_servers()
         except Exception:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def start_servers(cls):
+        """Override: start the class's other servers (dnsmasq, ...), each
+        appended to cls._servers as soon as it runs: they are stopped with
+        moto, also when a later one fails to start."""
 
     @classmethod
     def tearDownClass(cls):

@@ -3,6 +3,8 @@ test_scan_doubles.py): starting the loopback doubles in front of moto and
 comparing a scan's findings field by field with the expected ones."""
 import json
 import os
+import pwd
+import shutil
 import sys
 import tempfile
 import unittest
@@ -21,6 +23,29 @@ def start_double(script, moto, *extra):
     port = harness.free_port()
     return harness.Server([sys.executable, os.path.join(DOUBLES, script), "--port", str(port),
                            "--upstream", moto.url] + list(extra), port, name=script[:-3])
+
+
+def start_dnsmasq(zones, host_records=(), cnames=(), forward=(), port=None, log_queries=False):
+    """Debian's dnsmasq on 127.0.0.1 (a free port, or `port`) answering for
+    `zones` only (any other name under them is NXDOMAIN, a name outside
+    them REFUSED): host_records are (name, IPv4) pairs, cnames (name,
+    target) pairs (a target must be a name dnsmasq knows), forward (zone,
+    port) pairs sent on to a name server on 127.0.0.1.  Skips the test when
+    dnsmasq is not installed."""
+    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+    if not os.path.exists(dnsmasq):
+        raise unittest.SkipTest("dnsmasq not installed (Debian package dnsmasq, scripts/deps.sh)")
+    port = port or harness.free_port()
+    argv = [dnsmasq, "--conf-file=/dev/null", "--keep-in-foreground", "--no-resolv",
+            "--no-hosts", "--port=%d" % port, "--listen-address=127.0.0.1",
+            "--bind-interfaces", "--pid-file=", "--log-facility=-",
+            "--user=%s" % pwd.getpwuid(os.getuid()).pw_name]
+    argv += ["--log-queries"] if log_queries else []
+    argv += ["--local=/%s/" % z for z in zones]
+    argv += ["--server=/%s/127.0.0.1#%d" % (z, p) for z, p in forward]
+    argv += ["--host-record=%s,%s" % (n, a) for n, a in host_records]
+    argv += ["--cname=%s,%s" % (n, t) for n, t in cnames]
+    return harness.Server(argv, port, name="dnsmasq")
 
 
 class SeededOrg:

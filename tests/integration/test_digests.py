@@ -38,7 +38,8 @@ def have_aiosmtpd():
 
 
 class Smtp:
-    def __init__(self, tmp):
+    def __init__(self, tmp, flags=()):
+        self.flags = list(flags)        # smtp_server.py's: echo-auth, only-PLAIN, only-LOGIN
         self.dir = os.path.join(tmp, "mail")
         os.makedirs(self.dir, exist_ok=True)
         self.cert = os.path.join(tmp, "smtp-cert.pem")
@@ -54,7 +55,7 @@ class Smtp:
     def start(self):
         self.server = harness.Server(
             [SYSTEM_PY, os.path.join(DOUBLES, "smtp_server.py"), str(self.port), self.dir,
-             self.cert, self.key, "certsweep", PASSWORD], self.port, name="smtp")
+             self.cert, self.key, "certsweep", PASSWORD] + self.flags, self.port, name="smtp")
 
     def stop(self):
         if self.server:
@@ -323,6 +324,38 @@ class DigestTest(harness.MotoCase):
         self.smtp.clear()
         r = harness.run(["scan", "--config", conf, "--format", "json"], env, timeout=300)
         self.assertEqual(self.smtp.messages(), [])
+
+    def test_auth_forms_of_the_password_never_shown(self):
+        """A server that quotes the AUTH exchange back in its refusal: the
+        base64 forms of the password that libesmtp sent (AUTH PLAIN's
+        "\\0user\\0password", AUTH LOGIN's password) reach neither the log
+        at -vv nor the state, any more than the password itself."""
+        import base64
+        env = harness.clean_env(endpoint_url=self.moto.url,
+                                extra=dict(harness.env_credentials()), home=self.tmp)
+        for mech in ("PLAIN", "LOGIN"):
+            with self.subTest(mech=mech):
+                self.smtp.stop()
+                self.smtp = Smtp(self.tmp, ["echo-auth", "only-" + mech])
+                self.smtp.start()
+                blobs_file = os.path.join(self.smtp.dir, "auth-blobs")
+                if os.path.exists(blobs_file):
+                    os.unlink(blobs_file)
+                r = harness.run(["scan", "--config", self.config(), "--format", "json", "-vv"],
+                                env, timeout=300, secrets=(PASSWORD,))
+                self.assertEqual(r.rc, 5, r)                # kept for a retry
+                self.assertIn("you said AUTH", r.err)
+                with open(blobs_file) as f:
+                    blobs = json.load(f)
+                secret = [b for b in blobs if PASSWORD.encode() in base64.b64decode(b)]
+                self.assertEqual(len(secret), 1, blobs)
+                self.assertIn("[REDACTED]", r.err)
+                for b in secret:
+                    self.assertNotIn(b, r.err)
+                    self.assertNotIn(b, r.out)
+                    for name in os.listdir(self.state):
+                        with open(os.path.join(self.state, name), "rb") as f:
+                            self.assertNotIn(b.encode(), f.read(), name)
 
     def test_what_if_notifies_nobody(self):
         self.scan("--as-of", "2027-12-31", "--notify", "always")

@@ -15,8 +15,6 @@ and validation methods set per certificate), the real binary.
                          (with or without DNS checks)
 """
 import os
-import pwd
-import shutil
 import socket
 import sys
 import tempfile
@@ -71,44 +69,36 @@ class ServfailServer:
 def start_dnsmasq(servfail_port, port=None, present=()):
     """dnsmasq with the test zone; `present` adds validation CNAMEs as
     ACM expects them for more domains."""
-    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-    if not os.path.exists(dnsmasq):
-        raise unittest.SkipTest("dnsmasq not installed (Debian package dnsmasq, scripts/deps.sh)")
-    port = port or harness.free_port()
-    argv = [dnsmasq, "--conf-file=/dev/null", "--keep-in-foreground", "--no-resolv",
-            "--no-hosts", "--port=%d" % port, "--listen-address=127.0.0.1",
-            "--bind-interfaces", "--pid-file=", "--log-facility=-", "--log-queries",
-            "--user=%s" % pwd.getpwuid(os.getuid()).pw_name,
-            # answered here only: an unknown name is NXDOMAIN
-            "--local=/example.test/",
-            "--server=/broken.test/127.0.0.1#%d" % servfail_port,
-            # a CNAME target must be a name dnsmasq knows
-            "--host-record=%s,192.0.2.1" % RR_VALUE.rstrip("."),
-            "--host-record=stale-target.example.test,192.0.2.2",
-            # present: as ACM expects (in capitals: names compare without case)
-            "--cname=%spresent.example.test,%s" % (RR_PREFIX, RR_VALUE.rstrip(".").upper()),
-            # changed: someone pointed it elsewhere
-            "--cname=%schanged.example.test,stale-target.example.test" % RR_PREFIX]
-    argv += ["--cname=%s%s,%s" % (RR_PREFIX, d, RR_VALUE.rstrip(".")) for d in present]
-    return harness.Server(argv, port, name="dnsmasq")
+    return scanlib.start_dnsmasq(
+        ("example.test",), port=port, log_queries=True,
+        forward=(("broken.test", servfail_port),),
+        # a CNAME target must be a name dnsmasq knows
+        host_records=((RR_VALUE.rstrip("."), "192.0.2.1"),
+                      ("stale-target.example.test", "192.0.2.2")),
+        # present: as ACM expects (in capitals: names compare without case);
+        # changed: someone pointed it elsewhere
+        cnames=((RR_PREFIX + "present.example.test", RR_VALUE.rstrip(".").upper()),
+                (RR_PREFIX + "changed.example.test", "stale-target.example.test"))
+        + tuple((RR_PREFIX + d, RR_VALUE.rstrip(".")) for d in present))
 
 
-class DnsTest(unittest.TestCase):
+class DnsCase(harness.MotoCase):
+    """moto behind the ACM double, the SERVFAIL server and dnsmasq (cls.dns)."""
+    DOUBLES = {"acm": "acm_double.py"}
+
+    @classmethod
+    def start_servers(cls):
+        cls.servfail = ServfailServer()
+        cls._servers.append(cls.servfail)
+        cls.dns = start_dnsmasq(cls.servfail.port)
+        cls._servers.append(cls.dns)
+
+
+class DnsTest(DnsCase):
     @classmethod
     def setUpClass(cls):
         os.environ["MOTO_ACM_VALIDATION_WAIT"] = "0"    # requested = ISSUED at once
-        cls.servers = []
-        try:
-            cls.servfail = ServfailServer()
-            cls.dns = start_dnsmasq(cls.servfail.port)
-            cls.servers.append(cls.dns)
-            cls.moto = harness.start_moto()
-            cls.servers.append(cls.moto)
-            cls.acm = scanlib.start_double("acm_double.py", cls.moto)
-            cls.servers.append(cls.acm)
-        except Exception:
-            cls.tearDownClass()
-            raise
+        super().setUpClass()
         cls.home = tempfile.mkdtemp(prefix="certsweep-dns-home-")
         cls.now = int(time.time())
         acm = harness.boto_client(cls.moto, "acm", REGION)
@@ -134,13 +124,6 @@ class DnsTest(unittest.TestCase):
         for arn in cls.arn.values():
             st = acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"]
             assert st == "ISSUED", st
-
-    @classmethod
-    def tearDownClass(cls):
-        for s in reversed(getattr(cls, "servers", [])):
-            s.stop()
-        if getattr(cls, "servfail", None):
-            cls.servfail.stop()
 
     def scan(self, dns, *args):
         conf = os.path.join(self.home, "certsweep-%s.conf" % ("dns" if dns else "nodns"))
@@ -198,6 +181,8 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(r.rc, 3, r)            # a partial run
         # Everything else read cleanly.
         self.assertEqual(len(doc["coverage_gaps"]), 2, doc["coverage_gaps"])
+        # One lookup per DNS-validated certificate (mail's is by e-mail), in the stats.
+        self.assertEqual(doc["stats"]["dns_lookups"], 6, doc["stats"])
 
     def test_what_if_reaches_the_high_tier(self):
         # 150 days on, the deleted record's certificate is 50 days from expiry.
@@ -213,6 +198,7 @@ class DnsTest(unittest.TestCase):
         r, doc = self.scan(False)
         self.assertEqual(list(self.risk(doc)), [self.arn["mail"]], r)
         self.assertEqual(self.dns_gaps(doc), [])
+        self.assertEqual(doc["stats"]["dns_lookups"], 0, doc["stats"])
         self.assertEqual(r.rc, 0, r)
 
     def test_rule_listed(self):
@@ -223,24 +209,14 @@ class DnsTest(unittest.TestCase):
         self.assertIn("Restore every record", r.out)
 
 
-class DnsResolveTest(unittest.TestCase):
+class DnsResolveTest(DnsCase):
     """A finding resolves when its record is back and every lookup of the
     account-region had a clear answer; where a lookup failed, it stays."""
 
     @classmethod
     def setUpClass(cls):
         os.environ["MOTO_ACM_VALIDATION_WAIT"] = "0"
-        cls.servers = []
-        try:
-            cls.servfail = ServfailServer()
-            cls.dns = start_dnsmasq(cls.servfail.port)
-            cls.moto = harness.start_moto()
-            cls.servers.append(cls.moto)
-            cls.acm = scanlib.start_double("acm_double.py", cls.moto)
-            cls.servers.append(cls.acm)
-        except Exception:
-            cls.tearDownClass()
-            raise
+        super().setUpClass()
         cls.home = tempfile.mkdtemp(prefix="certsweep-dns-resolve-")
         now = int(time.time())
         cls.arn = {}
@@ -256,15 +232,6 @@ class DnsResolveTest(unittest.TestCase):
                             "NotAfter": now + 200 * DAY}
         scanlib.double_post(cls.acm, "/_double/state",
                             {"certificates": patches, "patch_summaries": True})
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, "dns", None):
-            cls.dns.stop()
-        for s in reversed(getattr(cls, "servers", [])):
-            s.stop()
-        if getattr(cls, "servfail", None):
-            cls.servfail.stop()
 
     def scan(self):
         conf = os.path.join(self.home, "certsweep.conf")
@@ -287,11 +254,11 @@ class DnsResolveTest(unittest.TestCase):
         # Both records come back.
         # (on the class: tearDownClass stops the one running)
         cls = type(self)
-        port = cls.dns.port
+        i = cls._servers.index(cls.dns)
         cls.dns.stop()
-        cls.dns = None
-        cls.dns = start_dnsmasq(cls.servfail.port, port=port,
-                                present=("back-east.example.test", "back-west.example.test"))
+        cls.dns = cls._servers[i] = start_dnsmasq(
+            cls.servfail.port, port=cls.dns.port,
+            present=("back-east.example.test", "back-west.example.test"))
         r, doc = self.scan()
         self.assertEqual([f for f in doc["findings"] if f["rule"] == "renewal-at-risk"], [], r)
         resolved = [f["resource_arn"] for f in doc.get("resolved", [])]

@@ -117,6 +117,11 @@ class OutputsTest(unittest.TestCase):
                 self.assertEqual({r["id"]: r["severity"] for r in rows if r["id"]}, sev)
                 self.assertEqual(sorted(gap_key(r) for r in rows
                                         if r["row_type"] == "coverage_gap"), gaps)
+                # the account's name where the scan knew it (prod-b: ListAccounts)
+                self.assertEqual(sorted((r["account_id"], r["account_name"]) for r in rows
+                                        if r["row_type"] == "coverage_gap"),
+                                 sorted((g["account_id"], g.get("account_name") or "")
+                                        for g in doc["coverage_gaps"]))
             elif name.endswith(".jsonl"):
                 lines = [json.loads(ln) for ln in text.split("\n")[:-1]]
                 self.assertTrue(text.endswith("\n"))
@@ -167,6 +172,9 @@ class OutputsTest(unittest.TestCase):
         doc = json.loads(read(os.path.join(d, "r.json")))
         scanlib.assert_findings(self, doc, [e for e in self.seed["expected"]
                                             if e["account_id"] != self.acct["prod-b"]])
+        self.assertEqual([(g["account_id"], g["operation"], g.get("account_name"))
+                          for g in doc["coverage_gaps"]],
+                         [(self.acct["prod-b"], "AssumeRole", "prod-b")])
         self.check_all(d, doc, names)
 
     def test_standard_output_beside_files(self):
@@ -178,6 +186,22 @@ class OutputsTest(unittest.TestCase):
             f.write(r.out)
         doc = json.loads(read(os.path.join(d, "r.json")))
         self.check_all(d, doc, ["r.jsonl", "r.csv"])
+
+    def test_failing_file_reported_before_standard_output(self):
+        """A file that cannot be written (/dev/full: no space left) is
+        reported before anything is printed: standard output stays empty,
+        for scan and merge, wherever - stands among the outputs."""
+        d = self.dir("full")
+        whole = os.path.join(d, "whole.json")
+        r = self.scan("--output", whole)
+        self.assertEqual(r.rc, 1, r)
+        runs = [self.scan("--format", "json", "--output", "-", "--output", "/dev/full")]
+        runs += [harness.run(["merge", "--format", "json", "--output", "-", "--output",
+                              "/dev/full", whole], self.env(), timeout=60)]
+        for r in runs:
+            self.assertEqual(r.rc, 4, r)
+            self.assertIn("cannot write the json report to /dev/full", r.err)
+            self.assertEqual(r.out, "")
 
     def test_one_file_takes_format(self):
         d = self.dir("one-file")

@@ -249,50 +249,27 @@ class ProbeTest(harness.MotoCase):
         self.assertEqual(sum(e.handshakes for e in self.servers.endpoints), 0)
 
 
-def start_dnsmasq(records):
-    """dnsmasq on 127.0.0.1 answering for probe.test only: records maps a
-    name to an IPv4 address; any other name under probe.test is NXDOMAIN."""
-    import pwd
-    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-    if not os.path.exists(dnsmasq):
-        raise unittest.SkipTest("dnsmasq not installed (Debian package dnsmasq, scripts/deps.sh)")
-    port = harness.free_port()
-    argv = [dnsmasq, "--conf-file=/dev/null", "--keep-in-foreground", "--no-resolv",
-            "--no-hosts", "--port=%d" % port, "--listen-address=127.0.0.1",
-            "--bind-interfaces", "--pid-file=", "--log-facility=-",
-            "--user=%s" % pwd.getpwuid(os.getuid()).pw_name, "--local=/probe.test/"]
-    argv += ["--host-record=%s,%s" % (n, a) for n, a in records.items()]
-    return harness.Server(argv, port, name="dnsmasq")
-
-
-class ProbeInUseTest(unittest.TestCase):
+class ProbeInUseTest(harness.MotoCase):
     """In-use ACM certificates are probed by name on port 443, the name
     resolved through [dns] servers (dnsmasq on loopback): the endpoint of an
     in-use certificate serving an older one gives served-certificate-
     mismatch in the certificate's account and region; a name that does not
     resolve is a DnsNXDOMAIN gap; a wildcard name is not probed."""
     ADDR = "127.77.0.1"
+    DOUBLES = {"acm": "acm_double.py"}
 
     @classmethod
     def setUpClass(cls):
         if os.getuid() != 0:
             raise unittest.SkipTest("binding port 443 on %s needs root" % cls.ADDR)
-        cls.servers = []
-        try:
-            cls.dns = start_dnsmasq({"inuse.probe.test": cls.ADDR})
-            cls.servers.append(cls.dns)
-            cls.moto = harness.start_moto()
-            cls.servers.append(cls.moto)
-            cls.acm = scanlib.start_double("acm_double.py", cls.moto)
-            cls.servers.append(cls.acm)
-        except Exception:
-            cls.tearDownClass()
-            raise
+        super().setUpClass()
 
     @classmethod
-    def tearDownClass(cls):
-        for s in reversed(getattr(cls, "servers", [])):
-            s.stop()
+    def start_servers(cls):
+        # probe.test only: any other name under it is NXDOMAIN
+        cls.dns = scanlib.start_dnsmasq(("probe.test",),
+                                        host_records=(("inuse.probe.test", cls.ADDR),))
+        cls._servers.append(cls.dns)
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="certsweep-probe-inuse-")

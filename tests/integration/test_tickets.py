@@ -139,6 +139,13 @@ class TicketTest(harness.MotoCase):
                          "a fresh create needs no search")
         for issue in self.jira.issues.values():
             self.assertEqual(issue["fields"]["issuetype"], {"name": "Task"})
+        # The summary lines name the account as the ticket text does.
+        names = {o.a1: "member-a", o.a2: "member-b"}
+        want = sorted("(account %s %s, %s)" % (a, n, SCAN_REGION) for a, n in names.items())
+        self.assertEqual(sorted(i["fields"]["summary"][-len(want[0]):]
+                                for i in self.jira.issues.values()), want)
+        self.assertEqual(sorted(x["short_description"][-len(want[0]):]
+                                for x in self.snow.incidents.values()), want)
         a2_snow = [x for x in self.snow.incidents.values() if x["correlation_id"] == ids[self.res("a2")]][0]
         self.assertEqual((a2_snow["urgency"], a2_snow["impact"]), ("2", "2"))       # MEDIUM
         self.assertEqual(sorted(e["event"] for e in self.hook.events), ["digest", "new", "new"])

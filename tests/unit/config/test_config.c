@@ -718,6 +718,34 @@ static char *read_all(const char *path)
     return buf;
 }
 
+/* The type shown for a list names what its items are (the example file,
+ * check-config, the man page): only region lists say "regions". */
+static void list_types_name_their_items(void **state)
+{
+    (void)state;
+    static const struct { const char *section, *key, *type; } want[] = {
+        { "scan", "regions", "list of regions" },
+        { "scan", "accounts", "list of account ids" },
+        { "aws", "rate_overrides", "list of service:Operation=rate items" },
+        { "probe", "hosts", "list of host[:port][@address] endpoints" },
+        { "dns", "servers", "list of name servers" },
+    };
+    size_t found = 0;
+    for (size_t i = 0; i < config_option_count(); i++) {
+        config_option_info info;
+        config_option_describe(i, &info);
+        int region = strcmp(info.key, "regions") == 0;
+        if (strcmp(info.type, "list of regions") == 0 && !region)
+            fail_msg("[%s] %s is shown as a list of regions", info.section, info.key);
+        for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++)
+            if (strcmp(info.section, want[w].section) == 0 && strcmp(info.key, want[w].key) == 0) {
+                assert_string_equal(info.type, want[w].type);
+                found++;
+            }
+    }
+    assert_int_equal(found, sizeof(want) / sizeof(want[0]));
+}
+
 /* packaging/certsweep.conf.example is exactly what the code writes. */
 static void example_matches_committed_file(void **state)
 {
@@ -1057,6 +1085,7 @@ int main(void)
         cmocka_unit_test(set_table),
         cmocka_unit_test(list_parse),
         cmocka_unit_test(validate_cross_fields),
+        cmocka_unit_test(list_types_name_their_items),
         cmocka_unit_test(example_matches_committed_file),
         cmocka_unit_test(example_round_trips),
         cmocka_unit_test(help_lists_every_option),

@@ -82,6 +82,7 @@ static void sample(scanner_findings *f)
     assert_int_equal(scanner_tags_add(&x->tags, "team", "payments"), 0);
     assert_int_equal(scanner_tags_add(&x->tags, "a=b", "c;d\\e"), 0);
     assert_int_equal(scanner_tags_add(&x->account_tags, "owner", "=sec@example.com"), 0);
+    f->gaps[0].account_name = dup("audit-denied");
 }
 
 static char *render(const char *format, const scanner_findings *f, const scanner_stats *st,
@@ -201,10 +202,11 @@ static void json_document(void **state)
     json_object *ga = get(doc, "coverage_gaps");
     assert_int_equal(json_object_array_length(ga), 1);
     json_object *g = json_object_array_get_idx(ga, 0);
-    static const char *const gkeys[] = { "account_id", "region", "operation", "error_code",
-                                         "message" };
-    assert_keys(g, gkeys, 5);
+    static const char *const gkeys[] = { "account_id", "account_name", "region", "operation",
+                                         "error_code", "message" };
+    assert_keys(g, gkeys, 6);
     assert_string_equal(json_object_get_string(get(g, "account_id")), "333333333333");
+    assert_string_equal(json_object_get_string(get(g, "account_name")), "audit-denied");
     assert_string_equal(json_object_get_string(get(g, "region")), "ap-south-1");
     assert_string_equal(json_object_get_string(get(g, "operation")), "AssumeRole");
     assert_string_equal(json_object_get_string(get(g, "error_code")), "AccessDenied");
@@ -358,6 +360,7 @@ static void csv_quoting(void **state)
     assert_string_equal(fields[4], "333333333333");
     assert_string_equal(fields[5], "ap-south-1");
     assert_string_equal(fields[12], "");
+    assert_string_equal(fields[16], "audit-denied");     /* the account's name */
     assert_string_equal(fields[17], "");
     assert_string_equal(fields[20], "AssumeRole");
     assert_string_equal(fields[21], "AccessDenied");
@@ -663,6 +666,7 @@ static void json_round_trip(void **state)
     st.detail_cache_hits = 2;
     st.apigw_stage_calls = 9;
     st.apigw_stage_reads_saved = 4;
+    st.dns_lookups = 6;
     st.wall_ms = 12345;
     st.shard_index = 2;
     st.shard_count = 3;
@@ -681,6 +685,8 @@ static void json_round_trip(void **state)
     assert_int_equal(d.st.detail_cache_hits, 2);
     assert_int_equal(d.st.apigw_stage_calls, 9);
     assert_int_equal(d.st.apigw_stage_reads_saved, 4);
+    assert_int_equal(d.st.dns_lookups, 6);
+    assert_string_equal(d.f.gaps[0].account_name, "audit-denied");
     for (size_t i = 0; i < d.f.n; i++) {
         const scanner_finding *fd = &d.f.v[i];
         assert_ptr_equal(fd->rule, scanner_rule_find(fd->rule)->id);      /* the table's own */
