@@ -458,7 +458,10 @@ static void step_rate(call *k)
         finish(k, AWS_ENOMEM, 0, "", "out of memory while pacing", NULL, 0);
         return;
     }
-    aws_ratelimit_push(c->rl, lane, &k->w);
+    if (k->first)
+        aws_ratelimit_push_first(c->rl, lane, &k->w);
+    else
+        aws_ratelimit_push(c->rl, lane, &k->w);
     k->in_lane = 1;
     k->lane = lane;
     service_lane(c, lane);

@@ -56,8 +56,10 @@ typedef struct aws_call {
     size_t max_response;          /* 0: AWS_HTTP_DEFAULT_MAX_RESPONSE */
     long timeout_ms;              /* per attempt; 0: default */
     int first;                    /* 1: takes a free in-flight slot before other ready
-                                   * calls (work that other work waits for: entering an
-                                   * account, listing what to describe) */
+                                   * calls, and its rate lane's next token before the
+                                   * lane's other waiters (work that other work waits
+                                   * for: listing accounts, entering an account, listing
+                                   * what to describe) */
 } aws_call;
 
 typedef struct aws_result {
