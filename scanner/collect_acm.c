@@ -438,7 +438,7 @@ static void acm_call(scanner_target *t, const char *op, const char *target,
     aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, op);
     /* A listing tells how long the account-region will take: it goes
      * before calls already waiting for a slot (scan.c, STAGE_ACM). */
-    call.first = 1;
+    call.first = AWS_CALL_LIST;
     call.target = target;
     call.json_version = "1.1";
     call.body = body;

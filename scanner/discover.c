@@ -711,7 +711,7 @@ static int disc_send(disc *d, int kind, const char *parent, int to_excluded, int
         .max_response = SCANNER_MAX_BODY,
         /* Discovery leads the Organizations lane: other work (account
          * tags) waits behind it. */
-        .first = 1,
+        .first = AWS_CALL_ENTER,
     };
     d->pending++;
     rc = aws_client_call(d->client, &call, on_disc, c);
@@ -882,7 +882,7 @@ int scanner_discover_regions(aws_client *client, aws_creds_provider *creds,
         .body = body.data,
         .body_len = body.len,
         .max_response = SCANNER_MAX_BODY,
-        .first = 1,              /* the account's targets wait for it */
+        .first = AWS_CALL_ENTER, /* the account's targets wait for it */
     };
     rc = aws_client_call(client, &call, on_regions, c);
     if (rc == 0)
