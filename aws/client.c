@@ -70,7 +70,7 @@ struct call {
     int attempts;
     int last_cost;               /* retry tokens the latest retry took */
     unsigned has_slot : 1, queued : 1, in_lane : 1,
-             first : 2,          /* its ready queue: aws_call.first, 0 to 2 */
+             first : 2,          /* its ready queue: aws_call.first, 0 to 3 */
              lane_held : 1,      /* released by its lane, not yet on the wire */
              finished : 1, creds_pending : 1,
              http_pending : 1, timer_closed : 1,

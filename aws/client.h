@@ -39,7 +39,7 @@ typedef struct aws_client_opts {
     int64_t (*now)(void);
 } aws_client_opts;
 
-enum { AWS_CALL_LIST = 1, AWS_CALL_ENTER = 2, AWS_CALL_LEVELS = 3 };
+enum { AWS_CALL_LIST = 1, AWS_CALL_CRITICAL = 2, AWS_CALL_ENTER = 3, AWS_CALL_LEVELS = 4 };
 
 typedef struct aws_call {
     aws_service service;
@@ -63,8 +63,11 @@ typedef struct aws_call {
                                    * token before the lane's level-0 waiters.
                                    * AWS_CALL_ENTER: work every call of an account
                                    * waits for (listing accounts, AssumeRole,
-                                   * DescribeRegions); AWS_CALL_LIST: listing what to
-                                   * describe; 0: the rest */
+                                   * DescribeRegions); AWS_CALL_CRITICAL: a call of a
+                                   * paced lane with a long backlog, the scan's
+                                   * critical path (it holds a fraction of a slot);
+                                   * AWS_CALL_LIST: listing what to describe; 0: the
+                                   * rest */
 } aws_call;
 
 typedef struct aws_result {
