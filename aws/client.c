@@ -70,7 +70,7 @@ struct call {
     int attempts;
     int last_cost;               /* retry tokens the latest retry took */
     unsigned has_slot : 1, queued : 1, in_lane : 1,
-             first : 1,          /* in the ready queue's first class */
+             first : 2,          /* its ready queue: aws_call.first, 0 to 3 */
              lane_held : 1,      /* released by its lane, not yet on the wire */
              finished : 1, creds_pending : 1,
              http_pending : 1, timer_closed : 1,
@@ -86,8 +86,9 @@ struct aws_client {
     aws_retry_quota quota;
     aws_client_stats stats;
     call *active;
-    call *qhead, *qtail;         /* ready queue, in the order calls became ready */
-    call *fhead, *ftail;         /* its first class (aws_call.first), served before it */
+    /* Ready queues, one per aws_call.first level, each in the order its
+     * calls became ready; the highest level is served first. */
+    call *qhead[AWS_CALL_LEVELS], *qtail[AWS_CALL_LEVELS];
     int running;                 /* calls holding a slot */
     int refs;                    /* the owner + every call struct alive */
     int closing;
@@ -244,10 +245,14 @@ static void arm(call *k, int64_t delay_ms, step_fn fn)
  * the call's timer: pump may run inside another call's callbacks. */
 static void pump(aws_client *c)
 {
-    while (!c->closing && !c->canceled && (c->fhead || c->qhead) &&
-           c->running < c->o.max_in_flight) {
-        call **head = c->fhead ? &c->fhead : &c->qhead;
-        call **tail = c->fhead ? &c->ftail : &c->qtail;
+    while (!c->closing && !c->canceled && c->running < c->o.max_in_flight) {
+        int l = AWS_CALL_LEVELS - 1;
+        while (l >= 0 && !c->qhead[l])
+            l--;
+        if (l < 0)
+            break;
+        call **head = &c->qhead[l];
+        call **tail = &c->qtail[l];
         call *k = *head;
         *head = k->qnext;
         if (!*head)
@@ -262,8 +267,8 @@ static void pump(aws_client *c)
 
 static void enqueue(aws_client *c, call *k)
 {
-    call **head = k->first ? &c->fhead : &c->qhead;
-    call **tail = k->first ? &c->ftail : &c->qtail;
+    call **head = &c->qhead[k->first];
+    call **tail = &c->qtail[k->first];
     k->queued = 1;
     k->qnext = NULL;
     if (*tail)
@@ -283,8 +288,8 @@ static void release_slot(call *k)
 
 static void unqueue(aws_client *c, call *k)
 {
-    call **pp = k->first ? &c->fhead : &c->qhead;
-    call **tail = k->first ? &c->ftail : &c->qtail;
+    call **pp = &c->qhead[k->first];
+    call **tail = &c->qtail[k->first];
     call *prev = NULL;
     while (*pp && *pp != k) {
         prev = *pp;
@@ -458,7 +463,10 @@ static void step_rate(call *k)
         finish(k, AWS_ENOMEM, 0, "", "out of memory while pacing", NULL, 0);
         return;
     }
-    aws_ratelimit_push(c->rl, lane, &k->w);
+    if (k->first)
+        aws_ratelimit_push_first(c->rl, lane, &k->w);
+    else
+        aws_ratelimit_push(c->rl, lane, &k->w);
     k->in_lane = 1;
     k->lane = lane;
     service_lane(c, lane);
@@ -849,7 +857,8 @@ int aws_client_call(aws_client *c, const aws_call *in, aws_call_cb cb, void *ud)
         }
     }
     k->max_response = in->max_response;
-    k->first = in->first ? 1 : 0;
+    k->first = in->first <= 0 ? 0 : in->first >= AWS_CALL_LEVELS ? AWS_CALL_LEVELS - 1
+             : (unsigned)in->first;
     k->timeout_ms = in->timeout_ms ? in->timeout_ms : c->o.timeout_ms;
     if (fail || uv_timer_init(c->loop, &k->timer) != 0) {
         k->finished = 1;

@@ -39,6 +39,8 @@ typedef struct aws_client_opts {
     int64_t (*now)(void);
 } aws_client_opts;
 
+enum { AWS_CALL_LIST = 1, AWS_CALL_CRITICAL = 2, AWS_CALL_ENTER = 3, AWS_CALL_LEVELS = 4 };
+
 typedef struct aws_call {
     aws_service service;
     const char *region;           /* the region the call is about */
@@ -55,9 +57,17 @@ typedef struct aws_call {
     size_t body_len;
     size_t max_response;          /* 0: AWS_HTTP_DEFAULT_MAX_RESPONSE */
     long timeout_ms;              /* per attempt; 0: default */
-    int first;                    /* 1: takes a free in-flight slot before other ready
-                                   * calls (work that other work waits for: entering an
-                                   * account, listing what to describe) */
+    int first;                    /* priority: a free in-flight slot goes to the ready
+                                   * call of the highest level, oldest first, and a
+                                   * call of level >= 1 takes its rate lane's next
+                                   * token before the lane's level-0 waiters.
+                                   * AWS_CALL_ENTER: work every call of an account
+                                   * waits for (listing accounts, AssumeRole,
+                                   * DescribeRegions); AWS_CALL_CRITICAL: a call of a
+                                   * paced lane with a long backlog, the scan's
+                                   * critical path (it holds a fraction of a slot);
+                                   * AWS_CALL_LIST: listing what to describe; 0: the
+                                   * rest */
 } aws_call;
 
 typedef struct aws_result {

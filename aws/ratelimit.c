@@ -28,6 +28,7 @@ struct aws_rate_lane {
     double ramp;             /* seconds from cut_rate back to pub */
     double last_used;
     aws_rate_waiter *head, *tail;
+    aws_rate_waiter *ftail;  /* the last waiter pushed first (they lead the queue) */
     size_t waiting;
     size_t released;         /* released, not yet sent */
     size_t max_released;     /* see aws_ratelimit_next */
@@ -408,6 +409,18 @@ void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter 
     lane->last_used = now_s(rl);
 }
 
+void aws_ratelimit_push_first(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w)
+{
+    aws_rate_waiter **at = lane->ftail ? &lane->ftail->next : &lane->head;
+    w->next = *at;
+    *at = w;
+    if (!w->next)
+        lane->tail = w;
+    lane->ftail = w;
+    lane->waiting++;
+    lane->last_used = now_s(rl);
+}
+
 void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w)
 {
     aws_rate_waiter **pp = &lane->head, *prev = NULL;
@@ -420,6 +433,8 @@ void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w)
     *pp = w->next;
     if (lane->tail == w)
         lane->tail = prev;
+    if (lane->ftail == w)
+        lane->ftail = prev;         /* the waiters pushed first are a prefix */
     w->next = NULL;
     lane->waiting--;
 }
@@ -447,6 +462,8 @@ aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane, int6
     lane->head = w->next;
     if (!lane->head)
         lane->tail = NULL;
+    if (lane->ftail == w)
+        lane->ftail = NULL;
     w->next = NULL;
     lane->waiting--;
     *wait = 0;

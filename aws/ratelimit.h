@@ -91,6 +91,10 @@ aws_rate_lane *aws_ratelimit_find(const aws_ratelimit *rl, const aws_rate_key *k
 
 /* Appends a waiter at the tail of the lane's queue. */
 void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w);
+/* Queues a waiter before every waiter pushed with aws_ratelimit_push, after
+ * those pushed here before it: work that other work waits for (listing an
+ * organization's accounts) is not held behind a queue of other calls. */
+void aws_ratelimit_push_first(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w);
 /* Takes a waiter out of the queue (a canceled call); no-op when absent. */
 void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w);
 /* When the lane holds a token now and somebody waits: takes the token and

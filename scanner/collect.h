@@ -219,6 +219,7 @@ struct scanner_target {
     /* ACM: DescribeCertificate calls waiting for a place in the target's
      * window (collect_acm.c), and those on the way. */
     struct scanner_acm_describe *describe_head, *describe_tail;
+    size_t describe_waiting;        /* in that queue */
     int describing;
     int describe_held;              /* the waiting ones hold the target */
     const scanner_apigw_reading *apigw; /* borrowed; NULL: read every stage */

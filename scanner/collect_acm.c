@@ -373,6 +373,12 @@ out:
  * it only holds memory (600 calls for the largest account-region, in each
  * of hundreds of targets at once). */
 #define ACM_DESCRIBE_WINDOW 16
+/* An account-region with this many describes still waiting (two seconds
+ * of its 10/s DescribeCertificate lane) is the scan's critical path: its
+ * describes take the next free in-flight slot (AWS_CALL_CRITICAL), before
+ * listings and every other account-region's calls.  Paced at 10/s they
+ * hold about half a slot, so nothing else is slowed. */
+#define ACM_DESCRIBE_LONG 20
 
 typedef struct scanner_acm_describe describe_ud;
 struct scanner_acm_describe {
@@ -394,6 +400,7 @@ void scanner_acm_describes_free(scanner_target *t)
     while (t->describe_head) {
         describe_ud *d = t->describe_head;
         t->describe_head = d->next;
+        t->describe_waiting--;
         describe_ud_free(d);
     }
     t->describe_tail = NULL;
@@ -438,7 +445,7 @@ static void acm_call(scanner_target *t, const char *op, const char *target,
     aws_call call = scanner_target_call_init(t, AWS_SVC_ACM, AWS_PROTO_JSON, op);
     /* A listing tells how long the account-region will take: it goes
      * before calls already waiting for a slot (scan.c, STAGE_ACM). */
-    call.first = 1;
+    call.first = AWS_CALL_LIST;
     call.target = target;
     call.json_version = "1.1";
     call.body = body;
@@ -468,6 +475,8 @@ static void describe_send(scanner_target *t, describe_ud *d)
                                                  "DescribeCertificate");
         call.target = "CertificateManager.DescribeCertificate";
         call.json_version = "1.1";
+        if (t->describe_waiting >= ACM_DESCRIBE_LONG)
+            call.first = AWS_CALL_CRITICAL;
         call.body = body;
         call.body_len = strlen(body);
         if (scanner_target_call_src(t, SCANNER_SRC_ACM, &call, on_describe, d) != 0) {
@@ -487,6 +496,7 @@ static void describe_pump(scanner_target *t)
     while (t->describe_head && t->describing < ACM_DESCRIBE_WINDOW) {
         describe_ud *d = t->describe_head;
         t->describe_head = d->next;
+        t->describe_waiting--;
         if (!t->describe_head)
             t->describe_tail = NULL;
         d->next = NULL;
@@ -498,7 +508,8 @@ static void describe_pump(scanner_target *t)
     }
 }
 
-static void describe_one(scanner_target *t, const char *arn, const char *fp)
+/* Queues the describe of arn; describe_pump sends it. */
+static void describe_queue(scanner_target *t, const char *arn, const char *fp)
 {
     describe_ud *d = calloc(1, sizeof(*d));
     if (!d || !(d->arn = strdup(arn))) {
@@ -513,11 +524,11 @@ static void describe_one(scanner_target *t, const char *arn, const char *fp)
     else
         t->describe_head = d;
     t->describe_tail = d;
+    t->describe_waiting++;
     if (!t->describe_held) {
         t->describe_held = 1;
         scanner_target_hold(t);
     }
-    describe_pump(t);
 }
 
 static int describe_all(const scanner_acm_reading *rd)
@@ -588,7 +599,7 @@ static void consider(scanner_target *t, scanner_acm_summary *s)
         break;
     case SCANNER_ACM_PLAN_DESCRIBE:
         aws_log_debug("%s/%s: %s: describe (%s)", t->account_id, t->region, s->r->arn, why);
-        describe_one(t, s->r->arn, rd ? s->fingerprint : NULL);
+        describe_queue(t, s->r->arn, rd ? s->fingerprint : NULL);
         break;
     }
     if (keep && scanner_record_set_add(&t->set, keep) != 0)
@@ -615,6 +626,9 @@ static void on_list(scanner_target *t, const aws_result *res, void *ud)
         scanner_target_parse_gap(t, SCANNER_SRC_ACM, "ListCertificates", NULL, rc, err);
     for (size_t i = 0; i < sums.n; i++)
         consider(t, &sums.v[i]);
+    /* Sent once the whole page is queued: the first describes already
+     * know how long the account-region's backlog is (ACM_DESCRIBE_LONG). */
+    describe_pump(t);
     if (scanner_target_page(t, SCANNER_SRC_ACM, "ListCertificates", pg, next))
         list_page(t, pg);
     else

@@ -348,6 +348,7 @@ typedef struct disc {
     char region[32];
     const config *cfg;
     scanner_discover_cb cb;
+    scanner_discover_page_cb page_cb;   /* streaming: each ListAccounts page's accounts */
     void *ud;
     int pending;
     scanner_discovery *res;
@@ -436,6 +437,25 @@ static void disc_finish(disc *d)
 
 static int disc_send(disc *d, int kind, const char *parent, int to_excluded, int place,
                      scanner_pager *pg);
+
+/* Streaming: hands on the accounts a ListAccounts page added from found[n0]
+ * on, filtered by include/exclude_accounts (the caller drops an account
+ * it already has: a page may repeat one). */
+static int disc_stream(disc *d, size_t n0)
+{
+    scanner_strv page;
+    scanner_strv_init(&page);
+    int rc = 0;
+    for (size_t i = n0; rc == 0 && i < d->found.n; i++)
+        rc = scanner_strv_add(&page, d->found.v[i]);
+    if (rc == 0) {
+        scanner_accounts_filter(&page, d->cfg, NULL);
+        if (page.n)
+            rc = d->page_cb(&page, &d->res->meta, d->ud);
+    }
+    scanner_strv_finish(&page);
+    return rc;
+}
 
 /* A listing stopped by its pager: the accounts listed so far are kept,
  * and the first such stop is handed on as a coverage gap (the listing,
@@ -594,6 +614,7 @@ static void on_disc(const aws_result *r, void *ud)
         } else if (c->kind == K_LIST_ACCOUNTS || c->kind == K_ACCOUNTS_FOR_PARENT) {
             scanner_strv ids;
             scanner_strv_init(&ids);
+            size_t n0 = d->found.n;
             rc = scanner_org_parse_accounts(r->body, r->body_len,
                                             c->place ? &ids
                                             : c->to_excluded ? &d->excluded : &d->found,
@@ -610,6 +631,8 @@ static void on_disc(const aws_result *r, void *ud)
                         rc = scanner_strv_add(&d->places, c->parent);
                 scanner_strv_finish(&all);
             }
+            if (rc == 0 && d->page_cb && c->kind == K_LIST_ACCOUNTS && !c->place)
+                rc = disc_stream(d, n0);
             scanner_strv_finish(&ids);
         } else {
             rc = on_place(c, r->body, r->body_len, &next, err, sizeof(err));
@@ -686,6 +709,9 @@ static int disc_send(disc *d, int kind, const char *parent, int to_excluded, int
         .body = body,
         .body_len = strlen(body),
         .max_response = SCANNER_MAX_BODY,
+        /* Discovery leads the Organizations lane: other work (account
+         * tags) waits behind it. */
+        .first = AWS_CALL_ENTER,
     };
     d->pending++;
     rc = aws_client_call(d->client, &call, on_disc, c);
@@ -751,9 +777,21 @@ int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
                               const char *region, const config *cfg,
                               scanner_discover_cb cb, void *ud)
 {
+    return scanner_discover_accounts_stream(client, creds, region, cfg, NULL, cb, ud);
+}
+
+int scanner_discover_accounts_stream(aws_client *client, aws_creds_provider *creds,
+                                     const char *region, const config *cfg,
+                                     scanner_discover_page_cb page_cb,
+                                     scanner_discover_cb cb, void *ud)
+{
     disc *d = disc_new(client, creds, region, cfg, cb, ud);
     if (!d)
         return AWS_ENOMEM;
+    /* An account under an excluded OU is known only once that walk ends:
+     * no streaming then. */
+    if (cfg->organizational_units.n == 0 && cfg->exclude_ous.n == 0)
+        d->page_cb = page_cb;
     if (cfg->organizational_units.n == 0) {
         disc_send(d, K_LIST_ACCOUNTS, NULL, 0, 0, NULL);
     } else {
@@ -844,7 +882,7 @@ int scanner_discover_regions(aws_client *client, aws_creds_provider *creds,
         .body = body.data,
         .body_len = body.len,
         .max_response = SCANNER_MAX_BODY,
-        .first = 1,              /* the account's targets wait for it */
+        .first = AWS_CALL_ENTER, /* the account's targets wait for it */
     };
     rc = aws_client_call(client, &call, on_regions, c);
     if (rc == 0)

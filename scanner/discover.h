@@ -106,6 +106,21 @@ typedef void (*scanner_discover_cb)(scanner_discovery *d, void *ud);
 int scanner_discover_accounts(aws_client *client, aws_creds_provider *creds,
                               const char *region, const config *cfg,
                               scanner_discover_cb cb, void *ud);
+/* Streaming: the accounts of one ListAccounts page (ACTIVE, filtered by
+ * include/exclude_accounts; an id may repeat one of an earlier page) and
+ * the (Id, Name, Email) meta listed so far.  Non-zero (AWS_ENOMEM) ends
+ * the discovery with that error. */
+typedef int (*scanner_discover_page_cb)(const scanner_strv *ids, const scanner_strv *meta,
+                                        void *ud);
+/* The same, handing each page's accounts to page_cb as it arrives, so that
+ * their scan starts before the listing ends; cb still runs once at the end
+ * with every account in `accounts`.  Only for the whole organization
+ * without [scan] exclude_ous (organizational_units or exclude_ous set:
+ * page_cb is never called and the accounts come with cb only). */
+int scanner_discover_accounts_stream(aws_client *client, aws_creds_provider *creds,
+                                     const char *region, const config *cfg,
+                                     scanner_discover_page_cb page_cb,
+                                     scanner_discover_cb cb, void *ud);
 /* Where every account of the organization sits, walked from its root
  * (ListRoots, then per OU ListOrganizationalUnitsForParent and
  * ListAccountsForParent: a call per OU and page, where ListParents would

@@ -76,7 +76,8 @@ struct scan {
     char place_message[256];
 
     account **accounts;
-    size_t n_accounts;
+    size_t n_accounts, cap_accounts;
+    int streamed;                   /* accounts came page by page from ListAccounts */
     size_t next_account;            /* next to prepare */
     size_t accounts_preparing;
     size_t accounts_done;
@@ -547,7 +548,7 @@ static size_t rest_cap(const scan *s)
 {
     int acm_left = s->rest_queued < SCAN_MAX_HELD &&
                    (s->queue_head || s->accounts_preparing ||
-                    (s->discovery_done && s->next_account < s->n_accounts));
+                    !s->discovery_done || s->next_account < s->n_accounts);
     size_t cap = acm_left ? s->max_rest / 4 : s->max_rest;
     return cap ? cap : 1;
 }
@@ -564,7 +565,7 @@ static void pump(scan *s)
     int again = 1;
     while (again) {
         again = 0;
-        while (s->discovery_done && s->next_account < s->n_accounts &&
+        while (s->next_account < s->n_accounts &&
                s->accounts_preparing < s->max_accounts && s->targets_queued < s->max_targets) {
             prepare_account(s, s->accounts[s->next_account++]);
             again = 1;
@@ -595,16 +596,30 @@ static int finished(const scan *s)
 
 /* ---- discovery ----------------------------------------------------------- */
 
-/* The accounts to scan: every path (the config's list, the organization,
- * the caller alone) ends here, and --shard keeps this host's share. */
-static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta,
+/* Adds accounts to scan: every path (the config's list, the organization,
+ * page by page or at once, the caller alone) comes here, and --shard keeps
+ * this host's share.  An id already added is skipped (a listing may repeat
+ * one). */
+static int add_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta,
                         const scanner_discovery *d)
 {
-    s->accounts = calloc(ids->n ? ids->n : 1, sizeof(*s->accounts));
-    if (!s->accounts)
-        return AWS_ENOMEM;
+    if (s->n_accounts + ids->n > s->cap_accounts) {
+        size_t nc = s->cap_accounts ? s->cap_accounts : 16;
+        while (nc < s->n_accounts + ids->n)
+            nc *= 2;
+        account **na = realloc(s->accounts, nc * sizeof(*na));
+        if (!na)
+            return AWS_ENOMEM;
+        s->accounts = na;
+        s->cap_accounts = nc;
+    }
     for (size_t i = 0; i < ids->n; i++) {
         if (!scanner_shard_has(&s->o->shard, ids->v[i]))
+            continue;
+        int dup = 0;
+        for (size_t k = 0; k < s->n_accounts && !dup; k++)
+            dup = strcmp(s->accounts[k]->id, ids->v[i]) == 0;
+        if (dup)
             continue;
         account *a = calloc(1, sizeof(*a));
         if (!a)
@@ -621,12 +636,38 @@ static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *me
             (path && *path && !(a->ou_path = strdup(path))))
             return AWS_ENOMEM;
     }
+    return 0;
+}
+
+/* Every account is known: the scan can end once they are done. */
+static void accounts_known(scan *s, size_t listed)
+{
     if (s->o->shard.count > 1)
         aws_log_info("shard %d/%d: %zu of %zu accounts", s->o->shard.index, s->o->shard.count,
-                     s->n_accounts, ids->n);
+                     s->n_accounts, listed);
     s->discovery_done = 1;
     progress(s);
-    return 0;
+}
+
+static int set_accounts(scan *s, const scanner_strv *ids, const scanner_strv *meta,
+                        const scanner_discovery *d)
+{
+    int rc = add_accounts(s, ids, meta, d);
+    if (rc == 0)
+        accounts_known(s, ids->n);
+    return rc;
+}
+
+/* Streaming (scanner_discover_accounts_stream): a ListAccounts page's
+ * accounts start at once, before the listing ends. */
+static int on_accounts_page(const scanner_strv *ids, const scanner_strv *meta, void *ud)
+{
+    scan *s = ud;
+    s->streamed = 1;
+    int rc = add_accounts(s, ids, meta, NULL);
+    if (rc == 0)
+        pump(s);
+    return rc;
 }
 
 static void caller_only(scan *s)
@@ -676,6 +717,39 @@ static void on_paths(scanner_discovery *d, void *ud)
     s->paths_pending = 0;
 }
 
+/* The whole organization: where each account sits, walked from the root
+ * once the listing is done (the walk shares the Organizations lane with
+ * it; the targets do not wait for the walk). */
+static void start_paths(scan *s)
+{
+    if (s->o->cfg->organizational_units.n == 0 && !s->paths_pending &&
+        scanner_discover_paths(s->o->client, s->o->caller, s->o->home_region, on_paths, s) == 0)
+        s->paths_pending = 1;
+}
+
+/* The listing ended after some of its accounts were streamed into the
+ * scan: those are scanned whatever happened next, and a failure is an
+ * account-wide gap on the caller that makes the run partial. */
+static void streamed_end(scan *s, scanner_discovery *d)
+{
+    if (d->err) {
+        const char *op = *d->operation ? d->operation : "ListAccounts";
+        char msg[400];
+        snprintf(msg, sizeof(msg), "the organization's accounts could not all be listed "
+                 "(%s); scanned the %zu listed", d->message, s->n_accounts);
+        aws_log_warn("%s/*/%s: %s: %s", s->caller_account, op, d->code, msg);
+        if (scanner_findings_add_gap(s->out, s->caller_account, "*", op,
+                                     *d->code ? d->code : "Error", msg) != 0) {
+            s->failed = 1;
+            snprintf(s->err, sizeof(s->err), "out of memory");
+        }
+    }
+    s->from_org = 1;
+    keep_place_failure(s, d);
+    accounts_known(s, d->err ? s->n_accounts : d->accounts.n);
+    start_paths(s);
+}
+
 static void on_discovered(scanner_discovery *d, void *ud)
 {
     scan *s = ud;
@@ -692,7 +766,9 @@ static void on_discovered(scanner_discovery *d, void *ud)
         scanner_findings_add_gap(s->out, s->caller_account, "*", d->paging_operation,
                                  d->paging_code, msg);
     }
-    if (d->err) {
+    if (s->streamed) {
+        streamed_end(s, d);
+    } else if (d->err) {
         if (scanner_org_error_refused(d->code)) {
             /* An organization may exist whose other accounts go unseen:
              * a gap on the caller's whole account makes the run partial
@@ -732,6 +808,8 @@ static void on_discovered(scanner_discovery *d, void *ud)
         if (set_accounts(s, &d->accounts, &d->meta, d) != 0) {
             s->failed = 1;
             snprintf(s->err, sizeof(s->err), "out of memory");
+        } else {
+            start_paths(s);
         }
     }
     scanner_discovery_free(d);
@@ -755,13 +833,8 @@ static void start_discovery(scan *s)
         pump(s);
         return;
     }
-    int rc = scanner_discover_accounts(s->o->client, s->o->caller, s->o->home_region, cfg,
-                                       on_discovered, s);
-    /* The whole organization: where each account sits, walked from the
-     * root beside the listing (the targets do not wait for it). */
-    if (rc == 0 && cfg->organizational_units.n == 0 &&
-        scanner_discover_paths(s->o->client, s->o->caller, s->o->home_region, on_paths, s) == 0)
-        s->paths_pending = 1;
+    int rc = scanner_discover_accounts_stream(s->o->client, s->o->caller, s->o->home_region,
+                                              cfg, on_accounts_page, on_discovered, s);
     if (rc != 0) {
         s->failed = 1;
         snprintf(s->err, sizeof(s->err), "could not start listing accounts: %s",

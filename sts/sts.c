@@ -154,7 +154,7 @@ static int assume_send(aws_client *c, aws_creds_provider *creds, const char *reg
             .body = b->data,
             .body_len = b->len,
             .max_response = STS_MAX_RESPONSE,
-            .first = 1,          /* every call of the account waits for it */
+            .first = AWS_CALL_ENTER, /* every call of the account waits for it */
         };
         rc = aws_client_call(c, &call, on_assume, r);
     }

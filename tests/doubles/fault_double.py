@@ -36,13 +36,15 @@ order below, and the first that answers wins).  A mode's settings:
                  Certificate members set over it.  A value {"raw": "<hex>"}
                  is written as those raw bytes inside the JSON string
                  (invalid UTF-8, an embedded NUL escape, ...).
-  paging         {"<listing>": "repeat" | "endless", ...}
+  paging         {"<listing>": "repeat" | "endless" | "fail", ...}
                  A paginated listing that never ends.  The first page is
                  moto's answer (or, for ListAccounts, GetFindings and
                  GetClientCertificates, which moto lacks, one the double
                  makes); every later page is empty.  "repeat" hands out the
                  token "SAME" on every page; "endless" a new one each time
-                 ("endless-1", "endless-2", ...).  Listings:
+                 ("endless-1", "endless-2", ...).  "fail" (ListAccounts
+                 only): the first page hands out a token and the next
+                 answers 400 InvalidInputException.  Listings:
                    ListCertificates (ACM), ListServerCertificates (IAM,
                    Marker), ListAccounts (Organizations),
                    GetClientCertificates, GetRestApis, GetDomainNames (API
@@ -326,9 +328,17 @@ LISTINGS = {
 
 def mode_paging(handler, op, body, settings):
     how = settings.get(op)
-    if how not in ("repeat", "endless") or op not in LISTINGS:
+    if how not in ("repeat", "endless", "fail") or op not in LISTINGS:
         return False
     handler.server.fault["hit"].set()
+    if how == "fail" and op == "ListAccounts" and json.loads(body or b"{}").get("NextToken"):
+        handler.reply(400, {"__type": "InvalidInputException",
+                            "Message": "You provided a value that does not match the "
+                                       "required pattern.", "Reason": "INVALID_NEXT_TOKEN"},
+                      ctype="application/x-amz-json-1.1")
+        return True
+    if how == "fail":
+        how = "repeat"
     LISTINGS[op](handler, body, next_token(handler, how))
     return True
 

@@ -190,6 +190,21 @@ class HostileTest(scanlib.DoublesCase):
         self.assertEqual(doc["stats"]["accounts"], 1)
         self.assertEqual([f["resource_arn"] for f in doc["findings"]], [self.paged_arn])
 
+    def test_organizations_failing_later_page_scans_what_was_listed(self):
+        # The accounts of the first page are scanned as soon as it arrives;
+        # a refused later page makes the run partial with a gap, it does
+        # not fail the run or fall back to the caller alone.
+        self.mode(paging={"ListAccounts": "fail"})
+        p, doc = self.scan("sa-east-1")
+        self.assertEqual(p.returncode, 3, p.stderr.decode())
+        self.assertEqual([g for g in self.gaps(doc)
+                          if g[2] not in ("ListRoots", "ListTagsForResource")],
+                         [(ACCT, "*", "ListAccounts", "InvalidInputException")])
+        self.assertEqual(self.counts()["ListAccounts"], 2)
+        self.assertEqual(doc["stats"]["accounts"], 1)
+        self.assertEqual([f["resource_arn"] for f in doc["findings"]], [self.paged_arn])
+        self.assertIn(b"could not all be listed", p.stderr)
+
     def test_api_gateway_repeated_tokens(self):
         self.mode(paging={"GetClientCertificates": "repeat", "GetRestApis": "repeat",
                           "GetDomainNames": "repeat", "GetDomainNamesV2": "repeat"})

@@ -235,6 +235,23 @@ class TransportTest(unittest.TestCase):
         self.assertEqual(len(targets), 7, targets)
         self.assertEqual(targets[1], "CertificateManager.DescribeCertificate", targets)
 
+    def test_levels_take_free_slots_highest_first(self):
+        # One slot, held by the first call; then one call of each level
+        # becomes ready, lowest level first.  They go highest level first:
+        # entering an account (3), a paced lane's long backlog (2), a
+        # listing (1), the rest (0).
+        self.double.program(dict(OK, sleep=0.2))
+        args = ["--concurrency", 1, "--rate-key", "000000000001", "--count", 1]
+        ops = {0: "GetCertificate", 1: "ListCertificates", 2: "DescribeCertificate",
+               3: "ListTagsForCertificate"}
+        for k, level in enumerate((0, 1, 2, 3)):
+            args += ["--group", "--rate-key", "%012d" % (k + 2), "--level", level,
+                     "--op", ops[level], "--target", "CertificateManager." + ops[level]]
+        r = self.probe(*args)
+        self.assertEqual(len(r.results), 5, r)
+        targets = [q["target"].split(".")[1] for q in self.double.records()["requests"]]
+        self.assertEqual(targets[1:], [ops[3], ops[2], ops[1], ops[0]], targets)
+
     def test_in_flight_cap_is_not_cut_by_connections_per_host(self):
         # Every call goes to one host here (as one region's ACM does, or a
         # proxy): the in-flight cap, not curl's connections per host (8

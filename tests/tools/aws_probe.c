@@ -111,7 +111,7 @@ static void usage(void)
         "  [--region R] [--rate-key K] [--count N] [--concurrency N] [--max-attempts N]\n"
         "  [--budget N] [--base-delay MS] [--max-backoff MS] [--timeout MS]\n"
         "  [--max-response BYTES] [--no-adaptive] [--cancel-after N] [--ca-bundle PEM]\n"
-        "  [--debug] [--rate SCOPE=RATE]... [--first] [--group <call options of the next group>]...\n");
+        "  [--debug] [--rate SCOPE=RATE]... [--first] [--level N] [--group <call options of the next group>]...\n");
     exit(2);
 }
 
@@ -143,6 +143,7 @@ int main(int argc, char **argv)
         { "group", no_argument, 0, 'G' },
         { "rate", required_argument, 0, 'Z' },
         { "first", no_argument, 0, 'F' },
+        { "level", required_argument, 0, 'L' },
         { 0, 0, 0, 0 },
     };
     probe p = { .ngroups = 1 };
@@ -199,6 +200,7 @@ int main(int argc, char **argv)
         case 'R': cur->call.max_response = (size_t)num(optarg, "--max-response"); break;
         case 'A': co.adaptive = -1; break;
         case 'F': cur->call.first = 1; break;
+        case 'L': cur->call.first = (int)num(optarg, "--level"); break;
         case 'C': p.cancel_after = (int)num(optarg, "--cancel-after"); break;
         case 'K': co.http.ca_bundle = optarg; break;
         case 'd': aws_log_set_level(AWS_LOG_DEBUG); co.http.debug = 1; break;
