@@ -75,12 +75,12 @@ typedef struct scanner_discovery {
     int err;                        /* 0, or why the accounts could not be listed */
     char code[64];                  /* AWS error code when err != 0 */
     char message[256];
-    char operation[32];             /* the call that failed ("" when none did) */
+    char operation[48];             /* the call that failed ("" when none did) */
     /* A listing stopped by its pager (a repeated paging token, the page
      * limit): the accounts listed before it are in `accounts`, but the
      * organization may have more.  paging_code is "" when none was. */
     char paging_code[32];
-    char paging_operation[32];
+    char paging_operation[48];
     char paging_message[256];
     scanner_strv accounts;          /* the result (filtered) */
     scanner_strv meta;              /* (Id, Name, Email) of every listed account */
