@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
-#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,32 +79,14 @@ struct aws_http {
 
 static int s_curl_ready;
 
-/* 1 when curl's TLS backend is OpenSSL: CURLOPT_SSL_CTX_FUNCTION then
- * hands over an SSL_CTX (other backends hand over their own types). */
-static int s_curl_openssl;
-
 static int global_init(void)
 {
     if (s_curl_ready)
         return 0;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return AWS_EHTTP;
-    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-    s_curl_openssl = v && v->ssl_version && strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
     s_curl_ready = 1;
     return 0;
-}
-
-/* OpenSSL keeps a read and a write buffer (about 17 KB each) for every
- * connection while it is open, idle or waiting for an answer; released
- * when empty, a scan's connections (as many as calls in flight) stop
- * holding megabytes that carry nothing. */
-static CURLcode on_ssl_ctx(CURL *e, void *ssl_ctx, void *ud)
-{
-    (void)e;
-    (void)ud;
-    SSL_CTX_set_mode((SSL_CTX *)ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
-    return CURLE_OK;
 }
 
 /* ---- lifetime of uv handles ----------------------------------------------- */
@@ -747,8 +728,6 @@ int aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void
      * the transfer starts): answers are read through it a piece at a
      * time, so a small one costs a few more reads of a large answer. */
     SET(CURLOPT_BUFFERSIZE, AWS_HTTP_RECV_BUFFER);
-    if (s_curl_openssl)
-        SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
     SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : AWS_HTTP_DEFAULT_TIMEOUT_MS);
     SET(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     SET(CURLOPT_WRITEFUNCTION, on_write);
