@@ -103,6 +103,16 @@ char *aws_buf_take(aws_buf *b)
     return s;
 }
 
+char *aws_buf_take_fit(aws_buf *b)
+{
+    if (b->data && b->cap > b->len + 1) {
+        char *p = realloc(b->data, b->len + 1);
+        if (p)                      /* else the larger block is as good */
+            b->data = p;
+    }
+    return aws_buf_take(b);
+}
+
 void aws_buf_finish(aws_buf *b)
 {
     free(b->data);

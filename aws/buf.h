@@ -27,6 +27,11 @@ int  aws_buf_vprintf(aws_buf *b, const char *fmt, va_list ap);
 void aws_buf_reset(aws_buf *b);          /* len = 0, keeps memory */
 /* Hands the string to the caller (never NULL on success; "" for empty). */
 char *aws_buf_take(aws_buf *b);
+/* The same, the memory cut to the string's length first: for strings kept
+ * long (a finding's texts), where the doubling growth would leave up to
+ * half of each unused.  Not for buffers that held a secret (the cut may
+ * move the string and leave a copy behind). */
+char *aws_buf_take_fit(aws_buf *b);
 /* Frees memory; wipes it first when the buffer may hold a secret. */
 void aws_buf_finish(aws_buf *b);
 void aws_buf_finish_secret(aws_buf *b);

@@ -29,6 +29,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* curl's receive buffer per transfer, in bytes (its minimum is 1 KB). */
+#define AWS_HTTP_RECV_BUFFER 4096L
+
 /* Response headers are remote data too: cap their total size. */
 #define MAX_HEADER_BYTES (64u * 1024)
 
@@ -721,6 +724,10 @@ int aws_http_send(aws_http *h, const aws_http_request *req, aws_http_cb cb, void
      * by default) at its minimum keeps a scan's calls in flight from
      * holding megabytes that never carry anything. */
     SET(CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+    /* The same for the receive buffer (16 KB by default, allocated when
+     * the transfer starts): answers are read through it a piece at a
+     * time, so a small one costs a few more reads of a large answer. */
+    SET(CURLOPT_BUFFERSIZE, AWS_HTTP_RECV_BUFFER);
     SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : AWS_HTTP_DEFAULT_TIMEOUT_MS);
     SET(CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     SET(CURLOPT_WRITEFUNCTION, on_write);

@@ -13,6 +13,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import shlex
 import shutil
 import ssl
 import subprocess
@@ -266,8 +267,12 @@ def run_certsweep(a, o, simu, tls, tmp, env, run=1):
         if a.no_tags:
             f.write("\n[scan]\ntags = false\n")
     report = os.path.join(tmp, "certsweep-report-%d.json" % run)
-    argv = [a.certsweep, "scan", "--config", conf, "--format", "json", "--output", report,
-            "--fail-on", "none", "-q"] + a.certsweep_arg
+    argv = shlex.split((a.certsweep_wrapper or "").replace("{run}", str(run))) + [
+        a.certsweep, "scan", "--config", conf, "--format", "json", "--output", report,
+        "--fail-on", "none", "-q"] + a.certsweep_arg
+    for kv in a.certsweep_env:
+        k, _, v = kv.partition("=")
+        env = dict(env, **{k: v})
     r = scanner_run("certsweep", argv, env, simu, a.certsweep_time_limit,
                     os.path.join(tmp, "certsweep-%d.log" % run))
     r["run"] = run
@@ -468,6 +473,12 @@ def main():
                                                          "src", "certsweep"))
     ap.add_argument("--certsweep-arg", action="append", default=[],
                     help="extra argument for certsweep scan (repeatable)")
+    ap.add_argument("--certsweep-wrapper", metavar="CMD",
+                    help="run certsweep under CMD (e.g. 'heaptrack -o /tmp/h-{run}': {run} is the "
+                         "run's number, 1 or 2); the peak RSS shown is then CMD's, not certsweep's")
+    ap.add_argument("--certsweep-env", metavar="NAME=VALUE", action="append", default=[],
+                    help="set NAME=VALUE in certsweep's environment (repeatable), e.g. "
+                         "MALLOC_ARENA_MAX=2")
     ap.add_argument("--certsweep-time-limit", type=float, default=3600)
     ap.add_argument("--peer-threads", type=int, default=32)
     ap.add_argument("--peer-time-limit", type=float, default=900,

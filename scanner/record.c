@@ -39,29 +39,86 @@ void scanner_record_free(scanner_record *r)
         &r->serial, &r->issuer,
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        free(*fields[i]);
+        scanner_str_free(*fields[i]);
     free_list(r->in_use_by, r->n_in_use_by);
     scanner_tags_finish(&r->tags);
     free_list(r->sans, r->n_sans);
     for (size_t i = 0; i < r->n_validations; i++) {
-        free(r->validations[i].domain);
-        free(r->validations[i].status);
-        free(r->validations[i].method);
-        free(r->validations[i].rr_name);
-        free(r->validations[i].rr_type);
-        free(r->validations[i].rr_value);
-        free(r->validations[i].dns_answer);
+        scanner_str_free(r->validations[i].domain);
+        scanner_str_free(r->validations[i].status);
+        scanner_str_free(r->validations[i].method);
+        scanner_str_free(r->validations[i].rr_name);
+        scanner_str_free(r->validations[i].rr_type);
+        scanner_str_free(r->validations[i].rr_value);
+        scanner_str_free(r->validations[i].dns_answer);
     }
     free(r->validations);
     free(r);
 }
 
+/* The values records hold over and over (AWS enums, regions): one shared
+ * read-only copy each instead of a copy per record.  A 30,000-certificate
+ * scan holds most of its certificates' records at once, and each of these
+ * costs a 24- or 32-byte block when copied. */
+static const char s_words[][40] = {
+    /* Status, validation and renewal status */
+    "ISSUED", "PENDING_VALIDATION", "EXPIRED", "INACTIVE", "REVOKED", "FAILED",
+    "VALIDATION_TIMED_OUT", "SUCCESS", "PENDING_AUTO_RENEWAL",
+    /* Type, KeyAlgorithm, RenewalEligibility, transparency logging */
+    "AMAZON_ISSUED", "IMPORTED", "PRIVATE",
+    "RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096",
+    "EC_prime256v1", "EC_secp384r1", "EC_secp521r1",
+    "ELIGIBLE", "INELIGIBLE", "ENABLED", "DISABLED",
+    /* validation method, record type, issuer */
+    "DNS", "EMAIL", "HTTP", "CNAME", "Amazon",
+    /* FailureReason, RenewalStatusReason */
+    "NO_AVAILABLE_CONTACTS", "ADDITIONAL_VERIFICATION_REQUIRED", "DOMAIN_NOT_ALLOWED",
+    "INVALID_PUBLIC_DOMAIN", "DOMAIN_VALIDATION_DENIED", "CAA_ERROR", "OTHER",
+    /* API Gateway domain names */
+    "AVAILABLE", "UPDATING", "PENDING", "PENDING_CERTIFICATE_REIMPORT",
+    "PENDING_OWNERSHIP_VERIFICATION",
+    /* regions */
+    "global", "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1",
+    "ap-east-1", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
+    "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1", "eu-central-1",
+    "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
+    "eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1",
+    "sa-east-1", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+};
+#define N_WORDS (sizeof(s_words) / sizeof(s_words[0]))
+
+const char *scanner_word(const char *value)
+{
+    for (size_t i = 0; value && i < N_WORDS; i++)
+        if (value[0] == s_words[i][0] && strcmp(value, s_words[i]) == 0)
+            return s_words[i];
+    return NULL;
+}
+
+static int is_word(const char *s)
+{
+    for (size_t i = 0; i < N_WORDS; i++)
+        if (s == s_words[i])
+            return 1;
+    return 0;
+}
+
+void scanner_str_free(char *s)
+{
+    if (s && !is_word(s))
+        free(s);
+}
+
 int scanner_str_set(char **field, const char *value)
 {
     char *copy = NULL;
-    if (value && !(copy = strdup(value)))
+    const char *word = scanner_word(value);
+    if (word)
+        copy = (char *)word;        /* shared, read-only: see record.h */
+    else if (value && !(copy = strdup(value)))
         return AWS_ENOMEM;
-    free(*field);
+    scanner_str_free(*field);
     *field = copy;
     return 0;
 }
@@ -108,9 +165,9 @@ int scanner_record_add_validation(scanner_record *r, const char *domain,
     if (scanner_str_set(&v->domain, domain) ||
         scanner_str_set(&v->status, status) ||
         scanner_str_set(&v->method, method)) {
-        free(v->domain);
-        free(v->status);
-        free(v->method);
+        scanner_str_free(v->domain);
+        scanner_str_free(v->status);
+        scanner_str_free(v->method);
         return AWS_ENOMEM;
     }
     r->n_validations++;

@@ -2,7 +2,8 @@
  *
  * Every collector (ACM, API Gateway client certificates and custom domain
  * names, IAM server certificates) produces these; rules read only these.
- * All strings are owned by the record (NULL when unknown).  Times are unix
+ * All strings are owned by the record (NULL when unknown; see
+ * scanner_str_set for the shared read-only ones).  Times are unix
  * seconds, 0 when unknown.
  */
 #ifndef SCANNER_RECORD_H
@@ -92,8 +93,18 @@ typedef struct scanner_record {
 scanner_record *scanner_record_new(scanner_source src, const char *account_id,
                                    const char *region);
 void scanner_record_free(scanner_record *r);                /* accepts NULL */
-/* Sets *field to a copy of value (NULL allowed); returns 0 or AWS_ENOMEM. */
+/* Sets a record's string field to value (NULL allowed), freeing what it
+ * held; returns 0 or AWS_ENOMEM.  A value records hold over and over (an
+ * AWS enum such as "ISSUED", a region: scanner_word) is not copied: the
+ * field then points at one shared read-only string.  So a record's string
+ * fields are never written through, and are freed only by
+ * scanner_record_free, scanner_str_set or scanner_str_free. */
 int  scanner_str_set(char **field, const char *value);
+/* Frees a string scanner_str_set stored (a shared word is left alone). */
+void scanner_str_free(char *s);
+/* The shared read-only copy of value when it is one of those words, else
+ * NULL. */
+const char *scanner_word(const char *value);
 /* Sets the ResourceRecord of validation i (copies; NULL allowed). */
 int  scanner_validation_set_record(scanner_domain_validation *v, const char *name,
                                    const char *type, const char *value);

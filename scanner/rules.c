@@ -888,8 +888,8 @@ static int draft_emit(judge *j, draft *d)
     fd.days_to_expiry = d->not_after ? scanner_days_until(d->not_after, j->as_of) : 0;
     while (d->details.len > 0 && d->details.data[d->details.len - 1] == '\n')
         d->details.data[--d->details.len] = '\0';
-    fd.title = aws_buf_take(&d->title);
-    fd.details = aws_buf_take(&d->details);
+    fd.title = aws_buf_take_fit(&d->title);
+    fd.details = aws_buf_take_fit(&d->details);
     const char *js = json_object_to_json_string_ext(d->json,
         JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     fd.details_json = dup_opt(js ? js : NULL, &oom);
@@ -2007,5 +2007,5 @@ done:
         aws_buf_finish(&b);
         return NULL;
     }
-    return aws_buf_take(&b);
+    return aws_buf_take_fit(&b);
 }

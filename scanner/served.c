@@ -569,8 +569,8 @@ static int emit(verdict *v, const char *rule_id, scanner_severity sev, draft *f)
     fd.days_to_expiry = fd.not_after ? scanner_days_until(fd.not_after, v->s->as_of) : 0;
     while (details->len > 0 && details->data[details->len - 1] == '\n')
         details->data[--details->len] = '\0';
-    fd.title = aws_buf_take(title);
-    fd.details = aws_buf_take(details);
+    fd.title = aws_buf_take_fit(title);
+    fd.details = aws_buf_take_fit(details);
     const char *js = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
     fd.details_json = dup0(js ? js : "{}", &oom);

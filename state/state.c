@@ -11,6 +11,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+/* SQLite's page cache for the state, in KiB (SQLite's default is 2,000):
+ * a second scan reads each entry of the detail cache once, in no useful
+ * order, so a large cache holds pages that are not read again; the
+ * B-tree's upper levels, which every lookup reuses, fit in this. */
+#define STATE_CACHE_KIB "512"
+
 
 /* The schema, one step per entry, applied in order.  Never edit a step that
  * has shipped: add a new one.  notify's tickets and outbox tables will be
@@ -254,7 +260,8 @@ static int open_file(const char *path, const state_opts *opts, state_db **out,
                                                      : STATE_DEFAULT_BUSY_MS;
         sqlite3_busy_timeout(s->db, busy);
         sqlite3_extended_result_codes(s->db, 1);
-        if (!(rc = exec(s, "PRAGMA foreign_keys = ON", "configure")))
+        if (!(rc = exec(s, "PRAGMA foreign_keys = ON", "configure")) &&
+            !(rc = exec(s, "PRAGMA cache_size = -" STATE_CACHE_KIB, "configure")))
             rc = migrate(s);
     }
     if (rc) {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -43,6 +44,34 @@ static void buf_read_file(void **state)
     assert_int_equal(b.len, 0);
     aws_buf_finish(&b);
     unlink(path);
+}
+
+/* aws_buf_take_fit: the same string, in a block cut to its length (the
+ * growth by doubling gave the buffer 1,024 bytes for 601). */
+static void buf_take_fit_cuts_the_block(void **state)
+{
+    (void)state;
+    aws_buf b;
+    aws_buf_init(&b, 4096);
+    for (int i = 0; i < 60; i++)
+        assert_int_equal(aws_buf_puts(&b, "0123456789"), 0);
+    assert_int_equal(aws_buf_putc(&b, '!'), 0);
+    assert_int_equal(b.cap, 1024);
+    char *s = aws_buf_take_fit(&b);
+    assert_non_null(s);
+    assert_int_equal(strlen(s), 601);
+    assert_int_equal(s[600], '!');
+    assert_memory_equal(s, "0123456789", 10);
+    assert_true(malloc_usable_size(s) < 1024);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    free(s);
+    /* empty: "" as aws_buf_take gives */
+    aws_buf_init(&b, 16);
+    s = aws_buf_take_fit(&b);
+    assert_string_equal(s, "");
+    free(s);
 }
 
 static void buf_caps_and_keeps_content(void **state)
@@ -131,6 +160,7 @@ int main(void)
         cmocka_unit_test(buf_caps_and_keeps_content),
         cmocka_unit_test(buf_urlencode),
         cmocka_unit_test(buf_read_file),
+        cmocka_unit_test(buf_take_fit_cuts_the_block),
         cmocka_unit_test(headers_case_insensitive),
         cmocka_unit_test(creds_refcount_and_static_provider),
     };

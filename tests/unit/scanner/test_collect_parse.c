@@ -840,9 +840,47 @@ static void sts_error_codes(void **state)
     assert_string_equal(scanner_sts_error_code("no colon here", b, sizeof(b)), "AssumeRoleFailed");
 }
 
+/* Values records hold over and over are one shared string, never freed
+ * (ASan would report the double or invalid free); others are copies. */
+static void record_words_are_shared_and_freed_never(void **state)
+{
+    (void)state;
+    char status[] = "ISSUED";
+    scanner_record *a = scanner_record_new(SCANNER_SRC_ACM, "111111111111", "eu-west-1");
+    scanner_record *b = scanner_record_new(SCANNER_SRC_ACM, "111111111111", "eu-west-1");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(scanner_str_set(&a->status, status), 0);
+    assert_int_equal(scanner_str_set(&b->status, "ISSUED"), 0);
+    assert_ptr_equal(a->status, b->status);
+    assert_ptr_not_equal(a->status, status);
+    assert_ptr_equal(a->status, scanner_word("ISSUED"));
+    assert_ptr_equal(a->region, b->region);
+    assert_int_equal(scanner_record_add_validation(a, "x.example.com", "SUCCESS", "DNS"), 0);
+    assert_int_equal(scanner_record_add_validation(b, "x.example.com", "SUCCESS", "DNS"), 0);
+    assert_ptr_equal(a->validations[0].method, b->validations[0].method);
+    /* not a word: each record its own copy */
+    assert_ptr_not_equal(a->validations[0].domain, b->validations[0].domain);
+    assert_ptr_not_equal(a->account_id, b->account_id);
+    assert_null(scanner_word("SOMETHING_NEW"));
+    assert_int_equal(scanner_str_set(&a->status, "SOMETHING_NEW"), 0);
+    assert_string_equal(a->status, "SOMETHING_NEW");
+    assert_ptr_not_equal(a->status, b->status);
+    /* back to a word: the copy is freed, the word kept */
+    assert_int_equal(scanner_str_set(&a->status, "EXPIRED"), 0);
+    assert_ptr_equal(a->status, scanner_word("EXPIRED"));
+    assert_int_equal(scanner_str_set(&b->status, NULL), 0);
+    assert_null(b->status);
+    scanner_str_free(NULL);
+    scanner_record_free(a);
+    scanner_record_free(b);
+    assert_string_equal(scanner_word("ISSUED"), "ISSUED");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(record_words_are_shared_and_freed_never),
         cmocka_unit_test(acm_list_body_names_every_key_type_and_status),
         cmocka_unit_test(acm_list_pages),
         cmocka_unit_test(acm_list_malformed),
