@@ -163,31 +163,40 @@ static uint64_t res_hash(const res_key *k)
 }
 
 /* One resource's tags (ACM certificate, IAM server certificate), asked
- * once; every finding about it gets them at the end. */
+ * once; every finding about it gets them at the end.  Kept for the whole
+ * scan (about 13,000 in the 1,000 x 17 bench): one allocation, its key's
+ * strings after it. */
 typedef struct ask {
     scanner_enrich *e;
-    scanner_source src;
-    char *account, *region, *arn, *name;
     aws_creds_provider *creds;      /* a reference while the call runs */
-    char call_region[32];
+    scanner_pager *pg;              /* IAM's pages, while the call runs */
     scanner_tags tags;
+    const char *account, *region, *name;    /* in str[] */
+    scanner_source src;
     int ok;                         /* read in full */
-    scanner_pager pg;
+    char arn[];                     /* then account, region and name */
 } ask;
 
 /* One account's tags. */
 typedef struct acct_ask {
     scanner_enrich *e;
-    char *account;
+    struct acct_ask *next;          /* waiting for the window */
     scanner_tags tags;
     int ok;
+    char account[];
 } acct_ask;
+
+/* Account tag calls in the client at once: Organizations' one lane takes
+ * 10/s, and the others wait here, small, rather than as queued calls. */
+#define ACCT_WINDOW 32
 
 struct scanner_enrich {
     scanner_enrich_opts o;
     scanner_findings *f;
     pindex asks;                    /* ask, by res_key */
     pindex accts;                   /* acct_ask, by account id */
+    acct_ask *wait_head, *wait_tail;    /* account asks not sent yet */
+    size_t accts_running;
     size_t pending;
     int oom;
 };
@@ -234,7 +243,8 @@ static void ask_end(ask *q, int ok)
     q->ok = ok;
     if (!ok)
         scanner_tags_finish(&q->tags);      /* nothing half-read is shown */
-    scanner_pager_finish(&q->pg);
+    scanner_pager_free(q->pg);
+    q->pg = NULL;
     aws_creds_provider_unref(q->creds);
     q->creds = NULL;
     q->e->pending--;
@@ -264,13 +274,13 @@ static void on_resource_tags(const aws_result *res, void *ud)
         ask_end(q, 0);
         return;
     }
-    int v = scanner_pager_next(&q->pg, marker);
+    int v = q->pg ? scanner_pager_next(q->pg, marker) : SCANNER_PAGER_DONE;
     free(marker);
     if (v == SCANNER_PAGER_MORE && ask_send(q) == 0)
         return;
     if (v != SCANNER_PAGER_DONE) {
         char msg[256];
-        scanner_pager_message(&q->pg, v, msg, sizeof(msg));
+        scanner_pager_message(q->pg, v, msg, sizeof(msg));
         gap(e, q->account, q->region, ask_op(q),
             v == SCANNER_PAGER_MORE ? "InternalError" : scanner_pager_code(v), msg);
         ask_end(q, 0);
@@ -283,7 +293,7 @@ static int ask_send(ask *q)
 {
     aws_call call;
     memset(&call, 0, sizeof(call));
-    call.region = q->call_region;
+    call.region = q->src == SCANNER_SRC_IAM_SERVER_CERT ? q->e->o.home_region : q->region;
     call.rate_key = q->account;
     call.creds = q->creds;
     call.max_response = SCANNER_MAX_BODY;
@@ -303,7 +313,7 @@ static int ask_send(ask *q)
         call.target = "CertificateManager.ListTagsForCertificate";
         call.json_version = "1.1";
     } else {
-        const char *marker = scanner_pager_token(&q->pg);
+        const char *marker = scanner_pager_token(q->pg);
         rc = aws_query_add(&body, "Action", "ListServerCertificateTags");
         if (!rc)
             rc = aws_query_add(&body, "Version", "2010-05-08");
@@ -328,12 +338,25 @@ static void ask_free(ask *q)
 {
     if (!q)
         return;
-    free(q->account);
-    free(q->region);
-    free(q->arn);
-    free(q->name);
     scanner_tags_finish(&q->tags);
     free(q);
+}
+
+/* A new ask for k (its strings copied after it), or NULL. */
+static ask *ask_new(const res_key *k, const char *name)
+{
+    size_t la = strlen(k->arn) + 1, lc = strlen(k->account) + 1, lr = strlen(k->region) + 1,
+           ln = strlen(name) + 1;
+    ask *q = calloc(1, sizeof(*q) + la + lc + lr + ln);
+    if (!q)
+        return NULL;
+    char *p = q->arn;
+    memcpy(p, k->arn, la);
+    q->account = memcpy(p += la, k->account, lc);
+    q->region = memcpy(p += lc, k->region, lr);
+    q->name = memcpy(p + lr, name, ln);
+    q->src = k->src;
+    return q;
 }
 
 /* Asks for the tags of resource k (ACM, IAM; name: the IAM server
@@ -345,20 +368,17 @@ static void ask_resource(scanner_enrich *e, const res_key *k, const char *name,
         return;
     if (!k->account || !k->region || !k->arn || !*k->arn || !name || !*name || ask_find(e, k))
         return;
-    ask *q = calloc(1, sizeof(*q));
-    if (!q || !(q->account = strdup(k->account)) || !(q->region = strdup(k->region)) ||
-        !(q->arn = strdup(k->arn)) || !(q->name = strdup(name)) ||
+    ask *q = ask_new(k, name);
+    if (!q || (k->src == SCANNER_SRC_IAM_SERVER_CERT && !(q->pg = scanner_pager_new())) ||
         index_put(&e->asks, q, res_hash(k)) != 0) {
+        if (q)
+            scanner_pager_free(q->pg);
         ask_free(q);
         e->oom = 1;
         return;
     }
     q->e = e;
-    q->src = k->src;
     q->creds = aws_creds_provider_ref(creds);
-    snprintf(q->call_region, sizeof(q->call_region), "%s",
-             k->src == SCANNER_SRC_IAM_SERVER_CERT ? e->o.home_region : k->region);
-    scanner_pager_init(&q->pg);
     e->pending++;
     int rc = ask_send(q);
     if (rc) {
@@ -366,6 +386,8 @@ static void ask_resource(scanner_enrich *e, const res_key *k, const char *name,
         ask_end(q, 0);
     }
 }
+
+static void accts_pump(scanner_enrich *e);
 
 static void on_account_tags(int err, const char *code, const char *message,
                             const scanner_tags *tags, void *ud)
@@ -378,30 +400,52 @@ static void on_account_tags(int err, const char *code, const char *message,
         e->oom = 1;
     else
         q->ok = 1;
+    e->accts_running--;
     e->pending--;
+    accts_pump(e);
+}
+
+/* Sends waiting account asks while the window has room. */
+static void accts_pump(scanner_enrich *e)
+{
+    while (e->wait_head && e->accts_running < ACCT_WINDOW) {
+        acct_ask *q = e->wait_head;
+        e->wait_head = q->next;
+        if (!e->wait_head)
+            e->wait_tail = NULL;
+        q->next = NULL;
+        e->accts_running++;
+        int rc = scanner_account_tags(e->o.client, e->o.caller, e->o.home_region, q->account,
+                                      on_account_tags, q);
+        if (rc) {
+            e->accts_running--;
+            e->pending--;
+            gap(e, q->account, "*", "ListTagsForResource", "InternalError", aws_strerror(rc));
+        }
+    }
 }
 
 static void ask_account(scanner_enrich *e, const char *account)
 {
     if (!account || acct_find(e, account))
         return;
-    acct_ask *q = calloc(1, sizeof(*q));
-    if (!q || !(q->account = strdup(account)) ||
-        index_put(&e->accts, q, hash_str(HASH_SEED, account)) != 0) {
-        if (q)
-            free(q->account);
+    size_t len = strlen(account) + 1;
+    acct_ask *q = calloc(1, sizeof(*q) + len);
+    if (q)
+        memcpy(q->account, account, len);
+    if (!q || index_put(&e->accts, q, hash_str(HASH_SEED, account)) != 0) {
         free(q);
         e->oom = 1;
         return;
     }
     q->e = e;
     e->pending++;
-    int rc = scanner_account_tags(e->o.client, e->o.caller, e->o.home_region, account,
-                                  on_account_tags, q);
-    if (rc) {
-        e->pending--;
-        gap(e, account, "*", "ListTagsForResource", "InternalError", aws_strerror(rc));
-    }
+    if (e->wait_tail)
+        e->wait_tail->next = q;
+    else
+        e->wait_head = q;
+    e->wait_tail = q;
+    accts_pump(e);
 }
 
 scanner_enrich *scanner_enrich_new(const scanner_enrich_opts *o, scanner_findings *f)
@@ -510,10 +554,8 @@ int scanner_enrich_finish(scanner_enrich *e, scanner_scanned_account *accts, siz
         ask_free(e->asks.item[i]);
     for (size_t i = 0; i < e->accts.cap; i++) {
         acct_ask *q = e->accts.item[i];
-        if (!q)
-            continue;
-        free(q->account);
-        scanner_tags_finish(&q->tags);
+        if (q)
+            scanner_tags_finish(&q->tags);
         free(q);
     }
     index_finish(&e->asks);

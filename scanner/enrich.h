@@ -52,8 +52,8 @@ void scanner_enrich_record(scanner_enrich *e, const scanner_record *r,
 /* After a target was judged: asks for the tags of the findings
  * f->v[first..] (their accounts' with the caller's credentials when org
  * says the accounts came from Organizations, their resources' with
- * creds), each resource and account once.  The calls run beside the rest
- * of the scan. */
+ * creds), each resource and account once (what scanner_enrich_record
+ * asked is not asked again).  The calls run beside the rest of the scan. */
 void scanner_enrich_add(scanner_enrich *e, size_t first, aws_creds_provider *creds, int org);
 /* Waits (running the loop) until every call answered, then gives each
  * finding its account's name and OU path and the tags read, sets tags and
