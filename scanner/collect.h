@@ -189,6 +189,9 @@ typedef struct scanner_target scanner_target;
 
 /* Called once when every call of a target has finished. */
 typedef void (*scanner_target_done_cb)(scanner_target *t);
+/* Called as a record of t->set is complete, before the target is done
+ * (the record stays in t->set until then). */
+typedef void (*scanner_record_read_cb)(scanner_target *t, const scanner_record *r);
 
 /* One unit of scan work: the records of one account and region.  The
  * caller fills the first block, holds the target, starts collectors and
@@ -204,6 +207,10 @@ struct scanner_target {
     scanner_findings *gaps;         /* coverage gaps are added here */
     scanner_target_done_cb done;
     void *ud;
+    /* May be NULL: ACM records as each is complete (judged from its
+     * summary, a cached describe, or its DescribeCertificate answer), IAM
+     * server certificates as each listing page is read. */
+    scanner_record_read_cb record_read;
 
     scanner_record_set set;         /* filled by the collectors */
     int pending;                    /* calls in flight */
@@ -237,6 +244,12 @@ void scanner_acm_describes_free(scanner_target *t);
  * is pending any more. */
 void scanner_target_hold(scanner_target *t);
 void scanner_target_release(scanner_target *t);
+
+/* Adds r to t->set (taking it; freed on failure) and tells record_read.
+ * 0 or AWS_ENOMEM. */
+int scanner_target_add_record(scanner_target *t, scanner_record *r);
+/* Tells record_read of the records t->set.v[from..] (added by a parser). */
+void scanner_target_records_read(scanner_target *t, size_t from);
 
 /* Records a coverage gap for this target. */
 void scanner_target_gap(scanner_target *t, const char *op, const char *code,

@@ -422,7 +422,7 @@ static void on_describe(scanner_target *t, const aws_result *res, void *ud)
         if (rc != 0) {
             scanner_target_parse_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
                                      named ? NULL : arn, rc, err);
-        } else if (scanner_record_set_add(&t->set, r) != 0) {
+        } else if (scanner_target_add_record(t, r) != 0) {
             scanner_target_source_gap(t, SCANNER_SRC_ACM, "DescribeCertificate",
                                       "InternalError", "%s: out of memory", arn);
         } else if (t->acm && t->acm->cache && d->fingerprint[0] &&
@@ -602,7 +602,7 @@ static void consider(scanner_target *t, scanner_acm_summary *s)
         describe_queue(t, s->r->arn, rd ? s->fingerprint : NULL);
         break;
     }
-    if (keep && scanner_record_set_add(&t->set, keep) != 0)
+    if (keep && scanner_target_add_record(t, keep) != 0)
         scanner_target_source_gap(t, SCANNER_SRC_ACM, "ListCertificates", "InternalError",
                                   "out of memory");
 }

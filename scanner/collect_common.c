@@ -295,6 +295,21 @@ static void maybe_done(scanner_target *t)
         t->done(t);
 }
 
+int scanner_target_add_record(scanner_target *t, scanner_record *r)
+{
+    size_t from = t->set.n;
+    int rc = scanner_record_set_add(&t->set, r);
+    if (rc == 0)
+        scanner_target_records_read(t, from);
+    return rc;
+}
+
+void scanner_target_records_read(scanner_target *t, size_t from)
+{
+    for (size_t i = from; t->record_read && i < t->set.n; i++)
+        t->record_read(t, t->set.v[i]);
+}
+
 void scanner_target_hold(scanner_target *t)
 {
     t->started++;

@@ -90,8 +90,10 @@ static void on_page(scanner_target *t, const aws_result *res, void *ud)
     }
     char err[256] = "";
     char *marker = NULL;
+    size_t from = t->set.n;
     int rc = scanner_iam_parse_server_certs(res->body, res->body_len, t->account_id,
                                             &t->set, &marker, err, sizeof(err));
+    scanner_target_records_read(t, from);
     if (rc != 0)
         scanner_target_parse_gap(t, SCANNER_SRC_IAM_SERVER_CERT, "ListServerCertificates",
                                  NULL, rc, err);

@@ -681,7 +681,12 @@ typedef struct judge {
     const config *cfg;
     int64_t as_of;
     scanner_findings *out;
+    int dry;                        /* scanner_rules_record_finds: stop at the first finding */
 } judge;
+
+/* draft_begin's answer in a dry run: a rule decided to raise a finding
+ * (every rule decides before its draft_begin, and emits after it). */
+#define JUDGE_HIT 1
 
 /* 1 when every record of source src was read for this account and region:
  * only then does a record's absence mean it does not exist. */
@@ -843,6 +848,8 @@ static int draft_begin(draft *d, const judge *j, const scanner_record *r,
     d->not_after = r->not_after;
     aws_buf_init(&d->title, TITLE_MAX);
     aws_buf_init(&d->details, DETAILS_MAX);
+    if (j->dry)
+        return JUDGE_HIT;
     d->json = record_json(r, j->as_of);
     return d->json ? 0 : AWS_ENOMEM;
 }
@@ -1880,7 +1887,7 @@ int scanner_rules_judge_ex(const scanner_record_set *set, const config *cfg,
         err[0] = '\0';
     if (!set || !cfg || !out)
         return AWS_EINVAL;
-    judge j = { set, cfg, as_of, out };
+    judge j = { set, cfg, as_of, out, 0 };
     int first = 0;
     size_t failed = 0;
     /* One record that cannot be judged never costs another its finding. */
@@ -1909,6 +1916,37 @@ int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
                         int64_t as_of, scanner_findings *out)
 {
     return scanner_rules_judge_ex(set, cfg, as_of, out, NULL, 0);
+}
+
+scanner_record_finds scanner_rules_record_finds(const scanner_record *r, const config *cfg,
+                                                int64_t as_of)
+{
+    if (!r || !cfg)
+        return SCANNER_FINDS_DEPENDS;
+    /* A rule joining r's source to other records decides on the set; one
+     * joining the DNS answers can only add a finding (a broken record)
+     * once the lookups, made after the ACM stage, answered. */
+    int dns = 0;
+    for (size_t i = 0; i < R_COUNT; i++) {
+        if (!(rule_inputs[i].judges & (1u << r->source)) || !on(cfg, (int)i))
+            continue;
+        if (rule_inputs[i].joins & ~SCANNER_COVER_DNS)
+            return SCANNER_FINDS_DEPENDS;
+        if (rule_inputs[i].joins & SCANNER_COVER_DNS)
+            dns = 1;
+    }
+    scanner_record_set none;
+    scanner_record_set_init(&none);
+    judge j = { &none, cfg, as_of, NULL, 1 };
+    int rc = judge_one(&j, r);
+    if (rc == JUDGE_HIT)
+        return SCANNER_FINDS_SOME;
+    if (rc != 0)
+        return SCANNER_FINDS_DEPENDS;   /* could not tell: judging the set will */
+    for (size_t i = 0; dns && i < r->n_validations; i++)
+        if (scanner_rule_dns_wanted(r, &r->validations[i], cfg, as_of))
+            return SCANNER_FINDS_DEPENDS;
+    return SCANNER_FINDS_NONE;
 }
 
 /* ---- console links ------------------------------------------------------ */

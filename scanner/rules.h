@@ -181,6 +181,18 @@ int scanner_rules_judge(const scanner_record_set *set, const config *cfg,
  * naming the first one and its cause, and how many more failed. */
 int scanner_rules_judge_ex(const scanner_record_set *set, const config *cfg,
                            int64_t as_of, scanner_findings *out, char *err, size_t errlen);
+/* What judging record r alone tells of its findings, before its
+ * account-region is judged as a whole: the scan asks for the tags of what
+ * will have a finding as soon as its record is read.  The same rules as
+ * scanner_rules_judge, stopped at the first finding (no allocation). */
+typedef enum scanner_record_finds {
+    SCANNER_FINDS_NONE = 0,         /* no enabled rule raises a finding on r */
+    SCANNER_FINDS_SOME,             /* at least one, whatever else the set holds */
+    SCANNER_FINDS_DEPENDS,          /* an enabled rule joins r to other records, or
+                                     * to DNS answers not read yet: judge the set */
+} scanner_record_finds;
+scanner_record_finds scanner_rules_record_finds(const scanner_record *r, const config *cfg,
+                                                int64_t as_of);
 /* The cause of a judge failure, as text ("out of memory", ...). */
 const char *scanner_judge_strerror(int rc);
 

@@ -313,6 +313,14 @@ static void target_judge(tgt *g)
     pump(s);
 }
 
+/* A record is complete: the tags of what already has a finding are asked
+ * now, beside the rest of its account-region's reads. */
+static void target_record_read(scanner_target *t, const scanner_record *r)
+{
+    account *a = ((tgt *)t)->a;
+    scanner_enrich_record(a->s->enrich, r, t->creds, a->s->from_org);
+}
+
 static void start_acm(scan *s, tgt *g)
 {
     scanner_target *t = &g->t;
@@ -378,6 +386,7 @@ static int queue_target(account *a, const char *region)
     snprintf(t->partition, sizeof(t->partition), "%s", s->partition);
     t->gaps = s->out;
     t->done = target_done;
+    t->record_read = target_record_read;
     t->ud = g;
     t->acm = &s->acm;
     t->apigw = &s->apigw;
@@ -965,6 +974,8 @@ static int scan_run(const scanner_scan_opts *o, scanner_findings *out, scanner_s
         .home_region = o->home_region,
         .account_tags = o->cfg->tags,
         .resource_tags = o->cfg->tags,
+        .cfg = o->cfg,
+        .as_of = o->as_of,
     };
     if (!(s.enrich = scanner_enrich_new(&eo, out))) {
         snprintf(err, errlen, "out of memory");

@@ -9,6 +9,16 @@ order below, and the first that answers wins).  A mode's settings:
   slow           {"match": OP, "delay": SECONDS (default 30)}
                  Waits, then forwards: a scan that is still reading when a
                  signal arrives.
+  hold           {"match": OP, "body": TEXT, "until": [[OP2, TEXT2], ...],
+                  "timeout": SECONDS (default 20)}
+                 Holds each picked request (its operation contains OP and,
+                 when "body" is given, its body contains TEXT) until, for
+                 every pair of "until", a request whose operation contains
+                 OP2 and whose body contains TEXT2 has arrived, or until
+                 the timeout; then forwards it.  srv.fault["held"] gets one
+                 entry per picked request: "until" (released by those
+                 requests) or "timeout".  Shows what a scan sends while it
+                 still waits for an answer, without timing anything.
   echo-headers   {"match": OP}
                  Answers 400 with an AWS error (JSON or query-protocol XML,
                  as the service speaks) whose message quotes every request
@@ -139,6 +149,22 @@ def mode_slow(handler, op, body, settings):
     if picks(op, settings):
         handler.server.fault["hit"].set()
         time.sleep(float(settings.get("delay", 30)))
+    return False
+
+
+def mode_hold(handler, op, body, settings):
+    if not picks(op, settings) or settings.get("body", "").encode() not in (body or b""):
+        return False
+    fault = handler.server.fault
+    fault["hit"].set()
+    until = [(o, t.encode()) for o, t in settings.get("until", [])]
+
+    def arrived():
+        return all(any(o in rop and t in rbody for rop, rbody in fault["requests"])
+                   for o, t in until)
+    with fault["arrived"]:
+        ok = fault["arrived"].wait_for(arrived, timeout=float(settings.get("timeout", 20)))
+        fault["held"].append("until" if ok else "timeout")
     return False
 
 
@@ -345,6 +371,7 @@ def mode_paging(handler, op, body, settings):
 
 MODES = {                 # in the order a request goes through them
     "slow": mode_slow,
+    "hold": mode_hold,
     "echo-headers": mode_echo_headers,
     "deny": mode_deny,
     "deny-assume-role": mode_deny_assume_role,
@@ -368,10 +395,11 @@ class FaultHandler(proxy.ProxyHandler):
             with fault["lock"]:
                 return self.reply(200, dict(fault["counts"]))
         op = operation(self, body)
-        with fault["lock"]:
+        with fault["arrived"]:
             fault["requests"].append((op, body))
             fault["counts"][op] = fault["counts"].get(op, 0) + 1
             modes = dict(fault["modes"])
+            fault["arrived"].notify_all()
         for name, fn in MODES.items():
             if name in modes and fn(self, op, body, modes[name]):
                 return
@@ -387,9 +415,10 @@ def configure(srv, modes):
     if unknown:
         raise ValueError("unknown mode(s) %s (known: %s)" % (sorted(unknown), ", ".join(MODES)))
     old = getattr(srv, "fault", None)
+    lock = old["lock"] if old else threading.Lock()
     srv.fault = {"modes": dict(modes), "requests": [], "counts": {}, "endless": 0,
-                 "lock": old["lock"] if old else threading.Lock(),
-                 "hit": threading.Event()}
+                 "lock": lock, "arrived": threading.Condition(lock),
+                 "hit": threading.Event(), "held": []}
 
 
 def start(upstream, modes=None, quiet=True):

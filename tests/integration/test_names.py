@@ -175,6 +175,45 @@ class NamesTest(harness.MotoCase):
         asked = [op for op, _ in srv.fault["requests"] if op == "ListTagsForCertificate"]
         self.assertEqual(len(asked), 2, asked)
 
+    def test_tags_are_asked_while_the_region_is_still_described(self):
+        """A certificate whose describe shows a finding has its tags, and its
+        account's, asked at once, while another certificate of the same
+        account-region still waits for its DescribeCertificate answer: the
+        double holds the first certificate's describe until both tag calls
+        of the second arrived (before, tags were asked only once the whole
+        account-region was judged: the hold ran out)."""
+        now = seed_demo.epoch_of(seed_demo.default_as_of()) - 10 * DAY
+        body, key = seed_demo.make_cert("next.example.com", now - DAY, now + 25 * DAY)
+        next_arn = self.client(self.pay, "acm").import_certificate(
+            Certificate=body, PrivateKey=key, Tags=[{"Key": "owner", "Value": "bob"}],
+        )["CertificateArn"]
+        srv, url = fault_double.start(self.moto.url, {"hold": {
+            "match": "DescribeCertificate", "body": self.pay_arn, "timeout": 20,
+            "until": [["ListTagsForCertificate", next_arn],
+                      ["ListTagsForResource", self.pay]]}})
+        self.doubles.append((srv, url))
+        r = self.scan("json", acm_url=url, org_url=url)
+        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(srv.fault["held"], ["until"], srv.fault["held"])
+        ops = srv.fault["requests"]
+        held = [i for i, (op, b) in enumerate(ops)
+                if op == "DescribeCertificate" and self.pay_arn.encode() in b]
+        tags = [i for i, (op, b) in enumerate(ops)
+                if op == "ListTagsForCertificate" and next_arn.encode() in b]
+        self.assertEqual((len(held), len(tags)), (1, 1), ops)
+        self.assertLess(held[0], tags[0])     # asked while that describe was unanswered
+        doc = r.json()
+        self.assertEqual(doc["coverage_gaps"], [], r)
+        f = {(x["resource_arn"], x["rule"]): x for x in doc["findings"]}
+        pay_tags = {"team": "payments", "cost-center": "42"}
+        self.assertEqual(f[(next_arn, "expiring")]["tags"], {"owner": "bob"})
+        self.assertEqual(f[(next_arn, "expiring")]["account_tags"], pay_tags)
+        self.assertEqual(f[(self.pay_arn, "expiring")]["tags"], {"owner": "alice", "a=b": "c;d"})
+        self.assertEqual(f[(self.pay_arn, "expiring")]["account_tags"], pay_tags)
+        # Each resource and account asked once, the early asks included.
+        self.assertEqual(len([1 for op, _ in ops if op == "ListTagsForCertificate"]), 3, ops)
+        self.assertEqual(len([1 for op, _ in ops if op == "ListTagsForResource"]), 2, ops)
+
     def test_tags_false_makes_no_tag_call(self):
         srv, url = self.double("deny", "ListTagsForCertificate")
         r = self.scan("json", config="tags = false\n", acm_url=url)

@@ -68,6 +68,11 @@ static scanner_record *acm(const char *status, const char *type,
     return r;
 }
 
+static const char *nz_s(const char *s)
+{
+    return s ? s : "(null)";
+}
+
 /* "rule:SEV,rule:SEV" in emission order. */
 static void summarize(const scanner_findings *f, char *buf, size_t n)
 {
@@ -79,15 +84,22 @@ static void summarize(const scanner_findings *f, char *buf, size_t n)
     }
 }
 
+/* Judges r alone (and frees it) into f (initialised here). */
+static void judge_alone(scanner_record *r, const config *c, scanner_findings *f)
+{
+    scanner_record_set set;
+    scanner_record_set_init(&set);
+    scanner_findings_init(f);
+    assert_int_equal(scanner_record_set_add(&set, r), 0);
+    assert_int_equal(scanner_rules_judge(&set, c, AS_OF, f), 0);
+    scanner_record_set_finish(&set);
+}
+
 static void judge_one(scanner_record *r, const config *c, char *buf, size_t n,
                       scanner_findings *keep)
 {
-    scanner_record_set set;
     scanner_findings f;
-    scanner_record_set_init(&set);
-    scanner_findings_init(&f);
-    assert_int_equal(scanner_record_set_add(&set, r), 0);
-    assert_int_equal(scanner_rules_judge(&set, c, AS_OF, &f), 0);
+    judge_alone(r, c, &f);
     summarize(&f, buf, n);
     /* Every finding carries the fields sinks rely on. */
     for (size_t i = 0; i < f.n; i++) {
@@ -115,7 +127,6 @@ static void judge_one(scanner_record *r, const config *c, char *buf, size_t n,
         *keep = f;
     else
         scanner_findings_finish(&f);
-    scanner_record_set_finish(&set);
 }
 
 typedef struct acm_case {
@@ -1001,6 +1012,130 @@ static void bad_arguments(void **state)
     config_finish(&c);
 }
 
+/* ---- one record judged alone (scanner_rules_record_finds) --------------- */
+
+/* What the judge gives r alone, and what scanner_rules_record_finds says
+ * of it: SOME exactly when the judge finds something, NONE when it finds
+ * nothing, DEPENDS only where allowed (DNS answers not read yet). */
+static scanner_record_finds finds_agrees(scanner_record *r, const config *c, int depends_ok)
+{
+    scanner_record_finds v = scanner_rules_record_finds(r, c, AS_OF);
+    char what[200];
+    snprintf(what, sizeof(what), "%s %s %s %s", scanner_source_name(r->source),
+             nz_s(r->status), nz_s(r->type), nz_s(r->key_algorithm));
+    scanner_findings f;
+    judge_alone(r, c, &f);
+    if (v == SCANNER_FINDS_SOME && f.n == 0)
+        fail_msg("%s: SOME, the judge finds nothing", what);
+    if (v == SCANNER_FINDS_NONE && f.n != 0)
+        fail_msg("%s: NONE, the judge finds %s", what, f.v[0].rule);
+    if (v == SCANNER_FINDS_DEPENDS && !depends_ok)
+        fail_msg("%s: DEPENDS", what);
+    scanner_findings_finish(&f);
+    return v;
+}
+
+/* Every ACM record shape the rules tell apart, under the defaults, with
+ * DNS checks on, and with a few rules off. */
+static void record_finds_agrees_with_the_judge(void **state)
+{
+    (void)state;
+    static const char *const statuses[] = { "ISSUED", "INACTIVE", "EXPIRED",
+        "PENDING_VALIDATION", "FAILED", "VALIDATION_TIMED_OUT", "REVOKED", NULL };
+    static const char *const types[] = { "AMAZON_ISSUED", "IMPORTED", "PRIVATE" };
+    static const char *const eligibility[] = { "ELIGIBLE", "INELIGIBLE" };
+    static const char *const renewal[] = { NULL, "FAILED", "PENDING_VALIDATION" };
+    static const int64_t days[] = { -10, 0, 5, 20, 100 };   /* 0: NotAfter unknown */
+    static const char *const keys[][2] = { { "RSA_2048", "ENABLED" }, { "RSA_1024", "ENABLED" },
+                                            { "RSA_2048", "DISABLED" } };
+    size_t counts[3] = { 0, 0, 0 };
+    for (int cfgn = 0; cfgn < 3; cfgn++) {
+        config c;
+        cfg_defaults(&c);
+        if (cfgn == 1)
+            c.dns_enabled = 1;
+        if (cfgn == 2) {
+            cfg_disable(&c, "expiring");
+            cfg_disable(&c, "weak-key");
+            cfg_disable(&c, "validation-incomplete");
+        }
+        for (size_t s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++)
+        for (size_t t = 0; t < 3; t++)
+        for (size_t e = 0; e < 2; e++)
+        for (size_t rn = 0; rn < 3; rn++)
+        for (int use = 0; use < 2; use++)
+        for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++)
+        for (size_t k = 0; k < 3; k++)
+        for (int val = 0; val < 4; val++) {     /* none, e-mail, DNS unread, DNS missing */
+            scanner_record *r = acm(statuses[s], types[t], eligibility[e], renewal[rn], use,
+                                    days[d] ? AS_OF + days[d] * DAY : 0);
+            assert_int_equal(scanner_str_set(&r->key_algorithm, keys[k][0]), 0);
+            assert_int_equal(scanner_str_set(&r->ct_logging, keys[k][1]), 0);
+            if (val) {
+                assert_int_equal(scanner_record_add_validation(r, "example.com", "SUCCESS",
+                                                               val == 1 ? "EMAIL" : "DNS"), 0);
+                if (val > 1) {
+                    scanner_domain_validation *v = &r->validations[0];
+                    assert_int_equal(scanner_validation_set_record(v, "_x.example.com.",
+                                                                   "CNAME", "_y.acm.aws."), 0);
+                    v->dns_seen = val == 3 ? SCANNER_DNS_MISSING : SCANNER_DNS_UNCHECKED;
+                }
+            }
+            /* DEPENDS only for a DNS-validated record whose lookups are
+             * still to come, with DNS checks on. */
+            counts[finds_agrees(r, &c, cfgn == 1 && val == 2)]++;
+        }
+        config_finish(&c);
+    }
+    assert_true(counts[SCANNER_FINDS_NONE] > 0);
+    assert_true(counts[SCANNER_FINDS_SOME] > 0);
+    assert_true(counts[SCANNER_FINDS_DEPENDS] > 0);
+}
+
+/* IAM server certificates and client certificates are judged alone;
+ * custom domains and stages join other records: their set decides. */
+static void record_finds_by_source(void **state)
+{
+    (void)state;
+    config c;
+    cfg_defaults(&c);
+    static const int64_t days[] = { -1, 3, 20, 44, 46, 400 };
+    for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+        for (int weak = 0; weak < 2; weak++) {
+            scanner_record *r = iam("lb", AS_OF + days[d] * DAY);
+            if (weak)
+                assert_int_equal(scanner_str_set(&r->key_algorithm, "RSA_1024"), 0);
+            assert_int_not_equal(finds_agrees(r, &c, 0), SCANNER_FINDS_DEPENDS);
+        }
+        assert_int_not_equal(finds_agrees(client_cert("cc", AS_OF + days[d] * DAY), &c, 0),
+                             SCANNER_FINDS_DEPENDS);
+    }
+    scanner_record *r = iam("old", AS_OF - DAY);
+    assert_int_equal(scanner_rules_record_finds(r, &c, AS_OF), SCANNER_FINDS_SOME);
+    scanner_record_free(r);
+    r = iam("new", AS_OF + 400 * DAY);
+    assert_int_equal(scanner_rules_record_finds(r, &c, AS_OF), SCANNER_FINDS_NONE);
+    scanner_record_free(r);
+    r = domain(SCANNER_SRC_APIGW_DOMAIN, "api.example.com", ARN1, "AVAILABLE", AS_OF - DAY);
+    assert_int_equal(scanner_rules_record_finds(r, &c, AS_OF), SCANNER_FINDS_DEPENDS);
+    scanner_record_free(r);
+    c.stage_without_client_certificate = 1;
+    r = stage("abc/prod", "");
+    assert_int_equal(scanner_rules_record_finds(r, &c, AS_OF), SCANNER_FINDS_DEPENDS);
+    scanner_record_free(r);
+    /* With the joining rule off nothing else judges them. */
+    cfg_disable(&c, "domain-certificate");
+    cfg_disable(&c, "stage-client-certificate");
+    r = domain(SCANNER_SRC_APIGW_DOMAIN, "api.example.com", ARN1, "FAILED", AS_OF - DAY);
+    assert_int_equal(scanner_rules_record_finds(r, &c, AS_OF), SCANNER_FINDS_NONE);
+    scanner_record_free(r);
+    r = stage("abc/prod", "");
+    assert_int_equal(scanner_rules_record_finds(r, &c, AS_OF), SCANNER_FINDS_NONE);
+    scanner_record_free(r);
+    assert_int_equal(scanner_rules_record_finds(NULL, &c, AS_OF), SCANNER_FINDS_DEPENDS);
+    config_finish(&c);
+}
+
 /* Remediation commands can be pasted: each AWS CLI command the texts name
  * carries the arguments that command requires. */
 static void remediation_commands_complete(void **state)
@@ -1042,6 +1177,8 @@ int main(void)
         cmocka_unit_test(console_partitions),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(remediation_commands_complete),
+        cmocka_unit_test(record_finds_agrees_with_the_judge),
+        cmocka_unit_test(record_finds_by_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
