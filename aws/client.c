@@ -463,10 +463,7 @@ static void step_rate(call *k)
         finish(k, AWS_ENOMEM, 0, "", "out of memory while pacing", NULL, 0);
         return;
     }
-    if (k->first)
-        aws_ratelimit_push_first(c->rl, lane, &k->w);
-    else
-        aws_ratelimit_push(c->rl, lane, &k->w);
+    aws_ratelimit_push_level(c->rl, lane, &k->w, (int)k->first);
     k->in_lane = 1;
     k->lane = lane;
     service_lane(c, lane);

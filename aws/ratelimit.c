@@ -27,8 +27,7 @@ struct aws_rate_lane {
     double cut_rate;         /* rate right after it */
     double ramp;             /* seconds from cut_rate back to pub */
     double last_used;
-    aws_rate_waiter *head, *tail;
-    aws_rate_waiter *ftail;  /* the last waiter pushed first (they lead the queue) */
+    aws_rate_waiter *head, *tail;   /* by level, highest first; each level oldest first */
     size_t waiting;
     size_t released;         /* released, not yet sent */
     size_t max_released;     /* see aws_ratelimit_next */
@@ -397,28 +396,33 @@ aws_rate_lane *aws_ratelimit_find(const aws_ratelimit *rl, const aws_rate_key *k
     return find_lane(rl, k);
 }
 
-void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w)
+void aws_ratelimit_push_level(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w,
+                              int level)
 {
+    w->level = level;
     w->next = NULL;
-    if (lane->tail)
-        lane->tail->next = w;
-    else
-        lane->head = w;
-    lane->tail = w;
+    if (!lane->tail || lane->tail->level >= level) {
+        /* the common case: behind every waiter */
+        if (lane->tail)
+            lane->tail->next = w;
+        else
+            lane->head = w;
+        lane->tail = w;
+    } else {
+        /* after the last waiter of this level or higher */
+        aws_rate_waiter **at = &lane->head;
+        while (*at && (*at)->level >= level)
+            at = &(*at)->next;
+        w->next = *at;
+        *at = w;
+    }
     lane->waiting++;
     lane->last_used = now_s(rl);
 }
 
-void aws_ratelimit_push_first(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w)
+void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w)
 {
-    aws_rate_waiter **at = lane->ftail ? &lane->ftail->next : &lane->head;
-    w->next = *at;
-    *at = w;
-    if (!w->next)
-        lane->tail = w;
-    lane->ftail = w;
-    lane->waiting++;
-    lane->last_used = now_s(rl);
+    aws_ratelimit_push_level(rl, lane, w, 0);
 }
 
 void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w)
@@ -433,8 +437,6 @@ void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w)
     *pp = w->next;
     if (lane->tail == w)
         lane->tail = prev;
-    if (lane->ftail == w)
-        lane->ftail = prev;         /* the waiters pushed first are a prefix */
     w->next = NULL;
     lane->waiting--;
 }
@@ -462,8 +464,6 @@ aws_rate_waiter *aws_ratelimit_next(aws_ratelimit *rl, aws_rate_lane *lane, int6
     lane->head = w->next;
     if (!lane->head)
         lane->tail = NULL;
-    if (lane->ftail == w)
-        lane->ftail = NULL;
     w->next = NULL;
     lane->waiting--;
     *wait = 0;

@@ -69,6 +69,7 @@ typedef struct aws_rate_key {
 /* A queued caller embeds one; the lane links them. */
 typedef struct aws_rate_waiter {
     struct aws_rate_waiter *next;
+    int level;                  /* aws_ratelimit_push_level */
 } aws_rate_waiter;
 
 /* opts may be NULL (the defaults).  clock NULL: a monotonic clock. */
@@ -89,12 +90,14 @@ aws_rate_lane *aws_ratelimit_lane(aws_ratelimit *rl, const aws_rate_key *k);
 /* The key's lane, or NULL when it has none now. */
 aws_rate_lane *aws_ratelimit_find(const aws_ratelimit *rl, const aws_rate_key *k);
 
-/* Appends a waiter at the tail of the lane's queue. */
+/* Appends a waiter at the tail of the lane's queue (level 0). */
 void aws_ratelimit_push(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w);
-/* Queues a waiter before every waiter pushed with aws_ratelimit_push, after
- * those pushed here before it: work that other work waits for (listing an
- * organization's accounts) is not held behind a queue of other calls. */
-void aws_ratelimit_push_first(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w);
+/* Queues a waiter of `level` behind the waiters of its level or higher and
+ * before those of lower levels: work that other work waits for (listing an
+ * organization's accounts) is not held behind a queue of other calls
+ * (account tags) in the same lane.  Levels are aws_call.first's. */
+void aws_ratelimit_push_level(aws_ratelimit *rl, aws_rate_lane *lane, aws_rate_waiter *w,
+                              int level);
 /* Takes a waiter out of the queue (a canceled call); no-op when absent. */
 void aws_ratelimit_cancel(aws_rate_lane *lane, aws_rate_waiter *w);
 /* When the lane holds a token now and somebody waits: takes the token and

@@ -95,6 +95,11 @@ static int tag_send(tag_call *t, const char *next)
         .body = body,
         .body_len = strlen(body),
         .max_response = SCANNER_MAX_BODY,
+        /* One call per account through Organizations' one paced queue (10/s
+         * assumed): with tags on, the scan's longest queue.  A released call
+         * takes the next free slot (it holds half of one at 10/s); discovery's
+         * calls (AWS_CALL_ENTER) still go before it in that queue. */
+        .first = AWS_CALL_CRITICAL,
     };
     int rc = aws_client_call(t->client, &call, on_tags, t);
     json_object_put(b);

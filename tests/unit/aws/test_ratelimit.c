@@ -335,45 +335,47 @@ static void cancel_and_fifo(void **state)
     aws_ratelimit_free(rl);
 }
 
-/* Waiters pushed first lead the queue in their own order, ahead of those
- * pushed before them; cancelling or releasing the last of them keeps the
- * order of the rest (a ListAccounts page is not held behind a queue of
- * account-tag calls in the same Organizations lane). */
-static void first_waiters_lead_the_queue(void **state)
+/* Waiters of a higher level lead the queue, each level in its own order,
+ * ahead of lower ones pushed before them; cancelling one keeps the order of
+ * the rest (a ListAccounts page is not held behind a queue of account-tag
+ * calls in the same Organizations lane). */
+static void levels_lead_the_queue(void **state)
 {
     (void)state;
     aws_ratelimit *rl = new_rl();
     aws_rate_lane *lane = aws_ratelimit_lane(rl, &DESCRIBE);
-    aws_rate_waiter n1, n2, f1, f2, f3, n3, f4;
+    aws_rate_waiter n1, n2, f1, f2, f3, n3, f4, e1;
     aws_ratelimit_push(rl, lane, &n1);
     aws_ratelimit_push(rl, lane, &n2);
-    aws_ratelimit_push_first(rl, lane, &f1);
-    aws_ratelimit_push_first(rl, lane, &f2);
-    aws_ratelimit_push_first(rl, lane, &f3);
+    aws_ratelimit_push_level(rl, lane, &f1, 2);
+    aws_ratelimit_push_level(rl, lane, &f2, 2);
+    aws_ratelimit_push_level(rl, lane, &f3, 2);
     aws_ratelimit_push(rl, lane, &n3);
-    aws_ratelimit_cancel(lane, &f3);       /* the last first-pushed one */
-    assert_int_equal(aws_ratelimit_waiting(lane), 5);
-    const aws_rate_waiter *want[] = { &f1, &f2, &f4, &n1, &n2, &n3 };
+    aws_ratelimit_push_level(rl, lane, &e1, 3);   /* ahead of every level-2 one */
+    aws_ratelimit_cancel(lane, &f3);              /* the last level-2 one */
+    assert_int_equal(aws_ratelimit_waiting(lane), 6);
+    const aws_rate_waiter *want[] = { &e1, &f1, &f2, &f4, &n1, &n2, &n3 };
     int64_t wait;
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        if (i == 1)
-            aws_ratelimit_push_first(rl, lane, &f4);   /* after f2, still queued */
+        if (i == 2)
+            aws_ratelimit_push_level(rl, lane, &f4, 2);   /* after f2, still queued */
         fake_now += 100;
         assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), want[i]);
         aws_ratelimit_sent(lane);
     }
     assert_null(aws_ratelimit_next(rl, lane, &wait));
-    /* All first-pushed ones gone: the next one leads again, and a plain
-     * push lands after it. */
-    aws_rate_waiter f5, n4;
+    /* The queue empty: a plain push after a level-1 one comes after it, and
+     * the tail is right for the next plain push. */
+    aws_rate_waiter f5, n4, n5;
     aws_ratelimit_push(rl, lane, &n4);
-    aws_ratelimit_push_first(rl, lane, &f5);
-    fake_now += 100;
-    assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &f5);
-    aws_ratelimit_sent(lane);
-    fake_now += 100;
-    assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), &n4);
-    aws_ratelimit_sent(lane);
+    aws_ratelimit_push_level(rl, lane, &f5, 1);
+    aws_ratelimit_push(rl, lane, &n5);
+    const aws_rate_waiter *want2[] = { &f5, &n4, &n5 };
+    for (size_t i = 0; i < 3; i++) {
+        fake_now += 100;
+        assert_ptr_equal(aws_ratelimit_next(rl, lane, &wait), want2[i]);
+        aws_ratelimit_sent(lane);
+    }
     aws_ratelimit_free(rl);
 }
 
@@ -581,7 +583,7 @@ int main(void)
         cmocka_unit_test(throttled_key_does_not_slow_another),
         cmocka_unit_test(lower_limit_is_probed_less_often),
         cmocka_unit_test(cancel_and_fifo),
-        cmocka_unit_test(first_waiters_lead_the_queue),
+        cmocka_unit_test(levels_lead_the_queue),
         cmocka_unit_test(released_calls_hold_the_lane),
         cmocka_unit_test(many_keys),
         cmocka_unit_test(idle_lanes_are_dropped),
