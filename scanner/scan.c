@@ -673,6 +673,7 @@ static int on_accounts_page(const scanner_strv *ids, const scanner_strv *meta, v
 {
     scan *s = ud;
     s->streamed = 1;
+    s->from_org = 1;                /* their tags are asked from the first finding on */
     int rc = add_accounts(s, ids, meta, NULL);
     if (rc == 0)
         pump(s);

@@ -194,9 +194,16 @@ class HostileTest(scanlib.DoublesCase):
         # The accounts of the first page are scanned as soon as it arrives;
         # a refused later page makes the run partial with a gap, it does
         # not fail the run or fall back to the caller alone.
-        self.mode(paging={"ListAccounts": "fail"})
+        # The second page is held until the listed account's tags are asked:
+        # its findings are known before the listing ends, and the account
+        # (from the organization) gets its tags asked then (before, only
+        # once the listing had ended: the hold ran out and no tag was asked).
+        self.mode(paging={"ListAccounts": "fail"},
+                  hold={"match": "ListAccounts", "body": "NextToken", "timeout": 10,
+                        "until": [["ListTagsForResource", ACCT]]})
         p, doc = self.scan("sa-east-1")
         self.assertEqual(p.returncode, 3, p.stderr.decode())
+        self.assertEqual(self.counts().get("ListTagsForResource"), 1)
         self.assertEqual([g for g in self.gaps(doc)
                           if g[2] not in ("ListRoots", "ListTagsForResource")],
                          [(ACCT, "*", "ListAccounts", "InvalidInputException")])
