@@ -737,24 +737,29 @@ static void start_paths(scan *s)
         s->paths_pending = 1;
 }
 
+/* The organization's listing was cut short: what was listed is scanned,
+ * and an account-wide gap on the caller makes the run partial so that
+ * nothing is resolved on its strength.  0 or AWS_ENOMEM. */
+static int listing_cut(scan *s, const char *op, const char *code, const char *why,
+                       size_t scanned)
+{
+    char msg[400];
+    snprintf(msg, sizeof(msg), "the organization's accounts could not all be listed "
+             "(%s); scanned the %zu listed", why, scanned);
+    aws_log_warn("%s/*/%s: %s: %s", s->caller_account, op, code, msg);
+    return scanner_findings_add_gap(s->out, s->caller_account, "*", op, code, msg);
+}
+
 /* The listing ended after some of its accounts were streamed into the
  * scan: those are scanned whatever happened next, and a failure is an
  * account-wide gap on the caller that makes the run partial. */
 static void streamed_end(scan *s, scanner_discovery *d)
 {
-    if (d->err) {
-        const char *op = *d->operation ? d->operation : "ListAccounts";
-        char msg[400];
-        snprintf(msg, sizeof(msg), "the organization's accounts could not all be listed "
-                 "(%s); scanned the %zu listed", d->message, s->n_accounts);
-        aws_log_warn("%s/*/%s: %s: %s", s->caller_account, op, d->code, msg);
-        if (scanner_findings_add_gap(s->out, s->caller_account, "*", op,
-                                     *d->code ? d->code : "Error", msg) != 0) {
-            s->failed = 1;
-            snprintf(s->err, sizeof(s->err), "out of memory");
-        }
+    if (d->err && listing_cut(s, *d->operation ? d->operation : "ListAccounts",
+                              *d->code ? d->code : "Error", d->message, s->n_accounts) != 0) {
+        s->failed = 1;
+        snprintf(s->err, sizeof(s->err), "out of memory");
     }
-    s->from_org = 1;
     keep_place_failure(s, d);
     accounts_known(s, d->err ? s->n_accounts : d->accounts.n);
     start_paths(s);
@@ -764,18 +769,8 @@ static void on_discovered(scanner_discovery *d, void *ud)
 {
     scan *s = ud;
     s->extra_calls += d->api_calls;
-    if (!d->err && *d->paging_code) {
-        /* The organization's listing was cut short: scan what was listed,
-         * and an account-wide gap on the caller makes the run partial so
-         * that nothing is resolved on its strength. */
-        char msg[400];
-        snprintf(msg, sizeof(msg), "the organization's accounts could not all be listed "
-                 "(%s); scanned the %zu listed", d->paging_message, d->listed);
-        aws_log_warn("%s/*/%s: %s: %s", s->caller_account, d->paging_operation,
-                     d->paging_code, msg);
-        scanner_findings_add_gap(s->out, s->caller_account, "*", d->paging_operation,
-                                 d->paging_code, msg);
-    }
+    if (!d->err && *d->paging_code)
+        listing_cut(s, d->paging_operation, d->paging_code, d->paging_message, d->listed);
     if (s->streamed) {
         streamed_end(s, d);
     } else if (d->err) {
